@@ -1,0 +1,29 @@
+/**
+ * The one table of stable error codes. A code is never reused or renamed; add new ones at the end
+ * of their area. `docs/errors.md` documents each code and a test keeps both in sync.
+ */
+export const ERROR_CODES = {
+  // Calls between cells (what a caller switches on).
+  CELL_E_UNAVAILABLE: 'The target cell cannot be reached, or the connection dropped while the call was in flight.',
+  CELL_E_TIMEOUT: 'The call did not complete before its deadline.',
+  CELL_E_CANCELLED: 'The caller aborted the call.',
+  CELL_E_INVALID_INPUT: 'The input does not match the method’s input schema; `details.errors` lists every failing path.',
+  CELL_E_UNKNOWN_METHOD: 'The target cell has no method or event with that name.',
+  CELL_E_SCHEMA_MISMATCH: 'Caller and target were built against incompatible genomes.',
+  CELL_E_INTERNAL: 'The handler failed with an error it did not declare, or returned output that breaks its own schema.',
+  CELL_E_FRAME_TOO_LARGE: 'A frame exceeds the receiver’s size limit; it was refused without being read into memory.',
+  CELL_E_OVERLOADED: 'The target has too many calls in flight on this connection.',
+  CELL_E_DENIED: 'The caller’s identity is not allowed to call this cell.',
+  CELL_E_CLOSED: 'The synapse or membrane was closed by its owner.',
+  CELL_E_STREAM_ABORTED: 'The other side ended a stream with an error or abandoned it.',
+  CELL_E_PROTOCOL: 'The peer broke the wire protocol (malformed frame, bad handshake, slow partial frame).',
+  CELL_E_INVALID_ARGUMENT: 'An SDK function was called with options it cannot use.',
+} as const;
+
+/** Every stable error code. */
+export type CellErrorCode = keyof typeof ERROR_CODES;
+
+/** True when `code` is one of the SDK's own stable codes (not a cell's declared error name). */
+export function isCellErrorCode(code: unknown): code is CellErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}

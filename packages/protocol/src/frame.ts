@@ -1,0 +1,161 @@
+/**
+ * Frame layout (all integers big-endian):
+ *
+ *   u32  length of everything after this field (header + body)
+ *   u8   kind
+ *   u8   flags (FLAG_*)
+ *   u32  stream id
+ *   u32  deadline, ms remaining                (only with FLAG_DEADLINE)
+ *   16B  trace id                              (only with FLAG_TRACE)
+ *   u8   name length, then UTF-8 name bytes    (only with FLAG_NAME)
+ *   ...  msgpack body (absent = undefined)
+ */
+
+/** What a frame means. Values are part of the wire format and never change. */
+export const FrameKind = {
+  HELLO: 1,
+  REQUEST: 2,
+  RESPONSE: 3,
+  ERROR: 4,
+  EVENT: 5,
+  STREAM_DATA: 6,
+  STREAM_END: 7,
+  CANCEL: 8,
+  PING: 9,
+  PONG: 10,
+  CREDIT: 11,
+  GOAWAY: 12,
+} as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+const KIND_NAMES: Record<number, string> = Object.fromEntries(Object.entries(FrameKind).map(([k, v]) => [v, k]));
+
+/** Human name of a frame kind, for logs. */
+export function frameKindName(kind: number): string {
+  return KIND_NAMES[kind] ?? `UNKNOWN(${kind})`;
+}
+
+export function isFrameKind(kind: number): kind is FrameKind {
+  return kind >= FrameKind.HELLO && kind <= FrameKind.GOAWAY;
+}
+
+export const FLAG_DEADLINE = 0x01;
+export const FLAG_TRACE = 0x02;
+export const FLAG_NAME = 0x04;
+/** On REQUEST: the caller will send STREAM_DATA frames for this call. */
+export const FLAG_STREAM_IN = 0x08;
+const KNOWN_FLAGS = FLAG_DEADLINE | FLAG_TRACE | FLAG_NAME | FLAG_STREAM_IN;
+
+export const LENGTH_PREFIX_BYTES = 4;
+/** kind + flags + stream id */
+export const FIXED_HEADER_BYTES = 6;
+export const TRACE_ID_BYTES = 16;
+export const MAX_NAME_BYTES = 255;
+export const MAX_STREAM_ID = 0xffff_ffff;
+export const MAX_DEADLINE_MS = 0xffff_ffff;
+
+/** A decoded frame. `body` is the raw msgpack bytes; decode it with `decodeBody`. */
+export interface Frame {
+  kind: FrameKind;
+  flags: number;
+  streamId: number;
+  /** Milliseconds the receiver has left, as the sender saw it. */
+  deadlineMs?: number | undefined;
+  trace?: Buffer | undefined;
+  name?: string | undefined;
+  body?: Buffer | undefined;
+}
+
+/** What is needed to build a frame; `body` is already msgpack-encoded. */
+export interface FrameParts {
+  kind: FrameKind;
+  streamId: number;
+  flags?: number;
+  deadlineMs?: number | undefined;
+  trace?: Buffer | undefined;
+  name?: string | undefined;
+  body?: Buffer | undefined;
+}
+
+/** Encodes a frame, length prefix included. Throws RangeError on fields that cannot be encoded. */
+export function encodeFrame(parts: FrameParts): Buffer {
+  let flags = (parts.flags ?? 0) & FLAG_STREAM_IN;
+  let size = LENGTH_PREFIX_BYTES + FIXED_HEADER_BYTES;
+  if (parts.deadlineMs !== undefined) {
+    flags |= FLAG_DEADLINE;
+    size += 4;
+  }
+  if (parts.trace !== undefined) {
+    if (parts.trace.length !== TRACE_ID_BYTES) throw new RangeError('trace id must be 16 bytes');
+    flags |= FLAG_TRACE;
+    size += TRACE_ID_BYTES;
+  }
+  let nameBytes = 0;
+  if (parts.name !== undefined) {
+    nameBytes = Buffer.byteLength(parts.name);
+    if (nameBytes > MAX_NAME_BYTES) throw new RangeError(`name longer than ${MAX_NAME_BYTES} bytes`);
+    flags |= FLAG_NAME;
+    size += 1 + nameBytes;
+  }
+  const bodyBytes = parts.body === undefined ? 0 : parts.body.length;
+  size += bodyBytes;
+  const buf = Buffer.allocUnsafe(size);
+  buf.writeUInt32BE(size - LENGTH_PREFIX_BYTES, 0);
+  buf[4] = parts.kind;
+  buf[5] = flags;
+  buf.writeUInt32BE(parts.streamId >>> 0, 6);
+  let at = 10;
+  if (parts.deadlineMs !== undefined) {
+    buf.writeUInt32BE(Math.max(0, Math.min(MAX_DEADLINE_MS, Math.ceil(parts.deadlineMs))), at);
+    at += 4;
+  }
+  if (parts.trace !== undefined) {
+    parts.trace.copy(buf, at);
+    at += TRACE_ID_BYTES;
+  }
+  if (parts.name !== undefined) {
+    buf[at] = nameBytes;
+    buf.write(parts.name, at + 1, 'utf8');
+    at += 1 + nameBytes;
+  }
+  if (parts.body !== undefined) parts.body.copy(buf, at);
+  return buf;
+}
+
+/** Why a frame header could not be parsed. */
+export class FrameFormatError extends Error {
+  override name = 'FrameFormatError';
+}
+
+/**
+ * Parses the header and body of one frame (without its length prefix).
+ * The returned buffers are views into `bytes`.
+ */
+export function parseFrame(bytes: Buffer): Frame {
+  if (bytes.length < FIXED_HEADER_BYTES) throw new FrameFormatError(`frame of ${bytes.length} bytes is shorter than its header`);
+  const kind = bytes[0]!;
+  if (!isFrameKind(kind)) throw new FrameFormatError(`unknown frame kind ${kind}`);
+  const flags = bytes[1]!;
+  if ((flags & ~KNOWN_FLAGS) !== 0) throw new FrameFormatError(`unknown frame flags 0x${flags.toString(16)}`);
+  const frame: Frame = { kind, flags, streamId: bytes.readUInt32BE(2) };
+  let at = FIXED_HEADER_BYTES;
+  if ((flags & FLAG_DEADLINE) !== 0) {
+    if (at + 4 > bytes.length) throw new FrameFormatError('frame truncated inside its deadline');
+    frame.deadlineMs = bytes.readUInt32BE(at);
+    at += 4;
+  }
+  if ((flags & FLAG_TRACE) !== 0) {
+    if (at + TRACE_ID_BYTES > bytes.length) throw new FrameFormatError('frame truncated inside its trace id');
+    frame.trace = bytes.subarray(at, at + TRACE_ID_BYTES);
+    at += TRACE_ID_BYTES;
+  }
+  if ((flags & FLAG_NAME) !== 0) {
+    if (at + 1 > bytes.length) throw new FrameFormatError('frame truncated inside its name');
+    const len = bytes[at]!;
+    if (at + 1 + len > bytes.length) throw new FrameFormatError('frame truncated inside its name');
+    frame.name = bytes.toString('utf8', at + 1, at + 1 + len);
+    at += 1 + len;
+  }
+  if (at < bytes.length) frame.body = bytes.subarray(at);
+  return frame;
+}

@@ -1,0 +1,24 @@
+export { ERROR_CODES, type CellErrorCode, isCellErrorCode } from './error-codes.ts';
+export { CellError, type WireError, isCellError, toCellError, fromWireError } from './cell-error.ts';
+export {
+  FrameKind,
+  frameKindName,
+  isFrameKind,
+  FLAG_DEADLINE,
+  FLAG_TRACE,
+  FLAG_NAME,
+  FLAG_STREAM_IN,
+  LENGTH_PREFIX_BYTES,
+  FIXED_HEADER_BYTES,
+  TRACE_ID_BYTES,
+  MAX_NAME_BYTES,
+  MAX_STREAM_ID,
+  type Frame,
+  type FrameParts,
+  encodeFrame,
+  parseFrame,
+  FrameFormatError,
+} from './frame.ts';
+export { FrameDecoder, type FrameSink, type OversizeFrame } from './frame-decoder.ts';
+export { encodeBody, decodeBody } from './body-codec.ts';
+export { newTraceId, traceToHex, traceFromHex } from './trace-id.ts';

@@ -1,0 +1,25 @@
+import { randomBytes } from 'node:crypto';
+import { TRACE_ID_BYTES } from './frame.ts';
+
+// Random per-process prefix + counter: unique without a syscall per call.
+const prefix = randomBytes(8);
+let counter = 0n;
+
+/** A fresh 16-byte trace id. */
+export function newTraceId(): Buffer {
+  const id = Buffer.allocUnsafe(TRACE_ID_BYTES);
+  prefix.copy(id, 0);
+  counter = (counter + 1n) & 0xffff_ffff_ffff_ffffn;
+  id.writeBigUInt64BE(counter, 8);
+  return id;
+}
+
+/** Trace ids appear in logs as 32 hex characters. */
+export function traceToHex(trace: Buffer | undefined): string | undefined {
+  return trace?.toString('hex');
+}
+
+/** Parses a 32-hex-character trace id; returns undefined for anything else. */
+export function traceFromHex(hex: string): Buffer | undefined {
+  return /^[0-9a-f]{32}$/i.test(hex) ? Buffer.from(hex, 'hex') : undefined;
+}

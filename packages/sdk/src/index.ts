@@ -1,0 +1,42 @@
+export { Type, type Static, type TSchema } from 'typebox';
+export { CellError, isCellError, ERROR_CODES, type CellErrorCode } from '@cell/protocol';
+export {
+  defineContract,
+  unary,
+  serverStream,
+  clientStream,
+  duplex,
+  notify,
+  type Contract,
+  type MethodDef,
+  type MethodKind,
+  type ErrorSchemas,
+} from './contract.ts';
+export type {
+  Handler,
+  Handlers,
+  InputOf,
+  OutputOf,
+  CallError,
+  CallResult,
+  CallOptions,
+  DeclaredError,
+  DeclaredErrorOf,
+  SdkError,
+  ClientMethod,
+  StreamSource,
+} from './contract-types.ts';
+export { CallContext, type CallerInfo } from './call-context.ts';
+export { toGenome, canonicalJson, genomeFingerprint, methodFingerprint, type Genome, type GenomeMethod, type JsonSchema } from './genome.ts';
+export { compareGenomes, type CompatibilityReport, type GenomeChange } from './compatibility.ts';
+export { serve, type Membrane, type ServeOptions } from './membrane.ts';
+export {
+  connect,
+  connectDynamic,
+  type Synapse,
+  type SynapseControls,
+  type DynamicSynapse,
+  type ConnectOptions,
+  type RemoteInfo,
+} from './synapse.ts';
+export { createLogger, silentLogger, processLog, type Logger, type LoggerOptions } from './logger.ts';

@@ -1,0 +1,52 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/** Options of `createLogger`. */
+export interface LoggerOptions {
+  /** Cell name, on every line as `cell`. */
+  cell?: string | undefined;
+  /** Replica id, on every line as `replica`. */
+  replica?: string | undefined;
+  /** pino level name; default `CELL_LOG_LEVEL` or `info`. */
+  level?: string | undefined;
+  /** Where lines go; default stdout. */
+  destination?: DestinationStream | undefined;
+}
+
+/**
+ * The one log schema of Cell (SDK, runtime, CLI): JSON lines with
+ * `time` (epoch ms), `level` (label), `pid`, `cell`, `replica`, `component`, `msg`,
+ * and, where they apply, `trace`, `method`, `callId`, `peer`, `err`. See docs/logging.md.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const base: Record<string, unknown> = { pid: process.pid };
+  if (options.cell !== undefined) base['cell'] = options.cell;
+  if (options.replica !== undefined) base['replica'] = options.replica;
+  return pino(
+    {
+      level: options.level ?? process.env['CELL_LOG_LEVEL'] ?? 'info',
+      base,
+      messageKey: 'msg',
+      errorKey: 'err',
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
+  );
+}
+
+/** A logger that drops everything: libraries are silent unless given a logger. */
+export const silentLogger: Logger = pino({ level: 'silent' });
+
+let processLogger: Logger | undefined;
+
+/**
+ * The logger of this process: JSON lines on stdout when the process is a cell started by the
+ * runtime (`CELL_NAME` is set), silent otherwise.
+ */
+export function processLog(): Logger {
+  processLogger ??= process.env['CELL_NAME']
+    ? createLogger({ cell: process.env['CELL_NAME'], replica: process.env['CELL_REPLICA'] })
+    : silentLogger;
+  return processLogger;
+}

@@ -1,0 +1,149 @@
+import { CellError } from '@cell/protocol';
+
+/** Default per-stream window: how many body bytes may be in flight before the reader grants more. */
+export const DEFAULT_STREAM_WINDOW_BYTES = 256 * 1024;
+
+/**
+ * The receiving end of one stream. Items wait here until the consumer takes them; credit goes
+ * back to the sender only as they are taken, so a slow reader holds at most one window of data.
+ */
+export class StreamInbox<T> implements AsyncIterable<T> {
+  private readonly items: Array<{ value: T; bytes: number }> = [];
+  private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
+  private done = false;
+  private error: unknown;
+  private heldBytes = 0;
+  private ungrantedBytes = 0;
+  private iterated = false;
+  private readonly windowBytes: number;
+  private readonly grant: (bytes: number) => void;
+  private readonly abandon: () => void;
+
+  /**
+   * @param grant sends CREDIT for bytes the consumer has taken
+   * @param abandon called when the consumer stops early (break/return)
+   */
+  constructor(windowBytes: number, grant: (bytes: number) => void, abandon: () => void) {
+    this.windowBytes = windowBytes;
+    this.grant = grant;
+    this.abandon = abandon;
+  }
+
+  /** Adds an item; returns false when the sender overran its credit (a protocol violation). */
+  push(value: T, bytes: number, maxFrameBytes: number): boolean {
+    if (this.done) return true;
+    this.heldBytes += bytes;
+    if (this.heldBytes > this.windowBytes + maxFrameBytes) return false;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      this.take(bytes);
+      w.resolve({ value, done: false });
+    } else {
+      this.items.push({ value, bytes });
+    }
+    return true;
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.wake();
+  }
+
+  fail(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.error = error;
+    this.wake();
+  }
+
+  private wake(): void {
+    if (!this.waiter || this.items.length > 0) return;
+    const w = this.waiter;
+    this.waiter = undefined;
+    if (this.error !== undefined) w.reject(this.error);
+    else w.resolve({ value: undefined, done: true });
+  }
+
+  private take(bytes: number): void {
+    this.heldBytes -= bytes;
+    this.ungrantedBytes += bytes;
+    if (!this.done && this.ungrantedBytes >= this.windowBytes / 2) {
+      this.grant(this.ungrantedBytes);
+      this.ungrantedBytes = 0;
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    if (this.iterated) throw new CellError('CELL_E_INVALID_ARGUMENT', 'a stream can be iterated only once');
+    this.iterated = true;
+    return {
+      next: () => {
+        const item = this.items.shift();
+        if (item) {
+          this.take(item.bytes);
+          return Promise.resolve({ value: item.value, done: false });
+        }
+        if (this.done) {
+          return this.error !== undefined ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
+        }
+        return new Promise((resolve, reject) => {
+          this.waiter = { resolve, reject };
+        });
+      },
+      return: () => {
+        if (!this.done) {
+          this.done = true;
+          this.items.length = 0;
+          this.abandon();
+        }
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}
+
+/** The sending end's view of the reader's window. */
+export class StreamCredit {
+  private credit: number;
+  private waiter: (() => void) | undefined;
+  private cancelled = false;
+
+  constructor(windowBytes: number) {
+    this.credit = windowBytes;
+  }
+
+  add(bytes: number): void {
+    this.credit += bytes;
+    this.wakeUp();
+  }
+
+  spend(bytes: number): void {
+    this.credit -= bytes;
+  }
+
+  /** Stops waiting for good: the stream ended or was cancelled. */
+  cancel(): void {
+    this.cancelled = true;
+    this.wakeUp();
+  }
+
+  get isCancelled(): boolean {
+    return this.cancelled;
+  }
+
+  /** Resolves once there is credit to send (or the stream was cancelled). */
+  available(): Promise<void> {
+    if (this.credit > 0 || this.cancelled) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  private wakeUp(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+}
