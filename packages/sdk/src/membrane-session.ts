@@ -300,8 +300,8 @@ export class MembraneSession {
     if (body !== undefined && body.length + 64 > this.peerMaxFrameBytes) {
       return this.finishCall(id, call, tooLargeForPeer(body.length, this.peerMaxFrameBytes));
     }
-    this.endCall(id, call);
     this.conn.send({ kind: FrameKind.RESPONSE, streamId: id, body });
+    this.endCall(id, call);
   }
 
   private async pumpOutput(id: number, call: ServerCall, entry: MethodEntry, result: unknown, ctx: CallContext): Promise<void> {
@@ -329,8 +329,8 @@ export class MembraneSession {
         credit.spend(bytes + 1);
         this.conn.send({ kind: FrameKind.STREAM_DATA, streamId: id, body });
       }
-      this.endCall(id, call);
       this.conn.send({ kind: FrameKind.STREAM_END, streamId: id });
+      this.endCall(id, call);
     } catch (err) {
       if (this.calls.get(id) !== call) return;
       this.finishCall(id, call, this.handlerError(entry, err, ctx));
@@ -441,10 +441,10 @@ export class MembraneSession {
   /** Ends a call with an error; the caller is told unless it already gave up. */
   private finishCall(id: number, call: ServerCall, error: CellError<string>, tell = true): void {
     if (this.calls.get(id) !== call) return;
+    if (tell) this.sendError(id, error);
     this.endCall(id, call);
     call.inbox?.fail(error);
     if (!call.controller.signal.aborted) call.controller.abort(error);
-    if (tell) this.sendError(id, error);
   }
 
   private onClose(err: CellError<string> | undefined): void {

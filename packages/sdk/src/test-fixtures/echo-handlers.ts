@@ -3,7 +3,7 @@ import type { Membrane } from '../membrane.ts';
 import type { echoContract } from './echo-contract.ts';
 
 /** Records what the handlers observed, for assertions. */
-export const observed = { aborted: 0, notes: [] as string[] };
+export const observed = { aborted: 0, produced: 0, notes: [] as string[] };
 
 /** Handlers for the echo contract. */
 export function echoHandlers(membrane: () => Membrane<typeof echoContract> | undefined): Handlers<typeof echoContract> {
@@ -26,12 +26,21 @@ export function echoHandlers(membrane: () => Membrane<typeof echoContract> | und
         });
       }),
     async *count({ to }) {
-      for (let i = 1; i <= to; i++) yield i;
+      for (let i = 1; i <= to; i++) {
+        observed.produced++;
+        yield i;
+      }
     },
     async sum(items) {
       let total = 0;
       for await (const n of items) total += n;
       return total;
+    },
+    async hold(items, ctx) {
+      const it = items[Symbol.asyncIterator]();
+      await it.next();
+      await new Promise((r) => setTimeout(r, 200));
+      return ctx.signal.aborted ? 0 : 1;
     },
     async *upper(words) {
       for await (const w of words) yield w.toUpperCase();

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { encodeFrame, type Frame, FrameFormatError, FrameKind } from './frame.ts';
+import { FrameDecoder, type OversizeFrame } from './frame-decoder.ts';
+import { encodeBody, decodeBody } from './body-codec.ts';
+
+function collect(decoder: FrameDecoder, chunks: Buffer[]): { frames: Frame[]; oversize: OversizeFrame[] } {
+  const frames: Frame[] = [];
+  const oversize: OversizeFrame[] = [];
+  for (const c of chunks) decoder.push(c, { frame: (f) => frames.push(f), oversize: (o) => oversize.push(o) });
+  return { frames, oversize };
+}
+
+const stream = Buffer.concat(
+  Array.from({ length: 5 }, (_, i) => encodeFrame({ kind: FrameKind.REQUEST, streamId: i + 1, name: 'm', body: encodeBody({ i, pad: 'x'.repeat(i * 7) }) })),
+);
+
+describe('FrameDecoder', () => {
+  it('cuts frames out of a stream split at every possible byte boundary', () => {
+    for (let cut = 1; cut < stream.length; cut++) {
+      const { frames } = collect(new FrameDecoder(1024), [stream.subarray(0, cut), stream.subarray(cut)]);
+      expect(frames.map((f) => f.streamId)).toEqual([1, 2, 3, 4, 5]);
+      expect(decodeBody(frames[4]!.body)).toEqual({ i: 4, pad: 'x'.repeat(28) });
+    }
+  });
+
+  it('decodes a stream fed one byte at a time', () => {
+    const chunks = [...stream].map((b) => Buffer.from([b]));
+    const decoder = new FrameDecoder(1024);
+    const { frames } = collect(decoder, chunks);
+    expect(frames).toHaveLength(5);
+    expect(decoder.hasPartialFrame).toBe(false);
+  });
+
+  it('reports an oversized frame from its header and skips its body without buffering it', () => {
+    const big = encodeFrame({ kind: FrameKind.REQUEST, streamId: 42, name: 'm', body: Buffer.alloc(10_000) });
+    const after = encodeFrame({ kind: FrameKind.PING, streamId: 43 });
+    const decoder = new FrameDecoder(1000);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < big.length; i += 100) chunks.push(big.subarray(i, i + 100));
+    chunks.push(after);
+    const { frames, oversize } = collect(decoder, chunks);
+    expect(oversize).toEqual([{ kind: FrameKind.REQUEST, streamId: 42, declaredBytes: big.length - 4 }]);
+    expect(frames.map((f) => f.streamId)).toEqual([43]);
+  });
+
+  it('reports a huge declared length at once, holding at most the peeked header', () => {
+    const head = Buffer.from([0xff, 0xff, 0xff, 0xff, FrameKind.REQUEST, 0, 0, 0, 0, 9]);
+    const decoder = new FrameDecoder(1 << 20);
+    const { oversize } = collect(decoder, [head, Buffer.alloc(4096)]);
+    expect(oversize[0]?.declaredBytes).toBe(0xffffffff);
+    expect(oversize[0]?.streamId).toBe(9);
+    expect(decoder.hasPartialFrame).toBe(true); // still discarding the declared bytes
+  });
+
+  it('throws on a declared length shorter than a header', () => {
+    expect(() => collect(new FrameDecoder(1024), [Buffer.from([0, 0, 0, 2, 1, 0])])).toThrow(FrameFormatError);
+  });
+
+  it('tracks a partial frame', () => {
+    const decoder = new FrameDecoder(1024);
+    collect(decoder, [stream.subarray(0, 7)]);
+    expect(decoder.hasPartialFrame).toBe(true);
+  });
+});

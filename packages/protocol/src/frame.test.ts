@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { encodeFrame, FrameFormatError, FrameKind, parseFrame, FLAG_STREAM_IN } from './frame.ts';
+import { encodeBody, decodeBody } from './body-codec.ts';
+import { newTraceId } from './trace-id.ts';
+
+describe('frame', () => {
+  it('round-trips every header field', () => {
+    const trace = newTraceId();
+    const buf = encodeFrame({
+      kind: FrameKind.REQUEST,
+      streamId: 0xfffffffe,
+      flags: FLAG_STREAM_IN,
+      deadlineMs: 1500,
+      trace,
+      name: 'échoé',
+      body: encodeBody({ a: [1, 'two'] }),
+    });
+    expect(buf.readUInt32BE(0)).toBe(buf.length - 4);
+    const f = parseFrame(buf.subarray(4));
+    expect(f.kind).toBe(FrameKind.REQUEST);
+    expect(f.streamId).toBe(0xfffffffe);
+    expect(f.flags & FLAG_STREAM_IN).toBe(FLAG_STREAM_IN);
+    expect(f.deadlineMs).toBe(1500);
+    expect(f.trace?.equals(trace)).toBe(true);
+    expect(f.name).toBe('échoé');
+    expect(decodeBody(f.body)).toEqual({ a: [1, 'two'] });
+  });
+
+  it('keeps an absent body absent', () => {
+    const f = parseFrame(encodeFrame({ kind: FrameKind.PING, streamId: 7 }).subarray(4));
+    expect(f.body).toBeUndefined();
+    expect(decodeBody(f.body)).toBeUndefined();
+  });
+
+  it('rejects unknown kinds, unknown flags and truncated optional fields', () => {
+    expect(() => parseFrame(Buffer.from([99, 0, 0, 0, 0, 1]))).toThrow(FrameFormatError);
+    expect(() => parseFrame(Buffer.from([FrameKind.PING, 0x80, 0, 0, 0, 1]))).toThrow(FrameFormatError);
+    expect(() => parseFrame(Buffer.from([FrameKind.PING, 0x01, 0, 0, 0, 1, 0]))).toThrow(FrameFormatError);
+    expect(() => parseFrame(Buffer.from([FrameKind.PING, 0x04, 0, 0, 0, 1, 5, 65]))).toThrow(FrameFormatError);
+    expect(() => parseFrame(Buffer.from([FrameKind.PING]))).toThrow(FrameFormatError);
+  });
+
+  it('refuses names longer than 255 bytes and malformed trace ids when encoding', () => {
+    expect(() => encodeFrame({ kind: FrameKind.REQUEST, streamId: 1, name: 'x'.repeat(256) })).toThrow(RangeError);
+    expect(() => encodeFrame({ kind: FrameKind.REQUEST, streamId: 1, trace: Buffer.alloc(3) })).toThrow(RangeError);
+  });
+
+  it('rejects trailing bytes after a msgpack body', () => {
+    expect(() => decodeBody(Buffer.concat([encodeBody(1)!, Buffer.from([1])]))).toThrow();
+  });
+});
