@@ -1,16 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { TRACE_ID_BYTES } from './frame.ts';
 
-// Random per-process prefix + counter: unique without a syscall per call.
+// Random per-process prefix + counter: unique without a syscall (or a BigInt) per call.
 const prefix = randomBytes(8);
-let counter = 0n;
+let high = randomBytes(4).readUInt32BE(0);
+let low = 0;
 
 /** A fresh 16-byte trace id. */
 export function newTraceId(): Buffer {
   const id = Buffer.allocUnsafe(TRACE_ID_BYTES);
   prefix.copy(id, 0);
-  counter = (counter + 1n) & 0xffff_ffff_ffff_ffffn;
-  id.writeBigUInt64BE(counter, 8);
+  low = (low + 1) >>> 0;
+  if (low === 0) high = (high + 1) >>> 0;
+  id.writeUInt32BE(high, 8);
+  id.writeUInt32BE(low, 12);
   return id;
 }
 

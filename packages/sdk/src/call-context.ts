@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
 import { CellError } from '@cell/protocol';
+import type { CallScope } from './call-scope.ts';
 import type { ErrorSchemas } from './contract.ts';
 import type { DeclaredError } from './contract-types.ts';
 import type { Logger } from './logger.ts';
@@ -13,36 +14,74 @@ export interface CallerInfo {
   fingerprint?: string | undefined;
 }
 
+/**
+ * Cancellation of one call. The AbortController is created only if the handler looks at its
+ * signal: most handlers never do, and creating one per call is measurable.
+ */
+export class CallAbort {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  private aborted = false;
+
+  get signal(): AbortSignal {
+    if (this.aborted && !this.controller) return AbortSignal.abort(this.reason);
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  get isAborted(): boolean {
+    return this.aborted;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
 /** What a handler gets besides its input. */
-export class CallContext<E extends ErrorSchemas = ErrorSchemas> {
-  /** Fires when the caller cancels, the deadline passes or the connection drops. */
-  readonly signal: AbortSignal;
+export class CallContext<E extends ErrorSchemas = ErrorSchemas> implements CallScope {
   /** Absolute deadline (epoch ms), if the caller set one. */
   readonly deadline: number | undefined;
-  /** Trace id (32 hex chars), carried into calls this handler makes. */
-  readonly trace: string;
+  /** 16-byte trace id, carried into calls this handler makes. */
+  readonly traceId: Buffer;
   readonly method: string;
   readonly caller: CallerInfo;
+  private readonly abortState: CallAbort;
   private readonly baseLog: Logger;
   private readonly sendEvent: (event: string, payload: unknown) => void;
   private childLog: Logger | undefined;
+  private traceHex: string | undefined;
 
   constructor(init: {
-    signal: AbortSignal;
+    abort: CallAbort;
     deadline: number | undefined;
-    trace: string;
+    traceId: Buffer;
     method: string;
     caller: CallerInfo;
     log: Logger;
     sendEvent: (event: string, payload: unknown) => void;
   }) {
-    this.signal = init.signal;
+    this.abortState = init.abort;
     this.deadline = init.deadline;
-    this.trace = init.trace;
+    this.traceId = init.traceId;
     this.method = init.method;
     this.caller = init.caller;
     this.baseLog = init.log;
     this.sendEvent = init.sendEvent;
+  }
+
+  /** Fires when the caller cancels, the deadline passes or the connection drops. */
+  get signal(): AbortSignal {
+    return this.abortState.signal;
+  }
+
+  /** Trace id as 32 hex characters (the form logs use). */
+  get trace(): string {
+    this.traceHex ??= this.traceId.toString('hex');
+    return this.traceHex;
   }
 
   /** A logger bound to this call (`method`, `trace`). Created on first use. */

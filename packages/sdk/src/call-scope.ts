@@ -2,8 +2,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** What nested calls inherit from the call being handled: its trace and deadline. */
 export interface CallScope {
-  trace: string;
-  deadline: number | undefined;
+  /** 16-byte trace id. */
+  readonly traceId: Buffer;
+  /** Absolute deadline (epoch ms), if any. */
+  readonly deadline: number | undefined;
 }
 
 const storage = new AsyncLocalStorage<CallScope>();

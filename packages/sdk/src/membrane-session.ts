@@ -10,7 +10,8 @@ import {
   newTraceId,
   toCellError,
 } from '@cell/protocol';
-import { CallContext, type CallerInfo } from './call-context.ts';
+import { CallAbort, CallContext, type CallerInfo } from './call-context.ts';
+import { DeadlineTimer } from './deadline-timer.ts';
 import { runInCallScope } from './call-scope.ts';
 import { FramedConnection } from './framed-connection.ts';
 import { GENOME_METHOD, parseClientHello, PROTOCOL_VERSION, type ClientHello } from './handshake.ts';
@@ -42,8 +43,9 @@ export interface SessionHost {
 
 interface ServerCall {
   entry: MethodEntry;
-  controller: AbortController;
-  timer: NodeJS.Timeout | undefined;
+  abort: CallAbort;
+  /** Absolute deadline (epoch ms); Infinity when the caller set none. */
+  deadline: number;
   inbox: StreamInbox<unknown> | undefined;
   credit: StreamCredit | undefined;
 }
@@ -71,6 +73,7 @@ export class MembraneSession {
   private peerWindowBytes = 0;
   private peerMaxFrameBytes = 0;
   private readonly handshakeTimer: NodeJS.Timeout;
+  private readonly deadlines = new DeadlineTimer((now) => this.expire(now));
   private readonly log: Logger;
   private draining = false;
 
@@ -243,13 +246,9 @@ export class MembraneSession {
     }
     if (f.deadlineMs === 0) return this.sendError(id, new CellError('CELL_E_TIMEOUT', 'deadline passed before the call arrived'));
 
-    const controller = new AbortController();
-    const call: ServerCall = { entry, controller, timer: undefined, inbox: undefined, credit: undefined };
-    if (f.deadlineMs !== undefined) {
-      call.timer = setTimeout(() => {
-        this.finishCall(id, call, new CellError('CELL_E_TIMEOUT', `deadline of ${f.deadlineMs} ms passed`), false);
-      }, f.deadlineMs);
-    }
+    const deadline = f.deadlineMs === undefined ? undefined : Date.now() + f.deadlineMs;
+    const call: ServerCall = { entry, abort: new CallAbort(), deadline: deadline ?? Infinity, inbox: undefined, credit: undefined };
+    if (deadline !== undefined) this.deadlines.watch(deadline);
     if (streamIn) {
       call.inbox = new StreamInbox(
         this.host.windowBytes,
@@ -262,12 +261,10 @@ export class MembraneSession {
     this.calls.set(id, call);
     this.host.callStarted();
 
-    const deadline = f.deadlineMs === undefined ? undefined : Date.now() + f.deadlineMs;
-    const trace = (f.trace ?? newTraceId()).toString('hex');
     const ctx = new CallContext({
-      signal: controller.signal,
+      abort: call.abort,
       deadline,
-      trace,
+      traceId: f.trace ?? newTraceId(),
       method: name,
       caller: this.caller,
       log: this.log,
@@ -275,7 +272,7 @@ export class MembraneSession {
     });
     let result: unknown;
     try {
-      result = runInCallScope({ trace, deadline }, () => entry.handler(input, ctx as never));
+      result = runInCallScope(ctx, () => entry.handler(input, ctx as never));
     } catch (err) {
       return this.finishCall(id, call, this.handlerError(entry, err, ctx));
     }
@@ -312,7 +309,7 @@ export class MembraneSession {
       else if (isIterable(result)) iterator = result[Symbol.iterator]();
       else throw new TypeError(`handler of stream method ${entry.name} did not return an iterable`);
       const onAbort = () => void iterator?.return?.();
-      call.controller.signal.addEventListener('abort', onAbort, { once: true });
+      call.abort.signal.addEventListener('abort', onAbort, { once: true });
       for (;;) {
         await credit.available();
         await this.conn.whenWritable();
@@ -376,9 +373,9 @@ export class MembraneSession {
       return;
     }
     const ctx = new CallContext({
-      signal: new AbortController().signal,
+      abort: new CallAbort(),
       deadline: undefined,
-      trace: (f.trace ?? newTraceId()).toString('hex'),
+      traceId: f.trace ?? newTraceId(),
       method: name,
       caller: this.caller,
       log: this.log,
@@ -430,9 +427,18 @@ export class MembraneSession {
     });
   }
 
+  /** Times out every call past its deadline; returns the next deadline. */
+  private expire(now: number): number {
+    let next = Infinity;
+    for (const [id, call] of this.calls) {
+      if (call.deadline <= now) this.finishCall(id, call, new CellError('CELL_E_TIMEOUT', 'the call passed its deadline'), false);
+      else if (call.deadline < next) next = call.deadline;
+    }
+    return next;
+  }
+
   private endCall(id: number, call: ServerCall): void {
     this.calls.delete(id);
-    if (call.timer) clearTimeout(call.timer);
     call.credit?.cancel();
     this.host.callEnded();
     if (this.draining && this.calls.size === 0) this.conn.end();
@@ -444,11 +450,12 @@ export class MembraneSession {
     if (tell) this.sendError(id, error);
     this.endCall(id, call);
     call.inbox?.fail(error);
-    if (!call.controller.signal.aborted) call.controller.abort(error);
+    call.abort.abort(error);
   }
 
   private onClose(err: CellError<string> | undefined): void {
     clearTimeout(this.handshakeTimer);
+    this.deadlines.stop();
     const reason = new CellError('CELL_E_UNAVAILABLE', 'the caller disconnected', { cause: err });
     for (const [id, call] of [...this.calls]) this.finishCall(id, call, reason, false);
     this.host.sessionClosed(this);

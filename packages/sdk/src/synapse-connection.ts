@@ -12,6 +12,7 @@ import {
   traceFromHex,
 } from '@cell/protocol';
 import { currentCallScope } from './call-scope.ts';
+import { DeadlineTimer } from './deadline-timer.ts';
 import { FramedConnection } from './framed-connection.ts';
 import { parseServerHello, PROTOCOL_VERSION, type ServerHello } from './handshake.ts';
 import type { Logger } from './logger.ts';
@@ -47,9 +48,15 @@ interface PendingCall {
   reject(error: CellError<string>): void;
   inbox: StreamInbox<unknown> | undefined;
   credit: StreamCredit | undefined;
-  timer: NodeJS.Timeout | undefined;
+  /** Absolute deadline (epoch ms); Infinity for none. */
+  deadline: number;
+  timeoutMs: number | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+}
+
+function pendingCall(resolve: (value: unknown) => void, reject: (error: CellError<string>) => void): PendingCall {
+  return { resolve, reject, inbox: undefined, credit: undefined, deadline: Infinity, timeoutMs: undefined, signal: undefined, onAbort: undefined };
 }
 
 const NO_OP = (): void => undefined;
@@ -65,8 +72,8 @@ function effectiveTimeout(timeoutMs: number | undefined): number | undefined {
 }
 
 function traceFor(explicit: string | undefined): Buffer {
-  const hex = explicit ?? currentCallScope()?.trace;
-  return (hex !== undefined ? traceFromHex(hex) : undefined) ?? newTraceId();
+  if (explicit !== undefined) return traceFromHex(explicit) ?? newTraceId();
+  return currentCallScope()?.traceId ?? newTraceId();
 }
 
 /** The caller's side of one connection to a membrane. */
@@ -77,6 +84,7 @@ export class SynapseConnection {
   private readonly pending = new Map<number, PendingCall>();
   private nextId = 1;
   private draining = false;
+  private readonly deadlines = new DeadlineTimer((now) => this.expire(now));
   private closeReason: CellError<string> | undefined;
   private readonly closeListeners: Array<() => void> = [];
 
@@ -199,9 +207,9 @@ export class SynapseConnection {
     }
     const id = this.allocateId();
     if (timeoutMs !== undefined) {
-      call.timer = setTimeout(() => {
-        this.abandon(id, new CellError('CELL_E_TIMEOUT', `no reply within ${timeoutMs} ms`, { details: { timeoutMs } }));
-      }, timeoutMs);
+      call.timeoutMs = timeoutMs;
+      call.deadline = Date.now() + timeoutMs;
+      this.deadlines.watch(call.deadline);
     }
     if (opts.signal) {
       call.signal = opts.signal;
@@ -223,9 +231,19 @@ export class SynapseConnection {
     call.reject(error);
   }
 
+  /** Times out every call past its deadline; returns the next deadline. */
+  private expire(now: number): number {
+    let next = Infinity;
+    for (const [id, call] of this.pending) {
+      if (call.deadline <= now) {
+        this.abandon(id, new CellError('CELL_E_TIMEOUT', `no reply within ${call.timeoutMs} ms`, { details: { timeoutMs: call.timeoutMs } }));
+      } else if (call.deadline < next) next = call.deadline;
+    }
+    return next;
+  }
+
   private settle(id: number, call: PendingCall): void {
     this.pending.delete(id);
-    if (call.timer) clearTimeout(call.timer);
     if (call.onAbort) call.signal?.removeEventListener('abort', call.onAbort);
     if (this.draining && this.pending.size === 0) this.conn.end();
   }
@@ -237,7 +255,7 @@ export class SynapseConnection {
       const tooLarge = this.checkSize(body);
       if (tooLarge) return reject(tooLarge);
       const timeoutMs = effectiveTimeout(opts.timeoutMs);
-      const call: PendingCall = { resolve, reject, inbox: undefined, credit: undefined, timer: undefined, signal: undefined, onAbort: undefined };
+      const call = pendingCall(resolve, reject);
       const id = this.register(call, opts, timeoutMs);
       if (id === undefined) return;
       this.conn.send({ kind: FrameKind.REQUEST, streamId: id, name: method, deadlineMs: timeoutMs, trace: traceFor(opts.trace), body });
@@ -260,7 +278,7 @@ export class SynapseConnection {
     const reply = new Promise<unknown>((resolve, reject) => {
       const body = source === undefined ? encodeBody(input) : undefined;
       const tooLarge = this.checkSize(body);
-      const call: PendingCall = { resolve, reject, inbox: undefined, credit: undefined, timer: undefined, signal: undefined, onAbort: undefined };
+      const call = pendingCall(resolve, reject);
       if (streamsOut) {
         inbox = new StreamInbox(
           this.config.windowBytes,
@@ -337,7 +355,7 @@ export class SynapseConnection {
   ping(timeoutMs: number): Promise<number> {
     const started = performance.now();
     return new Promise<unknown>((resolve, reject) => {
-      const call: PendingCall = { resolve, reject, inbox: undefined, credit: undefined, timer: undefined, signal: undefined, onAbort: undefined };
+      const call = pendingCall(resolve, reject);
       const id = this.register(call, {}, timeoutMs);
       if (id !== undefined) this.conn.send({ kind: FrameKind.PING, streamId: id });
     }).then(() => performance.now() - started);
@@ -434,6 +452,7 @@ export class SynapseConnection {
   }
 
   private onClose(err: CellError<string> | undefined): void {
+    this.deadlines.stop();
     const reason =
       this.closeReason ??
       new CellError('CELL_E_UNAVAILABLE', `connection to ${this.remote.name} closed with calls in flight`, { cause: err });

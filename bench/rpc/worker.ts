@@ -1,0 +1,50 @@
+// One side of one RPC benchmark, in its own process:
+//   worker.ts serve  <system> <address>                 prints {"ready":true} and serves until killed
+//   worker.ts client <system> <address> <calls> <window> prints one JSON line of measurements
+import { PAYLOAD, type BenchClient } from './system.ts';
+import { SYSTEMS } from './systems.ts';
+import { quantile } from '../lib/stats.ts';
+
+async function pingPong(client: BenchClient, calls: number): Promise<{ p50_us: number; p99_us: number }> {
+  const samples = new Float64Array(calls);
+  for (let i = 0; i < calls; i++) {
+    const t = process.hrtime.bigint();
+    await client.call(PAYLOAD);
+    samples[i] = Number(process.hrtime.bigint() - t) / 1000;
+  }
+  samples.sort();
+  return { p50_us: quantile(samples, 0.5), p99_us: quantile(samples, 0.99) };
+}
+
+async function pipelined(client: BenchClient, calls: number, window: number): Promise<number> {
+  let started = 0;
+  const t = process.hrtime.bigint();
+  const lane = async () => {
+    while (started < calls) {
+      started++;
+      await client.call(PAYLOAD);
+    }
+  };
+  await Promise.all(Array.from({ length: window }, lane));
+  return calls / (Number(process.hrtime.bigint() - t) / 1e9);
+}
+
+const [mode, name, address, callsArg, windowArg] = process.argv.slice(2);
+const system = SYSTEMS[name ?? ''];
+if (!system || !address) throw new Error(`usage: worker.ts serve|client <${Object.keys(SYSTEMS).join('|')}> <address> ...`);
+if (mode === 'serve') {
+  await system.serve(address);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+  process.stdout.write('{"ready":true}\n');
+} else {
+  const calls = Number(callsArg);
+  const window = Number(windowArg);
+  const client = await system.connect(address);
+  await pingPong(client, Math.min(2000, calls)); // warm-up: JIT, connection, buffers
+  const latency = await pingPong(client, calls);
+  await pipelined(client, Math.min(10_000, calls * 2), window);
+  const rps = await pipelined(client, calls * 5, window);
+  await client.close();
+  process.stdout.write(`${JSON.stringify({ ...latency, rps_pipelined: rps })}\n`);
+  process.exit(0);
+}

@@ -1,0 +1,50 @@
+// npm run bench [-- --only rpc] [--rounds N] [--calls N] [--window N]
+// Runs the benchmark sections, prints a table, and writes bench/results/latest.json (sections not
+// run this time are kept from the previous file).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { benchRpc } from './rpc/bench-rpc.ts';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    rounds: { type: 'string', default: '5' },
+    calls: { type: 'string', default: '5000' },
+    window: { type: 'string', default: '64' },
+  },
+});
+const sections = new Set((values.only ?? 'rpc').split(','));
+const resultsPath = new URL('./results/latest.json', import.meta.url);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const previous: Record<string, unknown> = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')) : {};
+const results: Record<string, unknown> = { ...previous };
+
+if (sections.has('rpc')) {
+  const rpc = await benchRpc({ rounds: Number(values.rounds), calls: Number(values.calls), window: Number(values.window), log });
+  results['rpc'] = rpc;
+  printRpc(rpc);
+}
+
+results['machine'] = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() };
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+log(`wrote ${resultsPath.pathname}`);
+
+function printRpc(rpc: Record<string, unknown>): void {
+  const base = rpc['baseline_uds'] as { p50_us: number; p99_us: number; rps_pipelined: number };
+  const rows = ['baseline_uds', 'cell_uds', 'moleculer_tcp', 'grpc_js'].map((name) => {
+    const r = rpc[name] as typeof base;
+    return {
+      system: name,
+      'p50 µs': r.p50_us,
+      'p99 µs': r.p99_us,
+      'p50 ×base': (r.p50_us / base.p50_us).toFixed(2),
+      'pipelined req/s': r.rps_pipelined,
+      'req/s ×base': (r.rps_pipelined / base.rps_pipelined).toFixed(2),
+    };
+  });
+  console.table(rows);
+  console.log(JSON.stringify(rpc['targets']));
+}
