@@ -1,3 +1,5 @@
+import { writeTraceId } from './trace-id.ts';
+
 /**
  * Frame layout (all integers big-endian):
  *
@@ -61,7 +63,7 @@ export interface Frame {
   streamId: number;
   /** Milliseconds the receiver has left, as the sender saw it. */
   deadlineMs?: number | undefined;
-  trace?: Buffer | undefined;
+  readonly trace?: Buffer | undefined;
   name?: string | undefined;
   body?: Buffer | undefined;
 }
@@ -72,8 +74,10 @@ export interface FrameParts {
   streamId: number;
   flags?: number;
   deadlineMs?: number | undefined;
-  trace?: Buffer | undefined;
-  name?: string | undefined;
+  /** A 16-byte trace id, or `'new'` to write a fresh one straight into the frame. */
+  trace?: Buffer | 'new' | undefined;
+  /** Method or event name; pass it pre-encoded as UTF-8 bytes on hot paths. */
+  name?: string | Buffer | undefined;
   body?: Buffer | undefined;
 }
 
@@ -86,13 +90,13 @@ export function encodeFrame(parts: FrameParts): Buffer {
     size += 4;
   }
   if (parts.trace !== undefined) {
-    if (parts.trace.length !== TRACE_ID_BYTES) throw new RangeError('trace id must be 16 bytes');
+    if (parts.trace !== 'new' && parts.trace.length !== TRACE_ID_BYTES) throw new RangeError('trace id must be 16 bytes');
     flags |= FLAG_TRACE;
     size += TRACE_ID_BYTES;
   }
   let nameBytes = 0;
   if (parts.name !== undefined) {
-    nameBytes = Buffer.byteLength(parts.name);
+    nameBytes = typeof parts.name === 'string' ? Buffer.byteLength(parts.name) : parts.name.length;
     if (nameBytes > MAX_NAME_BYTES) throw new RangeError(`name longer than ${MAX_NAME_BYTES} bytes`);
     flags |= FLAG_NAME;
     size += 1 + nameBytes;
@@ -110,12 +114,14 @@ export function encodeFrame(parts: FrameParts): Buffer {
     at += 4;
   }
   if (parts.trace !== undefined) {
-    parts.trace.copy(buf, at);
+    if (parts.trace === 'new') writeTraceId(buf, at);
+    else parts.trace.copy(buf, at);
     at += TRACE_ID_BYTES;
   }
   if (parts.name !== undefined) {
     buf[at] = nameBytes;
-    buf.write(parts.name, at + 1, 'utf8');
+    if (typeof parts.name === 'string') buf.write(parts.name, at + 1, 'utf8');
+    else parts.name.copy(buf, at + 1);
     at += 1 + nameBytes;
   }
   if (parts.body !== undefined) parts.body.copy(buf, at);
@@ -125,6 +131,29 @@ export function encodeFrame(parts: FrameParts): Buffer {
 /** Why a frame header could not be parsed. */
 export class FrameFormatError extends Error {
   override name = 'FrameFormatError';
+}
+
+/** A parsed frame whose trace id view is made only when read (most frames never need it). */
+class ParsedFrame implements Frame {
+  kind: FrameKind;
+  flags: number;
+  streamId: number;
+  deadlineMs: number | undefined = undefined;
+  name: string | undefined = undefined;
+  body: Buffer | undefined = undefined;
+  traceAt = -1;
+  private readonly bytes: Buffer;
+
+  constructor(bytes: Buffer, kind: FrameKind, flags: number, streamId: number) {
+    this.bytes = bytes;
+    this.kind = kind;
+    this.flags = flags;
+    this.streamId = streamId;
+  }
+
+  get trace(): Buffer | undefined {
+    return this.traceAt < 0 ? undefined : this.bytes.subarray(this.traceAt, this.traceAt + TRACE_ID_BYTES);
+  }
 }
 
 /**
@@ -137,7 +166,7 @@ export function parseFrame(bytes: Buffer): Frame {
   if (!isFrameKind(kind)) throw new FrameFormatError(`unknown frame kind ${kind}`);
   const flags = bytes[1]!;
   if ((flags & ~KNOWN_FLAGS) !== 0) throw new FrameFormatError(`unknown frame flags 0x${flags.toString(16)}`);
-  const frame: Frame = { kind, flags, streamId: bytes.readUInt32BE(2) };
+  const frame = new ParsedFrame(bytes, kind, flags, bytes.readUInt32BE(2));
   let at = FIXED_HEADER_BYTES;
   if ((flags & FLAG_DEADLINE) !== 0) {
     if (at + 4 > bytes.length) throw new FrameFormatError('frame truncated inside its deadline');
@@ -146,7 +175,7 @@ export function parseFrame(bytes: Buffer): Frame {
   }
   if ((flags & FLAG_TRACE) !== 0) {
     if (at + TRACE_ID_BYTES > bytes.length) throw new FrameFormatError('frame truncated inside its trace id');
-    frame.trace = bytes.subarray(at, at + TRACE_ID_BYTES);
+    frame.traceAt = at;
     at += TRACE_ID_BYTES;
   }
   if ((flags & FLAG_NAME) !== 0) {

@@ -1,19 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { TRACE_ID_BYTES } from './frame.ts';
+/** Length of a trace id in bytes. */
+const TRACE_ID_BYTES = 16;
 
 // Random per-process prefix + counter: unique without a syscall (or a BigInt) per call.
 const prefix = randomBytes(8);
 let high = randomBytes(4).readUInt32BE(0);
 let low = 0;
 
+/** Writes a fresh trace id into `target` at `offset` (16 bytes). */
+export function writeTraceId(target: Buffer, offset: number): void {
+  prefix.copy(target, offset);
+  low = (low + 1) >>> 0;
+  if (low === 0) high = (high + 1) >>> 0;
+  target.writeUInt32BE(high, offset + 8);
+  target.writeUInt32BE(low, offset + 12);
+}
+
 /** A fresh 16-byte trace id. */
 export function newTraceId(): Buffer {
   const id = Buffer.allocUnsafe(TRACE_ID_BYTES);
-  prefix.copy(id, 0);
-  low = (low + 1) >>> 0;
-  if (low === 0) high = (high + 1) >>> 0;
-  id.writeUInt32BE(high, 8);
-  id.writeUInt32BE(low, 12);
+  writeTraceId(id, 0);
   return id;
 }
 

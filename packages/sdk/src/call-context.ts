@@ -1,6 +1,5 @@
 import type { Static } from 'typebox';
 import { CellError } from '@cell/protocol';
-import type { CallScope } from './call-scope.ts';
 import type { ErrorSchemas } from './contract.ts';
 import type { DeclaredError } from './contract-types.ts';
 import type { Logger } from './logger.ts';
@@ -14,68 +13,63 @@ export interface CallerInfo {
   fingerprint?: string | undefined;
 }
 
-/**
- * Cancellation of one call. The AbortController is created only if the handler looks at its
- * signal: most handlers never do, and creating one per call is measurable.
- */
-export class CallAbort {
-  private controller: AbortController | undefined;
-  private reason: unknown;
-  private aborted = false;
-
-  get signal(): AbortSignal {
-    if (this.aborted && !this.controller) return AbortSignal.abort(this.reason);
-    this.controller ??= new AbortController();
-    return this.controller.signal;
-  }
-
-  get isAborted(): boolean {
-    return this.aborted;
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.controller?.abort(reason);
-  }
+/** The membrane-side state a context reads from (one per call). */
+export interface CallHandle {
+  readonly method: string;
+  /** Absolute deadline (epoch ms); Infinity when there is none. */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
 }
 
-/** What a handler gets besides its input. */
-export class CallContext<E extends ErrorSchemas = ErrorSchemas> implements CallScope {
-  /** Absolute deadline (epoch ms), if the caller set one. */
-  readonly deadline: number | undefined;
-  /** 16-byte trace id, carried into calls this handler makes. */
-  readonly traceId: Buffer;
-  readonly method: string;
+/** The connection-wide things a context reads from (one per caller connection). */
+export interface ContextHost {
   readonly caller: CallerInfo;
-  private readonly abortState: CallAbort;
-  private readonly baseLog: Logger;
-  private readonly sendEvent: (event: string, payload: unknown) => void;
+  readonly log: Logger;
+  emitChecked(event: string, payload: unknown): void;
+}
+
+/**
+ * What a handler gets besides its input. Pass it as the options of calls the handler makes to
+ * other cells — `await inventory.reserve(input, ctx)` — and they inherit this call's trace,
+ * remaining deadline and cancellation.
+ */
+export class CallContext<E extends ErrorSchemas = ErrorSchemas> {
+  /** 16-byte trace id. */
+  readonly traceId: Buffer;
+  private readonly call: CallHandle;
+  private readonly host: ContextHost;
   private childLog: Logger | undefined;
   private traceHex: string | undefined;
 
-  constructor(init: {
-    abort: CallAbort;
-    deadline: number | undefined;
-    traceId: Buffer;
-    method: string;
-    caller: CallerInfo;
-    log: Logger;
-    sendEvent: (event: string, payload: unknown) => void;
-  }) {
-    this.abortState = init.abort;
-    this.deadline = init.deadline;
-    this.traceId = init.traceId;
-    this.method = init.method;
-    this.caller = init.caller;
-    this.baseLog = init.log;
-    this.sendEvent = init.sendEvent;
+  constructor(call: CallHandle, traceId: Buffer, host: ContextHost) {
+    this.call = call;
+    this.traceId = traceId;
+    this.host = host;
+  }
+
+  /** The method being called. */
+  get method(): string {
+    return this.call.method;
+  }
+
+  /** Who is calling. */
+  get caller(): CallerInfo {
+    return this.host.caller;
   }
 
   /** Fires when the caller cancels, the deadline passes or the connection drops. */
   get signal(): AbortSignal {
-    return this.abortState.signal;
+    return this.call.signal;
+  }
+
+  /** Absolute deadline (epoch ms), if the caller set one. */
+  get deadline(): number | undefined {
+    return this.call.deadline === Infinity ? undefined : this.call.deadline;
+  }
+
+  /** Milliseconds left before the deadline; undefined when there is none. */
+  get timeoutMs(): number | undefined {
+    return this.call.deadline === Infinity ? undefined : Math.max(0, this.call.deadline - Date.now());
   }
 
   /** Trace id as 32 hex characters (the form logs use). */
@@ -86,13 +80,8 @@ export class CallContext<E extends ErrorSchemas = ErrorSchemas> implements CallS
 
   /** A logger bound to this call (`method`, `trace`). Created on first use. */
   get log(): Logger {
-    this.childLog ??= this.baseLog.child({ method: this.method, trace: this.trace });
+    this.childLog ??= this.host.log.child({ method: this.method, trace: this.trace });
     return this.childLog;
-  }
-
-  /** Milliseconds left before the deadline (Infinity when there is none). */
-  get remainingMs(): number {
-    return this.deadline === undefined ? Infinity : Math.max(0, this.deadline - Date.now());
   }
 
   /**
@@ -105,6 +94,6 @@ export class CallContext<E extends ErrorSchemas = ErrorSchemas> implements CallS
 
   /** Sends one of the contract's events to this caller only. */
   emit(event: string, payload: unknown): void {
-    this.sendEvent(event, payload);
+    this.host.emitChecked(event, payload);
   }
 }

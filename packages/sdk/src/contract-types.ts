@@ -41,14 +41,19 @@ export type Handler<M extends MethodDef> = M extends MethodDef<'unary'>
 /** One handler per method of the contract; the compiler rejects a missing or mistyped one. */
 export type Handlers<C extends Contract> = { [K in keyof C['methods']]: Handler<C['methods'][K]> };
 
-/** Per-call options of a synapse method. */
+/**
+ * Per-call options of a synapse method. A handler's `CallContext` is itself valid options:
+ * `await other.method(input, ctx)` carries the trace, remaining deadline and cancellation on.
+ */
 export interface CallOptions {
   /** Aborting cancels the call on both sides. */
-  signal?: AbortSignal | undefined;
+  readonly signal?: AbortSignal | undefined;
   /** Deadline for this call; default the synapse's `timeoutMs`. */
-  timeoutMs?: number | undefined;
-  /** Continue an existing trace (32 hex chars); default the current call's trace or a new one. */
-  trace?: string | undefined;
+  readonly timeoutMs?: number | undefined;
+  /** Continue an existing trace (32 hex chars); default a new one. */
+  readonly trace?: string | undefined;
+  /** The same trace as 16 bytes (a CallContext provides it). */
+  readonly traceId?: Buffer | undefined;
 }
 
 /** Items a caller may stream into a method. */

@@ -10,9 +10,9 @@ import {
   newTraceId,
   toCellError,
 } from '@cell/protocol';
-import { CallAbort, CallContext, type CallerInfo } from './call-context.ts';
+import { CallContext, type CallerInfo, type ContextHost } from './call-context.ts';
 import { DeadlineTimer } from './deadline-timer.ts';
-import { runInCallScope } from './call-scope.ts';
+import { ServerCall } from './server-call.ts';
 import { FramedConnection } from './framed-connection.ts';
 import { GENOME_METHOD, parseClientHello, PROTOCOL_VERSION, type ClientHello } from './handshake.ts';
 import type { Logger } from './logger.ts';
@@ -41,15 +41,6 @@ export interface SessionHost {
   sessionClosed(session: MembraneSession): void;
 }
 
-interface ServerCall {
-  entry: MethodEntry;
-  abort: CallAbort;
-  /** Absolute deadline (epoch ms); Infinity when the caller set none. */
-  deadline: number;
-  inbox: StreamInbox<unknown> | undefined;
-  credit: StreamCredit | undefined;
-}
-
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return typeof (v as { then?: unknown } | null)?.then === 'function';
@@ -64,17 +55,17 @@ function isIterable(v: unknown): v is Iterable<unknown> {
 }
 
 /** The membrane's side of one caller connection: handshake, dispatch, streams, cancellation. */
-export class MembraneSession {
+export class MembraneSession implements ContextHost {
   private readonly host: SessionHost;
   private readonly conn: FramedConnection;
   private readonly calls = new Map<number, ServerCall>();
   private hello: ClientHello | undefined;
-  private caller: CallerInfo = {};
+  caller: CallerInfo = {};
   private peerWindowBytes = 0;
   private peerMaxFrameBytes = 0;
   private readonly handshakeTimer: NodeJS.Timeout;
   private readonly deadlines = new DeadlineTimer((now) => this.expire(now));
-  private readonly log: Logger;
+  readonly log: Logger;
   private draining = false;
 
   constructor(socket: Socket, host: SessionHost) {
@@ -246,9 +237,8 @@ export class MembraneSession {
     }
     if (f.deadlineMs === 0) return this.sendError(id, new CellError('CELL_E_TIMEOUT', 'deadline passed before the call arrived'));
 
-    const deadline = f.deadlineMs === undefined ? undefined : Date.now() + f.deadlineMs;
-    const call: ServerCall = { entry, abort: new CallAbort(), deadline: deadline ?? Infinity, inbox: undefined, credit: undefined };
-    if (deadline !== undefined) this.deadlines.watch(deadline);
+    const call = new ServerCall(entry, f.deadlineMs === undefined ? Infinity : Date.now() + f.deadlineMs);
+    if (f.deadlineMs !== undefined) this.deadlines.watch(call.deadline);
     if (streamIn) {
       call.inbox = new StreamInbox(
         this.host.windowBytes,
@@ -261,18 +251,10 @@ export class MembraneSession {
     this.calls.set(id, call);
     this.host.callStarted();
 
-    const ctx = new CallContext({
-      abort: call.abort,
-      deadline,
-      traceId: f.trace ?? newTraceId(),
-      method: name,
-      caller: this.caller,
-      log: this.log,
-      sendEvent: (event, payload) => this.emitChecked(event, payload),
-    });
+    const ctx = new CallContext(call, f.trace ?? newTraceId(), this);
     let result: unknown;
     try {
-      result = runInCallScope(ctx, () => entry.handler(input, ctx as never));
+      result = entry.handler(input, ctx as never);
     } catch (err) {
       return this.finishCall(id, call, this.handlerError(entry, err, ctx));
     }
@@ -309,7 +291,7 @@ export class MembraneSession {
       else if (isIterable(result)) iterator = result[Symbol.iterator]();
       else throw new TypeError(`handler of stream method ${entry.name} did not return an iterable`);
       const onAbort = () => void iterator?.return?.();
-      call.abort.signal.addEventListener('abort', onAbort, { once: true });
+      call.signal.addEventListener('abort', onAbort, { once: true });
       for (;;) {
         await credit.available();
         await this.conn.whenWritable();
@@ -372,15 +354,7 @@ export class MembraneSession {
       this.log.warn({ component: 'sdk.membrane', method: name, peer: this.caller.cell }, 'dropped an invalid notification');
       return;
     }
-    const ctx = new CallContext({
-      abort: new CallAbort(),
-      deadline: undefined,
-      traceId: f.trace ?? newTraceId(),
-      method: name,
-      caller: this.caller,
-      log: this.log,
-      sendEvent: (event, payload) => this.emitChecked(event, payload),
-    });
+    const ctx = new CallContext(new ServerCall(entry, Infinity), f.trace ?? newTraceId(), this);
     try {
       const r = entry.handler(decoded.value, ctx as never);
       if (isPromiseLike(r)) r.then(undefined, (err: unknown) => this.handlerError(entry, err, ctx));
@@ -389,7 +363,7 @@ export class MembraneSession {
     }
   }
 
-  private emitChecked(event: string, payload: unknown): void {
+  emitChecked(event: string, payload: unknown): void {
     const validator = this.host.events.get(event);
     if (!validator) throw new CellError('CELL_E_INVALID_ARGUMENT', `contract ${this.host.genome.name} declares no event ${event}`);
     if (!validator.check(payload)) {
@@ -450,7 +424,7 @@ export class MembraneSession {
     if (tell) this.sendError(id, error);
     this.endCall(id, call);
     call.inbox?.fail(error);
-    call.abort.abort(error);
+    call.abort(error);
   }
 
   private onClose(err: CellError<string> | undefined): void {

@@ -121,8 +121,7 @@ describe('membrane and synapse', () => {
     const c = h.client();
     await c.$connect();
     await h.membrane.stop({ graceMs: 1 });
-    let m: Membrane<typeof echoContract> | undefined;
-    m = await serve(echoContract, echoHandlers(() => m), { socketPath: h.socketPath });
+    const m: Membrane<typeof echoContract> = await serve(echoContract, echoHandlers(() => m), { socketPath: h.socketPath });
     try {
       expect(await c.echo({ text: 'ok' })).toEqual({ text: 'ok' });
     } finally {

@@ -44,7 +44,7 @@ export interface Membrane<C extends Contract = Contract> {
   readonly connections: number;
   /** Calls being handled right now, across connections. */
   readonly inFlight: number;
-  /** Epoch ms of the last call start or end, or connection open or close. */
+  /** Epoch ms when the membrane last became free of calls, or a connection opened or closed. */
   readonly lastActivityAt: number;
   /** Sends an event to every connected caller. */
   emit<E extends keyof C['events'] & string>(event: E, payload: Static<C['events'][E]>): void;
@@ -131,13 +131,14 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
 
   callStarted(): void {
     this.inFlight++;
-    this.lastActivityAt = Date.now();
   }
 
   callEnded(): void {
-    this.inFlight--;
-    this.lastActivityAt = Date.now();
-    if (this.inFlight === 0) this.wakeIdle();
+    // Only the moment the last call ends matters for idleness; no clock read per call.
+    if (--this.inFlight === 0) {
+      this.lastActivityAt = Date.now();
+      this.wakeIdle();
+    }
   }
 
   sessionClosed(session: MembraneSession): void {

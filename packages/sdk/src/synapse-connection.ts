@@ -7,11 +7,9 @@ import {
   type Frame,
   FrameKind,
   fromWireError,
-  newTraceId,
   type OversizeFrame,
   traceFromHex,
 } from '@cell/protocol';
-import { currentCallScope } from './call-scope.ts';
 import { DeadlineTimer } from './deadline-timer.ts';
 import { FramedConnection } from './framed-connection.ts';
 import { parseServerHello, PROTOCOL_VERSION, type ServerHello } from './handshake.ts';
@@ -35,12 +33,13 @@ export interface SynapseConnectionConfig {
   onEvent(name: string, payload: unknown): void;
 }
 
-/** Per-call options after defaults are applied. */
+/** Per-call options as the wire layer reads them (CallOptions, or a CallContext). */
 export interface WireCallOptions {
-  signal?: AbortSignal | undefined;
-  /** Undefined means no deadline. */
-  timeoutMs?: number | undefined;
-  trace?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Undefined means the default. */
+  readonly timeoutMs?: number | undefined;
+  readonly trace?: string | undefined;
+  readonly traceId?: Buffer | undefined;
 }
 
 interface PendingCall {
@@ -63,17 +62,13 @@ const NO_OP = (): void => undefined;
 /** Room for the frame header when checking a body against the peer's limit. */
 const HEADER_ALLOWANCE_BYTES = 300;
 
-/** Effective deadline: the caller's own, capped by the deadline of the handler it runs in. */
-function effectiveTimeout(timeoutMs: number | undefined): number | undefined {
-  const scope = currentCallScope();
-  if (scope?.deadline === undefined) return timeoutMs;
-  const left = Math.max(0, scope.deadline - Date.now());
-  return timeoutMs === undefined ? left : Math.min(timeoutMs, left);
-}
+const NO_OPTIONS: WireCallOptions = {};
 
-function traceFor(explicit: string | undefined): Buffer {
-  if (explicit !== undefined) return traceFromHex(explicit) ?? newTraceId();
-  return currentCallScope()?.traceId ?? newTraceId();
+/** The caller's trace, or `'new'` to have a fresh id written straight into the frame. */
+function traceFor(opts: WireCallOptions): Buffer | 'new' {
+  if (opts.traceId !== undefined && opts.traceId.length === 16) return opts.traceId;
+  if (opts.trace !== undefined) return traceFromHex(opts.trace) ?? 'new';
+  return 'new';
 }
 
 /** The caller's side of one connection to a membrane. */
@@ -248,17 +243,17 @@ export class SynapseConnection {
     if (this.draining && this.pending.size === 0) this.conn.end();
   }
 
-  /** A request/response call. */
-  unary(method: string, input: unknown, opts: WireCallOptions): Promise<unknown> {
+  /** A request/response call; `defaultTimeoutMs` applies when the options set none. */
+  unary(method: string | Buffer, input: unknown, opts: WireCallOptions = NO_OPTIONS, defaultTimeoutMs?: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const body = encodeBody(input);
       const tooLarge = this.checkSize(body);
       if (tooLarge) return reject(tooLarge);
-      const timeoutMs = effectiveTimeout(opts.timeoutMs);
+      const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
       const call = pendingCall(resolve, reject);
       const id = this.register(call, opts, timeoutMs);
       if (id === undefined) return;
-      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, name: method, deadlineMs: timeoutMs, trace: traceFor(opts.trace), body });
+      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), body });
     });
   }
 
@@ -272,6 +267,7 @@ export class SynapseConnection {
     source: AsyncIterable<unknown> | Iterable<unknown> | undefined,
     streamsOut: boolean,
     opts: WireCallOptions,
+    defaultTimeoutMs: number | undefined,
   ): { inbox: StreamInbox<unknown> | undefined; reply: Promise<unknown> } {
     let inbox: StreamInbox<unknown> | undefined;
     let id: number | undefined;
@@ -291,7 +287,7 @@ export class SynapseConnection {
         inbox?.fail(tooLarge);
         return reject(tooLarge);
       }
-      const timeoutMs = effectiveTimeout(opts.timeoutMs);
+      const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
       if (source !== undefined) call.credit = new StreamCredit(this.remote.windowBytes);
       id = this.register(call, opts, timeoutMs);
       if (id === undefined) {
@@ -304,7 +300,7 @@ export class SynapseConnection {
         flags: source === undefined ? 0 : FLAG_STREAM_IN,
         name: method,
         deadlineMs: timeoutMs,
-        trace: traceFor(opts.trace),
+        trace: traceFor(opts),
         body,
       });
       if (source !== undefined) void this.pumpInput(id, call, source);
@@ -343,12 +339,12 @@ export class SynapseConnection {
     const body = encodeBody(input);
     const tooLarge = this.checkSize(body);
     if (tooLarge) throw tooLarge;
-    this.conn.send({ kind: FrameKind.EVENT, streamId: 0, name: method, trace: traceFor(undefined), body });
+    this.conn.send({ kind: FrameKind.EVENT, streamId: 0, name: method, trace: 'new', body });
   }
 
   /** Fetches the live genome of the cell. */
   genome(timeoutMs: number): Promise<unknown> {
-    return this.unary(GENOME_METHOD, undefined, { timeoutMs });
+    return this.unary(GENOME_METHOD, undefined, NO_OPTIONS, timeoutMs);
   }
 
   /** Round trip of a PING frame, in ms. */

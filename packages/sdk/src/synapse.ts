@@ -7,7 +7,7 @@ import { type Genome, toGenome } from './genome.ts';
 import type { ServerHello } from './handshake.ts';
 import { processLog, type Logger } from './logger.ts';
 import { DEFAULT_STREAM_WINDOW_BYTES } from './stream-flow.ts';
-import { SynapseConnection, type WireCallOptions } from './synapse-connection.ts';
+import { SynapseConnection } from './synapse-connection.ts';
 import { connectUnix } from './unix-transport.ts';
 
 /** Options of `connect`. */
@@ -179,15 +179,10 @@ class SynapseCore {
     return r && { name: r.name, version: r.version, fingerprint: r.fingerprint, replica: r.replica };
   }
 
-  wireOptions(options: CallOptions | undefined, timeoutMs: number | undefined): WireCallOptions {
-    return { signal: options?.signal, timeoutMs: options?.timeoutMs ?? timeoutMs, trace: options?.trace };
-  }
-
-  unary(method: string, input: unknown, options: CallOptions | undefined): Promise<unknown> {
-    const wire = this.wireOptions(options, this.defaultTimeoutMs);
+  unary(method: string | Buffer, input: unknown, options: CallOptions | undefined): Promise<unknown> {
     const conn = this.ready();
-    if (conn) return conn.unary(method, input, wire);
-    return this.connection().then((c) => c.unary(method, input, wire));
+    if (conn) return conn.unary(method, input, options, this.defaultTimeoutMs);
+    return this.connection().then((c) => c.unary(method, input, options, this.defaultTimeoutMs));
   }
 
   close(): Promise<void> {
@@ -229,23 +224,24 @@ function lazyStream(start: () => Promise<AsyncIterable<unknown>>): AsyncIterable
 function methodFunction(core: SynapseCore, name: string, def: MethodDef): unknown {
   switch (def.kind) {
     case 'unary': {
-      const fn = (input: unknown, options?: CallOptions) => core.unary(name, input, options);
+      const nameBytes = Buffer.from(name); // encoded once, copied into every request frame
+      const fn = (input: unknown, options?: CallOptions) => core.unary(nameBytes, input, options);
       return Object.assign(fn, { try: (input: unknown, options?: CallOptions) => toResult(fn(input, options)) });
     }
     case 'clientStream': {
       const fn = (source: StreamSource<unknown>, options?: CallOptions) =>
-        core.connection().then((c) => c.stream(name, undefined, source, false, core.wireOptions(options, core.defaultTimeoutMs)).reply);
+        core.connection().then((c) => c.stream(name, undefined, source, false, options ?? {}, core.defaultTimeoutMs).reply);
       return Object.assign(fn, { try: (source: StreamSource<unknown>, options?: CallOptions) => toResult(fn(source, options)) });
     }
     case 'serverStream':
       return (input: unknown, options?: CallOptions) =>
         lazyStream(() =>
-          core.connection().then((c) => c.stream(name, input, undefined, true, core.wireOptions(options, undefined)).inbox!),
+          core.connection().then((c) => c.stream(name, input, undefined, true, options ?? {}, undefined).inbox!),
         );
     case 'duplex':
       return (source: StreamSource<unknown>, options?: CallOptions) =>
         lazyStream(() =>
-          core.connection().then((c) => c.stream(name, undefined, source, true, core.wireOptions(options, undefined)).inbox!),
+          core.connection().then((c) => c.stream(name, undefined, source, true, options ?? {}, undefined).inbox!),
         );
     case 'notify':
       return (input: unknown) => core.connection().then((c) => c.notify(name, input));

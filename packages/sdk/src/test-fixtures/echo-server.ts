@@ -8,8 +8,7 @@ const socketPath = process.argv[2];
 if (!socketPath) throw new Error('usage: echo-server.ts <socket-path>');
 const num = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
 
-let membrane: Membrane<typeof echoContract> | undefined;
-membrane = await serve(echoContract, echoHandlers(() => membrane), {
+const membrane: Membrane<typeof echoContract> = await serve(echoContract, echoHandlers(() => membrane), {
   socketPath,
   maxFrameBytes: num('CELL_TEST_MAX_FRAME_BYTES'),
   frameTimeoutMs: num('CELL_TEST_FRAME_TIMEOUT_MS'),

@@ -23,8 +23,7 @@ export interface EchoHarness {
 export async function startEcho(options: Partial<ServeOptions> = {}): Promise<EchoHarness> {
   const tmp = tempDir();
   const socketPath = join(tmp.dir, 'echo.sock');
-  let membrane: Membrane<typeof echoContract> | undefined;
-  membrane = await serve(echoContract, echoHandlers(() => membrane), { socketPath, ...options });
+  const membrane: Membrane<typeof echoContract> = await serve(echoContract, echoHandlers(() => membrane), { socketPath, ...options });
   const clients: Array<Synapse<typeof echoContract>> = [];
   return {
     socketPath,
