@@ -1,4 +1,4 @@
-// npm run bench [-- --only rpc] [--rounds N] [--calls N] [--window N]
+// npm run bench [-- --only rpc] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
 // Runs the benchmark sections, prints a table, and writes bench/results/latest.json (sections not
 // run this time are kept from the previous file).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     calls: { type: 'string', default: '5000' },
     window: { type: 'string', default: '64' },
+    'pipeline-ms': { type: 'string', default: '1500' },
   },
 });
 const sections = new Set((values.only ?? 'rpc').split(','));
@@ -22,7 +23,7 @@ const previous: Record<string, unknown> = existsSync(resultsPath) ? JSON.parse(r
 const results: Record<string, unknown> = { ...previous };
 
 if (sections.has('rpc')) {
-  const rpc = await benchRpc({ rounds: Number(values.rounds), calls: Number(values.calls), window: Number(values.window), log });
+  const rpc = await benchRpc({ rounds: Number(values.rounds), calls: Number(values.calls), window: Number(values.window), pipelineMs: Number(values['pipeline-ms']), log });
   results['rpc'] = rpc;
   printRpc(rpc);
 }

@@ -19,6 +19,7 @@ export interface RpcOptions {
   rounds: number;
   calls: number;
   window: number;
+  pipelineMs: number;
   log(line: string): void;
 }
 
@@ -36,7 +37,7 @@ export async function benchRpc(opts: RpcOptions): Promise<Record<string, unknown
       // Rotate the order each round so no system always runs first (or on a warmer machine).
       const order = SYSTEM_NAMES.map((_, i) => SYSTEM_NAMES[(i + round) % SYSTEM_NAMES.length]!);
       for (const name of order) {
-        const s = await runJson<Sample>(prefix, [WORKER, 'client', name, address(name), String(opts.calls), String(opts.window)]);
+        const s = await runJson<Sample>(prefix, [WORKER, 'client', name, address(name), String(opts.calls), String(opts.window), String(opts.pipelineMs)]);
         samples[name]!.push(s);
         opts.log(`rpc round ${round + 1}/${opts.rounds} ${name}: p50 ${round1(s.p50_us)} µs, p99 ${round1(s.p99_us)} µs, ${Math.round(s.rps_pipelined)} req/s`);
       }
@@ -78,7 +79,7 @@ export async function benchRpc(opts: RpcOptions): Promise<Record<string, unknown
       rounds: opts.rounds,
       statistic: 'median over interleaved rounds',
       pingpong_calls: opts.calls,
-      pipelined_calls: opts.calls * 5,
+      pipelined_ms: opts.pipelineMs,
       pipeline_window: opts.window,
       payload: '{ n: 42, text: "hello, cell" } echoed back',
       transports: {

@@ -27,7 +27,7 @@ export const grpcJs: RpcSystem = {
   },
   async connect(path): Promise<BenchClient> {
     const Client = grpc.makeGenericClientConstructor(service, 'Echo');
-    const client = new Client(`unix://${path}`, grpc.credentials.createInsecure()) as grpc.Client & {
+    const client = new Client(`unix://${path}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       echo(input: unknown, cb: (err: grpc.ServiceError | null, out: unknown) => void): void;
     };
     await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 10_000, (err) => (err ? reject(err) : resolve())));

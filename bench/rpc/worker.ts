@@ -1,6 +1,6 @@
 // One side of one RPC benchmark, in its own process:
 //   worker.ts serve  <system> <address>                 prints {"ready":true} and serves until killed
-//   worker.ts client <system> <address> <calls> <window> prints one JSON line of measurements
+//   worker.ts client <system> <address> <calls> <window> <ms> prints one JSON line of measurements
 import { PAYLOAD, type BenchClient } from './system.ts';
 import { SYSTEMS } from './systems.ts';
 import { quantile } from '../lib/stats.ts';
@@ -16,20 +16,22 @@ async function pingPong(client: BenchClient, calls: number): Promise<{ p50_us: n
   return { p50_us: quantile(samples, 0.5), p99_us: quantile(samples, 0.99) };
 }
 
-async function pipelined(client: BenchClient, calls: number, window: number): Promise<number> {
-  let started = 0;
+/** Keeps `window` calls in flight for `durationMs`; returns completed calls per second. */
+async function pipelined(client: BenchClient, durationMs: number, window: number): Promise<number> {
+  let completed = 0;
   const t = process.hrtime.bigint();
+  const end = Date.now() + durationMs;
   const lane = async () => {
-    while (started < calls) {
-      started++;
+    while (Date.now() < end) {
       await client.call(PAYLOAD);
+      completed++;
     }
   };
   await Promise.all(Array.from({ length: window }, lane));
-  return calls / (Number(process.hrtime.bigint() - t) / 1e9);
+  return completed / (Number(process.hrtime.bigint() - t) / 1e9);
 }
 
-const [mode, name, address, callsArg, windowArg] = process.argv.slice(2);
+const [mode, name, address, callsArg, windowArg, durationArg] = process.argv.slice(2);
 const system = SYSTEMS[name ?? ''];
 if (!system || !address) throw new Error(`usage: worker.ts serve|client <${Object.keys(SYSTEMS).join('|')}> <address> ...`);
 if (mode === 'serve') {
@@ -42,8 +44,9 @@ if (mode === 'serve') {
   const client = await system.connect(address);
   await pingPong(client, Math.min(2000, calls)); // warm-up: JIT, connection, buffers
   const latency = await pingPong(client, calls);
-  await pipelined(client, Math.min(10_000, calls * 2), window);
-  const rps = await pipelined(client, calls * 5, window);
+  const durationMs = Number(durationArg);
+  await pipelined(client, durationMs / 3, window); // warm-up
+  const rps = await pipelined(client, durationMs, window);
   await client.close();
   process.stdout.write(`${JSON.stringify({ ...latency, rps_pipelined: rps })}\n`);
   process.exit(0);
