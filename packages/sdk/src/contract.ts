@@ -68,28 +68,28 @@ function method<K extends MethodKind, I extends TSchema, O extends TSchema, E ex
 /** A request/response method. */
 export function unary<I extends TSchema, O extends TSchema, E extends ErrorSchemas = NoErrors>(
   spec: MethodSpec<I, O, E>,
-): MethodDef<'unary', I, O, E> {
+): MethodDef<'unary', I, O, NoInfer<E>> {
   return method('unary', spec);
 }
 
 /** One input, a stream of outputs (`output` is the schema of each item). */
 export function serverStream<I extends TSchema, O extends TSchema, E extends ErrorSchemas = NoErrors>(
   spec: MethodSpec<I, O, E>,
-): MethodDef<'serverStream', I, O, E> {
+): MethodDef<'serverStream', I, O, NoInfer<E>> {
   return method('serverStream', spec);
 }
 
 /** A stream of inputs (`input` is the schema of each item), one output. */
 export function clientStream<I extends TSchema, O extends TSchema, E extends ErrorSchemas = NoErrors>(
   spec: MethodSpec<I, O, E>,
-): MethodDef<'clientStream', I, O, E> {
+): MethodDef<'clientStream', I, O, NoInfer<E>> {
   return method('clientStream', spec);
 }
 
 /** Streams in both directions on one call. */
 export function duplex<I extends TSchema, O extends TSchema, E extends ErrorSchemas = NoErrors>(
   spec: MethodSpec<I, O, E>,
-): MethodDef<'duplex', I, O, E> {
+): MethodDef<'duplex', I, O, NoInfer<E>> {
   return method('duplex', spec);
 }
 
