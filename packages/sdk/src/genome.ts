@@ -32,28 +32,29 @@ export interface Genome {
 /** Keys that document a schema without changing what it accepts. */
 const ANNOTATIONS = new Set(['description', 'title', 'examples', '$comment']);
 
-/** JSON with object keys sorted at every level and `undefined` dropped. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortDeep(value));
-}
-
-function sortDeep(value: unknown, strip?: Set<string>): unknown {
-  if (Array.isArray(value)) return value.map((v) => sortDeep(v, strip));
+function sortDeep(value: unknown, shapeOnly: boolean): unknown {
+  if (Array.isArray(value)) return value.map((v) => sortDeep(v, shapeOnly));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v === undefined || strip?.has(key)) continue;
-      out[key] = sortDeep(v, strip);
+      if (v === undefined || (shapeOnly && ANNOTATIONS.has(key))) continue;
+      // `required` is a set: its order never changes what a schema accepts.
+      out[key] = shapeOnly && key === 'required' && Array.isArray(v) ? [...(v as string[])].sort() : sortDeep(v, shapeOnly);
     }
     return out;
   }
   return value;
 }
 
-/** The part of a schema that decides which values it accepts. */
+/** JSON with object keys sorted at every level and `undefined` dropped. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortDeep(value, false));
+}
+
+/** The part of a schema that decides which values it accepts, in canonical form. */
 export function schemaShape(schema: unknown): unknown {
-  return sortDeep(schema, ANNOTATIONS);
+  return sortDeep(schema, true);
 }
 
 function sha256(text: string): string {
