@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   CELL_E_STREAM_ABORTED: 'The other side ended a stream with an error or abandoned it.',
   CELL_E_PROTOCOL: 'The peer broke the wire protocol (malformed frame, bad handshake, slow partial frame).',
   CELL_E_INVALID_ARGUMENT: 'An SDK function was called with options it cannot use.',
+  CELL_E_CONFIG_NOT_FOUND: 'There is no cell.toml where one was expected.',
+  CELL_E_CONFIG_INVALID: 'A cell.toml is malformed or wrong; `details.problems` lists each problem with file, line and key.',
 } as const;
 
 /** Every stable error code. */

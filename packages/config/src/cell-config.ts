@@ -1,0 +1,90 @@
+/** A `cell.toml` after validation: absolute paths, units in bytes and milliseconds, defaults applied. */
+export interface CellConfig {
+  /** Absolute path of the cell.toml file. */
+  readonly file: string;
+  /** Absolute path of the cell's directory. */
+  readonly dir: string;
+  readonly cell: {
+    readonly name: string;
+    readonly version: string;
+    readonly description: string | undefined;
+    /** Absolute path of the entry file; undefined for a cell that only groups sub-cells. */
+    readonly entry: string | undefined;
+    /** Replicas the cell asks for (a parent's `[cells]` entry or a `[deps]` entry may ask for more). */
+    readonly replicas: number;
+  };
+  readonly resources: Resources;
+  readonly lifeCycle: LifeCycle;
+  readonly deps: Readonly<Record<string, DepSpec>>;
+  /** Sub-cells: explicit `[cells]` entries plus the `cells/` folder. */
+  readonly cells: Readonly<Record<string, SubCellSpec>>;
+  readonly auth: { readonly allowedKeys: readonly string[] };
+}
+
+export interface Range {
+  readonly min: number | undefined;
+  readonly max: number | undefined;
+}
+
+export interface Resources {
+  /** CPU cores. */
+  readonly cpu: Range;
+  /** Bytes. */
+  readonly memory: Range;
+  /** Bytes. */
+  readonly storage: Range;
+  readonly gpu: Range;
+}
+
+export interface RestartPolicy {
+  /** Restarts allowed within `withinMs` before the cell is marked failed. */
+  readonly max: number;
+  readonly withinMs: number;
+  readonly backoffMinMs: number;
+  readonly backoffMaxMs: number;
+}
+
+export interface LifeCycle {
+  /** Apoptosis: exit after this long without connections or calls; undefined = never. */
+  readonly idleTimeoutMs: number | undefined;
+  readonly restart: RestartPolicy;
+  /** How long a stopping replica may drain before it is killed. */
+  readonly graceMs: number;
+  /** How long a starting replica has to answer the handshake. */
+  readonly readyTimeoutMs: number;
+}
+
+/** A dependency by path (the only kind supported so far). */
+export interface DepSpec {
+  readonly kind: 'path';
+  /** Absolute directory of the dependency. */
+  readonly dir: string;
+  /** Replicas this consumer asks for, if any. */
+  readonly replicas: number | undefined;
+}
+
+export interface SubCellSpec {
+  /** Absolute directory of the sub-cell. */
+  readonly dir: string;
+  readonly replicas: number | undefined;
+  /** True when found in the `cells/` folder rather than listed in `[cells]`. */
+  readonly discovered: boolean;
+}
+
+export const DEFAULT_RESTART: RestartPolicy = { max: 5, withinMs: 60_000, backoffMinMs: 100, backoffMaxMs: 5_000 };
+export const DEFAULT_GRACE_MS = 5_000;
+export const DEFAULT_READY_TIMEOUT_MS = 30_000;
+
+/** One problem found in a cell.toml: where, and what was expected. */
+export interface ConfigProblem {
+  file: string;
+  line: number | undefined;
+  /** Dotted key, e.g. `resources.memory.max`. */
+  key: string;
+  message: string;
+}
+
+/** `cell.toml:12: [resources] memory.max: ...` */
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.file}${p.line ? `:${p.line}` : ''}: ${p.key ? `${p.key}: ` : ''}${p.message}`;
+}

@@ -1,0 +1,14 @@
+export {
+  type CellConfig,
+  type ConfigProblem,
+  type DepSpec,
+  type LifeCycle,
+  type Range,
+  type Resources,
+  type RestartPolicy,
+  type SubCellSpec,
+  formatProblem,
+} from './cell-config.ts';
+export { loadCellConfig, readCellConfig, cellTomlPath } from './load-config.ts';
+export { loadCellTree, findNode, type CellTree, type TreeNode } from './cell-tree.ts';
+export { parseBytes, parseDuration, parseDurationRange, parseCpu } from './units.ts';
