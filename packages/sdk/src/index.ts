@@ -40,3 +40,25 @@ export {
   type RemoteInfo,
 } from './synapse.ts';
 export { createLogger, silentLogger, processLog, type Logger, type LoggerOptions } from './logger.ts';
+export {
+  nucleusContract,
+  TreeStatus,
+  CellStatus,
+  ReplicaStatus,
+  ExitReason,
+} from './nucleus-contract.ts';
+export {
+  RUN_DIR,
+  LOG_DIR,
+  replicaSocketPath,
+  replicaSocketPaths,
+  readLaunchSpec,
+  readNucleusPointer,
+  resolveLocalCell,
+  startLocalCell,
+  probeSocket,
+  type LocalCell,
+  type LaunchSpec,
+  type NucleusPointer,
+} from './local-cell.ts';
+export type { NucleusMessage, CellMessage } from './cell-process.ts';

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { unlinkSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
 import type { Static } from 'typebox';
@@ -10,6 +11,7 @@ import { buildEventTable, buildMethodTable, type MethodEntry } from './method-ta
 import { MembraneSession, type SessionHost } from './membrane-session.ts';
 import { DEFAULT_STREAM_WINDOW_BYTES } from './stream-flow.ts';
 import { listenUnix } from './unix-transport.ts';
+import { attachCellProcess } from './cell-process.ts';
 import type { Validator } from './validator.ts';
 
 /** Options of `serve`. Every limit has a safe default. */
@@ -186,10 +188,13 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     const reason = new CellError('CELL_E_UNAVAILABLE', 'the cell is shutting down');
     for (const s of [...this.sessions]) s.close(reason);
     await closed;
-    try {
-      unlinkSync(this.socketPath);
-    } catch {
-      // already gone (server.close removes it on most platforms)
+    // Under the nucleus the socket file belongs to it (another replica may be serving on it).
+    if (!cluster.isWorker) {
+      try {
+        unlinkSync(this.socketPath);
+      } catch {
+        // already gone: closing the server removes it
+      }
     }
     this.log.info({ socket: this.socketPath }, 'membrane stopped');
   }
@@ -202,5 +207,6 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
 export async function serve<C extends Contract>(contract: C, handlers: Handlers<C>, options: ServeOptions = {}): Promise<Membrane<C>> {
   const membrane = new UnixMembrane(contract, handlers, options);
   await membrane.listen();
+  attachCellProcess(membrane, membrane.log);
   return membrane;
 }

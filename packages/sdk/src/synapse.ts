@@ -4,16 +4,24 @@ import type { Contract, MethodDef } from './contract.ts';
 import type { CallOptions, CallResult, ClientMethod, StreamSource } from './contract-types.ts';
 import { compareGenomes } from './compatibility.ts';
 import { type Genome, toGenome } from './genome.ts';
-import type { ServerHello } from './handshake.ts';
+import { type LocalCell, replicaSocketPaths, resolveLocalCell, startLocalCell } from './local-cell.ts';
 import { processLog, type Logger } from './logger.ts';
 import { DEFAULT_STREAM_WINDOW_BYTES } from './stream-flow.ts';
-import { SynapseConnection } from './synapse-connection.ts';
-import { connectUnix } from './unix-transport.ts';
+import type { SynapseConnection } from './synapse-connection.ts';
+import { SynapsePool } from './synapse-pool.ts';
 
-/** Options of `connect`. */
+/** Options of `connect`. Give `socketPath` for one exact socket, or `cell` for a local cell's replicas. */
 export interface ConnectOptions {
-  /** The cell's Unix socket. */
-  socketPath: string;
+  /** One exact Unix socket (no replica discovery, no on-demand start). */
+  socketPath?: string | undefined;
+  /**
+   * A local cell: a dependency name (as in the consumer's `[deps]`) or a cell directory. Calls
+   * spread over its ready replicas, fail over between them, and start it when none runs.
+   * Default: the contract's name as a dependency name.
+   */
+  cell?: string | undefined;
+  /** Start a local cell that is not running (only with `cell`). Default true. */
+  startOnDemand?: boolean | undefined;
   /** Default deadline of unary and client-stream calls. Default 30 s. Streams with output have none. */
   timeoutMs?: number | undefined;
   /** Connecting and handshaking must finish within this long. Default 5 s. */
@@ -41,7 +49,7 @@ export interface RemoteInfo {
 export interface SynapseControls<C extends Contract> {
   /** Connects and handshakes now (calls do it on demand). */
   $connect(): Promise<RemoteInfo>;
-  /** The cell at the other end, once connected. */
+  /** The cell at the other end, once connected (one of its replicas). */
   $remote(): RemoteInfo | undefined;
   /** The live genome of the cell. */
   $genome(): Promise<Genome>;
@@ -49,7 +57,7 @@ export interface SynapseControls<C extends Contract> {
   $ping(): Promise<number>;
   /** Listens to one of the contract's events; returns the unsubscribe function. */
   $on<E extends keyof C['events'] & string>(event: E, listener: (payload: Static<C['events'][E]>) => void): () => void;
-  /** Closes the connection; calls in flight fail with CELL_E_CLOSED. */
+  /** Closes every connection; calls in flight fail with CELL_E_CLOSED. */
   $close(): Promise<void>;
 }
 
@@ -68,133 +76,21 @@ export interface DynamicSynapse {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
-/** Owns the current connection to one cell: opens it on demand and again after it drops. */
-class SynapseCore {
-  private current: SynapseConnection | undefined;
-  private connecting: Promise<SynapseConnection> | undefined;
-  private closed = false;
-  private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
-  readonly defaultTimeoutMs: number;
-  private readonly connectTimeoutMs: number;
-  private readonly options: ConnectOptions;
-  private readonly local: Genome | undefined;
-  private readonly log: Logger;
-
-  constructor(options: ConnectOptions, local: Genome | undefined) {
-    if (typeof options?.socketPath !== 'string' || options.socketPath === '') {
-      throw new CellError('CELL_E_INVALID_ARGUMENT', 'connect() needs a socketPath');
-    }
-    this.options = options;
-    this.local = local;
-    this.defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    this.log = (options.logger ?? processLog()).child({ component: 'sdk.synapse' });
-  }
-
-  /** A usable connection, opened if needed. */
-  connection(): Promise<SynapseConnection> {
-    if (this.closed) return Promise.reject(new CellError('CELL_E_CLOSED', 'this synapse was closed'));
-    if (this.current?.isUsable) return Promise.resolve(this.current);
-    this.connecting ??= this.open().finally(() => {
-      this.connecting = undefined;
+/** Refuses, before any call is sent, a cell whose genome does not fit the one we were built against. */
+async function checkCompatible(conn: SynapseConnection, local: Genome | undefined, timeoutMs: number): Promise<void> {
+  if (!local || conn.remote.fingerprint === local.fingerprint) return;
+  const mismatch = (reason: string, problems: string[] = []) =>
+    new CellError('CELL_E_SCHEMA_MISMATCH', `${reason}: built against ${local.name}@${local.version}, the cell serves ${conn.remote.name}@${conn.remote.version}`, {
+      details: {
+        expected: { name: local.name, version: local.version, fingerprint: local.fingerprint },
+        actual: { name: conn.remote.name, version: conn.remote.version, fingerprint: conn.remote.fingerprint },
+        problems,
+      },
     });
-    return this.connecting;
-  }
-
-  /** The current connection if it can take a call right now (the fast path). */
-  ready(): SynapseConnection | undefined {
-    return this.current?.isUsable ? this.current : undefined;
-  }
-
-  private async open(): Promise<SynapseConnection> {
-    const started = Date.now();
-    const socket = await connectUnix(this.options.socketPath, this.connectTimeoutMs);
-    const conn = await SynapseConnection.open(socket, {
-      maxFrameBytes: this.options.maxFrameBytes ?? 16 * 1024 * 1024,
-      frameTimeoutMs: this.options.frameTimeoutMs ?? 30_000,
-      maxWriteBacklogBytes: 4 * 1024 * 1024,
-      windowBytes: this.options.streamWindowBytes ?? DEFAULT_STREAM_WINDOW_BYTES,
-      handshakeTimeoutMs: Math.max(1, this.connectTimeoutMs - (Date.now() - started)),
-      target: this.local?.name,
-      fingerprint: this.local?.fingerprint,
-      cell: this.options.caller?.cell ?? process.env['CELL_NAME'],
-      replica: this.options.caller?.replica ?? process.env['CELL_REPLICA'],
-      log: this.log,
-      onEvent: (name, payload) => this.dispatchEvent(name, payload),
-    });
-    try {
-      await this.checkCompatible(conn);
-    } catch (err) {
-      conn.close(err as CellError<string>);
-      throw err;
-    }
-    if (this.closed) {
-      conn.close(new CellError('CELL_E_CLOSED', 'this synapse was closed'));
-      throw new CellError('CELL_E_CLOSED', 'this synapse was closed');
-    }
-    this.current = conn;
-    this.log.debug({ peer: conn.remote.name, replica: conn.remote.replica }, 'synapse connected');
-    return conn;
-  }
-
-  /** Refuses, before any call is sent, a cell whose genome does not fit the one we were built against. */
-  private async checkCompatible(conn: SynapseConnection): Promise<void> {
-    const local = this.local;
-    if (!local || conn.remote.fingerprint === local.fingerprint) return;
-    const mismatch = (reason: string, problems: string[] = []) =>
-      new CellError('CELL_E_SCHEMA_MISMATCH', `${reason}: built against ${local.name}@${local.version}, the cell serves ${conn.remote.name}@${conn.remote.version}`, {
-        details: {
-          expected: { name: local.name, version: local.version, fingerprint: local.fingerprint },
-          actual: { name: conn.remote.name, version: conn.remote.version, fingerprint: conn.remote.fingerprint },
-          problems,
-        },
-      });
-    if (conn.remote.name !== local.name) throw mismatch('wrong cell');
-    const remote = (await conn.genome(this.connectTimeoutMs)) as Genome;
-    const report = compareGenomes(local, remote);
-    if (report.breaking.length > 0) throw mismatch('incompatible genome', report.breaking.map((c) => c.message));
-  }
-
-  private dispatchEvent(name: string, payload: unknown): void {
-    const set = this.listeners.get(name);
-    if (!set) return;
-    for (const l of set) {
-      try {
-        l(payload);
-      } catch (err) {
-        this.log.error({ err, event: name }, 'event listener failed');
-      }
-    }
-  }
-
-  on(event: string, listener: (payload: unknown) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
-  }
-
-  remote(): RemoteInfo | undefined {
-    const r: ServerHello | undefined = this.current?.remote;
-    return r && { name: r.name, version: r.version, fingerprint: r.fingerprint, replica: r.replica };
-  }
-
-  unary(method: string | Buffer, input: unknown, options: CallOptions | undefined): Promise<unknown> {
-    const conn = this.ready();
-    if (conn) return conn.unary(method, input, options, this.defaultTimeoutMs);
-    return this.connection().then((c) => c.unary(method, input, options, this.defaultTimeoutMs));
-  }
-
-  close(): Promise<void> {
-    this.closed = true;
-    const conn = this.current;
-    this.current = undefined;
-    if (!conn) return Promise.resolve();
-    return new Promise((resolve) => {
-      conn.onceClosed(resolve);
-      conn.close(new CellError('CELL_E_CLOSED', 'this synapse was closed'));
-    });
-  }
+  if (conn.remote.name !== local.name) throw mismatch('wrong cell');
+  const remote = (await conn.genome(timeoutMs)) as Genome;
+  const report = compareGenomes(local, remote);
+  if (report.breaking.length > 0) throw mismatch('incompatible genome', report.breaking.map((c) => c.message));
 }
 
 function toResult(promise: Promise<unknown>): Promise<CallResult<unknown, CellError<string>>> {
@@ -221,61 +117,100 @@ function lazyStream(start: () => Promise<AsyncIterable<unknown>>): AsyncIterable
   };
 }
 
-function methodFunction(core: SynapseCore, name: string, def: MethodDef): unknown {
+function methodFunction(pool: SynapsePool, name: string, def: MethodDef): unknown {
   switch (def.kind) {
     case 'unary': {
       const nameBytes = Buffer.from(name); // encoded once, copied into every request frame
-      const fn = (input: unknown, options?: CallOptions) => core.unary(nameBytes, input, options);
+      const fn = (input: unknown, options?: CallOptions) => pool.unary(nameBytes, input, options);
       return Object.assign(fn, { try: (input: unknown, options?: CallOptions) => toResult(fn(input, options)) });
     }
     case 'clientStream': {
       const fn = (source: StreamSource<unknown>, options?: CallOptions) =>
-        core.connection().then((c) => c.stream(name, undefined, source, false, options ?? {}, core.defaultTimeoutMs).reply);
+        pool.connection().then((c) => c.stream(name, undefined, source, false, options ?? {}, pool.defaultTimeoutMs).reply);
       return Object.assign(fn, { try: (source: StreamSource<unknown>, options?: CallOptions) => toResult(fn(source, options)) });
     }
     case 'serverStream':
       return (input: unknown, options?: CallOptions) =>
-        lazyStream(() =>
-          core.connection().then((c) => c.stream(name, input, undefined, true, options ?? {}, undefined).inbox!),
-        );
+        lazyStream(() => pool.connection().then((c) => c.stream(name, input, undefined, true, options ?? {}, undefined).inbox!));
     case 'duplex':
       return (source: StreamSource<unknown>, options?: CallOptions) =>
-        lazyStream(() =>
-          core.connection().then((c) => c.stream(name, undefined, source, true, options ?? {}, undefined).inbox!),
-        );
+        lazyStream(() => pool.connection().then((c) => c.stream(name, undefined, source, true, options ?? {}, undefined).inbox!));
     case 'notify':
-      return (input: unknown) => core.connection().then((c) => c.notify(name, input));
+      return (input: unknown) => pool.connection().then((c) => c.notify(name, input));
   }
 }
 
-function controls(core: SynapseCore): DynamicSynapse & Omit<SynapseControls<Contract>, never> {
+function controls(pool: SynapseCoreRef): DynamicSynapse & SynapseControls<Contract> {
   return {
-    call: (method, input, options) => core.unary(method, input, options),
-    $connect: () => core.connection().then(() => core.remote()!),
-    $remote: () => core.remote(),
-    $genome: () => core.connection().then((c) => c.genome(core.defaultTimeoutMs) as Promise<Genome>),
-    $ping: () => core.connection().then((c) => c.ping(core.defaultTimeoutMs)),
-    $on: (event, listener) => core.on(event, listener as (payload: unknown) => void),
-    $close: () => core.close(),
+    call: (method, input, options) => pool.unary(method, input, options),
+    $connect: () => pool.connection().then((c) => pool.remoteOf(c)),
+    $remote: () => pool.remote(),
+    $genome: () => pool.connection().then((c) => c.genome(pool.defaultTimeoutMs) as Promise<Genome>),
+    $ping: () => pool.connection().then((c) => c.ping(pool.defaultTimeoutMs)),
+    $on: (event, listener) => pool.on(event, listener as (payload: unknown) => void),
+    $close: () => pool.close(),
   };
 }
 
+type SynapseCoreRef = SynapsePool;
+
+function makePool(options: ConnectOptions, local: Genome | undefined): SynapsePool {
+  if (options === undefined || typeof options !== 'object') throw new CellError('CELL_E_INVALID_ARGUMENT', 'connect() needs options');
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  let endpoints: () => string[];
+  let startCell: (() => Promise<void>) | undefined;
+  let cell: LocalCell | undefined;
+  if (options.socketPath !== undefined) {
+    if (typeof options.socketPath !== 'string' || options.socketPath === '') throw new CellError('CELL_E_INVALID_ARGUMENT', 'socketPath must be a non-empty string');
+    const path = options.socketPath;
+    endpoints = () => [path];
+  } else {
+    const target = options.cell ?? local?.name;
+    if (!target) throw new CellError('CELL_E_INVALID_ARGUMENT', 'connect() needs socketPath or cell');
+    cell = resolveLocalCell(target, local?.name);
+    const c = cell;
+    endpoints = () => replicaSocketPaths(c);
+    if (options.startOnDemand !== false) startCell = () => startLocalCell(c, Math.max(connectTimeoutMs, 30_000));
+  }
+  return new SynapsePool({
+    endpoints,
+    discovers: options.socketPath === undefined,
+    startCell,
+    describe: cell ? `cell ${cell.name} (${cell.dir})` : `socket ${options.socketPath}`,
+    defaultTimeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    connectTimeoutMs,
+    connection: {
+      maxFrameBytes: options.maxFrameBytes ?? 16 * 1024 * 1024,
+      frameTimeoutMs: options.frameTimeoutMs ?? 30_000,
+      maxWriteBacklogBytes: 4 * 1024 * 1024,
+      windowBytes: options.streamWindowBytes ?? DEFAULT_STREAM_WINDOW_BYTES,
+      target: local?.name,
+      fingerprint: local?.fingerprint,
+      cell: options.caller?.cell ?? process.env['CELL_NAME'],
+      replica: options.caller?.replica ?? process.env['CELL_REPLICA'],
+    },
+    log: (options.logger ?? processLog()).child({ component: 'sdk.synapse' }),
+    check: (conn) => checkCompatible(conn, local, connectTimeoutMs),
+  });
+}
+
 /**
- * Returns a typed client of the cell that serves `contract` at `options.socketPath`. The
- * connection opens on the first call, and again on the next call after it drops. Every method
- * is typed from the contract alone.
+ * Returns a typed client of the cell that serves `contract`. With `cell` (or nothing: the
+ * contract's name as a dependency), calls go to the least busy ready replica, fail over to
+ * another one when a replica dies, and start the cell when none runs. With `socketPath`, calls
+ * go to that one socket. Connections open on the first call and again after they drop.
  */
-export function connect<C extends Contract>(contract: C, options: ConnectOptions): Synapse<C> {
-  const core = new SynapseCore(options, toGenome(contract));
+export function connect<C extends Contract>(contract: C, options: ConnectOptions = {}): Synapse<C> {
+  const pool = makePool(options, toGenome(contract));
   const client: Record<string, unknown> = {};
-  for (const [name, def] of Object.entries(contract.methods)) client[name] = methodFunction(core, name, def);
-  const { call: _call, ...rest } = controls(core);
+  for (const [name, def] of Object.entries(contract.methods)) client[name] = methodFunction(pool, name, def);
+  const { call: _call, ...rest } = controls(pool);
   return Object.freeze(Object.assign(client, rest)) as Synapse<C>;
 }
 
 /** A client that calls methods by name, with no contract (nothing is typed or checked locally). */
 export function connectDynamic(options: ConnectOptions): DynamicSynapse {
-  const core = new SynapseCore(options, undefined);
-  const { call, $connect, $genome, $ping, $close } = controls(core);
+  const pool = makePool(options, undefined);
+  const { call, $connect, $genome, $ping, $close } = controls(pool);
   return { call, $connect, $genome, $ping, $close };
 }

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
@@ -42,6 +43,12 @@ export async function listenUnix(path: string, onConnection: (socket: Socket) =>
         resolve();
       });
     });
+  // Under the nucleus (a cluster primary), the nucleus owns the socket file and shares its handle,
+  // which is what lets a new replica take over the socket before the old one drains.
+  if (cluster.isWorker) {
+    await listen();
+    return server;
+  }
   try {
     await listen();
   } catch (err) {
