@@ -19,6 +19,9 @@ export const ERROR_CODES = {
   CELL_E_PROTOCOL: 'The peer broke the wire protocol (malformed frame, bad handshake, slow partial frame).',
   CELL_E_INVALID_ARGUMENT: 'An SDK function was called with options it cannot use.',
   CELL_E_CONFIG_NOT_FOUND: 'There is no cell.toml where one was expected.',
+  CELL_E_BUILD_FAILED: 'The ribosome could not build a cell; `details.errors` lists each error with file and line.',
+  CELL_E_TREE_RUNNING: 'A nucleus already runs this tree (one per tree); `details.pid` names it.',
+  CELL_E_TREE_NOT_RUNNING: 'No nucleus runs this tree.',
   CELL_E_CONFIG_INVALID: 'A cell.toml is malformed or wrong; `details.problems` lists each problem with file, line and key.',
 } as const;
 

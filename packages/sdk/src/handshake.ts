@@ -28,6 +28,8 @@ export interface ServerHello {
   version: string;
   fingerprint: string;
   replica?: string | undefined;
+  /** Process id of the serving process (tells two generations of one replica apart). */
+  pid?: number | undefined;
   maxFrameBytes: number;
   windowBytes: number;
 }
@@ -89,6 +91,7 @@ export function parseServerHello(body: unknown): ServerHello {
     version,
     fingerprint,
     replica: optionalString(o, 'replica'),
+    pid: typeof o['pid'] === 'number' && Number.isInteger(o['pid']) ? o['pid'] : undefined,
     maxFrameBytes: size(o, 'maxFrameBytes', MIN_FRAME_BYTES),
     windowBytes: size(o, 'windowBytes', MIN_WINDOW_BYTES),
   };

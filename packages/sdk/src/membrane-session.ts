@@ -186,6 +186,7 @@ export class MembraneSession implements ContextHost {
         version: g.version,
         fingerprint: g.fingerprint,
         replica: this.host.replica,
+        pid: process.pid,
         maxFrameBytes: this.host.maxFrameBytes,
         windowBytes: this.host.windowBytes,
       }),

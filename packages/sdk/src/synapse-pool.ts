@@ -48,6 +48,7 @@ export class SynapsePool {
   private readonly config: PoolConfig;
   private readonly endpoints = new Map<string, Endpoint>();
   private live: SynapseConnection[] = [];
+  private turn = 0;
   private closed = false;
   private refreshAt = 0;
   private starting: Promise<void> | undefined;
@@ -66,8 +67,14 @@ export class SynapsePool {
       if (only.isUsable) return only;
     }
     if (this.config.discovers && Date.now() >= this.refreshAt) this.refreshInBackground();
+    // Least calls in flight; ties rotate so idle replicas share sequential traffic too.
+    const n = live.length;
+    const start = (this.turn = (this.turn + 1) % Math.max(1, n));
     let best: SynapseConnection | undefined;
-    for (const c of live) if (c.isUsable && (!best || c.inFlight < best.inFlight)) best = c;
+    for (let i = 0; i < n; i++) {
+      const c = live[(start + i) % n]!;
+      if (c.isUsable && (!best || c.inFlight < best.inFlight)) best = c;
+    }
     return best;
   }
 
@@ -207,7 +214,7 @@ export class SynapsePool {
 
   remoteOf(conn: SynapseConnection): RemoteInfo {
     const r = conn.remote;
-    return { name: r.name, version: r.version, fingerprint: r.fingerprint, replica: r.replica };
+    return { name: r.name, version: r.version, fingerprint: r.fingerprint, replica: r.replica, pid: r.pid };
   }
 
   remote(): RemoteInfo | undefined {

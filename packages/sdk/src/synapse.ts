@@ -43,6 +43,7 @@ export interface RemoteInfo {
   version: string;
   fingerprint: string;
   replica: string | undefined;
+  pid: number | undefined;
 }
 
 /** Controls of a synapse; `$`-prefixed so they never collide with method names. */

@@ -1,0 +1,352 @@
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { CellError } from '@cell/protocol';
+import type { TreeNode } from '@cell/config';
+import { type CellStatus, LOG_DIR, type Logger, probeSocket, type ReplicaStatus, RUN_DIR } from '@cell/sdk';
+import type { ResourceLimiter, ReplicaLimits } from './cgroups.ts';
+import { ReplicaLog } from './replica-log.ts';
+import { type ProcessExit, ReplicaProcess } from './replica-process.ts';
+import { RestartTracker } from './restart-policy.ts';
+
+type ReplicaState = ReplicaStatus['state'];
+type ExitReason = NonNullable<ReplicaStatus['lastExit']>['reason'];
+
+/** One replica position (`inventory-2`): its current process, restarts and history. */
+interface Slot {
+  index: number;
+  id: string;
+  socket: string;
+  state: ReplicaState;
+  current: ReplicaProcess | undefined;
+  restarts: number;
+  lastExit: ReplicaStatus['lastExit'];
+  tracker: RestartTracker;
+  log: ReplicaLog;
+  generation: number;
+  restartTimer: NodeJS.Timeout | undefined;
+  failure: string | undefined;
+}
+
+/** What a cell supervisor needs from the nucleus. */
+export interface SupervisorContext {
+  limiter: ResourceLimiter;
+  log: Logger;
+  /** Environment every replica of this cell gets (deps, idle timeout, log level...). */
+  env: Record<string, string>;
+  /** Called on every state change (for live views). */
+  changed(): void;
+}
+
+const MAX_SOCKET_PATH_BYTES = 107;
+
+/**
+ * Supervises the replicas of one cell (the nucleus has one per cell): starts them, checks they
+ * answer a handshake, restarts crashed ones with backoff until the intensity limit, records why
+ * each process ended (crash, out of memory, idle), and replaces them one by one on reload.
+ */
+export class CellSupervisor {
+  readonly node: TreeNode;
+  private readonly ctx: SupervisorContext;
+  private readonly slots: Slot[] = [];
+  private main: string | undefined;
+  private stopping = false;
+  private starting: Promise<void> | undefined;
+  private waiters: Array<() => void> = [];
+  private limitsWarning: string | undefined;
+
+  constructor(node: TreeNode, ctx: SupervisorContext) {
+    this.node = node;
+    this.ctx = ctx;
+    const runDir = join(node.dir, RUN_DIR);
+    for (let index = 0; index < node.replicas; index++) {
+      const id = `${node.name}-${index}`;
+      this.slots.push({
+        index,
+        id,
+        socket: join(runDir, `${id}.sock`),
+        state: 'stopped',
+        current: undefined,
+        restarts: 0,
+        lastExit: null,
+        tracker: new RestartTracker(node.config.lifeCycle.restart),
+        log: undefined as unknown as ReplicaLog,
+        generation: 0,
+        restartTimer: undefined,
+        failure: undefined,
+      });
+    }
+  }
+
+  get name(): string {
+    return this.node.name;
+  }
+
+  /** True for a cell with code (a pure group has none). */
+  get hasProcess(): boolean {
+    return this.node.config.cell.entry !== undefined;
+  }
+
+  /** Starts every replica of the built cell at `main`; resolves when all answer, rejects when one fails for good. */
+  start(main: string): Promise<void> {
+    this.main = main;
+    this.stopping = false;
+    if (!this.hasProcess) return Promise.resolve();
+    mkdirSync(join(this.node.dir, RUN_DIR), { recursive: true });
+    mkdirSync(join(this.node.dir, LOG_DIR), { recursive: true });
+    for (const slot of this.slots) {
+      if (Buffer.byteLength(slot.socket) > MAX_SOCKET_PATH_BYTES) {
+        return Promise.reject(new CellError('CELL_E_INVALID_ARGUMENT', `socket path of ${slot.id} is longer than ${MAX_SOCKET_PATH_BYTES} bytes: ${slot.socket}; move the tree to a shorter path`));
+      }
+      slot.log ??= new ReplicaLog(join(this.node.dir, LOG_DIR, `${slot.id}.log`), { cell: this.name, replica: slot.id });
+    }
+    this.starting ??= (async () => {
+      await Promise.all(this.slots.filter((s) => !s.current).map((s) => this.clearStaleSocket(s)));
+      for (const slot of this.slots) if (!slot.current && slot.state !== 'backoff') this.spawn(slot);
+      await this.settled();
+    })().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  /** Starts a cell that went idle or was stopped (on-demand); resolves when ready. */
+  ensureStarted(): Promise<void> {
+    if (!this.main) return Promise.reject(new CellError('CELL_E_UNAVAILABLE', `cell ${this.name} was never built`));
+    if (this.slots.every((s) => s.state === 'ready')) return Promise.resolve();
+    for (const s of this.slots) if (s.state === 'failed') s.tracker.reset();
+    return this.start(this.main);
+  }
+
+  private async clearStaleSocket(slot: Slot): Promise<void> {
+    if (!existsSync(slot.socket)) return;
+    if (await probeSocket(slot.socket)) {
+      throw new CellError('CELL_E_INVALID_ARGUMENT', `${slot.id} is already served by another process on ${slot.socket}; stop it first (cell stop ${this.node.dir})`);
+    }
+    unlinkSync(slot.socket);
+  }
+
+  /** Resolves when every replica is ready; rejects as soon as one has failed for good. */
+  private settled(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const failed = this.slots.find((s) => s.state === 'failed');
+        if (failed) {
+          reject(new CellError('CELL_E_UNAVAILABLE', `cell ${this.name} failed to start: ${failed.failure ?? 'see its log'}`, { details: { cell: this.name, replica: failed.id, lastExit: failed.lastExit } }));
+          return true;
+        }
+        if (this.slots.every((s) => s.state === 'ready')) {
+          resolve();
+          return true;
+        }
+        if (this.stopping) {
+          reject(new CellError('CELL_E_CLOSED', `cell ${this.name} was stopped while starting`));
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const waiter = () => {
+        if (!check()) this.waiters.push(waiter);
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+    this.ctx.changed();
+  }
+
+  private setState(slot: Slot, state: ReplicaState): void {
+    slot.state = state;
+    this.notify();
+  }
+
+  private limitsFor(slot: Slot): ReplicaLimits {
+    const { memory, cpu } = this.node.config.resources;
+    const limits = this.ctx.limiter.limit(`${slot.id}.g${slot.generation}`, { memoryBytes: memory.max, cpu: cpu.max });
+    if (limits.warning && limits.warning !== this.limitsWarning) {
+      this.limitsWarning = limits.warning;
+      this.ctx.log.warn({ cell: this.name, warning: limits.warning }, 'resource limits not fully enforced');
+    }
+    return limits;
+  }
+
+  private spawn(slot: Slot): ReplicaProcess {
+    slot.generation++;
+    slot.restartTimer = undefined;
+    const limits = this.limitsFor(slot);
+    const proc = new ReplicaProcess({
+      cell: this.name,
+      replicaId: slot.id,
+      dir: this.node.dir,
+      main: this.main!,
+      socket: slot.socket,
+      env: this.ctx.env,
+      limits,
+      log: slot.log,
+      readyTimeoutMs: this.node.config.lifeCycle.readyTimeoutMs,
+    });
+    const previous = slot.current;
+    slot.current = proc;
+    if (!previous) this.setState(slot, 'starting');
+    slot.log.note('info', 'replica starting', { generation: slot.generation, childPid: proc.pid });
+    void proc.exited.then((exit) => this.onExit(slot, proc, exit, limits));
+    proc.ready.then(
+      () => {
+        if (slot.current !== proc || !proc.isRunning) return;
+        slot.failure = undefined;
+        this.ctx.log.info({ cell: this.name, replica: slot.id, childPid: proc.pid, startupMs: Date.now() - proc.startedAt }, 'replica ready');
+        this.setState(slot, 'ready');
+      },
+      (err: unknown) => {
+        if (slot.current !== proc || !proc.isRunning) return;
+        // Alive but not answering: treat like a crash (the exit handler restarts it).
+        slot.failure = (err as Error).message;
+        slot.log.note('error', 'replica did not become ready; killing it', { reason: slot.failure });
+        void proc.kill();
+      },
+    );
+    return proc;
+  }
+
+  private classify(exit: ProcessExit, limits: ReplicaLimits, tail: string[]): ExitReason {
+    if (exit.idle) return 'idle';
+    if (exit.requested) return this.stopping ? 'stopped' : 'reload';
+    if (limits.oomKilled() || tail.some((l) => /heap out of memory|ERR_WORKER_OUT_OF_MEMORY/i.test(l))) return 'oom';
+    return 'crash';
+  }
+
+  private onExit(slot: Slot, proc: ReplicaProcess, exit: ProcessExit, limits: ReplicaLimits): void {
+    // Give the log stream a moment to deliver the process's last lines before reading the tail.
+    setTimeout(() => {
+      const tail = slot.log.tail();
+      const reason = this.classify(exit, limits, tail);
+      setTimeout(() => limits.release(), 200).unref();
+      if (slot.current !== proc) return; // an older generation finished draining after a reload
+      slot.current = undefined;
+      slot.lastExit = { code: exit.code, signal: exit.signal, reason, at: exit.at, logTail: tail.slice(-10) };
+      const fields = { cell: this.name, replica: slot.id, childPid: proc.pid, code: exit.code, signal: exit.signal, reason };
+      if (reason === 'idle') {
+        this.ctx.log.info(fields, 'replica exited after its idle timeout');
+        slot.log.note('info', 'replica exited after its idle timeout (apoptosis)');
+        return this.setState(slot, 'idle');
+      }
+      if (reason === 'stopped' || reason === 'reload' || this.stopping) return this.setState(slot, 'stopped');
+      const decision = slot.tracker.onCrash(Date.now());
+      const what = reason === 'oom' ? 'ran out of memory' : 'crashed';
+      if (!decision.restart) {
+        slot.failure = `${what}; ${decision.reason}`;
+        this.ctx.log.error({ ...fields, failure: slot.failure, logTail: slot.lastExit.logTail }, 'replica failed: restart limit reached');
+        slot.log.note('error', 'replica failed: restart limit reached', { failure: slot.failure });
+        return this.setState(slot, 'failed');
+      }
+      slot.restarts++;
+      this.ctx.log.warn({ ...fields, restartInMs: decision.delayMs, restarts: slot.restarts }, `replica ${what}; restarting`);
+      slot.log.note('warn', `replica ${what}; restarting`, { restartInMs: decision.delayMs, code: exit.code, signal: exit.signal, reason });
+      this.setState(slot, 'backoff');
+      slot.restartTimer = setTimeout(() => {
+        if (!this.stopping && slot.state === 'backoff') this.spawn(slot);
+      }, decision.delayMs);
+    }, 50);
+  }
+
+  /**
+   * Replaces each replica with a process of the new build, one at a time: the new process shares
+   * the socket and must answer a handshake before the old one is told to drain, so callers never
+   * find the socket unserved.
+   */
+  async reload(main: string): Promise<number> {
+    this.main = main;
+    let replaced = 0;
+    for (const slot of this.slots) {
+      const old = slot.current;
+      if (!old || slot.state !== 'ready') {
+        if (slot.state !== 'idle' && slot.state !== 'stopped') {
+          slot.tracker.reset();
+          if (slot.restartTimer) clearTimeout(slot.restartTimer);
+          this.spawn(slot);
+        }
+        continue;
+      }
+      const next = this.spawn(slot);
+      try {
+        await next.ready;
+      } catch (err) {
+        slot.current = old;
+        await next.kill();
+        throw new CellError('CELL_E_UNAVAILABLE', `new build of ${slot.id} did not become ready: ${(err as Error).message}; the old one keeps serving`);
+      }
+      await old.drain(this.node.config.lifeCycle.graceMs);
+      slot.tracker.reset();
+      replaced++;
+    }
+    return replaced;
+  }
+
+  /** Drains every replica (up to the grace period), then kills what is left. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const slot of this.slots) if (slot.restartTimer) clearTimeout(slot.restartTimer);
+    const running = this.slots.filter((s) => s.current);
+    for (const s of running) this.setState(s, 'stopping');
+    await Promise.all(running.map((s) => s.current!.drain(this.node.config.lifeCycle.graceMs)));
+    for (const s of this.slots) if (s.state !== 'failed') s.state = 'stopped';
+    this.notify();
+    await Promise.all(this.slots.map((s) => s.log?.close()));
+  }
+
+  /** Kills every process at once (second Ctrl-C). */
+  killAll(): void {
+    this.stopping = true;
+    for (const s of this.slots) void s.current?.kill();
+  }
+
+  /** Cell-level state, derived from the replicas. */
+  get state(): CellStatus['state'] {
+    if (!this.hasProcess) return 'group';
+    const states = this.slots.map((s) => s.state);
+    if (states.every((s) => s === 'ready')) return 'ready';
+    if (states.some((s) => s === 'stopping')) return 'stopping';
+    if (states.every((s) => s === 'failed')) return 'failed';
+    if (states.every((s) => s === 'idle' || s === 'stopped') && states.some((s) => s === 'idle')) return 'idle';
+    if (states.every((s) => s === 'stopped')) return 'stopped';
+    if (states.some((s) => s === 'ready')) return 'degraded';
+    if (states.some((s) => s === 'failed')) return 'failed';
+    return 'starting';
+  }
+
+  status(parent: string | null): CellStatus {
+    const { memory, cpu } = this.node.config.resources;
+    const now = Date.now();
+    return {
+      name: this.name,
+      dir: this.node.dir,
+      parent,
+      state: this.state,
+      replicasWanted: this.hasProcess ? this.node.replicas : 0,
+      idleTimeoutMs: this.node.config.lifeCycle.idleTimeoutMs ?? null,
+      limits: {
+        memoryBytes: memory.max ?? null,
+        cpu: cpu.max ?? null,
+        enforcedBy: memory.max === undefined && cpu.max === undefined ? 'none' : this.limitsWarning ? 'none' : this.ctx.limiter.enforcer,
+        warning: this.limitsWarning ?? null,
+      },
+      replicas: this.hasProcess
+        ? this.slots.map((s) => ({
+            id: s.id,
+            index: s.index,
+            state: s.state,
+            pid: s.current?.pid ?? null,
+            restarts: s.restarts,
+            startedAt: s.current?.startedAt ?? null,
+            uptimeMs: s.current ? now - s.current.startedAt : null,
+            rssBytes: s.current?.rssBytes() ?? null,
+            socket: relative(this.node.dir, s.socket),
+            lastExit: s.lastExit,
+          }))
+        : [],
+      failure: this.slots.find((s) => s.state === 'failed')?.failure ?? null,
+    };
+  }
+}

@@ -1,0 +1,187 @@
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type LimitEnforcer = 'cgroup-v2' | 'cgroup-v1' | 'none';
+
+/** What a cell asks for in `[resources]` (maxima only are enforced). */
+export interface LimitRequest {
+  memoryBytes: number | undefined;
+  /** CPU cores. */
+  cpu: number | undefined;
+}
+
+/** Limits prepared for one replica process. */
+export interface ReplicaLimits {
+  enforcedBy: LimitEnforcer;
+  warning: string | undefined;
+  /** Environment for the process: `CELL_CGROUP_PROCS`, the files it writes its pid to first thing. */
+  env: Record<string, string>;
+  /** Node flags for the process (the heap cap when cgroups are unavailable). */
+  execArgv: string[];
+  /** True when the kernel OOM-killed something in this replica's group. */
+  oomKilled(): boolean;
+  /** Removes the group (after the process exited). */
+  release(): void;
+}
+
+const CPU_PERIOD_US = 100_000;
+const V1 = '/sys/fs/cgroup';
+const V2 = '/sys/fs/cgroup';
+
+function write(path: string, value: string): void {
+  writeFileSync(path, value);
+}
+
+function oomKills(file: string): number {
+  try {
+    const m = /oom_kill (\d+)/.exec(readFileSync(file, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function removeDir(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // still has a process (killed processes leave lazily) or already gone
+  }
+}
+
+/**
+ * Enforces `[resources]` maxima with cgroups, v2 or v1 — whichever this machine lets us write —
+ * one group per replica under `cell-<tree>`. Where neither is writable it says so once and falls
+ * back to the best available limit: a V8 heap cap for memory, nothing for CPU.
+ */
+export class ResourceLimiter {
+  readonly enforcer: LimitEnforcer;
+  /** Why cgroups are not used, when they are not. */
+  readonly unavailableReason: string | undefined;
+  private readonly group: string;
+  private readonly dirs: string[] = [];
+
+  constructor(treeId: string) {
+    this.group = `cell-${treeId}`;
+    const probe = this.probe();
+    this.enforcer = probe.enforcer;
+    this.unavailableReason = probe.reason;
+  }
+
+  private probe(): { enforcer: LimitEnforcer; reason: string | undefined } {
+    if (process.platform !== 'linux') return { enforcer: 'none', reason: 'cgroups exist only on Linux' };
+    const errors: string[] = [];
+    try {
+      const controllers = readFileSync(join(V2, 'cgroup.controllers'), 'utf8');
+      if (/\bmemory\b/.test(controllers)) {
+        const base = join(V2, this.group);
+        mkdirSync(base, { recursive: true });
+        write(join(V2, 'cgroup.subtree_control'), '+memory +cpu');
+        write(join(base, 'cgroup.subtree_control'), '+memory +cpu');
+        this.dirs.push(base);
+        return { enforcer: 'cgroup-v2', reason: undefined };
+      }
+      errors.push('cgroup v2 has no memory controller');
+    } catch (err) {
+      errors.push(`cgroup v2: ${(err as Error).message}`);
+    }
+    try {
+      for (const controller of ['memory', 'cpu']) {
+        const base = join(V1, controller, this.group);
+        mkdirSync(base, { recursive: true });
+        this.dirs.push(base);
+      }
+      return { enforcer: 'cgroup-v1', reason: undefined };
+    } catch (err) {
+      errors.push(`cgroup v1: ${(err as Error).message}`);
+    }
+    return { enforcer: 'none', reason: errors.join('; ') };
+  }
+
+  /** Prepares limits for one replica process (`key` must be unique per process). */
+  limit(key: string, request: LimitRequest): ReplicaLimits {
+    const none = (warning: string | undefined): ReplicaLimits => ({
+      enforcedBy: 'none',
+      warning,
+      env: {},
+      execArgv: request.memoryBytes ? [`--max-old-space-size=${Math.max(16, Math.floor((request.memoryBytes * 0.75) / 2 ** 20))}`] : [],
+      oomKilled: () => false,
+      release: () => undefined,
+    });
+    if (request.memoryBytes === undefined && request.cpu === undefined) return none(undefined);
+    if (this.enforcer === 'none') {
+      return none(
+        `resource limits are not enforced by cgroups here (${this.unavailableReason}); memory is capped at the V8 heap only${request.cpu ? ', cpu is not limited' : ''}`,
+      );
+    }
+    try {
+      return this.enforcer === 'cgroup-v2' ? this.limitV2(key, request) : this.limitV1(key, request);
+    } catch (err) {
+      return none(`could not create a cgroup (${(err as Error).message}); memory is capped at the V8 heap only`);
+    }
+  }
+
+  private limitV2(key: string, request: LimitRequest): ReplicaLimits {
+    const dir = join(V2, this.group, key);
+    mkdirSync(dir, { recursive: true });
+    if (request.memoryBytes !== undefined) {
+      write(join(dir, 'memory.max'), String(request.memoryBytes));
+      if (existsSync(join(dir, 'memory.swap.max'))) write(join(dir, 'memory.swap.max'), '0');
+    }
+    if (request.cpu !== undefined) write(join(dir, 'cpu.max'), `${Math.round(request.cpu * CPU_PERIOD_US)} ${CPU_PERIOD_US}`);
+    const events = join(dir, 'memory.events');
+    const before = oomKills(events);
+    return {
+      enforcedBy: 'cgroup-v2',
+      warning: undefined,
+      env: { CELL_CGROUP_PROCS: join(dir, 'cgroup.procs') },
+      execArgv: [],
+      oomKilled: () => oomKills(events) > before,
+      release: () => removeDir(dir),
+    };
+  }
+
+  private limitV1(key: string, request: LimitRequest): ReplicaLimits {
+    const memDir = join(V1, 'memory', this.group, key);
+    const cpuDir = join(V1, 'cpu', this.group, key);
+    const procs: string[] = [];
+    mkdirSync(memDir, { recursive: true });
+    procs.push(join(memDir, 'cgroup.procs'));
+    if (request.memoryBytes !== undefined) {
+      write(join(memDir, 'memory.limit_in_bytes'), String(request.memoryBytes));
+      // Without this the kernel would swap instead of enforcing the limit.
+      if (existsSync(join(memDir, 'memory.memsw.limit_in_bytes'))) write(join(memDir, 'memory.memsw.limit_in_bytes'), String(request.memoryBytes));
+      if (existsSync(join(memDir, 'memory.swappiness'))) {
+        try {
+          write(join(memDir, 'memory.swappiness'), '0');
+        } catch {
+          // not settable on every kernel
+        }
+      }
+    }
+    if (request.cpu !== undefined) {
+      mkdirSync(cpuDir, { recursive: true });
+      write(join(cpuDir, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
+      write(join(cpuDir, 'cpu.cfs_quota_us'), String(Math.round(request.cpu * CPU_PERIOD_US)));
+      procs.push(join(cpuDir, 'cgroup.procs'));
+    }
+    const control = join(memDir, 'memory.oom_control');
+    const before = oomKills(control);
+    return {
+      enforcedBy: 'cgroup-v1',
+      warning: undefined,
+      env: { CELL_CGROUP_PROCS: procs.join(':') },
+      execArgv: [],
+      oomKilled: () => oomKills(control) > before,
+      release: () => {
+        removeDir(memDir);
+        if (request.cpu !== undefined) removeDir(cpuDir);
+      },
+    };
+  }
+
+  /** Removes the tree's groups (call after every process exited). */
+  releaseAll(): void {
+    for (const d of this.dirs) removeDir(d);
+  }
+}

@@ -1,0 +1,150 @@
+import cluster, { type Worker } from 'node:cluster';
+import { readFileSync } from 'node:fs';
+import { CellError } from '@cell/protocol';
+import { type CellMessage, connectDynamic, type NucleusMessage } from '@cell/sdk';
+import type { ReplicaLimits } from './cgroups.ts';
+import type { ReplicaLog } from './replica-log.ts';
+
+/** Everything needed to run one process of a replica. */
+export interface ProcessSpec {
+  cell: string;
+  replicaId: string;
+  dir: string;
+  /** Built entry (absolute). */
+  main: string;
+  /** Absolute socket path; the nucleus owns it, so generations can hand it over. */
+  socket: string;
+  env: Record<string, string>;
+  limits: ReplicaLimits;
+  log: ReplicaLog;
+  readyTimeoutMs: number;
+}
+
+/** How a process ended. */
+export interface ProcessExit {
+  code: number | null;
+  signal: string | null;
+  /** The process announced apoptosis (idle exit) before leaving. */
+  idle: boolean;
+  /** The nucleus asked it to stop (drain or kill). */
+  requested: boolean;
+  at: number;
+}
+
+// Sockets are shared by handle: the nucleus binds, replicas listen, the nucleus never accepts.
+cluster.schedulingPolicy = cluster.SCHED_NONE;
+
+/** One OS process of a replica: forked, readiness-checked, drained. */
+export class ReplicaProcess {
+  readonly worker: Worker;
+  readonly pid: number;
+  readonly startedAt = Date.now();
+  /** Resolves once the process listens and answers a handshake; rejects if it dies or is too slow. */
+  readonly ready: Promise<void>;
+  readonly exited: Promise<ProcessExit>;
+  private idle = false;
+  private requested = false;
+  private readonly spec: ProcessSpec;
+
+  constructor(spec: ProcessSpec) {
+    this.spec = spec;
+    cluster.setupPrimary({
+      exec: spec.main,
+      args: [],
+      cwd: spec.dir,
+      execArgv: ['--enable-source-maps', ...spec.limits.execArgv],
+      silent: true,
+    });
+    this.worker = cluster.fork({
+      ...spec.env,
+      ...spec.limits.env,
+      CELL_NAME: spec.cell,
+      CELL_REPLICA: spec.replicaId,
+      CELL_SOCKET: spec.socket,
+    });
+    this.pid = this.worker.process.pid!;
+    spec.log.attach(this.worker.process.stdout!, 'stdout', this.pid);
+    spec.log.attach(this.worker.process.stderr!, 'stderr', this.pid);
+    this.worker.on('message', (m: CellMessage) => {
+      if (m?.type === 'cell:apoptosis') this.idle = true;
+    });
+    this.worker.on('error', () => undefined); // IPC to a dying process: the exit handler reports it
+    this.exited = new Promise((resolve) => {
+      this.worker.process.once('exit', (code, signal) => {
+        resolve({ code, signal, idle: this.idle, requested: this.requested, at: Date.now() });
+      });
+    });
+    this.ready = this.waitReady();
+    this.ready.catch(() => undefined);
+  }
+
+  private async waitReady(): Promise<void> {
+    const deadline = Date.now() + this.spec.readyTimeoutMs;
+    const listening = new Promise<void>((resolve) => this.worker.once('listening', () => resolve()));
+    const died = this.exited.then((e) => {
+      throw new CellError('CELL_E_UNAVAILABLE', `${this.spec.replicaId} exited while starting (${e.signal ?? `code ${e.code}`})`);
+    });
+    const late = new Promise<never>((_, reject) => {
+      const t = setTimeout(
+        () => reject(new CellError('CELL_E_TIMEOUT', `${this.spec.replicaId} did not answer a handshake within ${this.spec.readyTimeoutMs} ms`)),
+        this.spec.readyTimeoutMs,
+      );
+      void this.exited.then(() => clearTimeout(t));
+      void listening.then(() => undefined);
+    });
+    await Promise.race([listening, died, late]);
+    // Listening is not enough: the replica is ready when its membrane answers a handshake. While
+    // an older generation shares the socket, keep probing until this process is the one answering.
+    while (Date.now() < deadline) {
+      const probe = connectDynamic({ socketPath: this.spec.socket, connectTimeoutMs: Math.max(100, deadline - Date.now()) });
+      try {
+        const remote = await Promise.race([probe.$connect(), died]);
+        if (remote.pid === undefined || remote.pid === this.pid) return;
+      } catch (err) {
+        if (this.worker.process.exitCode !== null || this.worker.process.signalCode !== null) throw err;
+      } finally {
+        await probe.$close();
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new CellError('CELL_E_TIMEOUT', `${this.spec.replicaId} did not answer a handshake within ${this.spec.readyTimeoutMs} ms`);
+  }
+
+  get isRunning(): boolean {
+    return this.worker.process.exitCode === null && this.worker.process.signalCode === null;
+  }
+
+  /** Resident memory in bytes, from /proc (null when gone). */
+  rssBytes(): number | null {
+    try {
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1];
+      return kb ? Number(kb) * 1024 : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Asks the process to drain and exit; kills it if it is still there after `graceMs` (+1 s). */
+  async drain(graceMs: number): Promise<ProcessExit> {
+    this.requested = true;
+    if (this.isRunning) {
+      try {
+        this.worker.send({ type: 'cell:drain', graceMs } satisfies NucleusMessage);
+      } catch {
+        this.worker.process.kill('SIGTERM');
+      }
+      const timer = setTimeout(() => this.worker.process.kill('SIGKILL'), graceMs + 1000);
+      const exit = await this.exited;
+      clearTimeout(timer);
+      return exit;
+    }
+    return this.exited;
+  }
+
+  /** Kills the process at once. */
+  kill(): Promise<ProcessExit> {
+    this.requested = true;
+    if (this.isRunning) this.worker.process.kill('SIGKILL');
+    return this.exited;
+  }
+}
