@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { CellError } from '@cell/protocol';
@@ -218,6 +218,8 @@ export async function startLocalCell(cell: LocalCell, timeoutMs: number): Promis
     });
     closeSync(log);
     child.unref();
+    // `cell stop <dir>` finds standalone processes through their pid files.
+    if (child.pid) writeFileSync(join(cell.dir, RUN_DIR, `${replica}.pid`), String(child.pid));
     let exited: number | null | undefined;
     child.once('exit', (code) => (exited = code));
     const paths = () => [replicaSocketPath(cell, 0)];

@@ -20,6 +20,8 @@ export interface ConnectOptions {
    * Default: the contract's name as a dependency name.
    */
   cell?: string | undefined;
+  /** The cell's name, when `cell` is a directory and there is no contract to tell it. */
+  name?: string | undefined;
   /** Start a local cell that is not running (only with `cell`). Default true. */
   startOnDemand?: boolean | undefined;
   /** Default deadline of unary and client-stream calls. Default 30 s. Streams with output have none. */
@@ -168,7 +170,7 @@ function makePool(options: ConnectOptions, local: Genome | undefined): SynapsePo
   } else {
     const target = options.cell ?? local?.name;
     if (!target) throw new CellError('CELL_E_INVALID_ARGUMENT', 'connect() needs socketPath or cell');
-    cell = resolveLocalCell(target, local?.name);
+    cell = resolveLocalCell(target, local?.name ?? options.name);
     const c = cell;
     endpoints = () => replicaSocketPaths(c);
     if (options.startOnDemand !== false) startCell = () => startLocalCell(c, Math.max(connectTimeoutMs, 30_000));

@@ -45,6 +45,7 @@ export class Nucleus {
   private lock: TreeLock | undefined;
   private stopping: Promise<void> | undefined;
   private building = new Set<TreeNode>();
+  private readonly stoppedSignal = Promise.withResolvers<void>();
 
   private constructor(tree: CellTree, options: NucleusOptions) {
     this.tree = tree;
@@ -62,23 +63,37 @@ export class Nucleus {
     }
   }
 
-  /**
-   * Loads, builds and starts the tree at `options.root`. Resolves once every cell was started
-   * (or failed to); see `failedCells` for those that did not come up.
-   */
+  /** Loads and validates the tree at `options.root` (throws CELL_E_CONFIG_* naming every problem). */
+  static create(options: NucleusOptions): Nucleus {
+    return new Nucleus(loadCellTree(options.root), options);
+  }
+
+  /** Loads, builds and starts a tree (create + start). */
   static async start(options: NucleusOptions): Promise<Nucleus> {
-    const tree = loadCellTree(options.root);
-    const nucleus = new Nucleus(tree, options);
-    nucleus.lock = acquireTreeLock(tree.root.dir);
+    const nucleus = Nucleus.create(options);
+    await nucleus.start();
+    return nucleus;
+  }
+
+  /**
+   * Builds and starts every cell. Resolves once each was started (or failed to: see
+   * `failedCells`); rejects, with nothing left running, when the tree cannot start at all.
+   */
+  async start(): Promise<void> {
+    this.lock = acquireTreeLock(this.tree.root.dir);
     try {
-      await nucleus.openControl();
-      await nucleus.buildAll();
-      await nucleus.startAll();
+      await this.openControl();
+      await this.buildAll();
+      await this.startAll();
     } catch (err) {
-      await nucleus.stop();
+      await this.stop();
       throw err;
     }
-    return nucleus;
+  }
+
+  /** Resolves when the tree has stopped (by `stop()`, or through the control socket). */
+  get stopped(): Promise<void> {
+    return this.stoppedSignal.promise;
   }
 
   private async openControl(): Promise<void> {
@@ -223,10 +238,10 @@ export class Nucleus {
     }
     const stopped = new Map<TreeNode, Promise<void>>();
     const stopNode = (node: TreeNode): Promise<void> => {
-      let p = stopped.get(node);
-      if (p) return p;
-      stopped.set(node, (p = Promise.resolve()));
-      p = Promise.allSettled((dependents.get(node) ?? []).map(stopNode)).then(() => this.supervisors.get(node)!.stop());
+      const known = stopped.get(node);
+      if (known) return known;
+      stopped.set(node, Promise.resolve()); // a child that depends on its parent must not wait for itself
+      const p = Promise.allSettled((dependents.get(node) ?? []).map(stopNode)).then(() => this.supervisors.get(node)!.stop());
       stopped.set(node, p);
       return p;
     };
@@ -236,5 +251,6 @@ export class Nucleus {
     this.limiter.releaseAll();
     this.lock?.release();
     this.log.info({ root: this.tree.root.dir }, 'tree stopped');
+    this.stoppedSignal.resolve();
   }
 }

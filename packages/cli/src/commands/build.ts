@@ -1,0 +1,19 @@
+import { loadCellTree, type TreeNode } from '@cell/config';
+import { buildCell, type BuildResult } from '@cell/runtime';
+
+function depsOf(node: TreeNode) {
+  return Object.fromEntries(Object.entries(node.deps).map(([k, d]) => [k, { name: d.name, dir: d.dir }]));
+}
+
+/** `cell build [dir]`: builds every cell of the tree that has code (incrementally unless forced). */
+export async function buildCommand(dir: string, options: { force?: boolean }, progress: (r: BuildResult) => void): Promise<BuildResult[]> {
+  const tree = loadCellTree(dir);
+  const results: BuildResult[] = [];
+  for (const node of tree.startOrder) {
+    if (!node.config.cell.entry) continue;
+    const r = await buildCell(node.config, depsOf(node), { force: options.force ?? false });
+    progress(r);
+    results.push(r);
+  }
+  return results;
+}

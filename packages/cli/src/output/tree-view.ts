@@ -1,0 +1,80 @@
+import type { CellStatus, TreeStatus } from '@cell/sdk';
+import { color } from './cli-error.ts';
+
+const STATE_COLOR: Record<string, Parameters<typeof color>[0]> = {
+  ready: 'green',
+  degraded: 'yellow',
+  starting: 'cyan',
+  building: 'cyan',
+  backoff: 'yellow',
+  idle: 'blue',
+  failed: 'red',
+  stopping: 'magenta',
+  stopped: 'gray',
+  group: 'gray',
+};
+
+function paint(state: string): string {
+  return color(STATE_COLOR[state] ?? 'bold', state.padEnd(9));
+}
+
+/** Human form of a duration: 850ms, 12s, 3m 5s, 2h 1m. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+}
+
+function formatBytes(bytes: number | null): string {
+  return bytes === null ? '' : `${Math.round(bytes / 2 ** 20)} MiB`;
+}
+
+function cellLine(c: CellStatus): string {
+  const ready = c.replicas.filter((r) => r.state === 'ready').length;
+  const parts = [paint(c.state)];
+  if (c.state !== 'group') parts.push(`${ready}/${c.replicasWanted}`.padEnd(5));
+  if (c.state === 'idle' && c.idleTimeoutMs) parts.push(color('gray', `(exited after ${formatMs(c.idleTimeoutMs)} idle; starts on the next call)`));
+  if (c.failure) parts.push(color('red', c.failure));
+  if (c.limits.warning) parts.push(color('yellow', '(limits not enforced)'));
+  return parts.join(' ');
+}
+
+/**
+ * The tree as lines: cells nested under their parents with state and ready replicas, and with
+ * `replicas` also one line per replica (pid, restarts, uptime, RSS, socket, last exit).
+ */
+export function renderTree(status: TreeStatus, options: { replicas: boolean }): string[] {
+  const byParent = new Map<string | null, CellStatus[]>();
+  for (const c of status.cells) byParent.set(c.parent, [...(byParent.get(c.parent) ?? []), c]);
+  const width = Math.max(...status.cells.map((c) => c.name.length)) + 6;
+  const lines: string[] = [];
+  const walk = (c: CellStatus, prefix: string, last: boolean, top: boolean) => {
+    const branch = top ? '' : last ? '└─ ' : '├─ ';
+    lines.push(`${prefix}${branch}${color('bold', c.name)}${' '.repeat(Math.max(1, width - prefix.length - branch.length - c.name.length))}${cellLine(c)}`);
+    const childPrefix = top ? prefix : prefix + (last ? '   ' : '│  ');
+    if (options.replicas) {
+      for (const r of c.replicas) {
+        const bits = [
+          paint(r.state),
+          r.pid ? `pid ${r.pid}` : '',
+          `restarts ${r.restarts}`,
+          r.uptimeMs !== null ? `up ${formatMs(r.uptimeMs)}` : '',
+          formatBytes(r.rssBytes),
+          color('gray', r.socket),
+        ].filter(Boolean);
+        lines.push(`${childPrefix}${color('gray', '· ')}${r.id.padEnd(width - childPrefix.length - 2)}${bits.join('  ')}`);
+        if (r.lastExit && r.state !== 'ready') {
+          const exit = `last exit: ${r.lastExit.reason} (${r.lastExit.signal ?? `code ${r.lastExit.code}`}) ${formatMs(Date.now() - r.lastExit.at)} ago`;
+          lines.push(`${childPrefix}    ${color('gray', exit)}`);
+          for (const l of r.lastExit.logTail.slice(-3)) lines.push(`${childPrefix}      ${color('gray', l.slice(0, 160))}`);
+        }
+      }
+    }
+    const kids = byParent.get(c.name) ?? [];
+    kids.forEach((k, i) => walk(k, childPrefix, i === kids.length - 1, false));
+  };
+  for (const top of byParent.get(null) ?? []) walk(top, '', true, true);
+  return lines;
+}
