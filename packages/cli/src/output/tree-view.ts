@@ -48,7 +48,8 @@ function cellLine(c: CellStatus): string {
 export function renderTree(status: TreeStatus, options: { replicas: boolean }): string[] {
   const byParent = new Map<string | null, CellStatus[]>();
   for (const c of status.cells) byParent.set(c.parent, [...(byParent.get(c.parent) ?? []), c]);
-  const width = Math.max(...status.cells.map((c) => c.name.length)) + 6;
+  const names = status.cells.flatMap((c) => [c.name, ...(options.replicas ? c.replicas.map((r) => `${r.id}    `) : [])]);
+  const width = Math.max(...names.map((n) => n.length)) + 6;
   const lines: string[] = [];
   const walk = (c: CellStatus, prefix: string, last: boolean, top: boolean) => {
     const branch = top ? '' : last ? '└─ ' : '├─ ';
@@ -64,7 +65,7 @@ export function renderTree(status: TreeStatus, options: { replicas: boolean }): 
           formatBytes(r.rssBytes),
           color('gray', r.socket),
         ].filter(Boolean);
-        lines.push(`${childPrefix}${color('gray', '· ')}${r.id.padEnd(width - childPrefix.length - 2)}${bits.join('  ')}`);
+        lines.push(`${childPrefix}${color('gray', '· ')}${r.id.padEnd(Math.max(r.id.length + 1, width - childPrefix.length - 2))}${bits.join('  ')}`);
         if (r.lastExit && r.state !== 'ready') {
           const exit = `last exit: ${r.lastExit.reason} (${r.lastExit.signal ?? `code ${r.lastExit.code}`}) ${formatMs(Date.now() - r.lastExit.at)} ago`;
           lines.push(`${childPrefix}    ${color('gray', exit)}`);
