@@ -187,7 +187,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     }
     const reason = new CellError('CELL_E_UNAVAILABLE', 'the cell is shutting down');
     for (const s of [...this.sessions]) s.close(reason);
-    await closed;
+    // A handle shared by the nucleus never reports 'close' in the replica: do not wait for it there.
+    if (!cluster.isWorker) await closed;
     // Under the nucleus the socket file belongs to it (another replica may be serving on it).
     if (!cluster.isWorker) {
       try {

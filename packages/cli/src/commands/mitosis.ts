@@ -9,7 +9,7 @@ import { Nucleus, nucleusSocketPath, runningNucleusPid } from '@cell/runtime';
 import { cellDir } from '../locate-tree.ts';
 import { color, ExitCode } from '../output/cli-error.ts';
 import { LiveView } from '../output/live-view.ts';
-import { formatMs, renderTree } from '../output/tree-view.ts';
+import { explain, formatMs, renderTree } from '../output/tree-view.ts';
 
 const BIN = fileURLToPath(new URL('../bin.ts', import.meta.url));
 
@@ -32,8 +32,12 @@ function unsettled(status: TreeStatus): string[] {
 function failures(status: TreeStatus): string[] {
   return status.cells
     .filter((c) => c.state === 'failed' || c.replicas.some((r) => r.state === 'failed'))
-    .map((c) => `${c.name}: ${c.failure ?? 'failed'}${c.replicas.flatMap((r) => r.lastExit?.logTail.slice(-3) ?? []).map((l) => `\n    ${l}`).join('')}`);
+    .map((c) => {
+      const tail = c.replicas.find((r) => r.state === 'failed')?.lastExit?.logTail ?? [];
+      return `${c.name}: ${c.failure ?? 'failed'}${explain(tail).map((l) => `\n    ${l}`).join('')}`;
+    });
 }
+
 
 /**
  * `cell mitosis <dir>`: builds and starts the tree, supervises it until Ctrl-C / SIGTERM (or

@@ -18,6 +18,13 @@ function paint(state: string): string {
   return color(STATE_COLOR[state] ?? 'bold', state.padEnd(9));
 }
 
+/** The lines of a log tail that say what went wrong: the last error message, and the last line. */
+export function explain(tail: string[]): string[] {
+  const error = tail.findLast((l) => /(^|\s)(\w*Error|Exception|FATAL)\b[:\s]/.test(l) && !/^\s*at /.test(l));
+  const last = tail.at(-1);
+  return [...new Set([error, last].filter((l): l is string => Boolean(l)))];
+}
+
 /** Human form of a duration: 850ms, 12s, 3m 5s, 2h 1m. */
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
@@ -69,7 +76,7 @@ export function renderTree(status: TreeStatus, options: { replicas: boolean }): 
         if (r.lastExit && r.state !== 'ready') {
           const exit = `last exit: ${r.lastExit.reason} (${r.lastExit.signal ?? `code ${r.lastExit.code}`}) ${formatMs(Date.now() - r.lastExit.at)} ago`;
           lines.push(`${childPrefix}    ${color('gray', exit)}`);
-          for (const l of r.lastExit.logTail.slice(-3)) lines.push(`${childPrefix}      ${color('gray', l.slice(0, 160))}`);
+          for (const l of explain(r.lastExit.logTail)) lines.push(`${childPrefix}      ${color('gray', l.slice(0, 160))}`);
         }
       }
     }

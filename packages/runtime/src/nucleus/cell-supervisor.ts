@@ -236,7 +236,7 @@ export class CellSupervisor {
       const decision = slot.tracker.onCrash(Date.now());
       const what = reason === 'oom' ? 'ran out of memory' : 'crashed';
       if (!decision.restart) {
-        slot.failure = `${what}; ${decision.reason}`;
+        slot.failure = `${what} ${decision.reason}`;
         this.ctx.log.error({ ...fields, failure: slot.failure, logTail: slot.lastExit.logTail }, 'replica failed: restart limit reached');
         slot.log.note('error', 'replica failed: restart limit reached', { failure: slot.failure });
         return this.setState(slot, 'failed');

@@ -11,7 +11,7 @@ describe('RestartTracker', () => {
     expect(t.onCrash(20)).toEqual({ restart: true, delayMs: 300 });
     const last = t.onCrash(30);
     expect(last.restart).toBe(false);
-    expect(!last.restart && last.reason).toContain('4 times within 1000 ms');
+    expect(!last.restart && last.reason).toContain('4 times within 1000 ms (restart limit 3)');
   });
 
   it('forgets crashes older than the window', () => {

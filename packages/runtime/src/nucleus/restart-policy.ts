@@ -21,7 +21,7 @@ export class RestartTracker {
     if (this.restarts.length >= this.policy.max) {
       return {
         restart: false,
-        reason: `crashed ${this.restarts.length + 1} times within ${this.policy.withinMs} ms (limit: ${this.policy.max} restarts)`,
+        reason: `${this.restarts.length + 1} times within ${this.policy.withinMs} ms (restart limit ${this.policy.max})`,
       };
     }
     const delayMs = Math.min(this.policy.backoffMaxMs, this.policy.backoffMinMs * 2 ** this.restarts.length);

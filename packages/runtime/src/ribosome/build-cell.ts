@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build, version as esbuildVersion, type Message } from 'esbuild';
 import { CellError } from '@cell/protocol';
 import type { CellConfig } from '@cell/config';
@@ -35,6 +36,19 @@ import { writeFileSync as __cellWrite } from 'node:fs';
 const require = __cellRequire(import.meta.url);
 if (process.env.CELL_CGROUP_PROCS) for (const f of process.env.CELL_CGROUP_PROCS.split(':')) { try { __cellWrite(f, String(process.pid)); } catch {} }
 if (process.send) process.on('disconnect', () => process.exit(0));`;
+
+/**
+ * The node_modules that holds the SDK this runtime ships with. Cells outside this installation
+ * (a new `cell init` anywhere on disk) resolve `@cell/sdk` from it when they have none of their own.
+ */
+function shippedNodeModules(): string[] {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (dir !== dirname(dir)) {
+    if (existsSync(join(dir, 'node_modules', '@cell', 'sdk'))) return [join(dir, 'node_modules')];
+    dir = dirname(dir);
+  }
+  return [];
+}
 
 function upToDate(dir: string, entry: string): boolean {
   const path = join(dir, BUILD_DIR, 'manifest.json');
@@ -99,6 +113,7 @@ export async function buildCell(config: CellConfig, deps: Record<string, LocalCe
       logLevel: 'silent',
       banner: { js: BANNER },
       plugins: [nativeExternals()],
+      nodePaths: shippedNodeModules(),
       absWorkingDir: dir,
     });
   } catch (err) {

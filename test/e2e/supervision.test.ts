@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, connectDynamic, defineContract, Type, unary } from '@cell/sdk';
+import { cell, cellOf, load, status, tempTree, type TempTree, waitStatus } from './helpers.ts';
+import { workCellFiles } from './work-cell.ts';
+
+const contract = defineContract({
+  name: 'work',
+  version: '1.0.0',
+  methods: {
+    echo: unary({ input: Type.Object({ n: Type.Integer() }), output: Type.Object({ n: Type.Integer() }) }),
+    whoami: unary({ input: Type.Object({}), output: Type.Object({ pid: Type.Integer(), replica: Type.String(), version: Type.String() }) }),
+    slow: unary({ input: Type.Object({ ms: Type.Integer() }), output: Type.Object({ pid: Type.Integer() }) }),
+    eat: unary({ input: Type.Object({ mb: Type.Integer() }), output: Type.Object({ ate: Type.Integer() }) }),
+  },
+});
+
+let tree: TempTree | undefined;
+afterEach(() => {
+  tree?.remove();
+  tree = undefined;
+});
+
+function start(t: TempTree): void {
+  const r = cell(['mitosis', t.root, '--detach']);
+  expect(r.code, r.stderr).toBe(0);
+}
+
+describe('supervision (real processes)', () => {
+  it('a replica killed with SIGKILL under load costs the caller no error, and is restarted', async () => {
+    tree = tempTree({ 'cell.toml': '[cell]\nname = "root"\nversion = "1.0.0"\n', ...workCellFiles('cells/work', { toml: 'replicas = 3' }) });
+    start(tree);
+    const client = connect(contract, { cell: join(tree.root, 'cells/work') });
+    const seen = new Set<string>();
+    const traffic = load(async () => seen.add((await client.whoami({})).replica), 16);
+    await new Promise((r) => setTimeout(r, 800));
+    const victim = cellOf(status(tree.root), 'work').replicas[1]!;
+    process.kill(victim.pid!, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 1500));
+    const result = await traffic.stop();
+    await client.$close();
+    expect(result.errors).toEqual([]);
+    expect(result.failed).toBe(0);
+    expect(result.ok).toBeGreaterThan(100);
+    expect(seen.size).toBe(3); // load was spread over every replica
+    const after = await waitStatus(tree.root, (s) => cellOf(s, 'work').state === 'ready', 15_000, 'restart');
+    const replica = cellOf(after, 'work').replicas[1]!;
+    expect(replica.restarts).toBe(1);
+    expect(replica.pid).not.toBe(victim.pid);
+    expect(replica.lastExit).toMatchObject({ reason: 'crash', signal: 'SIGKILL' });
+  });
+
+  it('a cell over its memory limit is killed, reported out of memory, and restarted per policy', async () => {
+    tree = tempTree({
+      'cell.toml': '[cell]\nname = "root"\nversion = "1.0.0"\n',
+      ...workCellFiles('cells/work', { toml: '[resources]\nmemory = { max = "96MB" }\n[life_cycle]\nrestart = { max = 3, within = "60s", backoff = "50ms..200ms" }' }),
+    });
+    start(tree);
+    const socketPath = join(tree.root, 'cells/work/run/work-0.sock');
+    const before = cellOf(status(tree.root), 'work');
+    expect(before.limits.memoryBytes).toBe(96_000_000);
+    const hog = connectDynamic({ socketPath, timeoutMs: 30_000 });
+    const outcome = await hog.call('eat', { mb: 400 }).then(
+      () => 'survived',
+      (e: { code: string }) => e.code,
+    );
+    await hog.$close();
+    expect(outcome).toBe('CELL_E_UNAVAILABLE');
+    const after = await waitStatus(tree.root, (s) => cellOf(s, 'work').state === 'ready' && cellOf(s, 'work').replicas[0]!.restarts === 1, 15_000, 'restart after OOM');
+    const replica = cellOf(after, 'work').replicas[0]!;
+    expect(replica.lastExit?.reason).toBe('oom');
+    expect(replica.pid).not.toBe(before.replicas[0]!.pid);
+    const log = readFileSync(join(tree.root, 'cells/work/log/work-0.log'), 'utf8');
+    expect(log).toContain('"reason":"oom"');
+  });
+
+  it('a crashing cell is marked failed past its restart limit; the rest keeps running', async () => {
+    tree = tempTree({
+      'cell.toml': '[cell]\nname = "root"\nversion = "1.0.0"\n',
+      ...workCellFiles('cells/work'),
+      ...workCellFiles('cells/broken', { name: 'broken', crashOnStart: true, toml: '[life_cycle]\nrestart = { max = 2, within = "60s", backoff = "10ms..50ms" }' }),
+    });
+    const r = cell(['mitosis', tree.root, '--detach']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('broken');
+    expect(r.stderr).toContain('boom at start');
+    const s = status(tree.root);
+    expect(cellOf(s, 'broken').state).toBe('failed');
+    expect(cellOf(s, 'broken').failure).toContain('3 times');
+    expect(cellOf(s, 'broken').replicas[0]!.restarts).toBe(2);
+    expect(cellOf(s, 'work').state).toBe('ready');
+  });
+
+  it('idle_timeout: the cell exits when unused, and the next call starts it again', async () => {
+    tree = tempTree({ 'cell.toml': '[cell]\nname = "root"\nversion = "1.0.0"\n', ...workCellFiles('cells/work', { toml: '[life_cycle]\nidle_timeout = "1s"' }) });
+    start(tree);
+    const client = connect(contract, { cell: join(tree.root, 'cells/work') });
+    const first = await client.whoami({});
+    // A connection that stays open keeps the cell alive; closing it lets the idle clock run.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(cellOf(status(tree.root), 'work').state).toBe('ready');
+    await client.$close();
+    const idle = await waitStatus(tree.root, (s) => cellOf(s, 'work').state === 'idle', 10_000, 'idle exit');
+    expect(cellOf(idle, 'work').replicas[0]!.lastExit).toMatchObject({ reason: 'idle', code: 0 });
+    const again = connect(contract, { cell: join(tree.root, 'cells/work') });
+    const second = await again.whoami({});
+    await again.$close();
+    expect(second.pid).not.toBe(first.pid);
+    expect(cellOf(status(tree.root), 'work').state).toBe('ready');
+  });
+
+  it('reload replaces every replica under load without a single failed call', async () => {
+    tree = tempTree({ 'cell.toml': '[cell]\nname = "root"\nversion = "1.0.0"\n', ...workCellFiles('cells/work', { toml: 'replicas = 2' }) });
+    start(tree);
+    const before = cellOf(status(tree.root), 'work').replicas.map((r) => r.pid);
+    const client = connect(contract, { cell: join(tree.root, 'cells/work') });
+    const versions = new Set<string>();
+    const traffic = load(async () => versions.add((await client.whoami({})).version), 16);
+    await new Promise((r) => setTimeout(r, 500));
+    tree.write('cells/work/src/main.ts', workCellFiles('cells/work', { version: 'v2' })['cells/work/src/main.ts']!);
+    const r = cell(['reload', join(tree.root, 'cells/work')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('rebuilt; replaced 2 replicas');
+    await new Promise((r) => setTimeout(r, 500));
+    const result = await traffic.stop();
+    const last = await client.whoami({});
+    await client.$close();
+    expect(result.errors).toEqual([]);
+    expect(result.failed).toBe(0);
+    expect(result.ok).toBeGreaterThan(100);
+    expect(versions).toEqual(new Set(['v1', 'v2']));
+    expect(last.version).toBe('v2');
+    const after = cellOf(status(tree.root), 'work').replicas.map((r) => r.pid);
+    expect(after.some((p) => before.includes(p))).toBe(false);
+  });
+});

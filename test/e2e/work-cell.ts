@@ -1,0 +1,39 @@
+import { cellToml } from './helpers.ts';
+
+/** Source of a test cell: echo, whoami, slow, eat (allocates until killed), version. */
+export function workCellFiles(dir: string, options: { name?: string; toml?: string; version?: string; crashOnStart?: boolean } = {}): Record<string, string> {
+  const name = options.name ?? 'work';
+  return {
+    [`${dir}/cell.toml`]: cellToml(name, options.toml ?? ''),
+    [`${dir}/src/contract.ts`]: `import { defineContract, Type, unary } from '@cell/sdk';
+export const contract = defineContract({
+  name: '${name}',
+  version: '1.0.0',
+  methods: {
+    echo: unary({ input: Type.Object({ n: Type.Integer() }), output: Type.Object({ n: Type.Integer() }) }),
+    whoami: unary({ input: Type.Object({}), output: Type.Object({ pid: Type.Integer(), replica: Type.String(), version: Type.String() }) }),
+    slow: unary({ input: Type.Object({ ms: Type.Integer() }), output: Type.Object({ pid: Type.Integer() }) }),
+    eat: unary({ input: Type.Object({ mb: Type.Integer() }), output: Type.Object({ ate: Type.Integer() }) }),
+  },
+});
+`,
+    [`${dir}/src/main.ts`]: `import { serve } from '@cell/sdk';
+import { contract } from './contract.ts';
+${options.crashOnStart ? "throw new Error('boom at start');" : ''}
+const VERSION = '${options.version ?? 'v1'}';
+const hoard: Buffer[] = [];
+await serve(contract, {
+  echo: ({ n }) => ({ n }),
+  whoami: () => ({ pid: process.pid, replica: process.env.CELL_REPLICA ?? '', version: VERSION }),
+  slow: ({ ms }) => new Promise((r) => setTimeout(() => r({ pid: process.pid }), ms)),
+  eat: async ({ mb }) => {
+    for (let i = 0; i < mb; i++) {
+      hoard.push(Buffer.alloc(1024 * 1024, 1));
+      if (i % 16 === 0) await new Promise((r) => setImmediate(r));
+    }
+    return { ate: mb };
+  },
+});
+`,
+  };
+}
