@@ -53,7 +53,7 @@ export function program(): Command {
       action(
         async (name: string) => {
           const r = initCommand(name);
-          out(`created ${r.dir}\n  ${r.files.join('\n  ')}\n\nnext: cell mitosis ${name}   ·   test: node --test ${name}/src/`);
+          out(`created ${r.dir}\n  ${r.files.join('\n  ')}\n\nnext: cell mitosis ${name}   ·   test: (cd ${name} && node --test 'src/**/*.test.ts')`);
         },
       ),
     );

@@ -58,7 +58,7 @@ import { handlers } from './handlers.ts';
 
 await serve(${contract}, handlers);
 `,
-    'src/main.test.ts': `// Run with: node --test src/   (Node 24 runs TypeScript directly)
+    'src/main.test.ts': `// Run with: node --test 'src/**/*.test.ts'   (Node 24 runs TypeScript directly)
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

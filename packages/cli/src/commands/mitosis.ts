@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { CellError } from '@cell/protocol';
 import { connect, createLogger, LOG_DIR, nucleusContract, type TreeStatus } from '@cell/sdk';
+import { loadCellTree } from '@cell/config';
 import { Nucleus, nucleusSocketPath, runningNucleusPid } from '@cell/runtime';
 import { cellDir } from '../locate-tree.ts';
 import { color, ExitCode } from '../output/cli-error.ts';
@@ -94,6 +95,7 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
 
 /** `--detach`: starts the nucleus in the background and returns once the tree has settled. */
 async function detach(root: string, options: MitosisOptions): Promise<number> {
+  loadCellTree(root); // report config problems here, with every file and line, before forking
   const pid = runningNucleusPid(root);
   if (pid !== undefined) throw new CellError('CELL_E_TREE_RUNNING', `this tree is already running (nucleus pid ${pid})`, { details: { pid, root } });
   mkdirSync(join(root, LOG_DIR), { recursive: true });

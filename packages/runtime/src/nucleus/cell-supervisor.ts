@@ -196,7 +196,9 @@ export class CellSupervisor {
       () => {
         if (slot.current !== proc || !proc.isRunning) return;
         slot.failure = undefined;
-        this.ctx.log.info({ cell: this.name, replica: slot.id, childPid: proc.pid, startupMs: Date.now() - proc.startedAt }, 'replica ready');
+        const startupMs = Date.now() - proc.startedAt;
+        this.ctx.log.info({ cell: this.name, replica: slot.id, childPid: proc.pid, startupMs }, 'replica ready');
+        slot.log.note('info', 'replica ready', { childPid: proc.pid, startupMs });
         this.setState(slot, 'ready');
       },
       (err: unknown) => {

@@ -1,0 +1,148 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Compile } from 'typebox/compile';
+import { TreeStatus } from '@cell/sdk';
+import { CLI, cell, cellAsync, cellOf, REPO, status, tempTree, type TempTree, waitStatus } from './helpers.ts';
+import { workCellFiles } from './work-cell.ts';
+
+const ROOT_TOML = '[cell]\nname = "root"\nversion = "1.0.0"\n';
+
+let tree: TempTree | undefined;
+afterEach(() => {
+  tree?.remove();
+  tree = undefined;
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('cell CLI (real processes)', () => {
+  it('refuses a malformed tree with exit 2, naming file, line and key of every problem', () => {
+    tree = tempTree({
+      'cell.toml': ROOT_TOML,
+      'cells/a/cell.toml': '[cell]\nname = "a"\nversion = "1.0.0"\nentry = "src/main.ts"\n\n[resources]\nmemory = "12 potatoes"\n\n[deps]\nb = "../b"\n',
+      'cells/a/src/main.ts': '',
+      'cells/b/cell.toml': '[cell]\nname = "b"\nversion = "1.0.0"\nentry = "src/main.ts"\ncolour = "red"\n[deps]\na = "../a"\n',
+      'cells/b/src/main.ts': '',
+    });
+    const r = cell(['mitosis', tree.root, '--detach']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${join(tree.root, 'cells/a/cell.toml')}:7: resources.memory: "12 potatoes" is not a size`);
+    expect(r.stderr).toContain(`${join(tree.root, 'cells/b/cell.toml')}:5: cell.colour: unknown key`);
+    expect(existsSync(join(tree.root, 'run', 'nucleus.pid'))).toBe(false);
+    // With every file valid, the cycle between them is what remains.
+    tree.write('cells/a/cell.toml', '[cell]\nname = "a"\nversion = "1.0.0"\nentry = "src/main.ts"\n\n[deps]\nb = "../b"\n');
+    tree.write('cells/b/cell.toml', '[cell]\nname = "b"\nversion = "1.0.0"\nentry = "src/main.ts"\n[deps]\na = "../a"\n');
+    const cycle = cell(['mitosis', tree.root, '--detach']);
+    expect(cycle.code).toBe(2);
+    expect(cycle.stderr).toMatch(/cell.toml:\d+: deps\.[ab]: dependency cycle: (a -> b -> a|b -> a -> b)/);
+  });
+
+  it('init scaffolds a cell that runs at once, with a passing test', () => {
+    tree = tempTree({});
+    symlinkSync(join(REPO, 'node_modules'), join(tree.root, 'node_modules'));
+    const dir = join(tree.root, 'hello-cell');
+    expect(cell(['init', dir]).code).toBe(0);
+    const up = cell(['mitosis', dir, '--detach']);
+    expect(up.code, up.stderr).toBe(0);
+    const ok = cell(['call', dir, 'greet', '{"name":"Ada"}']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ greeting: 'Hello, Ada!' });
+    const refused = cell(['call', dir, 'greet', '{"name":"nobody"}']);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stderr)).toMatchObject({ code: 'Shy', declared: true, details: { reason: 'will not greet nobody' } });
+    const bad = cell(['call', dir, 'greet', '{"name":""}']);
+    expect(JSON.parse(bad.stderr)).toMatchObject({ code: 'CELL_E_INVALID_INPUT' });
+    expect(cell(['call', dir, 'greet', 'not json']).code).toBe(2);
+    expect(cell(['stop', dir]).code).toBe(0);
+    const test = spawnSync(process.execPath, ['--test', 'src/**/*.test.ts'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(test.status, test.stdout + test.stderr).toBe(0);
+  });
+
+  it('status --json is the documented shape; a second nucleus on the same tree is refused', () => {
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...workCellFiles('cells/work', { toml: 'replicas = 2' }) });
+    expect(cell(['mitosis', tree.root, '--detach']).code).toBe(0);
+    const s = status(tree.root);
+    const check = Compile(TreeStatus);
+    expect([...check.Errors(s)]).toEqual([]);
+    expect(cellOf(s, 'work').replicas.map((r) => r.socket)).toEqual(['run/work-0.sock', 'run/work-1.sock']);
+    const again = cell(['mitosis', tree.root, '--detach']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('CELL_E_TREE_RUNNING');
+    const human = cell(['status', join(tree.root, 'cells/work')]);
+    expect(human.stdout).toContain('work-1');
+    expect(cell(['stop', tree.root]).code).toBe(0);
+    expect(cell(['status', tree.root]).code).toBe(3);
+  });
+
+  it('logs merges every cell of the tree in time order, and follows new lines', async () => {
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...workCellFiles('cells/work'), ...workCellFiles('cells/other', { name: 'other' }) });
+    expect(cell(['mitosis', tree.root, '--detach']).code).toBe(0);
+    const r = cell(['logs', tree.root, '--json']);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { time: number; cell?: string; msg: string });
+    const cells = new Set(lines.map((l) => l.cell).filter(Boolean));
+    expect(cells).toEqual(new Set(['work', 'other']));
+    expect(lines.map((l) => l.time)).toEqual([...lines.map((l) => l.time)].sort((a, b) => a - b));
+    expect(lines.some((l) => l.msg === 'replica ready')).toBe(true);
+    const only = cell(['logs', tree.root, 'other', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l) as { cell?: string });
+    expect(new Set(only.map((l) => l.cell))).toEqual(new Set(['other']));
+    const pretty = cell(['logs', tree.root, 'work']).stdout;
+    expect(pretty).toMatch(/INFO: work\/work-0 replica ready/);
+    const follower = spawn(process.execPath, [CLI, 'logs', tree.root, 'work', '-f', '--json']);
+    let followed = '';
+    follower.stdout.on('data', (d: Buffer) => (followed += d.toString()));
+    const done = new Promise<number | null>((resolve) => follower.once('exit', resolve));
+    try {
+      await new Promise((r) => setTimeout(r, 700));
+      expect(cell(['reload', join(tree.root, 'cells/work')]).code).toBe(0);
+      await until(() => followed.includes('"generation":2'), 10_000, 'followed line');
+    } finally {
+      follower.kill('SIGINT');
+    }
+    expect(await done).toBe(0);
+  });
+
+  it('Ctrl-C stops a foreground tree gracefully; SIGKILL of the root leaves no orphan', async () => {
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...workCellFiles('cells/work', { toml: 'replicas = 2' }) });
+    const pidsOf = () => cellOf(status(tree!.root), 'work').replicas.map((r) => r.pid!);
+    for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+      const root = spawn(process.execPath, [CLI, 'mitosis', tree.root, '--json'], { stdio: 'ignore' });
+      const exited = new Promise<number | null>((resolve) => root.once('exit', (code) => resolve(code)));
+      await waitStatus(tree.root, (s) => cellOf(s, 'work').state === 'ready', 30_000, 'tree ready');
+      const pids = pidsOf();
+      root.kill(signal);
+      const code = await exited;
+      if (signal === 'SIGINT') expect(code).toBe(0);
+      await until(() => pids.every((p) => !alive(p)), 10_000, `replicas to exit after ${signal}`);
+    }
+  });
+
+  it('starts a cell on demand outside any tree exactly once, however many callers race', async () => {
+    tree = tempTree({ ...workCellFiles('.') });
+    expect(cell(['build', tree.root]).code).toBe(0);
+    const callers = await Promise.all(Array.from({ length: 6 }, () => cellAsync(['call', tree!.root, 'whoami'])));
+    for (const c of callers) expect(c.code, c.stderr).toBe(0);
+    const pids = new Set(callers.map((c) => (JSON.parse(c.stdout) as { pid: number }).pid));
+    expect(pids.size).toBe(1);
+    expect(readdirSync(join(tree.root, 'run')).filter((f) => f.endsWith('.pid'))).toEqual(['work-0.pid']);
+    const stop = cell(['stop', tree.root]);
+    expect(stop.stdout).toContain('stopped 1 standalone process');
+    await until(() => !alive([...pids][0]!), 10_000, 'standalone cell to stop');
+  });
+});

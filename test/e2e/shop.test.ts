@@ -1,0 +1,51 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { cell, cellOf, copyOfRepoDir, freePort, status, type TempTree, waitStatus } from './helpers.ts';
+
+let tree: TempTree | undefined;
+afterEach(() => {
+  tree?.remove();
+  tree = undefined;
+});
+
+async function http(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+describe('examples/shop (the README demo)', () => {
+  it('starts six cells and serves a real HTTP API whose errors come from typed cell errors', async () => {
+    tree = copyOfRepoDir('examples/shop');
+    const port = await freePort();
+    const up = cell(['mitosis', tree.root, '--detach'], { env: { SHOP_HTTP_PORT: String(port) } });
+    expect(up.code, up.stderr).toBe(0);
+    const s = status(tree.root);
+    expect(s.cells.map((c) => c.name).sort()).toEqual(['catalog', 'gateway', 'inventory', 'mailer', 'orders', 'payments', 'shop']);
+    expect(cellOf(s, 'inventory').replicas.filter((r) => r.state === 'ready')).toHaveLength(3);
+    expect(cellOf(s, 'mailer').idleTimeoutMs).toBe(20_000);
+
+    expect((await http(port, 'GET', '/products')).json).toHaveLength(3);
+    const servedBy = new Set<unknown>();
+    for (let i = 0; i < 12; i++) servedBy.add((await http(port, 'GET', '/products/mug')).json['servedBy']);
+    expect(servedBy.size).toBeGreaterThan(1); // the three inventory replicas share the load
+
+    const order = await http(port, 'POST', '/orders', { sku: 'mug', qty: 2, card: '4242424242424242', email: 'ada@example.org' });
+    expect(order.status).toBe(201);
+    expect(order.json).toMatchObject({ sku: 'mug', qty: 2, totalCents: 2400 });
+    expect((await http(port, 'GET', `/orders/${String(order.json['id'])}`)).json).toEqual(order.json);
+    expect((await http(port, 'POST', '/orders', { sku: 'mug', qty: 1, card: '4000000000000002', email: 'a@b.c' })).status).toBe(402);
+    expect((await http(port, 'POST', '/orders', { sku: 'tee', qty: 99, card: '4242424242424242', email: 'a@b.c' })).json).toMatchObject({
+      code: 'OutOfStock',
+      details: { available: 20 },
+    });
+    expect((await http(port, 'POST', '/orders', { sku: 'nope', qty: 1, card: '4242424242424242', email: 'a@b.c' })).status).toBe(404);
+    expect((await http(port, 'POST', '/orders', { sku: 'mug', qty: 'x' })).json).toMatchObject({ code: 'CELL_E_INVALID_INPUT' });
+    // The mailer got its fire-and-forget confirmation.
+    const mails = await waitStatus(tree.root, () => cell(['logs', tree!.root, 'mailer', '--json']).stdout.includes('order confirmation sent'), 10_000, 'mail');
+    expect(mails).toBeTruthy();
+    expect(cell(['stop', tree.root]).code).toBe(0);
+  });
+});
