@@ -45,6 +45,8 @@ export class Nucleus {
   private lock: TreeLock | undefined;
   private stopping: Promise<void> | undefined;
   private building = new Set<TreeNode>();
+  /** Cells waiting for their dependencies before they start. */
+  private waiting = new Set<TreeNode>();
   private readonly stoppedSignal = Promise.withResolvers<void>();
 
   private constructor(tree: CellTree, options: NucleusOptions) {
@@ -174,7 +176,9 @@ export class Nucleus {
       let p = started.get(node);
       if (p) return p;
       const sup = this.supervisors.get(node)!;
+      this.waiting.add(node);
       p = Promise.allSettled(Object.values(node.deps).map(startNode)).then(async () => {
+        this.waiting.delete(node);
         const main = this.mains.get(node);
         if (!main) return;
         try {
@@ -214,6 +218,7 @@ export class Nucleus {
       cells: this.tree.nodes.map((node) => {
         const s = this.supervisors.get(node)!.status(parents.get(node) ?? null);
         if (this.building.has(node)) s.state = 'building';
+        else if (this.waiting.has(node) && s.state === 'stopped') s.state = 'starting';
         return s;
       }),
     };
