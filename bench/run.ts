@@ -1,10 +1,11 @@
-// npm run bench [-- --only rpc] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
+// npm run bench [-- --only rpc,runtime] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
 // Runs the benchmark sections, prints a table, and writes bench/results/latest.json (sections not
 // run this time are kept from the previous file).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchRpc } from './rpc/bench-rpc.ts';
+import { benchRuntime } from './runtime/bench-runtime.ts';
 
 const { values } = parseArgs({
   options: {
@@ -15,7 +16,7 @@ const { values } = parseArgs({
     'pipeline-ms': { type: 'string', default: '1500' },
   },
 });
-const sections = new Set((values.only ?? 'rpc').split(','));
+const sections = new Set((values.only ?? 'rpc,runtime').split(','));
 const resultsPath = new URL('./results/latest.json', import.meta.url);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -26,6 +27,12 @@ if (sections.has('rpc')) {
   const rpc = await benchRpc({ rounds: Number(values.rounds), calls: Number(values.calls), window: Number(values.window), pipelineMs: Number(values['pipeline-ms']), log });
   results['rpc'] = rpc;
   printRpc(rpc);
+}
+
+if (sections.has('runtime')) {
+  const runtime = await benchRuntime({ rounds: Math.max(3, Number(values.rounds)), sizes: [50, 100], log });
+  results['runtime'] = runtime;
+  console.log(JSON.stringify(runtime, null, 2));
 }
 
 results['machine'] = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() };

@@ -8,12 +8,16 @@ function depsOf(node: TreeNode) {
 /** `cell build [dir]`: builds every cell of the tree that has code (incrementally unless forced). */
 export async function buildCommand(dir: string, options: { force?: boolean }, progress: (r: BuildResult) => void): Promise<BuildResult[]> {
   const tree = loadCellTree(dir);
+  const queue = tree.startOrder.filter((n) => n.config.cell.entry);
   const results: BuildResult[] = [];
-  for (const node of tree.startOrder) {
-    if (!node.config.cell.entry) continue;
-    const r = await buildCell(node.config, depsOf(node), { force: options.force ?? false });
-    progress(r);
-    results.push(r);
-  }
+  // esbuild runs builds concurrently in one service; a few at a time keeps both cores busy.
+  const worker = async () => {
+    for (let node = queue.shift(); node; node = queue.shift()) {
+      const r = await buildCell(node.config, depsOf(node), { force: options.force ?? false });
+      progress(r);
+      results.push(r);
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, worker));
   return results;
 }
