@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { formatProblem } from '@cell/config';
 import { buildCommand } from './commands/build.ts';
+import { checkCommand, formatCheck } from './commands/check.ts';
+import { typesCommand } from './commands/types.ts';
 import { callCommand } from './commands/call.ts';
 import { initCommand } from './commands/init.ts';
 import { logsCommand } from './commands/logs.ts';
@@ -72,6 +74,33 @@ export function program(): Command {
     );
 
   cli
+    .command('types')
+    .argument('[dir]', 'root of the tree', '.')
+    .option('--offline', 'generate from cell.lock alone (nothing running, nothing fetched)')
+    .description("generate every dependency's typed bindings into .cell/bindings/ and lock them in cell.lock")
+    .action(
+      action(async (dir: string, opts: { offline?: boolean }) => {
+        for (const t of await typesCommand(dir, opts)) {
+          const note = t.report?.breaking.length ? color('red', ` (${t.report.breaking.length} breaking change${t.report.breaking.length > 1 ? 's' : ''}: fix what no longer compiles)`) : '';
+          out(`${t.consumer} -> ${t.dep}: ${t.genome.name}@${t.genome.version} from ${t.source}, ${t.action}${note}  ${color('gray', t.bindingsFile)}`);
+        }
+      }),
+    );
+
+  cli
+    .command('check')
+    .argument('[dir]', 'root of the tree', '.')
+    .option('--json', 'the edges as JSON')
+    .description("compare each dependency's new genome with what its consumers locked; exit 1 on a breaking change")
+    .action(
+      action(async (dir: string, opts: { json?: boolean }) => {
+        const edges = await checkCommand(dir);
+        out(opts.json ? JSON.stringify(edges, null, 2) : formatCheck(edges));
+        return edges.some((e) => e.report.breaking.length > 0) ? ExitCode.FAILED : ExitCode.OK;
+      }, jsonFlag),
+    );
+
+  cli
     .command('mitosis')
     .argument('[dir]', 'root of the tree', '.')
     .option('-d, --detach', 'return once every cell is ready, leaving the tree running')
@@ -137,7 +166,7 @@ export function program(): Command {
       action(
         async (dir: string) => {
           const r = await reloadCommand(dir);
-          out(`${r.rebuilt ? 'rebuilt' : 'build unchanged'}; replaced ${r.replaced} replica${r.replaced === 1 ? '' : 's'}`);
+          out(`${r.rebuilt ? 'rebuilt' : 'build unchanged'}; replaced ${r.replaced} replica${r.replaced === 1 ? '' : 's'}${r.keptMajor !== null ? `; major ${r.keptMajor} keeps running beside it for its consumers` : ''}`);
         },
       ),
     );

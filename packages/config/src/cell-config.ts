@@ -10,6 +10,11 @@ export interface CellConfig {
     readonly description: string | undefined;
     /** Absolute path of the entry file; undefined for a cell that only groups sub-cells. */
     readonly entry: string | undefined;
+    /**
+     * Absolute path of the side-effect-free module that exports the cell's contract (default
+     * `src/contract.ts` when it exists): the genome is read from it at build time.
+     */
+    readonly contract: string | undefined;
     /** Replicas the cell asks for (a parent's `[cells]` entry or a `[deps]` entry may ask for more). */
     readonly replicas: number;
   };

@@ -171,16 +171,16 @@ function subCells(r: Report, dir: string, raw: unknown): Record<string, SubCellS
   return out;
 }
 
-function entryFile(r: Report, dir: string, raw: unknown): string | undefined {
-  const entry = optionalString(r, raw, ['cell', 'entry']);
+function entryFile(r: Report, dir: string, raw: unknown, key: 'entry' | 'contract'): string | undefined {
+  const entry = optionalString(r, raw, ['cell', key]);
   if (entry === undefined) return undefined;
   const file = resolve(dir, entry);
   if (!ENTRY_EXTENSIONS.some((e) => file.endsWith(e))) {
-    r.add(['cell', 'entry'], `entry "${entry}" must be a ${ENTRY_EXTENSIONS.join(', ')} file`);
+    r.add(['cell', key], `${key} "${entry}" must be a ${ENTRY_EXTENSIONS.join(', ')} file`);
     return undefined;
   }
   if (!existsSync(file)) {
-    r.add(['cell', 'entry'], `entry file "${entry}" does not exist (looked for ${file})`);
+    r.add(['cell', key], `${key} file "${entry}" does not exist (looked for ${file})`);
     return undefined;
   }
   return file;
@@ -196,7 +196,7 @@ export function validateConfig(
   const r = new Report(file, source);
   table(r, raw, [], ['cell', 'resources', 'life_cycle', 'deps', 'cells', 'auth']);
 
-  const cellRaw = table(r, raw['cell'], ['cell'], ['name', 'version', 'entry', 'description', 'replicas']);
+  const cellRaw = table(r, raw['cell'], ['cell'], ['name', 'version', 'entry', 'contract', 'description', 'replicas']);
   if (raw['cell'] === undefined) r.add(['cell'], 'missing [cell] table (it needs at least name and version)');
   const name = cellRaw['name'];
   if (typeof name !== 'string' || !NAME.test(name)) {
@@ -206,7 +206,8 @@ export function validateConfig(
   if (typeof version !== 'string' || !SEMVER.test(version)) {
     r.add(['cell', 'version'], `expected a semver version like "1.0.0", got ${describe(version)}`);
   }
-  const entry = entryFile(r, dir, cellRaw['entry']);
+  const entry = entryFile(r, dir, cellRaw['entry'], 'entry');
+  const contract = cellRaw['contract'] === undefined ? (existsSync(join(dir, 'src', 'contract.ts')) ? join(dir, 'src', 'contract.ts') : undefined) : entryFile(r, dir, cellRaw['contract'], 'contract');
   const description = optionalString(r, cellRaw['description'], ['cell', 'description']);
   const replicas = positiveInt(r, cellRaw['replicas'], ['cell', 'replicas']) ?? 1;
 
@@ -254,7 +255,7 @@ export function validateConfig(
     config: {
       file,
       dir,
-      cell: { name: name as string, version: version as string, description, entry, replicas },
+      cell: { name: name as string, version: version as string, description, entry, contract, replicas },
       resources,
       lifeCycle: {
         idleTimeoutMs,

@@ -1,4 +1,17 @@
 export { buildCell, BUILD_DIR, MAIN_FILE, type BuildResult } from './ribosome/build-cell.ts';
+export { buildTree, localDeps, type TreeBuild } from './ribosome/build-tree.ts';
+export { genomeFromSource, readGenomeFile, GENOME_FILE } from './ribosome/contract-genome.ts';
+export {
+  generateDependencyTypes,
+  checkTree,
+  currentGenome,
+  majorOf,
+  BINDINGS_DIR,
+  type DependencyTypes,
+  type CheckedEdge,
+  type LockMode,
+  type GenomeSource,
+} from './ribosome/dependency-types.ts';
 export { Nucleus, nucleusSocketPath, type NucleusOptions } from './nucleus/nucleus.ts';
 export { runningNucleusPid } from './nucleus/tree-lock.ts';
 export { ResourceLimiter, type LimitEnforcer } from './nucleus/cgroups.ts';

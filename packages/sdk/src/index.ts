@@ -27,8 +27,8 @@ export type {
   StreamSource,
 } from './contract-types.ts';
 export { CallContext, type CallerInfo } from './call-context.ts';
-export { toGenome, canonicalJson, genomeFingerprint, methodFingerprint, type Genome, type GenomeMethod, type JsonSchema } from './genome.ts';
-export { compareGenomes, type CompatibilityReport, type GenomeChange } from './compatibility.ts';
+export { toGenome, canonicalJson, schemaShape, genomeFingerprint, methodFingerprint, type Genome, type GenomeMethod, type JsonSchema } from './genome.ts';
+export { compareGenomes, formatChange, describeSchema, type CompatibilityReport, type GenomeChange } from './compatibility.ts';
 export { serve, type Membrane, type ServeOptions } from './membrane.ts';
 export {
   connect,

@@ -35,8 +35,11 @@ export function replicaSocketPath(cell: LocalCell, index: number): string {
   return join(cell.dir, RUN_DIR, `${cell.name}-${index}.sock`);
 }
 
-/** Socket files of the cell's replicas that exist right now. */
-export function replicaSocketPaths(cell: LocalCell): string[] {
+/**
+ * Socket files of the cell's replicas that exist right now. With `major`, the replicas of that
+ * older major version (`<name>-v<major>-<i>.sock`, kept beside a newer one) win when they exist.
+ */
+export function replicaSocketPaths(cell: LocalCell, major?: number): string[] {
   const run = join(cell.dir, RUN_DIR);
   let names: string[];
   try {
@@ -44,7 +47,13 @@ export function replicaSocketPaths(cell: LocalCell): string[] {
   } catch {
     return [];
   }
-  const pattern = new RegExp(`^${cell.name.replace(/[-]/g, '\\-')}-(\\d+)\\.sock$`);
+  const escaped = cell.name.replace(/[-]/g, '\\-');
+  if (major !== undefined) {
+    const old = new RegExp(`^${escaped}-v${major}-(\\d+)\\.sock$`);
+    const matches = names.filter((n) => old.test(n));
+    if (matches.length > 0) return matches.map((n) => join(run, n));
+  }
+  const pattern = new RegExp(`^${escaped}-(\\d+)\\.sock$`);
   return names.filter((n) => pattern.test(n)).map((n) => join(run, n));
 }
 

@@ -105,7 +105,11 @@ export const nucleusContract = defineContract({
     reload: unary({
       description: 'Rebuilds a cell and replaces its replicas one by one without dropping calls.',
       input: CellRef,
-      output: Type.Object({ replaced: Type.Integer(), rebuilt: Type.Boolean() }),
+      output: Type.Object({
+        replaced: Type.Integer(),
+        rebuilt: Type.Boolean(),
+        keptMajor: Type.Union([Type.Integer(), Type.Null()], { description: 'old major version kept running beside the new one, if any' }),
+      }),
       errors: { NoSuchCell: Type.Object({ cell: Type.String() }), ReloadFailed: Type.Object({ reason: Type.String() }) },
     }),
     stop: unary({ description: 'Stops the whole tree gracefully.', input: Type.Object({}), output: Type.Object({}) }),

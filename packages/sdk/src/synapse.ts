@@ -2,7 +2,7 @@ import type { Static } from 'typebox';
 import { CellError, isCellError } from '@cell/protocol';
 import type { Contract, MethodDef } from './contract.ts';
 import type { CallOptions, CallResult, ClientMethod, StreamSource } from './contract-types.ts';
-import { compareGenomes } from './compatibility.ts';
+import { compareGenomes, formatChange } from './compatibility.ts';
 import { type Genome, toGenome } from './genome.ts';
 import { type LocalCell, replicaSocketPaths, resolveLocalCell, startLocalCell } from './local-cell.ts';
 import { processLog, type Logger } from './logger.ts';
@@ -93,7 +93,7 @@ async function checkCompatible(conn: SynapseConnection, local: Genome | undefine
   if (conn.remote.name !== local.name) throw mismatch('wrong cell');
   const remote = (await conn.genome(timeoutMs)) as Genome;
   const report = compareGenomes(local, remote);
-  if (report.breaking.length > 0) throw mismatch('incompatible genome', report.breaking.map((c) => c.message));
+  if (report.breaking.length > 0) throw mismatch('incompatible genome', report.breaking.map(formatChange));
 }
 
 function toResult(promise: Promise<unknown>): Promise<CallResult<unknown, CellError<string>>> {
@@ -172,7 +172,8 @@ function makePool(options: ConnectOptions, local: Genome | undefined): SynapsePo
     if (!target) throw new CellError('CELL_E_INVALID_ARGUMENT', 'connect() needs socketPath or cell');
     cell = resolveLocalCell(target, local?.name ?? options.name);
     const c = cell;
-    endpoints = () => replicaSocketPaths(c);
+    const major = local ? Number.parseInt(local.version, 10) : undefined;
+    endpoints = () => replicaSocketPaths(c, major);
     if (options.startOnDemand !== false) startCell = () => startLocalCell(c, Math.max(connectTimeoutMs, 30_000));
   }
   return new SynapsePool({

@@ -46,7 +46,8 @@ const MAX_SOCKET_PATH_BYTES = 107;
  */
 export class CellSupervisor {
   readonly node: TreeNode;
-  private readonly ctx: SupervisorContext;
+  /** What this supervisor was given (a sibling for an old major version reuses it). */
+  readonly context: SupervisorContext;
   private readonly slots: Slot[] = [];
   private main: string | undefined;
   private stopping = false;
@@ -56,7 +57,7 @@ export class CellSupervisor {
 
   constructor(node: TreeNode, ctx: SupervisorContext) {
     this.node = node;
-    this.ctx = ctx;
+    this.context = ctx;
     const runDir = join(node.dir, RUN_DIR);
     for (let index = 0; index < node.replicas; index++) {
       const id = `${node.name}-${index}`;
@@ -79,6 +80,11 @@ export class CellSupervisor {
 
   get name(): string {
     return this.node.name;
+  }
+
+  /** True while some replica serves (or is about to). */
+  get isRunning(): boolean {
+    return this.slots.some((s) => s.state === 'ready' || s.state === 'starting' || s.state === 'backoff');
   }
 
   /** True for a cell with code (a pure group has none). */
@@ -154,7 +160,7 @@ export class CellSupervisor {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
-    this.ctx.changed();
+    this.context.changed();
   }
 
   private setState(slot: Slot, state: ReplicaState): void {
@@ -164,10 +170,10 @@ export class CellSupervisor {
 
   private limitsFor(slot: Slot): ReplicaLimits {
     const { memory, cpu } = this.node.config.resources;
-    const limits = this.ctx.limiter.limit(`${slot.id}.g${slot.generation}`, { memoryBytes: memory.max, cpu: cpu.max });
+    const limits = this.context.limiter.limit(`${slot.id}.g${slot.generation}`, { memoryBytes: memory.max, cpu: cpu.max });
     if (limits.warning && limits.warning !== this.limitsWarning) {
       this.limitsWarning = limits.warning;
-      this.ctx.log.warn({ cell: this.name, warning: limits.warning }, 'resource limits not fully enforced');
+      this.context.log.warn({ cell: this.name, warning: limits.warning }, 'resource limits not fully enforced');
     }
     return limits;
   }
@@ -182,7 +188,7 @@ export class CellSupervisor {
       dir: this.node.dir,
       main: this.main!,
       socket: slot.socket,
-      env: this.ctx.env,
+      env: this.context.env,
       limits,
       log: slot.log,
       readyTimeoutMs: this.node.config.lifeCycle.readyTimeoutMs,
@@ -197,7 +203,7 @@ export class CellSupervisor {
         if (slot.current !== proc || !proc.isRunning) return;
         slot.failure = undefined;
         const startupMs = Date.now() - proc.startedAt;
-        this.ctx.log.info({ cell: this.name, replica: slot.id, childPid: proc.pid, startupMs }, 'replica ready');
+        this.context.log.info({ cell: this.name, replica: slot.id, childPid: proc.pid, startupMs }, 'replica ready');
         slot.log.note('info', 'replica ready', { childPid: proc.pid, startupMs });
         this.setState(slot, 'ready');
       },
@@ -230,7 +236,7 @@ export class CellSupervisor {
       slot.lastExit = { code: exit.code, signal: exit.signal, reason, at: exit.at, logTail: tail.slice(-10) };
       const fields = { cell: this.name, replica: slot.id, childPid: proc.pid, code: exit.code, signal: exit.signal, reason };
       if (reason === 'idle') {
-        this.ctx.log.info(fields, 'replica exited after its idle timeout');
+        this.context.log.info(fields, 'replica exited after its idle timeout');
         slot.log.note('info', 'replica exited after its idle timeout (apoptosis)');
         return this.setState(slot, 'idle');
       }
@@ -239,12 +245,12 @@ export class CellSupervisor {
       const what = reason === 'oom' ? 'ran out of memory' : 'crashed';
       if (!decision.restart) {
         slot.failure = `${what} ${decision.reason}`;
-        this.ctx.log.error({ ...fields, failure: slot.failure, logTail: slot.lastExit.logTail }, 'replica failed: restart limit reached');
+        this.context.log.error({ ...fields, failure: slot.failure, logTail: slot.lastExit.logTail }, 'replica failed: restart limit reached');
         slot.log.note('error', 'replica failed: restart limit reached', { failure: slot.failure });
         return this.setState(slot, 'failed');
       }
       slot.restarts++;
-      this.ctx.log.warn({ ...fields, restartInMs: decision.delayMs, restarts: slot.restarts }, `replica ${what}; restarting`);
+      this.context.log.warn({ ...fields, restartInMs: decision.delayMs, restarts: slot.restarts }, `replica ${what}; restarting`);
       slot.log.note('warn', `replica ${what}; restarting`, { restartInMs: decision.delayMs, code: exit.code, signal: exit.signal, reason });
       this.setState(slot, 'backoff');
       slot.restartTimer = setTimeout(() => {
@@ -331,7 +337,7 @@ export class CellSupervisor {
       limits: {
         memoryBytes: memory.max ?? null,
         cpu: cpu.max ?? null,
-        enforcedBy: memory.max === undefined && cpu.max === undefined ? 'none' : this.limitsWarning ? 'none' : this.ctx.limiter.enforcer,
+        enforcedBy: memory.max === undefined && cpu.max === undefined ? 'none' : this.limitsWarning ? 'none' : this.context.limiter.enforcer,
         warning: this.limitsWarning ?? null,
       },
       replicas: this.hasProcess

@@ -1,10 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import { type CellTree, loadCellTree, type TreeNode } from '@cell/config';
-import { type LocalCell, type Logger, type Membrane, type NucleusPointer, nucleusContract, RUN_DIR, serve, type TreeStatus } from '@cell/sdk';
+import { compareGenomes, formatChange, type Logger, type Membrane, type NucleusPointer, nucleusContract, RUN_DIR, serve, type TreeStatus } from '@cell/sdk';
+import { readLock } from '@cell/codegen';
+import { genomeFromSource, readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
+import { currentGenome, majorOf } from '../ribosome/dependency-types.ts';
 import { buildCell, type BuildResult } from '../ribosome/build-cell.ts';
+import { buildTree, localDeps } from '../ribosome/build-tree.ts';
+import { reportTypes } from '../ribosome/report-types.ts';
 import { ResourceLimiter } from './cgroups.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
 import { acquireTreeLock, type TreeLock } from './tree-lock.ts';
@@ -24,10 +29,6 @@ export function nucleusSocketPath(root: string): string {
   return join(root, RUN_DIR, 'nucleus.sock');
 }
 
-function depsOf(node: TreeNode): Record<string, LocalCell> {
-  return Object.fromEntries(Object.entries(node.deps).map(([k, d]) => [k, { name: d.name, dir: d.dir }]));
-}
-
 /**
  * The nucleus of a tree: builds every cell, starts them in dependency order, supervises them
  * (one CellSupervisor each), answers `cell status`/`start`/`reload`/`stop` on its control socket,
@@ -45,6 +46,8 @@ export class Nucleus {
   private lock: TreeLock | undefined;
   private stopping: Promise<void> | undefined;
   private building = new Set<TreeNode>();
+  /** Old major versions kept running beside their successors for consumers built against them. */
+  private readonly legacy: CellSupervisor[] = [];
   /** Cells waiting for their dependencies before they start. */
   private waiting = new Set<TreeNode>();
   private readonly stoppedSignal = Promise.withResolvers<void>();
@@ -56,7 +59,7 @@ export class Nucleus {
     this.limiter = new ResourceLimiter(createHash('sha256').update(tree.root.dir).digest('hex').slice(0, 10));
     for (const node of tree.nodes) {
       const env: Record<string, string> = {
-        CELL_DEPS: JSON.stringify(depsOf(node)),
+        CELL_DEPS: JSON.stringify(localDeps(node)),
         CELL_GRACE_MS: String(node.config.lifeCycle.graceMs),
         NODE_COMPILE_CACHE: join(node.dir, '.cell', 'compile-cache'),
       };
@@ -111,7 +114,7 @@ export class Nucleus {
           try {
             await sup.ensureStarted();
           } catch (err) {
-            throw ctx.fail('StartFailed', { reason: (err as Error).message });
+            throw ctx.fail('StartFailed', { reason: (err as Error).message }, (err as Error).message);
           }
           return { ready: sup.status(null).replicas.filter((r) => r.state === 'ready').length };
         },
@@ -121,7 +124,7 @@ export class Nucleus {
           try {
             return await this.reload(sup);
           } catch (err) {
-            throw ctx.fail('ReloadFailed', { reason: (err as Error).message });
+            throw ctx.fail('ReloadFailed', { reason: (err as Error).message }, (err as Error).message);
           }
         },
         stop: () => {
@@ -140,32 +143,28 @@ export class Nucleus {
 
   private find(cell: string): CellSupervisor | undefined {
     for (const [node, sup] of this.supervisors) if (node.dir === cell || node.name === cell) return sup;
-    return undefined;
+    return this.legacy.find((l) => l.name === cell);
   }
 
   private async buildAll(): Promise<void> {
-    const nodes = this.tree.nodes.filter((n) => n.config.cell.entry);
-    for (const n of nodes) this.building.add(n);
+    for (const n of this.tree.nodes) if (n.config.cell.entry) this.building.add(n);
     this.options.onChange?.();
-    const failures: CellError<string>[] = [];
-    await Promise.all(
-      nodes.map(async (node) => {
-        try {
-          const result = await buildCell(node.config, depsOf(node));
+    try {
+      const { builds, types } = await buildTree(this.tree, {
+        onBuild: (result) => {
+          const node = this.tree.nodes.find((n) => n.name === result.cell)!;
           this.mains.set(node, result.main);
-          this.log.info({ cell: node.name, rebuilt: result.rebuilt, durationMs: Math.round(result.durationMs) }, result.rebuilt ? 'cell built' : 'cell build up to date');
-          this.options.onBuild?.(result);
-        } catch (err) {
-          failures.push(err as CellError<string>);
-        } finally {
           this.building.delete(node);
+          this.log.info({ cell: result.cell, rebuilt: result.rebuilt, durationMs: Math.round(result.durationMs) }, result.rebuilt ? 'cell built' : 'cell build up to date');
+          this.options.onBuild?.(result);
           this.options.onChange?.();
-        }
-      }),
-    );
-    if (failures.length === 1) throw failures[0]!;
-    if (failures.length > 1) {
-      throw new CellError('CELL_E_BUILD_FAILED', failures.map((f) => f.message).join('\n'), { details: { errors: failures.map((f) => f.details) } });
+        },
+      });
+      for (const [node, r] of builds) this.mains.set(node, r.main);
+      for (const t of types) reportTypes(this.log, t);
+    } finally {
+      this.building.clear();
+      this.options.onChange?.();
     }
   }
 
@@ -183,6 +182,11 @@ export class Nucleus {
         if (!main) return;
         try {
           await sup.start(main);
+          // A cell without a contract module: record the genome it serves.
+          if (!node.config.cell.contract) {
+            const live = await currentGenome(node, ['live']);
+            if (live) writeGenomeFile(node.dir, live.genome);
+          }
         } catch (err) {
           this.log.error({ cell: node.name, err }, 'cell failed to start');
         }
@@ -198,14 +202,60 @@ export class Nucleus {
     return [...this.supervisors.values()].filter((s) => s.hasProcess && (s.state === 'failed' || s.state === 'starting')).map((s) => s.name);
   }
 
-  /** Rebuilds a cell and replaces its replicas one by one. */
-  async reload(sup: CellSupervisor): Promise<{ replaced: number; rebuilt: boolean }> {
-    const result = await buildCell(sup.node.config, depsOf(sup.node));
-    this.mains.set(sup.node, result.main);
-    this.log.info({ cell: sup.name, rebuilt: result.rebuilt }, 'reloading cell');
+  /**
+   * Rebuilds a cell and replaces its replicas one by one. A new genome that breaks a running
+   * consumer's locked one is refused with the report — unless its major version went up: then the
+   * old major keeps running beside the new one (`<name>-v<major>-<i>.sock`) for the consumers
+   * built against it.
+   */
+  async reload(sup: CellSupervisor): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }> {
+    const node = sup.node;
+    const newGenome = (await genomeFromSource(node.config)) ?? readGenomeFile(node.dir);
+    const blocking: string[] = [];
+    let keepMajor: number | null = null;
+    if (newGenome) {
+      for (const consumer of this.tree.nodes) {
+        for (const [depName, dep] of Object.entries(consumer.deps)) {
+          if (dep !== node || !this.supervisors.get(consumer)!.isRunning) continue;
+          const locked = readLock(consumer.dir)?.deps[depName];
+          if (!locked || locked.fingerprint === newGenome.fingerprint) continue;
+          const report = compareGenomes(locked.genome, newGenome);
+          if (report.breaking.length === 0) continue;
+          if (majorOf(newGenome.version) > majorOf(locked.version)) keepMajor = majorOf(locked.version);
+          else blocking.push(`${consumer.name} (built against ${locked.cell}@${locked.version}): ${report.breaking.map(formatChange).join('; ')}`);
+        }
+      }
+    }
+    if (blocking.length > 0) {
+      throw new CellError(
+        'CELL_E_SCHEMA_MISMATCH',
+        `refused to reload ${node.name} ${newGenome!.version}: it breaks running consumers locked to its old genome:\n  ${blocking.join('\n  ')}\n` +
+          'bump its major version to run both side by side, or update the consumers first (cell types, then fix what no longer compiles)',
+        { details: { cell: node.name, blocking } },
+      );
+    }
+    if (keepMajor !== null && !this.legacy.some((l) => l.name === `${node.name}-v${keepMajor}`)) await this.keepOldMajor(sup, keepMajor);
+    const result = await buildCell(node.config, localDeps(node));
+    this.mains.set(node, result.main);
+    this.log.info({ cell: sup.name, rebuilt: result.rebuilt, version: newGenome?.version }, 'reloading cell');
     const replaced = await sup.reload(result.main);
+    if (newGenome) writeGenomeFile(node.dir, newGenome);
     this.log.info({ cell: sup.name, replaced }, 'cell reloaded');
-    return { replaced, rebuilt: result.rebuilt };
+    return { replaced, rebuilt: result.rebuilt, keptMajor: keepMajor };
+  }
+
+  /** Starts the current (old-major) build of a cell as `<name>-v<major>` before it is replaced. */
+  private async keepOldMajor(sup: CellSupervisor, major: number): Promise<void> {
+    const node = sup.node;
+    const dir = join(node.dir, '.cell', 'build', `v${major}`);
+    mkdirSync(dir, { recursive: true });
+    const main = join(dir, 'main.mjs');
+    copyFileSync(this.mains.get(node)!, main);
+    const legacyNode: TreeNode = { ...node, name: `${node.name}-v${major}` };
+    const legacy = new CellSupervisor(legacyNode, sup.context);
+    this.legacy.push(legacy);
+    this.log.info({ cell: node.name, major }, 'keeping the old major version running beside the new one');
+    await legacy.start(main);
   }
 
   status(): TreeStatus {
@@ -215,12 +265,15 @@ export class Nucleus {
       version: 1,
       root: this.tree.root.dir,
       nucleus: { pid: process.pid, startedAt: this.startedAt, uptimeMs: Date.now() - this.startedAt },
-      cells: this.tree.nodes.map((node) => {
-        const s = this.supervisors.get(node)!.status(parents.get(node) ?? null);
-        if (this.building.has(node)) s.state = 'building';
-        else if (this.waiting.has(node) && s.state === 'stopped') s.state = 'starting';
-        return s;
-      }),
+      cells: [
+        ...this.tree.nodes.map((node) => {
+          const s = this.supervisors.get(node)!.status(parents.get(node) ?? null);
+          if (this.building.has(node)) s.state = 'building';
+          else if (this.waiting.has(node) && s.state === 'stopped') s.state = 'starting';
+          return s;
+        }),
+        ...this.legacy.map((l) => l.status(parents.get(this.tree.nodes.find((n) => n.dir === l.node.dir)!) ?? null)),
+      ],
     };
   }
 
@@ -232,7 +285,7 @@ export class Nucleus {
 
   /** Second Ctrl-C: kill everything now. */
   kill(): void {
-    for (const sup of this.supervisors.values()) sup.killAll();
+    for (const sup of [...this.supervisors.values(), ...this.legacy]) sup.killAll();
   }
 
   private async stopTree(): Promise<void> {
@@ -250,6 +303,7 @@ export class Nucleus {
       stopped.set(node, p);
       return p;
     };
+    await Promise.allSettled(this.legacy.map((l) => l.stop()));
     await Promise.allSettled(this.tree.nodes.map(stopNode));
     await this.control?.stop({ graceMs: 100 });
     for (const node of this.tree.nodes) rmSync(join(node.dir, RUN_DIR, 'nucleus.json'), { force: true });

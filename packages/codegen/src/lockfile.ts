@@ -1,0 +1,49 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CellError } from '@cell/protocol';
+import { canonicalJson, type Genome } from '@cell/sdk';
+
+/** What a consumer was built against, for one dependency. */
+export interface LockedDep {
+  /** The dependency's cell name. */
+  cell: string;
+  version: string;
+  fingerprint: string;
+  /** The whole genome: lets `cell check` name each change, and bindings be generated offline. */
+  genome: Genome;
+}
+
+/** `cell.lock`: committed next to cell.toml, like a package lockfile. */
+export interface CellLock {
+  lock: 1;
+  deps: Record<string, LockedDep>;
+}
+
+export const LOCK_FILE = 'cell.lock';
+
+/** Reads a cell's lock; undefined when it has none yet. */
+export function readLock(dir: string): CellLock | undefined {
+  const path = join(dir, LOCK_FILE);
+  if (!existsSync(path)) return undefined;
+  let lock: CellLock;
+  try {
+    lock = JSON.parse(readFileSync(path, 'utf8')) as CellLock;
+  } catch (err) {
+    throw new CellError('CELL_E_CONFIG_INVALID', `${path} is not valid JSON: ${(err as Error).message}; delete it and run \`cell types\``);
+  }
+  if (lock.lock !== 1 || typeof lock.deps !== 'object' || lock.deps === null) {
+    throw new CellError('CELL_E_CONFIG_INVALID', `${path} is not a cell.lock of format 1; delete it and run \`cell types\``);
+  }
+  return lock;
+}
+
+/** Writes a cell's lock with sorted keys, so it diffs cleanly; returns true when it changed. */
+export function writeLock(dir: string, lock: CellLock): boolean {
+  const path = join(dir, LOCK_FILE);
+  const deps: Record<string, LockedDep> = {};
+  for (const name of Object.keys(lock.deps).sort()) deps[name] = lock.deps[name]!;
+  const text = `${JSON.stringify(JSON.parse(canonicalJson({ lock: 1, deps })), null, 2)}\n`;
+  if (existsSync(path) && readFileSync(path, 'utf8') === text) return false;
+  writeFileSync(path, text);
+  return true;
+}

@@ -1,0 +1,124 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, version as esbuildVersion, type Message } from 'esbuild';
+import { CellError } from '@cell/protocol';
+import { nativeExternals } from './native-externals.ts';
+
+interface Manifest {
+  format: 1;
+  esbuild: string;
+  entry: string;
+  /** input file -> [mtimeMs, size] */
+  inputs: Record<string, [number, number]>;
+}
+
+export interface BundleRequest {
+  /** Cell name, for error messages. */
+  cell: string;
+  /** The cell's directory (esbuild's working directory). */
+  dir: string;
+  entry: string;
+  outFile: string;
+  /** Code to run before the bundle's own (after the require() shim every bundle gets). */
+  banner?: string;
+  force?: boolean;
+}
+
+export interface BundleResult {
+  rebuilt: boolean;
+  warnings: string[];
+}
+
+/**
+ * The node_modules that holds the SDK this runtime ships with. Cells outside this installation
+ * (a new `cell init` anywhere on disk) resolve `@cell/sdk` from it when they have none of their own.
+ */
+function shippedNodeModules(): string[] {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (dir !== dirname(dir)) {
+    if (existsSync(join(dir, 'node_modules', '@cell', 'sdk'))) return [join(dir, 'node_modules')];
+    dir = dirname(dir);
+  }
+  return [];
+}
+
+// Bundled CommonJS dependencies (pino, msgpackr) call require(); an ES module has none.
+const REQUIRE_SHIM = `import { createRequire as __cellRequire } from 'node:module';
+const require = __cellRequire(import.meta.url);`;
+
+function manifestPath(outFile: string): string {
+  return `${outFile}.manifest.json`;
+}
+
+function upToDate(req: BundleRequest): boolean {
+  const path = manifestPath(req.outFile);
+  if (!existsSync(path) || !existsSync(req.outFile)) return false;
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
+  } catch {
+    return false;
+  }
+  if (manifest.format !== 1 || manifest.esbuild !== esbuildVersion || manifest.entry !== req.entry) return false;
+  for (const [file, [mtimeMs, size]] of Object.entries(manifest.inputs)) {
+    try {
+      const s = statSync(file);
+      if (s.mtimeMs !== mtimeMs || s.size !== size) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+function describeMessage(m: Message): string {
+  const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
+  return `${where}${m.text}`;
+}
+
+/**
+ * Bundles `entry` (and everything it imports, the SDK included) into one ES module, only when
+ * an input changed since the last bundle (mtime and size of every input are recorded).
+ */
+export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult> {
+  if (!req.force && upToDate(req)) return { rebuilt: false, warnings: [] };
+  mkdirSync(dirname(req.outFile), { recursive: true });
+  let result;
+  try {
+    result = await build({
+      entryPoints: [req.entry],
+      outfile: req.outFile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      sourcemap: 'linked',
+      metafile: true,
+      logLevel: 'silent',
+      banner: { js: req.banner ? `${REQUIRE_SHIM}\n${req.banner}` : REQUIRE_SHIM },
+      plugins: [nativeExternals()],
+      nodePaths: shippedNodeModules(),
+      absWorkingDir: req.dir,
+    });
+  } catch (err) {
+    const errors = ((err as { errors?: Message[] }).errors ?? []).map(describeMessage);
+    throw new CellError('CELL_E_BUILD_FAILED', `build of ${req.cell} failed:\n${errors.map((e) => `  ${e}`).join('\n') || String(err)}`, {
+      details: { cell: req.cell, errors },
+      cause: err,
+    });
+  }
+  const inputs: Manifest['inputs'] = {};
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const file = join(req.dir, input);
+    try {
+      const s = statSync(file);
+      inputs[file] = [s.mtimeMs, s.size];
+    } catch {
+      // virtual module (none today): nothing to watch
+    }
+  }
+  const manifest: Manifest = { format: 1, esbuild: esbuildVersion, entry: req.entry, inputs };
+  writeFileSync(manifestPath(req.outFile), `${JSON.stringify(manifest)}\n`);
+  return { rebuilt: true, warnings: result.warnings.map(describeMessage) };
+}
