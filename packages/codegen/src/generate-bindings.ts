@@ -35,8 +35,16 @@ function declare(name: string, schema: JsonSchema, lead: string): string {
   return `${doc}export type ${name} = ${schemaToTs(schema, '')};\n`;
 }
 
+const LINE_CHARS = 96;
+
+/** JSON as a person would format it: on one line when it fits, nested and indented when not. */
 function json(value: unknown, indent: string): string {
-  return JSON.stringify(value, null, 2).replace(/\n/g, `\n${indent}`);
+  const flat = JSON.stringify(value);
+  if (flat.length + indent.length <= LINE_CHARS || value === null || typeof value !== 'object') return flat;
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) return `[\n${value.map((v) => `${inner}${json(v, inner)}`).join(',\n')}\n${indent}]`;
+  const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${inner}${JSON.stringify(k)}: ${json(v, inner)}`);
+  return `{\n${entries.join(',\n')}\n${indent}}`;
 }
 
 /** Names of the generated types, unique within the file. */
