@@ -49,3 +49,16 @@ describe('examples/shop (the README demo)', () => {
     expect(cell(['stop', tree.root]).code).toBe(0);
   });
 });
+
+describe('examples/shop cell.lock files', () => {
+  it('are committed up to date: every locked genome equals what the producers declare now', () => {
+    const r = cell(['check', 'examples/shop', '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const edges = JSON.parse(r.stdout) as Array<{ consumer: string; dep: string; locked: unknown; report: { compatible: unknown[]; breaking: unknown[] } }>;
+    expect(edges.length).toBeGreaterThanOrEqual(7);
+    for (const e of edges) {
+      expect(e.locked, `${e.consumer} -> ${e.dep} is not locked`).not.toBeNull();
+      expect(e.report, `${e.consumer} -> ${e.dep}: run \`cell types examples/shop\` and commit the cell.lock files`).toEqual({ compatible: [], breaking: [] });
+    }
+  });
+});

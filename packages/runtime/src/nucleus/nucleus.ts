@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import { type CellTree, loadCellTree, type TreeNode } from '@cell/config';
+import { type CellTree, loadCellConfig, loadCellTree, type TreeNode } from '@cell/config';
 import { compareGenomes, formatChange, type Logger, type Membrane, type NucleusPointer, nucleusContract, RUN_DIR, serve, type TreeStatus } from '@cell/sdk';
 import { readLock } from '@cell/codegen';
 import { genomeFromSource, readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
@@ -210,7 +210,9 @@ export class Nucleus {
    */
   async reload(sup: CellSupervisor): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }> {
     const node = sup.node;
-    const newGenome = (await genomeFromSource(node.config)) ?? readGenomeFile(node.dir);
+    // The code and the version may have changed since the tree started: read cell.toml again.
+    const config = loadCellConfig(node.dir);
+    const newGenome = (await genomeFromSource(config)) ?? readGenomeFile(node.dir);
     const blocking: string[] = [];
     let keepMajor: number | null = null;
     if (newGenome) {
@@ -235,7 +237,7 @@ export class Nucleus {
       );
     }
     if (keepMajor !== null && !this.legacy.some((l) => l.name === `${node.name}-v${keepMajor}`)) await this.keepOldMajor(sup, keepMajor);
-    const result = await buildCell(node.config, localDeps(node));
+    const result = await buildCell(config, localDeps(node));
     this.mains.set(node, result.main);
     this.log.info({ cell: sup.name, rebuilt: result.rebuilt, version: newGenome?.version }, 'reloading cell');
     const replaced = await sup.reload(result.main);

@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { CellConfig } from '@cell/config';
 import type { LaunchSpec, LocalCell } from '@cell/sdk';
 import { bundleIfChanged } from './bundle.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 
 /** Where a cell's build output lives, inside the cell's own directory. */
 export const BUILD_DIR = join('.cell', 'build');
@@ -47,7 +48,7 @@ export async function buildCell(
     deps,
   };
   mkdirSync(join(config.dir, BUILD_DIR), { recursive: true });
-  writeFileSync(join(config.dir, '.cell', 'launch.json'), `${JSON.stringify(launch, null, 2)}\n`);
+  writeFileAtomic(join(config.dir, '.cell', 'launch.json'), `${JSON.stringify(launch, null, 2)}\n`);
   const { rebuilt, warnings } = await bundleIfChanged({ cell: config.cell.name, dir: config.dir, entry, outFile: main, banner: BANNER, force: options.force ?? false });
   return { cell: config.cell.name, main, rebuilt, durationMs: performance.now() - started, warnings };
 }

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, version as esbuildVersion, type Message } from 'esbuild';
 import { CellError } from '@cell/protocol';
 import { nativeExternals } from './native-externals.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 
 interface Manifest {
   format: 1;
@@ -100,6 +101,8 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
       plugins: [nativeExternals()],
       nodePaths: shippedNodeModules(),
       absWorkingDir: req.dir,
+      // Written below, each file atomically: a replica starting meanwhile never reads half a bundle.
+      write: false,
     });
   } catch (err) {
     const errors = ((err as { errors?: Message[] }).errors ?? []).map(describeMessage);
@@ -108,6 +111,7 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
       cause: err,
     });
   }
+  for (const out of result.outputFiles) writeFileAtomic(out.path, out.contents);
   const inputs: Manifest['inputs'] = {};
   for (const input of Object.keys(result.metafile.inputs)) {
     const file = join(req.dir, input);
@@ -119,6 +123,6 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
     }
   }
   const manifest: Manifest = { format: 1, esbuild: esbuildVersion, entry: req.entry, inputs };
-  writeFileSync(manifestPath(req.outFile), `${JSON.stringify(manifest)}\n`);
+  writeFileAtomic(manifestPath(req.outFile), `${JSON.stringify(manifest)}\n`);
   return { rebuilt: true, warnings: result.warnings.map(describeMessage) };
 }

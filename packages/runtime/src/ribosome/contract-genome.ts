@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CellError } from '@cell/protocol';
 import type { CellConfig } from '@cell/config';
 import { type Contract, type Genome, toGenome } from '@cell/sdk';
 import { bundleIfChanged } from './bundle.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 
 /** Where a built cell keeps its genome. */
 export const GENOME_FILE = join('.cell', 'genome.json');
@@ -25,7 +26,7 @@ export function readGenomeFile(dir: string): Genome | undefined {
 
 /** Records a genome in `.cell/genome.json` (for cells whose genome is only known live). */
 export function writeGenomeFile(dir: string, genome: Genome): void {
-  writeFileSync(join(dir, GENOME_FILE), `${JSON.stringify(genome, null, 2)}\n`);
+  writeFileAtomic(join(dir, GENOME_FILE), `${JSON.stringify(genome, null, 2)}\n`);
 }
 
 /**
@@ -65,6 +66,6 @@ export async function genomeFromSource(config: CellConfig): Promise<Genome | und
     throw new CellError('CELL_E_BUILD_FAILED', `the contract in ${source} has version ${contract.version} but cell.toml says ${config.cell.version}; they must match`);
   }
   const genome = toGenome(contract);
-  writeFileSync(cacheFile, `${JSON.stringify(genome)}\n`);
+  writeFileAtomic(cacheFile, `${JSON.stringify(genome)}\n`);
   return genome;
 }

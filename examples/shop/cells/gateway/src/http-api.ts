@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { connect, isCellError } from '@cell/sdk';
-import { catalogContract } from '../../catalog/src/contract.ts';
-import { inventoryContract } from '../../inventory/src/contract.ts';
-import { ordersContract } from '../../orders/src/contract.ts';
+import { isCellError } from '@cell/sdk';
+// Typed clients generated from each dependency's genome (cell types / cell build / cell mitosis).
+import { connectCatalog } from '../.cell/bindings/catalog.ts';
+import { connectInventory } from '../.cell/bindings/inventory.ts';
+import { connectOrders, type PlaceInput } from '../.cell/bindings/orders.ts';
 
-const catalog = connect(catalogContract);
-const inventory = connect(inventoryContract);
-const orders = connect(ordersContract);
+const catalog = connectCatalog();
+const inventory = connectInventory();
+const orders = connectOrders();
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -62,7 +63,8 @@ async function route(method: string, path: string, req: IncomingMessage): Promis
     return { status: 200, body: { ...product.value, available: stock.available, servedBy: stock.replica } };
   }
   if (method === 'POST' && parts[0] === 'orders' && parts.length === 1) {
-    const placed = await orders.place.try((await readJson(req)) as Parameters<typeof orders.place>[0]);
+    // The membrane validates the body against the genome; a wrong one is CELL_E_INVALID_INPUT (400).
+    const placed = await orders.place.try((await readJson(req)) as PlaceInput);
     if (placed.ok) return { status: 201, body: placed.value };
     const e = placed.error;
     switch (e.code) {
