@@ -12,7 +12,7 @@ import { color, ExitCode } from '../output/cli-error.ts';
 import { LiveView } from '../output/live-view.ts';
 import { explain, formatMs, renderTree } from '../output/tree-view.ts';
 
-const BIN = fileURLToPath(new URL('../bin.ts', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin.ts', import.meta.url)); // spawned with this Node (24), no shim needed
 
 export interface MitosisOptions {
   detach?: boolean;
