@@ -5,6 +5,8 @@ export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/.tsbuild/**', '**/.cell/**', 'bench/results/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Plain JavaScript files run on Node: give them its globals (TypeScript files get them from @types/node).
+  { files: ['**/*.mjs', '**/*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
