@@ -3,7 +3,7 @@ import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Compile } from 'typebox/compile';
-import { TreeStatus } from '@cell/sdk';
+import { isProcessAlive, TreeStatus } from '@cell/sdk';
 import { CLI, cell, cellAsync, cellOf, REPO, status, tempTree, type TempTree, waitStatus } from './helpers.ts';
 import { workCellFiles } from './work-cell.ts';
 
@@ -15,14 +15,6 @@ afterEach(() => {
   tree = undefined;
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -129,7 +121,7 @@ describe('cell CLI (real processes)', () => {
       root.kill(signal);
       const code = await exited;
       if (signal === 'SIGINT') expect(code).toBe(0);
-      await until(() => pids.every((p) => !alive(p)), 10_000, `replicas to exit after ${signal}`);
+      await until(() => pids.every((p) => !isProcessAlive(p)), 10_000, `replicas to exit after ${signal}`);
     }
   });
 
@@ -143,6 +135,6 @@ describe('cell CLI (real processes)', () => {
     expect(readdirSync(join(tree.root, 'run')).filter((f) => f.endsWith('.pid'))).toEqual(['work-0.pid']);
     const stop = cell(['stop', tree.root]);
     expect(stop.stdout).toContain('stopped 1 standalone process');
-    await until(() => !alive([...pids][0]!), 10_000, 'standalone cell to stop');
+    await until(() => !isProcessAlive([...pids][0]!), 10_000, 'standalone cell to stop');
   });
 });

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TreeStatus } from '@cell/sdk';
+import { isProcessAlive, type TreeStatus } from '@cell/sdk';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(REPO, 'packages/cli/src/bin.ts');
@@ -74,14 +74,6 @@ export function copyOfRepoDir(rel: string): TempTree {
   return tree;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Kills every process whose command line mentions `root` (nucleus and cells): teardown never leaks. */
 export function killTree(root: string): void {
@@ -95,7 +87,7 @@ export function killTree(root: string): void {
   }
   try {
     const pid = Number(readFileSync(join(root, 'run', 'nucleus.pid'), 'utf8'));
-    if (pid > 0 && alive(pid)) process.kill(pid, 'SIGKILL');
+    if (pid > 0 && isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
   } catch {
     // no nucleus
   }

@@ -1,20 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, connectDynamic, defineContract, Type, unary } from '@cell/sdk';
+import { connect, connectDynamic } from '@cell/sdk';
 import { cell, cellOf, load, status, tempTree, type TempTree, waitStatus } from './helpers.ts';
 import { workCellFiles } from './work-cell.ts';
+import { workContract } from './work-contract.ts';
 
-const contract = defineContract({
-  name: 'work',
-  version: '1.0.0',
-  methods: {
-    echo: unary({ input: Type.Object({ n: Type.Integer() }), output: Type.Object({ n: Type.Integer() }) }),
-    whoami: unary({ input: Type.Object({}), output: Type.Object({ pid: Type.Integer(), replica: Type.String(), version: Type.String() }) }),
-    slow: unary({ input: Type.Object({ ms: Type.Integer() }), output: Type.Object({ pid: Type.Integer() }) }),
-    eat: unary({ input: Type.Object({ mb: Type.Integer() }), output: Type.Object({ ate: Type.Integer() }) }),
-  },
-});
+const contract = workContract();
 
 let tree: TempTree | undefined;
 afterEach(() => {

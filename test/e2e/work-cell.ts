@@ -1,21 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { cellToml } from './helpers.ts';
+
+const CONTRACT = fileURLToPath(new URL('./work-contract.ts', import.meta.url));
 
 /** Source of a test cell: echo, whoami, slow, eat (allocates until killed), version. */
 export function workCellFiles(dir: string, options: { name?: string; toml?: string; version?: string; crashOnStart?: boolean } = {}): Record<string, string> {
   const name = options.name ?? 'work';
   return {
     [`${dir}/cell.toml`]: cellToml(name, options.toml ?? ''),
-    [`${dir}/src/contract.ts`]: `import { defineContract, Type, unary } from '@cell/sdk';
-export const contract = defineContract({
-  name: '${name}',
-  version: '1.0.0',
-  methods: {
-    echo: unary({ input: Type.Object({ n: Type.Integer() }), output: Type.Object({ n: Type.Integer() }) }),
-    whoami: unary({ input: Type.Object({}), output: Type.Object({ pid: Type.Integer(), replica: Type.String(), version: Type.String() }) }),
-    slow: unary({ input: Type.Object({ ms: Type.Integer() }), output: Type.Object({ pid: Type.Integer() }) }),
-    eat: unary({ input: Type.Object({ mb: Type.Integer() }), output: Type.Object({ ate: Type.Integer() }) }),
-  },
-});
+    [`${dir}/src/contract.ts`]: `import { workContract } from ${JSON.stringify(CONTRACT)};
+export const contract = workContract('${name}');
 `,
     [`${dir}/src/main.ts`]: `import { serve } from '@cell/sdk';
 import { contract } from './contract.ts';

@@ -57,6 +57,7 @@ export {
   resolveLocalCell,
   startLocalCell,
   probeSocket,
+  isProcessAlive,
   type LocalCell,
   type LaunchSpec,
   type NucleusPointer,

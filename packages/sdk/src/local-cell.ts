@@ -57,7 +57,8 @@ export function replicaSocketPaths(cell: LocalCell, major?: number): string[] {
   return names.filter((n) => pattern.test(n)).map((n) => join(run, n));
 }
 
-function isAlive(pid: number): boolean {
+/** True when a process with this pid exists (ours or not). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -77,7 +78,7 @@ function readJson<T>(path: string): T | undefined {
 /** The live nucleus supervising the cell in `dir`, if any. */
 export function readNucleusPointer(dir: string): NucleusPointer | undefined {
   const p = readJson<NucleusPointer>(join(dir, RUN_DIR, 'nucleus.json'));
-  return p && typeof p.pid === 'number' && isAlive(p.pid) ? p : undefined;
+  return p && typeof p.pid === 'number' && isProcessAlive(p.pid) ? p : undefined;
 }
 
 /** The launch spec of a built cell, if it was built. */
@@ -141,7 +142,7 @@ function tryLock(path: string): boolean {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(readFileSync(path, 'utf8'));
       const age = Date.now() - statSync(path).mtimeMs;
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder) && age < STALE_LOCK_MS) return false;
+      if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder) && age < STALE_LOCK_MS) return false;
       try {
         unlinkSync(path); // the holder died: take over
       } catch {

@@ -1,23 +1,15 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import { readNucleusPointer, RUN_DIR } from '@cell/sdk';
+import { isProcessAlive, readNucleusPointer, RUN_DIR } from '@cell/sdk';
 import { runningNucleusPid } from '@cell/runtime';
 import { cellDir, nucleusFor } from '../locate-tree.ts';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  return !alive(pid);
+  while (isProcessAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return !isProcessAlive(pid);
 }
 
 /**
@@ -50,7 +42,7 @@ export async function stopCommand(dirArg: string | undefined, timeoutMs = 60_000
   }
   for (const f of files) {
     const pid = Number(readFileSync(join(dir, RUN_DIR, f), 'utf8'));
-    if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+    if (Number.isInteger(pid) && pid > 0 && isProcessAlive(pid)) {
       process.kill(pid, 'SIGTERM');
       if (!(await waitGone(pid, timeoutMs))) process.kill(pid, 'SIGKILL');
       stopped.push(pid);

@@ -1,26 +1,18 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import { RUN_DIR } from '@cell/sdk';
+import { isProcessAlive, RUN_DIR } from '@cell/sdk';
 
 export interface TreeLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The pid of the nucleus running the tree at `root`, if one is alive. */
 export function runningNucleusPid(root: string): number | undefined {
   try {
     const pid = Number(readFileSync(join(root, RUN_DIR, 'nucleus.pid'), 'utf8'));
-    return Number.isInteger(pid) && pid > 0 && alive(pid) ? pid : undefined;
+    return Number.isInteger(pid) && pid > 0 && isProcessAlive(pid) ? pid : undefined;
   } catch {
     return undefined;
   }
