@@ -3,6 +3,7 @@ import { formatProblem } from '@cell/config';
 import { buildCommand } from './commands/build.ts';
 import { checkCommand, formatCheck } from './commands/check.ts';
 import { typesCommand } from './commands/types.ts';
+import { idCommand } from './commands/id.ts';
 import { callCommand } from './commands/call.ts';
 import { initCommand } from './commands/init.ts';
 import { logsCommand } from './commands/logs.ts';
@@ -71,6 +72,17 @@ export function program(): Command {
           await buildCommand(dir, opts, (r) => out(`${r.rebuilt ? color('green', 'built     ') : color('gray', 'up to date')} ${r.cell} (${Math.round(r.durationMs)} ms)`));
         },
       ),
+    );
+
+  cli
+    .command('id')
+    .option('--json', 'the address and where the key is kept, as JSON')
+    .description("this node's address: its Ed25519 public key (created on first use, kept with mode 0600)")
+    .action(
+      action(async (opts: { json?: boolean }) => {
+        const id = await idCommand();
+        out(opts.json ? JSON.stringify(id) : id.node);
+      }, jsonFlag),
     );
 
   cli

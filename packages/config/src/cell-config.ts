@@ -20,10 +20,41 @@ export interface CellConfig {
   };
   readonly resources: Resources;
   readonly lifeCycle: LifeCycle;
+  /** Dependencies by path (started with the tree). */
   readonly deps: Readonly<Record<string, DepSpec>>;
+  /** Dependencies served by other nodes: at a static address, or found by name on the network. */
+  readonly remoteDeps: Readonly<Record<string, RemoteDepSpec>>;
   /** Sub-cells: explicit `[cells]` entries plus the `cells/` folder. */
   readonly cells: Readonly<Record<string, SubCellSpec>>;
   readonly auth: { readonly allowedKeys: readonly string[] };
+  /** The node this tree runs as on the network (`[network]`, root cell only); undefined: local only. */
+  readonly network: NetworkConfig | undefined;
+}
+
+/** A dependency another node serves. */
+export interface RemoteDepSpec {
+  /** The cell's name on the other node (the dependency's key). */
+  readonly name: string;
+  /** `axon://[peer-id@]host:port` of a node that serves it; undefined: find it by name. */
+  readonly axon: string | undefined;
+  /** Only this major version will do. */
+  readonly major: number | undefined;
+}
+
+/** `[network]`: how this tree's node takes part in the network. */
+export interface NetworkConfig {
+  /** The node's directory (axon) address other nodes call, `host:port`. */
+  readonly listen: { host: string; port: number };
+  /** libp2p listen address for discovery (control plane), `host:port`. */
+  readonly p2p: { host: string; port: number };
+  /** libp2p multiaddrs of bootstrap nodes (wide area). */
+  readonly bootstrap: readonly string[];
+  /** Discovery mechanisms in use. */
+  readonly discovery: readonly ('mdns' | 'gossip' | 'dht')[];
+  /** Node keys allowed to call every cell of this node (beside each cell's own `[auth]`). */
+  readonly allowedKeys: readonly string[];
+  /** Seconds between announcements of this node's cells. */
+  readonly announceEveryMs: number;
 }
 
 export interface Range {

@@ -2,6 +2,8 @@ export {
   type CellConfig,
   type ConfigProblem,
   type DepSpec,
+  type RemoteDepSpec,
+  type NetworkConfig,
   type LifeCycle,
   type Range,
   type Resources,

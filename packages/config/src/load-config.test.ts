@@ -105,16 +105,31 @@ restart = { max = "five" }
     expect(problemsOf(() => loadCellConfig(dir)).code).toBe('CELL_E_CONFIG_NOT_FOUND');
   });
 
-  it('rejects dependencies that do not exist, and forms that are not supported yet', () => {
+  it('rejects dependencies that do not exist, malformed node addresses, and forms not supported yet', () => {
     const dir = files({
-      'cell.toml': `${CELL()}\n[deps]\npayments = "../payments"\nsearch = "axon://10.0.0.7:7700"\nmailer = "git+https://example.org/acme/mailer.git#v2.1.0"\n`,
+      'cell.toml': `${CELL()}\n[deps]\npayments = "../payments"\nsearch = "axon://10.0.0.7"\nmailer = "git+https://example.org/acme/mailer.git#v2.1.0"\n`,
       'src/main.ts': '',
     });
     const { problems } = problemsOf(() => loadCellConfig(dir));
     const byKey = Object.fromEntries(problems.map((p) => [p.key, p]));
     expect(byKey['deps.payments']).toMatchObject({ line: 7, message: expect.stringContaining('does not exist') });
-    expect(byKey['deps.search']?.message).toContain('not supported yet');
+    expect(byKey['deps.search']?.message).toContain('expected a node address like "axon://10.0.0.7:7700"');
     expect(byKey['deps.mailer']?.message).toContain('not supported yet');
+  });
+
+  it('accepts dependencies on other nodes: by address (key pinned or not) and by name', () => {
+    const key = '12D3KooWEx896Z4xNYLj5c2qioybsonuRfQu8EDaib7A3hMDNqJX';
+    const dir = files({
+      'cell.toml': `${CELL()}\n[deps]\nsearch = "axon://10.0.0.7:7700"\npinned = "axon://${key}@10.0.0.7:7700"\nmailer = { major = 2 }\n\n[network]\nlisten = "0.0.0.0:7800"\nbootstrap = ["/ip4/10.0.0.7/tcp/7701/p2p/${key}"]\ndiscovery = ["dht"]\n`,
+      'src/main.ts': '',
+    });
+    const c = loadCellConfig(dir);
+    expect(c.remoteDeps).toEqual({
+      search: { name: 'search', axon: 'axon://10.0.0.7:7700', major: undefined },
+      pinned: { name: 'pinned', axon: `axon://${key}@10.0.0.7:7700`, major: undefined },
+      mailer: { name: 'mailer', axon: undefined, major: 2 },
+    });
+    expect(c.network).toMatchObject({ listen: { host: '0.0.0.0', port: 7800 }, p2p: { host: '0.0.0.0', port: 7801 }, discovery: ['dht'] });
   });
 });
 

@@ -7,6 +7,8 @@ import {
   DEFAULT_READY_TIMEOUT_MS,
   DEFAULT_RESTART,
   type DepSpec,
+  type NetworkConfig,
+  type RemoteDepSpec,
   type Range,
   type SubCellSpec,
 } from './cell-config.ts';
@@ -116,31 +118,81 @@ function relativeDir(r: Report, dir: string, raw: unknown, path: string[]): stri
   return target;
 }
 
-function dep(r: Report, dir: string, raw: unknown, path: string[]): DepSpec | undefined {
+const AXON_URL = /^axon:\/\/(?:([1-9A-HJ-NP-Za-km-z]{40,60})@)?([^/:@\s]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/;
+
+/** `axon://[peer-id@]host:port` */
+function axonUrl(r: Report, raw: unknown, path: string[]): string | undefined {
+  if (typeof raw === 'string' && AXON_URL.test(raw) && Number(AXON_URL.exec(raw)![3]) <= 65535) return raw;
+  r.add(path, `expected a node address like "axon://10.0.0.7:7700" or "axon://12D3KooW...@10.0.0.7:7700", got ${describe(raw)}`);
+  return undefined;
+}
+
+function dep(r: Report, dir: string, raw: unknown, path: string[]): DepSpec | RemoteDepSpec | undefined {
+  const name = path.at(-1)!;
   const notYet = (what: string) => {
-    r.add(path, `${what} dependencies are not supported yet; use a path (e.g. "../${path.at(-1)}") for now`);
+    r.add(path, `${what} dependencies are not supported yet; use a path (e.g. "../${name}") or an axon:// address`);
     return undefined;
   };
   if (typeof raw === 'string') {
-    if (raw.startsWith('axon://')) return notYet('axon://');
+    if (raw.startsWith('axon://')) {
+      const axon = axonUrl(r, raw, path);
+      return axon ? { name, axon, major: undefined } : undefined;
+    }
     if (raw.startsWith('git+') || raw.endsWith('.git')) return notYet('git');
     const target = relativeDir(r, dir, raw, path);
     return target ? { kind: 'path', dir: target, replicas: undefined } : undefined;
   }
   if (!isTable(raw)) {
-    r.add(path, `expected a path string or a table like { path = "../x" }, got ${describe(raw)}`);
+    r.add(path, `expected a path, an axon:// address, or a table like { path = "../x" } or { major = 1 }, got ${describe(raw)}`);
     return undefined;
   }
-  const t = table(r, raw, path, ['path', 'replicas', 'git', 'axon', 'search', 'key', 'version']);
+  const t = table(r, raw, path, ['path', 'replicas', 'git', 'axon', 'major']);
   if (t['git'] !== undefined) return notYet('git');
-  if (t['axon'] !== undefined || t['search'] !== undefined) return notYet('axon');
+  const major = t['major'] === undefined ? undefined : positiveInt(r, t['major'], [...path, 'major']) ?? undefined;
   if (t['path'] === undefined) {
-    r.add(path, 'a dependency table needs path = "..."');
-    return undefined;
+    // Served by other nodes: at a static address, or found by name (this key) on the network.
+    const axon = t['axon'] === undefined ? undefined : axonUrl(r, t['axon'], [...path, 'axon']);
+    if (t['replicas'] !== undefined) r.add([...path, 'replicas'], 'replicas apply to path dependencies only');
+    return { name, axon, major };
   }
   const target = relativeDir(r, dir, t['path'], [...path, 'path']);
   const replicas = positiveInt(r, t['replicas'], [...path, 'replicas']);
   return target ? { kind: 'path', dir: target, replicas } : undefined;
+}
+
+function hostPort(r: Report, raw: unknown, path: string[], fallback: { host: string; port: number }): { host: string; port: number } {
+  if (raw === undefined) return fallback;
+  const m = typeof raw === 'string' ? /^(.+):(\d{1,5})$/.exec(raw) : null;
+  if (!m || Number(m[2]) > 65535) {
+    r.add(path, `expected "host:port" (e.g. "0.0.0.0:7700"), got ${describe(raw)}`);
+    return fallback;
+  }
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+function stringList(r: Report, raw: unknown, path: string[]): string[] {
+  if (raw === undefined) return [];
+  if (Array.isArray(raw) && raw.every((k) => typeof k === 'string')) return raw;
+  r.add(path, `expected an array of strings, got ${describe(raw)}`);
+  return [];
+}
+
+function network(r: Report, raw: unknown): NetworkConfig | undefined {
+  if (raw === undefined) return undefined;
+  const t = table(r, raw, ['network'], ['listen', 'p2p', 'bootstrap', 'discovery', 'allowed_keys', 'announce_every']);
+  const listen = hostPort(r, t['listen'], ['network', 'listen'], { host: '0.0.0.0', port: 7700 });
+  const p2p = hostPort(r, t['p2p'], ['network', 'p2p'], { host: listen.host, port: listen.port === 0 ? 0 : listen.port + 1 });
+  const discovery = stringList(r, t['discovery'], ['network', 'discovery']);
+  for (const d of discovery) if (!['mdns', 'gossip', 'dht'].includes(d)) r.add(['network', 'discovery'], `unknown discovery "${d}"; expected mdns, gossip, dht`);
+  const every = t['announce_every'] === undefined ? 10_000 : unit(r, ['network', 'announce_every'], parseDuration(t['announce_every']));
+  return {
+    listen,
+    p2p,
+    bootstrap: stringList(r, t['bootstrap'], ['network', 'bootstrap']),
+    discovery: (t['discovery'] === undefined ? ['mdns', 'gossip', 'dht'] : discovery) as NetworkConfig['discovery'],
+    allowedKeys: stringList(r, t['allowed_keys'], ['network', 'allowed_keys']),
+    announceEveryMs: every ?? 10_000,
+  };
 }
 
 function subCells(r: Report, dir: string, raw: unknown): Record<string, SubCellSpec> {
@@ -194,7 +246,7 @@ export function validateConfig(
   source: string,
 ): { config: CellConfig; problems: [] } | { config: undefined; problems: ConfigProblem[] } {
   const r = new Report(file, source);
-  table(r, raw, [], ['cell', 'resources', 'life_cycle', 'deps', 'cells', 'auth']);
+  table(r, raw, [], ['cell', 'resources', 'life_cycle', 'deps', 'cells', 'auth', 'network']);
 
   const cellRaw = table(r, raw['cell'], ['cell'], ['name', 'version', 'entry', 'contract', 'description', 'replicas']);
   if (raw['cell'] === undefined) r.add(['cell'], 'missing [cell] table (it needs at least name and version)');
@@ -236,11 +288,14 @@ export function validateConfig(
     lc['ready_timeout'] === undefined ? DEFAULT_READY_TIMEOUT_MS : unit(r, ['life_cycle', 'ready_timeout'], parseDuration(lc['ready_timeout']));
 
   const deps: Record<string, DepSpec> = {};
+  const remoteDeps: Record<string, RemoteDepSpec> = {};
   for (const [depName, value] of Object.entries(table(r, raw['deps'], ['deps'], Object.keys(isTable(raw['deps']) ? raw['deps'] : {})))) {
     if (!NAME.test(depName)) r.add(['deps', depName], 'dependency names must be kebab-case');
     const spec = dep(r, dir, value, ['deps', depName]);
-    if (spec) deps[depName] = spec;
+    if (spec && 'kind' in spec) deps[depName] = spec;
+    else if (spec) remoteDeps[depName] = spec;
   }
+  const networkConfig = network(r, raw['network']);
   const cells = subCells(r, dir, raw['cells']);
 
   const auth = table(r, raw['auth'], ['auth'], ['allowed_keys']);
@@ -269,8 +324,10 @@ export function validateConfig(
         readyTimeoutMs: readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
       },
       deps,
+      remoteDeps,
       cells,
       auth: { allowedKeys },
+      network: networkConfig,
     },
     problems: [],
   };

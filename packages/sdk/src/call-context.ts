@@ -11,6 +11,12 @@ export interface CallerInfo {
   replica?: string | undefined;
   /** Genome fingerprint the caller was built against. */
   fingerprint?: string | undefined;
+  /** The calling node's key (peer id), when the call came from another node over an axon. */
+  node?: string | undefined;
+  /** The calling node's address (`ip:port`), over an axon. */
+  address?: string | undefined;
+  /** Our own address as that node reached us, over an axon. */
+  localAddress?: string | undefined;
 }
 
 /** The membrane-side state a context reads from (one per call). */

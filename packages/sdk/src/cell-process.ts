@@ -1,10 +1,13 @@
 import type { Logger } from './logger.ts';
+import { dependencyStats } from './synapse.ts';
+import type { CandidateStats } from './synapse-pool.ts';
 
 /** What the process integration needs from a membrane. */
 export interface ManagedMembrane {
   readonly connections: number;
   readonly inFlight: number;
   readonly lastActivityAt: number;
+  readonly axonPort: number | undefined;
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
@@ -12,7 +15,15 @@ export interface ManagedMembrane {
 export type NucleusMessage = { type: 'cell:drain'; graceMs?: number } | { type: 'cell:stats' };
 export type CellMessage =
   | { type: 'cell:apoptosis'; idleMs: number }
-  | { type: 'cell:stats'; connections: number; inFlight: number; lastActivityAt: number };
+  | { type: 'cell:axon'; port: number }
+  | {
+      type: 'cell:stats';
+      connections: number;
+      inFlight: number;
+      lastActivityAt: number;
+      /** Per dependency, the racer's view of each candidate. */
+      deps: Record<string, CandidateStats[]>;
+    };
 
 let attached = false;
 
@@ -46,9 +57,16 @@ export function attachCellProcess(membrane: ManagedMembrane, log: Logger): void 
   process.on('message', (m: NucleusMessage) => {
     if (m?.type === 'cell:drain') exit('drain', m.graceMs ?? graceMs);
     else if (m?.type === 'cell:stats') {
-      process.send?.({ type: 'cell:stats', connections: membrane.connections, inFlight: membrane.inFlight, lastActivityAt: membrane.lastActivityAt } satisfies CellMessage);
+      process.send?.({
+        type: 'cell:stats',
+        connections: membrane.connections,
+        inFlight: membrane.inFlight,
+        lastActivityAt: membrane.lastActivityAt,
+        deps: dependencyStats(),
+      } satisfies CellMessage);
     }
   });
+  if (membrane.axonPort !== undefined) process.send?.({ type: 'cell:axon', port: membrane.axonPort } satisfies CellMessage);
   const idleMs = envMs('CELL_IDLE_TIMEOUT_MS');
   if (idleMs !== undefined) {
     const timer = setInterval(

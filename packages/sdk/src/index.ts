@@ -63,3 +63,10 @@ export {
   type NucleusPointer,
 } from './local-cell.ts';
 export type { NucleusMessage, CellMessage } from './cell-process.ts';
+export { peerIdFromKey, keyFromPeerId, isPeerId } from './peer-key.ts';
+export { loadAxonCredentials, connectAxon, listenAxon, peerKeyOf, type AxonCredentials, type AxonEndpoint } from './axon-transport.ts';
+export { dependencyStats } from './synapse.ts';
+export type { CandidateStats, Endpoint } from './synapse-pool.ts';
+export { RemoteCandidate, Candidate } from './nucleus-contract.ts';
+export type { AxonServeOptions } from './membrane.ts';
+export type { DependencyRef } from './local-cell.ts';

@@ -10,6 +10,18 @@ export interface LocalCell {
   dir: string;
 }
 
+/**
+ * A dependency as a cell's process receives it (`CELL_DEPS`): local (with `dir`), at a static
+ * node address (`axon`), or by name only (found on the network), optionally pinned to a major.
+ */
+export interface DependencyRef {
+  name: string;
+  dir?: string | undefined;
+  /** `axon://[peer-id@]host:port` of a node that serves it. */
+  axon?: string | undefined;
+  major?: number | undefined;
+}
+
 /** What a built cell needs to be started without a nucleus (`.cell/launch.json`, written by the ribosome). */
 export interface LaunchSpec {
   name: string;
@@ -17,7 +29,7 @@ export interface LaunchSpec {
   main: string;
   idleTimeoutMs: number | null;
   graceMs: number;
-  deps: Record<string, LocalCell>;
+  deps: Record<string, DependencyRef>;
 }
 
 /** Where the nucleus supervising a cell can be reached (`run/nucleus.json`). */
@@ -90,7 +102,7 @@ export function readLaunchSpec(dir: string): LaunchSpec | undefined {
  * Finds a local cell by dependency name (from `CELL_DEPS`, set by the runtime) or by directory.
  * `name` is the cell name to expect when a directory is given.
  */
-export function resolveLocalCell(target: string, name: string | undefined): LocalCell {
+export function resolveLocalCell(target: string, name: string | undefined): DependencyRef {
   const deps = parseDeps();
   const dep = deps[target];
   if (dep) return dep;
@@ -106,11 +118,11 @@ export function resolveLocalCell(target: string, name: string | undefined): Loca
   });
 }
 
-function parseDeps(): Record<string, LocalCell> {
+function parseDeps(): Record<string, DependencyRef> {
   const raw = process.env['CELL_DEPS'];
   if (!raw) return {};
   try {
-    return JSON.parse(raw) as Record<string, LocalCell>;
+    return JSON.parse(raw) as Record<string, DependencyRef>;
   } catch {
     return {};
   }

@@ -13,6 +13,7 @@ import {
 import { CallContext, type CallerInfo, type ContextHost } from './call-context.ts';
 import { DeadlineTimer } from './deadline-timer.ts';
 import { ServerCall } from './server-call.ts';
+import { peerIdFromKey } from './peer-key.ts';
 import { FramedConnection } from './framed-connection.ts';
 import { GENOME_METHOD, parseClientHello, PROTOCOL_VERSION, type ClientHello } from './handshake.ts';
 import type { Logger } from './logger.ts';
@@ -21,8 +22,18 @@ import { StreamCredit, StreamInbox } from './stream-flow.ts';
 import type { Genome } from './genome.ts';
 import type { Validator } from './validator.ts';
 
+/** The other node, for a connection that came in over an axon (TLS). */
+export interface RemotePeer {
+  /** Raw Ed25519 key it proved it holds. */
+  key: Buffer;
+  address: string;
+  /** Our address as the peer reached it (what to advertise back to it). */
+  localAddress: string;
+}
+
 /** What a session needs from its membrane. */
 export interface SessionHost {
+  isAllowed(key: Buffer): boolean;
   readonly genome: Genome;
   readonly replica: string | undefined;
   readonly methods: Map<string, MethodEntry>;
@@ -68,8 +79,11 @@ export class MembraneSession implements ContextHost {
   readonly log: Logger;
   private draining = false;
 
-  constructor(socket: Socket, host: SessionHost) {
+  private readonly remote: RemotePeer | undefined;
+
+  constructor(socket: Socket, host: SessionHost, remote?: RemotePeer) {
     this.host = host;
+    this.remote = remote;
     this.log = host.log;
     this.conn = new FramedConnection(
       socket,
@@ -171,8 +185,20 @@ export class MembraneSession implements ContextHost {
       return this.protocolError(toCellError(err, 'CELL_E_PROTOCOL').message);
     }
     clearTimeout(this.handshakeTimer);
+    if (this.remote && !this.host.isAllowed(this.remote.key)) {
+      const node = peerIdFromKey(this.remote.key);
+      this.log.warn({ component: 'sdk.membrane', peer: node, address: this.remote.address, caller: hello.cell }, 'refused a node whose key is not allowed');
+      return this.conn.fail(
+        new CellError('CELL_E_DENIED', `node ${node} is not allowed to call ${this.host.genome.name} (add it to [auth] allowed_keys)`, { details: { node } }),
+      );
+    }
     this.hello = hello;
-    this.caller = { cell: hello.cell, replica: hello.replica, fingerprint: hello.fingerprint };
+    this.caller = {
+      cell: hello.cell,
+      replica: hello.replica,
+      fingerprint: hello.fingerprint,
+      ...(this.remote ? { node: peerIdFromKey(this.remote.key), address: this.remote.address, localAddress: this.remote.localAddress } : {}),
+    };
     this.peerWindowBytes = hello.windowBytes;
     this.peerMaxFrameBytes = hello.maxFrameBytes;
     const g = this.host.genome;

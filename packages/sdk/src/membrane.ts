@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { unlinkSync } from 'node:fs';
-import type { Server, Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
+import type { Server } from 'node:tls';
 import type { Static } from 'typebox';
 import { CellError } from '@cell/protocol';
 import type { Contract } from './contract.ts';
@@ -8,9 +9,11 @@ import type { Handlers } from './contract-types.ts';
 import { toGenome, type Genome } from './genome.ts';
 import { processLog, type Logger } from './logger.ts';
 import { buildEventTable, buildMethodTable, type MethodEntry } from './method-table.ts';
-import { MembraneSession, type SessionHost } from './membrane-session.ts';
+import { MembraneSession, type RemotePeer, type SessionHost } from './membrane-session.ts';
 import { DEFAULT_STREAM_WINDOW_BYTES } from './stream-flow.ts';
 import { listenUnix } from './unix-transport.ts';
+import { type AxonCredentials, listenAxon, loadAxonCredentials } from './axon-transport.ts';
+import { keyFromPeerId } from './peer-key.ts';
 import { attachCellProcess } from './cell-process.ts';
 import type { Validator } from './validator.ts';
 
@@ -36,6 +39,21 @@ export interface ServeOptions {
   streamWindowBytes?: number | undefined;
   /** Check handler output against the contract. Default true. */
   validateOutput?: boolean | undefined;
+  /**
+   * Also serve other nodes over TLS (an axon). Default: from the environment the nucleus sets
+   * (`CELL_AXON_HOST`, `CELL_IDENTITY_FILE`, `CELL_ALLOWED_KEYS`); none otherwise.
+   */
+  axon?: AxonServeOptions | undefined;
+}
+
+/** How a membrane serves other nodes. */
+export interface AxonServeOptions {
+  host: string;
+  /** 0 (default) picks a free port; `membrane.axonPort` tells which. */
+  port?: number | undefined;
+  credentials: AxonCredentials;
+  /** Node keys (peer ids) allowed to call; `'any'` for every authenticated node. Empty: nobody. */
+  allowedKeys: 'any' | readonly string[];
 }
 
 /** A running membrane: the server side of a cell. */
@@ -48,6 +66,8 @@ export interface Membrane<C extends Contract = Contract> {
   readonly inFlight: number;
   /** Epoch ms when the membrane last became free of calls, or a connection opened or closed. */
   readonly lastActivityAt: number;
+  /** TCP port other nodes reach this membrane on, when it serves an axon. */
+  readonly axonPort: number | undefined;
   /** Sends an event to every connected caller. */
   emit<E extends keyof C['events'] & string>(event: E, payload: Static<C['events'][E]>): void;
   /**
@@ -90,8 +110,12 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   readonly validateOutput: boolean;
   inFlight = 0;
   lastActivityAt = Date.now();
+  axonPort: number | undefined;
+  private axonServer: Server | undefined;
+  private readonly axon: AxonServeOptions | undefined;
+  private readonly allowed: Set<string> | 'any';
   private readonly sessions = new Set<MembraneSession>();
-  private server: Server | undefined;
+  private server: NetServer | undefined;
   private stopping: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
 
@@ -111,6 +135,14 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     this.maxWriteBacklogBytes = positive('maxWriteBacklogBytes', options.maxWriteBacklogBytes, DEFAULTS.maxWriteBacklogBytes);
     this.windowBytes = positive('streamWindowBytes', options.streamWindowBytes, DEFAULTS.streamWindowBytes);
     this.validateOutput = options.validateOutput ?? true;
+    this.axon = options.axon ?? axonFromEnv();
+    const keys = this.axon?.allowedKeys ?? [];
+    this.allowed = keys === 'any' ? 'any' : new Set(keys.map((k) => keyFromPeerId(k).toString('hex')));
+  }
+
+  /** Whether a remote node may call: local (Unix socket) callers are always allowed. */
+  isAllowed(key: Buffer): boolean {
+    return this.allowed === 'any' || this.allowed.has(key.toString('hex'));
   }
 
   get connections(): number {
@@ -118,17 +150,24 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   }
 
   async listen(): Promise<void> {
-    this.server = await listenUnix(this.socketPath, (socket) => this.accept(socket));
-    this.log.info({ socket: this.socketPath, fingerprint: this.genome.fingerprint }, 'membrane listening');
+    this.server = await listenUnix(this.socketPath, (socket) => this.accept(socket, undefined));
+    if (this.axon) {
+      const { server, port } = await listenAxon(this.axon.host, this.axon.port ?? 0, this.axon.credentials, (socket, key) =>
+        this.accept(socket, { key, address: `${socket.remoteAddress}:${socket.remotePort}`, localAddress: socket.localAddress ?? '' }),
+      );
+      this.axonServer = server;
+      this.axonPort = port;
+    }
+    this.log.info({ socket: this.socketPath, axonPort: this.axonPort, fingerprint: this.genome.fingerprint }, 'membrane listening');
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, remote: RemotePeer | undefined): void {
     if (this.stopping) {
       socket.destroy();
       return;
     }
     this.lastActivityAt = Date.now();
-    this.sessions.add(new MembraneSession(socket, this));
+    this.sessions.add(new MembraneSession(socket, this, remote));
   }
 
   callStarted(): void {
@@ -174,6 +213,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   private async drain(graceMs: number): Promise<void> {
     const server = this.server;
     const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    this.axonServer?.close();
     for (const s of this.sessions) s.goAway();
     const deadline = Date.now() + graceMs;
     while ((this.inFlight > 0 || this.sessions.size > 0) && Date.now() < deadline) {
@@ -199,6 +239,17 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     }
     this.log.info({ socket: this.socketPath }, 'membrane stopped');
   }
+}
+
+/** The axon the nucleus configured for this process, if any. */
+function axonFromEnv(): AxonServeOptions | undefined {
+  const host = process.env['CELL_AXON_HOST'];
+  if (!host) return undefined;
+  const credentials = loadAxonCredentials();
+  if (!credentials) return undefined;
+  const raw = process.env['CELL_ALLOWED_KEYS'] ?? '';
+  const allowedKeys = raw.trim() === '*' ? 'any' : raw.split(',').map((k) => k.trim()).filter(Boolean);
+  return { host, port: Number(process.env['CELL_AXON_PORT'] ?? 0), credentials, allowedKeys };
 }
 
 /**

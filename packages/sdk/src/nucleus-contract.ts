@@ -34,6 +34,7 @@ export const ReplicaStatus = Type.Object({
   uptimeMs: Nullable(Type.Number()),
   rssBytes: Nullable(Type.Number()),
   socket: Type.String({ description: 'socket path relative to the cell directory, e.g. run/inventory-2.sock' }),
+  axonPort: Nullable(Type.Integer({ description: 'TCP port other nodes call this replica on, when it serves the network' })),
   lastExit: Nullable(
     Type.Object({
       code: Nullable(Type.Integer()),
@@ -43,6 +44,19 @@ export const ReplicaStatus = Type.Object({
       logTail: Type.Array(Type.String(), { description: 'last log lines of the process' }),
     }),
   ),
+});
+
+/** One candidate of a dependency, as the racer sees it. */
+export const Candidate = Type.Object({
+  endpoint: Type.String({ description: 'a local socket path, or axon://node@host:port' }),
+  local: Type.Boolean(),
+  node: Nullable(Type.String()),
+  connected: Type.Boolean(),
+  latencyMs: Nullable(Type.Number({ description: 'round trip, peak EWMA' })),
+  inFlight: Type.Integer(),
+  score: Nullable(Type.Number({ description: 'lower wins: latency x (calls in flight + 1), remote x1.5' })),
+  calls: Type.Integer(),
+  share: Type.Number({ description: 'fraction of the calls to this dependency it served' }),
 });
 
 export const CellStatus = Type.Object({
@@ -73,6 +87,9 @@ export const CellStatus = Type.Object({
   }),
   replicas: Type.Array(ReplicaStatus),
   failure: Nullable(Type.String({ description: 'why the cell is failed, if it is' })),
+  deps: Type.Record(Type.String(), Type.Array(Candidate), {
+    description: "per dependency, the racer's candidates (summed over this cell's replicas)",
+  }),
 });
 
 /** `cell status --json`: stable, documented in docs/status.md. */
@@ -81,11 +98,33 @@ export const TreeStatus = Type.Object({
   root: Type.String(),
   nucleus: Type.Object({ pid: Type.Integer(), startedAt: Type.Number(), uptimeMs: Type.Number() }),
   cells: Type.Array(CellStatus),
+  network: Nullable(
+    Type.Object({
+      node: Type.String({ description: 'this node: its key, a peer id' }),
+      directory: Type.Array(Type.String(), { description: 'host:port other nodes reach its directory on' }),
+      p2p: Type.Array(Type.String(), { description: 'libp2p multiaddrs (for bootstrap lists)' }),
+      peers: Type.Integer({ description: 'libp2p peers connected' }),
+      known: Type.Array(
+        Type.Object({ node: Type.String(), cells: Type.Array(Type.String()), via: Type.String(), ageMs: Type.Number() }),
+        { description: 'other nodes and what they serve' },
+      ),
+    }),
+  ),
 });
 
 export type TreeStatus = Static<typeof TreeStatus>;
 export type CellStatus = Static<typeof CellStatus>;
 export type ReplicaStatus = Static<typeof ReplicaStatus>;
+
+/** A cell served by another node: where to reach it and which genome it serves. */
+export const RemoteCandidate = Type.Object({
+  node: Type.String({ description: 'the serving node (its key, a peer id)' }),
+  host: Type.String(),
+  port: Type.Integer(),
+  version: Type.String(),
+  fingerprint: Type.String(),
+});
+export type RemoteCandidate = Static<typeof RemoteCandidate>;
 
 const CellRef = Type.Object({ cell: Type.String({ description: 'cell name or absolute directory' }) });
 
@@ -113,5 +152,14 @@ export const nucleusContract = defineContract({
       errors: { NoSuchCell: Type.Object({ cell: Type.String() }), ReloadFailed: Type.Object({ reason: Type.String() }) },
     }),
     stop: unary({ description: 'Stops the whole tree gracefully.', input: Type.Object({}), output: Type.Object({}) }),
+    resolve: unary({
+      description: 'Candidates on other nodes for a cell (by name and major version), for the racer.',
+      input: Type.Object({
+        name: Type.String(),
+        major: Type.Union([Type.Integer(), Type.Null()]),
+        via: Type.Union([Type.String(), Type.Null()], { description: 'a static axon:// address to ask, if the dependency has one' }),
+      }),
+      output: Type.Object({ candidates: Type.Array(RemoteCandidate) }),
+    }),
   },
 });

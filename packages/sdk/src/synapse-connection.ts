@@ -11,6 +11,7 @@ import {
   traceFromHex,
 } from '@cell/protocol';
 import { DeadlineTimer } from './deadline-timer.ts';
+import { PeakEwma } from './peak-ewma.ts';
 import { FramedConnection } from './framed-connection.ts';
 import { parseServerHello, PROTOCOL_VERSION, type ServerHello } from './handshake.ts';
 import type { Logger } from './logger.ts';
@@ -31,6 +32,10 @@ export interface SynapseConnectionConfig {
   replica: string | undefined;
   log: Logger;
   onEvent(name: string, payload: unknown): void;
+  /** Measure each unary call's round trip (for the racer). */
+  trackLatency?: boolean | undefined;
+  /** The other node's key (peer id), for a connection over an axon. */
+  remoteNode?: string | undefined;
 }
 
 /** Per-call options as the wire layer reads them (CallOptions, or a CallContext). */
@@ -52,10 +57,12 @@ interface PendingCall {
   timeoutMs: number | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** performance.now() when sent, when latency is tracked; 0 otherwise. */
+  sentAt: number;
 }
 
 function pendingCall(resolve: (value: unknown) => void, reject: (error: CellError<string>) => void): PendingCall {
-  return { resolve, reject, inbox: undefined, credit: undefined, deadline: Infinity, timeoutMs: undefined, signal: undefined, onAbort: undefined };
+  return { resolve, reject, inbox: undefined, credit: undefined, deadline: Infinity, timeoutMs: undefined, signal: undefined, onAbort: undefined, sentAt: 0 };
 }
 
 const NO_OP = (): void => undefined;
@@ -74,6 +81,12 @@ function traceFor(opts: WireCallOptions): Buffer | 'new' {
 /** The caller's side of one connection to a membrane. */
 export class SynapseConnection {
   readonly remote: ServerHello;
+  /** Round-trip estimate (peak EWMA, ms), when latency is tracked. */
+  readonly latency: PeakEwma | undefined;
+  /** Unary calls sent on this connection. */
+  calls = 0;
+  /** The other node (peer id), over an axon; undefined on a local socket. */
+  readonly remoteNode: string | undefined;
   private readonly conn: FramedConnection;
   private readonly config: SynapseConnectionConfig;
   private readonly pending = new Map<number, PendingCall>();
@@ -83,10 +96,12 @@ export class SynapseConnection {
   private closeReason: CellError<string> | undefined;
   private readonly closeListeners: Array<() => void> = [];
 
-  private constructor(conn: FramedConnection, remote: ServerHello, config: SynapseConnectionConfig) {
+  private constructor(conn: FramedConnection, remote: ServerHello, config: SynapseConnectionConfig, handshakeMs: number) {
     this.conn = conn;
     this.remote = remote;
     this.config = config;
+    this.latency = config.trackLatency ? new PeakEwma(handshakeMs) : undefined;
+    this.remoteNode = config.remoteNode;
   }
 
   /** Performs the handshake on a connected socket. */
@@ -94,6 +109,7 @@ export class SynapseConnection {
     return new Promise((resolve, reject) => {
       let self: SynapseConnection | undefined;
       const early: Frame[] = [];
+      const started = performance.now();
       const timer = setTimeout(() => {
         conn.destroy(new CellError('CELL_E_UNAVAILABLE', `no handshake reply within ${config.handshakeTimeoutMs} ms`));
       }, config.handshakeTimeoutMs);
@@ -115,7 +131,7 @@ export class SynapseConnection {
             }
             clearTimeout(timer);
             try {
-              self = new SynapseConnection(conn, parseServerHello(decodeBody(f.body)), config);
+              self = new SynapseConnection(conn, parseServerHello(decodeBody(f.body)), config, performance.now() - started);
             } catch (err) {
               const error = err instanceof CellError ? err : new CellError('CELL_E_PROTOCOL', 'malformed handshake reply');
               conn.fail(error);
@@ -253,6 +269,8 @@ export class SynapseConnection {
       const call = pendingCall(resolve, reject);
       const id = this.register(call, opts, timeoutMs);
       if (id === undefined) return;
+      if (this.latency) call.sentAt = performance.now();
+      this.calls++;
       this.conn.send({ kind: FrameKind.REQUEST, streamId: id, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), body });
     });
   }
@@ -384,6 +402,7 @@ export class SynapseConnection {
           return call.reject(new CellError('CELL_E_PROTOCOL', 'reply body is not valid msgpack'));
         }
         this.settle(f.streamId, call);
+        if (call.sentAt > 0) this.latency?.observe(performance.now() - call.sentAt);
         call.credit?.cancel();
         call.inbox?.end();
         return call.resolve(value);
@@ -393,6 +412,7 @@ export class SynapseConnection {
         if (f.streamId === 0) return this.conn.destroy(error);
         if (!call) return;
         this.settle(f.streamId, call);
+        if (call.sentAt > 0) this.latency?.observe(performance.now() - call.sentAt);
         call.credit?.cancel();
         call.inbox?.fail(error);
         return call.reject(error);

@@ -4,16 +4,23 @@ import type { Contract, MethodDef } from './contract.ts';
 import type { CallOptions, CallResult, ClientMethod, StreamSource } from './contract-types.ts';
 import { compareGenomes, formatChange } from './compatibility.ts';
 import { type Genome, toGenome } from './genome.ts';
-import { type LocalCell, replicaSocketPaths, resolveLocalCell, startLocalCell } from './local-cell.ts';
+import { type DependencyRef, replicaSocketPaths, resolveLocalCell, startLocalCell } from './local-cell.ts';
+import { nucleusContract } from './nucleus-contract.ts';
+import { keyFromPeerId } from './peer-key.ts';
 import { processLog, type Logger } from './logger.ts';
 import { DEFAULT_STREAM_WINDOW_BYTES } from './stream-flow.ts';
 import type { SynapseConnection } from './synapse-connection.ts';
-import { SynapsePool } from './synapse-pool.ts';
+import { type CandidateStats, type Endpoint, SynapsePool } from './synapse-pool.ts';
+import type { AxonCredentials } from './axon-transport.ts';
 
 /** Options of `connect`. Give `socketPath` for one exact socket, or `cell` for a local cell's replicas. */
 export interface ConnectOptions {
   /** One exact Unix socket (no replica discovery, no on-demand start). */
   socketPath?: string | undefined;
+  /** One exact cell on another node, over an axon (TLS with pinned keys); `key` unset: trust on first use. */
+  axon?: { host: string; port: number; key?: string | undefined } | undefined;
+  /** This node's TLS identity for axon connections (default: `CELL_IDENTITY_FILE`). */
+  credentials?: AxonCredentials | undefined;
   /**
    * A local cell: a dependency name (as in the consumer's `[deps]`) or a cell directory. Calls
    * spread over its ready replicas, fail over between them, and start it when none runs.
@@ -46,6 +53,8 @@ export interface RemoteInfo {
   fingerprint: string;
   replica: string | undefined;
   pid: number | undefined;
+  /** The serving node's key (peer id), when connected over an axon. */
+  node: string | undefined;
 }
 
 /** Controls of a synapse; `$`-prefixed so they never collide with method names. */
@@ -143,7 +152,7 @@ function methodFunction(pool: SynapsePool, name: string, def: MethodDef): unknow
   }
 }
 
-function controls(pool: SynapseCoreRef): DynamicSynapse & SynapseControls<Contract> {
+function controls(pool: SynapsePool): DynamicSynapse & SynapseControls<Contract> {
   return {
     call: (method, input, options) => pool.unary(method, input, options),
     $connect: () => pool.connection().then((c) => pool.remoteOf(c)),
@@ -155,32 +164,59 @@ function controls(pool: SynapseCoreRef): DynamicSynapse & SynapseControls<Contra
   };
 }
 
-type SynapseCoreRef = SynapsePool;
+/** The pools of dependency synapses in this process, by dependency name (for `cell status`). */
+const dependencyPools = new Map<string, SynapsePool>();
+
+/** How each dependency's candidates look right now (what the nucleus shows in `cell status`). */
+export function dependencyStats(): Record<string, CandidateStats[]> {
+  return Object.fromEntries([...dependencyPools].map(([name, pool]) => [name, pool.stats()]));
+}
+
+/** Remote candidates for a cell, asked of the nucleus that runs this process (when networked). */
+function remoteCandidates(cell: DependencyRef, major: number | undefined): (() => Promise<Endpoint[]>) | undefined {
+  const socketPath = process.env['CELL_NUCLEUS_SOCKET'];
+  if (!socketPath || process.env['CELL_NETWORK'] !== '1') return undefined;
+  let control: Synapse<typeof nucleusContract> | undefined;
+  return async () => {
+    control ??= connect(nucleusContract, { socketPath, timeoutMs: 10_000 });
+    const r = await control.resolve({ name: cell.name, major: major ?? null, via: cell.axon ?? null });
+    return r.candidates.map((c) => ({ kind: 'axon' as const, host: c.host, port: c.port, key: keyFromPeerId(c.node), node: c.node }));
+  };
+}
 
 function makePool(options: ConnectOptions, local: Genome | undefined): SynapsePool {
   if (options === undefined || typeof options !== 'object') throw new CellError('CELL_E_INVALID_ARGUMENT', 'connect() needs options');
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  let endpoints: () => string[];
+  let endpoints: () => Endpoint[];
+  let remoteEndpoints: (() => Promise<Endpoint[]>) | undefined;
   let startCell: (() => Promise<void>) | undefined;
-  let cell: LocalCell | undefined;
-  if (options.socketPath !== undefined) {
+  let cell: DependencyRef | undefined;
+  if (options.axon !== undefined) {
+    const { host, port, key } = options.axon;
+    const only: Endpoint[] = [{ kind: 'axon', host, port, key: key ? keyFromPeerId(key) : undefined, node: key }];
+    endpoints = () => only;
+  } else if (options.socketPath !== undefined) {
     if (typeof options.socketPath !== 'string' || options.socketPath === '') throw new CellError('CELL_E_INVALID_ARGUMENT', 'socketPath must be a non-empty string');
-    const path = options.socketPath;
-    endpoints = () => [path];
+    const only: Endpoint[] = [{ kind: 'unix', path: options.socketPath }];
+    endpoints = () => only;
   } else {
     const target = options.cell ?? local?.name;
     if (!target) throw new CellError('CELL_E_INVALID_ARGUMENT', 'connect() needs socketPath or cell');
     cell = resolveLocalCell(target, local?.name ?? options.name);
     const c = cell;
     const major = local ? Number.parseInt(local.version, 10) : undefined;
-    endpoints = () => replicaSocketPaths(c, major);
-    if (options.startOnDemand !== false) startCell = () => startLocalCell(c, Math.max(connectTimeoutMs, 30_000));
+    const dir = c.dir;
+    endpoints = dir ? () => replicaSocketPaths({ name: c.name, dir }, major).map((path) => ({ kind: 'unix' as const, path })) : () => [];
+    remoteEndpoints = remoteCandidates(c, major);
+    if (dir && options.startOnDemand !== false) startCell = () => startLocalCell({ name: c.name, dir }, Math.max(connectTimeoutMs, 30_000));
   }
-  return new SynapsePool({
+  const pool = new SynapsePool({
     endpoints,
-    discovers: options.socketPath === undefined,
+    remoteEndpoints,
+    discovers: options.socketPath === undefined && options.axon === undefined,
+    credentials: options.credentials,
     startCell,
-    describe: cell ? `cell ${cell.name} (${cell.dir})` : `socket ${options.socketPath}`,
+    describe: cell ? `cell ${cell.name}${cell.dir ? ` (${cell.dir})` : ''}` : options.axon ? `axon ${options.axon.host}:${options.axon.port}` : `socket ${options.socketPath}`,
     defaultTimeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     connectTimeoutMs,
     connection: {
@@ -196,6 +232,9 @@ function makePool(options: ConnectOptions, local: Genome | undefined): SynapsePo
     log: (options.logger ?? processLog()).child({ component: 'sdk.synapse' }),
     check: (conn) => checkCompatible(conn, local, connectTimeoutMs),
   });
+  if (cell && options.cell !== undefined && !options.cell.includes('/')) dependencyPools.set(options.cell, pool);
+  else if (cell && options.cell === undefined) dependencyPools.set(cell.name, pool);
+  return pool;
 }
 
 /**

@@ -17,5 +17,23 @@ export async function statusCommand(dirArg: string | undefined): Promise<TreeSta
 /** The human form of `cell status`. */
 export function formatStatus(status: TreeStatus): string {
   const head = `tree ${status.root} · nucleus pid ${status.nucleus.pid} · up ${formatMs(status.nucleus.uptimeMs)}`;
-  return [head, '', ...renderTree(status, { replicas: true })].join('\n');
+  const lines = [head, '', ...renderTree(status, { replicas: true })];
+  const net = status.network;
+  if (net) {
+    lines.push('', `node ${net.node} · directory ${net.directory.join(', ')} · ${net.peers} peer${net.peers === 1 ? '' : 's'}`);
+    for (const k of net.known) lines.push(`  knows ${k.node} (${k.via}, ${formatMs(k.ageMs)} ago): ${k.cells.join(', ') || 'no cells'}`);
+  }
+  for (const cell of status.cells) {
+    for (const [dep, candidates] of Object.entries(cell.deps)) {
+      if (candidates.length === 0) continue;
+      lines.push('', `${cell.name} -> ${dep}: ${candidates.length} candidate${candidates.length === 1 ? '' : 's'}`);
+      for (const c of candidates) {
+        const where = c.local ? 'local ' : 'remote';
+        const latency = c.latencyMs === null ? '      -' : `${c.latencyMs.toFixed(3).padStart(7)} ms`;
+        const score = c.score === null ? '-' : c.score.toFixed(3);
+        lines.push(`  ${where} ${latency}  score ${score.padStart(8)}  ${String(Math.round(c.share * 100)).padStart(3)}% of ${c.calls} calls  ${c.connected ? '' : '(not connected) '}${c.endpoint}`);
+      }
+    }
+  }
+  return lines.join('\n');
 }

@@ -192,6 +192,7 @@ export class CellSupervisor {
       limits,
       log: slot.log,
       readyTimeoutMs: this.node.config.lifeCycle.readyTimeoutMs,
+      onAxon: () => this.notify(),
     });
     const previous = slot.current;
     slot.current = proc;
@@ -324,6 +325,38 @@ export class CellSupervisor {
     return 'starting';
   }
 
+  /** Axon ports of the replicas that are ready (what this node serves other nodes). */
+  servedPorts(): number[] {
+    return this.slots.filter((s) => s.state === 'ready' && s.current?.axonPort !== undefined).map((s) => s.current!.axonPort!);
+  }
+
+  /** Per dependency, every candidate as the replicas' racers see it, summed over replicas. */
+  async dependencyStats(): Promise<CellStatus['deps']> {
+    const reports = await Promise.all(this.slots.map((s) => s.current?.stats()));
+    const merged: CellStatus['deps'] = {};
+    for (const report of reports) {
+      for (const [dep, candidates] of Object.entries(report?.deps ?? {})) {
+        const rows = (merged[dep] ??= []);
+        for (const c of candidates) {
+          const row = rows.find((r) => r.endpoint === c.endpoint);
+          if (!row) rows.push({ ...c });
+          else {
+            row.calls += c.calls;
+            row.inFlight += c.inFlight;
+            row.connected ||= c.connected;
+            row.latencyMs = c.latencyMs ?? row.latencyMs;
+            row.score = c.score ?? row.score;
+          }
+        }
+      }
+    }
+    for (const rows of Object.values(merged)) {
+      const total = rows.reduce((sum, r) => sum + r.calls, 0);
+      for (const r of rows) r.share = total > 0 ? Math.round((r.calls / total) * 1000) / 1000 : 0;
+    }
+    return merged;
+  }
+
   status(parent: string | null): CellStatus {
     const { memory, cpu } = this.node.config.resources;
     const now = Date.now();
@@ -351,10 +384,12 @@ export class CellSupervisor {
             uptimeMs: s.current ? now - s.current.startedAt : null,
             rssBytes: s.current?.rssBytes() ?? null,
             socket: relative(this.node.dir, s.socket),
+            axonPort: s.current?.axonPort ?? null,
             lastExit: s.lastExit,
           }))
         : [],
       failure: this.slots.find((s) => s.state === 'failed')?.failure ?? null,
+      deps: {},
     };
   }
 }

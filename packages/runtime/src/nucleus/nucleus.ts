@@ -13,6 +13,8 @@ import { reportTypes } from '../ribosome/report-types.ts';
 import { ResourceLimiter } from './cgroups.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
 import { acquireTreeLock, type TreeLock } from './tree-lock.ts';
+import { cellHome, loadOrCreateIdentity, type LocalServedCell, NodeNetwork } from '@cell/net';
+import { generateRemoteTypes } from '../ribosome/dependency-types.ts';
 
 export interface NucleusOptions {
   /** Root directory of the tree (holds the root cell.toml). */
@@ -51,20 +53,44 @@ export class Nucleus {
   /** Cells waiting for their dependencies before they start. */
   private waiting = new Set<TreeNode>();
   private readonly stoppedSignal = Promise.withResolvers<void>();
+  private network: NodeNetwork | undefined;
 
   private constructor(tree: CellTree, options: NucleusOptions) {
     this.tree = tree;
     this.options = options;
     this.log = options.logger.child({ component: 'runtime.nucleus' });
     this.limiter = new ResourceLimiter(createHash('sha256').update(tree.root.dir).digest('hex').slice(0, 10));
+    const net = tree.root.config.network;
     for (const node of tree.nodes) {
       const env: Record<string, string> = {
         CELL_DEPS: JSON.stringify(localDeps(node)),
         CELL_GRACE_MS: String(node.config.lifeCycle.graceMs),
+        CELL_NUCLEUS_SOCKET: nucleusSocketPath(tree.root.dir),
         NODE_COMPILE_CACHE: join(node.dir, '.cell', 'compile-cache'),
       };
       if (node.config.lifeCycle.idleTimeoutMs !== undefined) env['CELL_IDLE_TIMEOUT_MS'] = String(node.config.lifeCycle.idleTimeoutMs);
-      this.supervisors.set(node, new CellSupervisor(node, { limiter: this.limiter, log: this.log, env, changed: () => options.onChange?.() }));
+      if (net) {
+        env['CELL_NETWORK'] = '1';
+        env['CELL_IDENTITY_FILE'] = join(cellHome(), 'identity.json');
+        // A cell serves other nodes only when some node key may call it.
+        const allowed = [...node.config.auth.allowedKeys, ...net.allowedKeys];
+        if (allowed.length > 0) {
+          env['CELL_AXON_HOST'] = net.listen.host;
+          env['CELL_ALLOWED_KEYS'] = allowed.includes('*') ? '*' : allowed.join(',');
+        }
+      }
+      this.supervisors.set(
+        node,
+        new CellSupervisor(node, {
+          limiter: this.limiter,
+          log: this.log,
+          env,
+          changed: () => {
+            this.network?.announceSoon();
+            options.onChange?.();
+          },
+        }),
+      );
     }
   }
 
@@ -88,6 +114,7 @@ export class Nucleus {
     this.lock = acquireTreeLock(this.tree.root.dir);
     try {
       await this.openControl();
+      await this.joinNetwork();
       await this.buildAll();
       await this.startAll();
     } catch (err) {
@@ -107,7 +134,8 @@ export class Nucleus {
     this.control = await serve(
       nucleusContract,
       {
-        status: () => this.status(),
+        status: () => this.fullStatus(),
+        resolve: async ({ name, major, via }) => ({ candidates: (await this.network?.resolve(name, major, via)) ?? [] }),
         start: async ({ cell }, ctx) => {
           const sup = this.find(cell);
           if (!sup) throw ctx.fail('NoSuchCell', { cell });
@@ -144,6 +172,29 @@ export class Nucleus {
   private find(cell: string): CellSupervisor | undefined {
     for (const [node, sup] of this.supervisors) if (node.dir === cell || node.name === cell) return sup;
     return this.legacy.find((l) => l.name === cell);
+  }
+
+  /** With `[network]` in the root cell.toml: the node identity, directory, discovery, remote bindings. */
+  private async joinNetwork(): Promise<void> {
+    const config = this.tree.root.config.network;
+    if (!config) return;
+    const identity = await loadOrCreateIdentity();
+    this.network = await NodeNetwork.start({ identity, config, root: this.tree.root.dir, log: this.options.logger, localCells: () => this.servedCells() });
+    // Dependencies on other nodes: bindings from their live genome (else from cell.lock).
+    for (const t of await generateRemoteTypes(this.tree, (dep) => this.network!.remoteGenome(dep.name, dep.major ?? null, dep.axon ?? null))) {
+      reportTypes(this.log, t);
+    }
+  }
+
+  /** What this node serves other nodes: cells with ready replicas listening on an axon. */
+  private servedCells(): LocalServedCell[] {
+    const out: LocalServedCell[] = [];
+    for (const sup of [...this.supervisors.values(), ...this.legacy]) {
+      const ports = sup.servedPorts();
+      const genome = ports.length > 0 ? readGenomeFile(sup.node.dir) : undefined;
+      if (genome) out.push({ name: genome.name, version: genome.version, fingerprint: genome.fingerprint, ports });
+    }
+    return out;
   }
 
   private async buildAll(): Promise<void> {
@@ -260,6 +311,20 @@ export class Nucleus {
     await legacy.start(main);
   }
 
+  /** The status with each cell's dependency candidates (asked of the replicas). */
+  async fullStatus(): Promise<TreeStatus> {
+    const status = this.status();
+    const sups = new Map([...this.supervisors.values(), ...this.legacy].map((s) => [s.name, s]));
+    await Promise.all(
+      status.cells.map(async (c) => {
+        const sup = sups.get(c.name);
+        if (sup) c.deps = await sup.dependencyStats();
+      }),
+    );
+    return status;
+  }
+
+  /** The status now (no questions to the replicas): for live views. */
   status(): TreeStatus {
     const parents = new Map<TreeNode, string>();
     for (const node of this.tree.nodes) for (const c of node.children) parents.set(c, node.name);
@@ -276,6 +341,7 @@ export class Nucleus {
         }),
         ...this.legacy.map((l) => l.status(parents.get(this.tree.nodes.find((n) => n.dir === l.node.dir)!) ?? null)),
       ],
+      network: this.network?.status() ?? null,
     };
   }
 
@@ -307,6 +373,7 @@ export class Nucleus {
     };
     await Promise.allSettled(this.legacy.map((l) => l.stop()));
     await Promise.allSettled(this.tree.nodes.map(stopNode));
+    await this.network?.stop().catch((err: unknown) => this.log.warn({ err }, 'leaving the network failed'));
     await this.control?.stop({ graceMs: 100 });
     for (const node of this.tree.nodes) rmSync(join(node.dir, RUN_DIR, 'nucleus.json'), { force: true });
     this.limiter.releaseAll();

@@ -18,6 +18,8 @@ export interface ProcessSpec {
   limits: ReplicaLimits;
   log: ReplicaLog;
   readyTimeoutMs: number;
+  /** Called when the process says which port its axon listens on. */
+  onAxon?: (port: number) => void;
 }
 
 /** How a process ended. */
@@ -42,8 +44,11 @@ export class ReplicaProcess {
   /** Resolves once the process listens and answers a handshake; rejects if it dies or is too slow. */
   readonly ready: Promise<void>;
   readonly exited: Promise<ProcessExit>;
+  /** TCP port of the process's axon, when it serves other nodes (told over IPC). */
+  axonPort: number | undefined;
   private idle = false;
   private requested = false;
+  private statsWaiters: Array<(m: Extract<CellMessage, { type: 'cell:stats' }> | undefined) => void> = [];
   private readonly spec: ProcessSpec;
 
   constructor(spec: ProcessSpec) {
@@ -68,6 +73,14 @@ export class ReplicaProcess {
     spec.log.attach(this.worker.process.stderr!, 'stderr', this.pid);
     this.worker.on('message', (m: CellMessage) => {
       if (m?.type === 'cell:apoptosis') this.idle = true;
+      else if (m?.type === 'cell:axon') {
+        this.axonPort = m.port;
+        spec.onAxon?.(m.port);
+      } else if (m?.type === 'cell:stats') {
+        const waiters = this.statsWaiters;
+        this.statsWaiters = [];
+        for (const w of waiters) w(m);
+      }
     });
     this.worker.on('error', () => undefined); // IPC to a dying process: the exit handler reports it
     this.exited = new Promise((resolve) => {
@@ -113,6 +126,24 @@ export class ReplicaProcess {
 
   get isRunning(): boolean {
     return this.worker.process.exitCode === null && this.worker.process.signalCode === null;
+  }
+
+  /** What the process reports about itself (calls, connections, its dependencies' candidates). */
+  stats(timeoutMs = 300): Promise<Extract<CellMessage, { type: 'cell:stats' }> | undefined> {
+    if (!this.isRunning) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      this.statsWaiters.push((m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      try {
+        this.worker.send({ type: 'cell:stats' } satisfies NucleusMessage);
+      } catch {
+        clearTimeout(timer);
+        resolve(undefined);
+      }
+    });
   }
 
   /** Resident memory in bytes, from /proc (null when gone). */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { CellConfig } from '@cell/config';
-import type { LaunchSpec, LocalCell } from '@cell/sdk';
+import type { DependencyRef, LaunchSpec } from '@cell/sdk';
 import { bundleIfChanged } from './bundle.ts';
 import { writeFileAtomic } from './write-atomic.ts';
 
@@ -33,7 +33,7 @@ if (process.send) process.on('disconnect', () => process.exit(0));`;
  */
 export async function buildCell(
   config: CellConfig,
-  deps: Record<string, LocalCell>,
+  deps: Record<string, DependencyRef>,
   options: { force?: boolean; outFile?: string } = {},
 ): Promise<BuildResult> {
   const started = performance.now();

@@ -1,13 +1,16 @@
 import { CellError } from '@cell/protocol';
 import type { CellTree, TreeNode } from '@cell/config';
-import type { Genome, LocalCell } from '@cell/sdk';
+import type { DependencyRef, Genome } from '@cell/sdk';
 import { buildCell, type BuildResult } from './build-cell.ts';
 import { genomeFromSource, writeGenomeFile } from './contract-genome.ts';
-import { type DependencyTypes, generateDependencyTypes } from './dependency-types.ts';
+import { type DependencyTypes, generateDependencyTypes, generateRemoteTypes } from './dependency-types.ts';
 
-/** A cell's dependencies as its processes receive them (`CELL_DEPS`). */
-export function localDeps(node: TreeNode): Record<string, LocalCell> {
-  return Object.fromEntries(Object.entries(node.deps).map(([k, d]) => [k, { name: d.name, dir: d.dir }]));
+/** A cell's dependencies as its processes receive them (`CELL_DEPS`): local ones, and on other nodes. */
+export function localDeps(node: TreeNode): Record<string, DependencyRef> {
+  const deps: Record<string, DependencyRef> = {};
+  for (const [k, d] of Object.entries(node.deps)) deps[k] = { name: d.name, dir: d.dir };
+  for (const [k, d] of Object.entries(node.config.remoteDeps)) deps[k] = { name: d.name, axon: d.axon, major: d.major };
+  return deps;
 }
 
 export interface TreeBuild {
@@ -40,7 +43,7 @@ export async function buildTree(tree: CellTree, options: { force?: boolean; onBu
     }, record),
   );
   if (failures.length > 0) throw combine(failures);
-  const types = await generateDependencyTypes(tree, 'build');
+  const types = [...(await generateDependencyTypes(tree, 'build')), ...(await generateRemoteTypes(tree, undefined))];
   const builds = new Map<TreeNode, BuildResult>();
   await eachLimited(
     tree.startOrder.filter((n) => n.config.cell.entry),

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import type { CellTree, TreeNode } from '@cell/config';
+import type { CellTree, RemoteDepSpec, TreeNode } from '@cell/config';
 import { generateBindings, readLock, writeLock, type CellLock } from '@cell/codegen';
 import { compareGenomes, connectDynamic, type CompatibilityReport, type Genome, probeSocket, replicaSocketPaths } from '@cell/sdk';
 import { genomeFromSource, readGenomeFile } from './contract-genome.ts';
@@ -60,68 +60,97 @@ export async function currentGenome(node: TreeNode, order: GenomeSource[]): Prom
   return undefined;
 }
 
+interface Settled {
+  genome: Genome;
+  source: GenomeSource;
+  report: CompatibilityReport | undefined;
+  action: DependencyTypes['action'];
+}
+
+/** Decides which genome a consumer is built against for one dependency, per `mode`. */
+function settle(consumer: string, depName: string, locked: Genome | undefined, found: { genome: Genome; source: GenomeSource } | undefined, mode: LockMode, where: string): Settled {
+  if (!found) {
+    if (!locked) {
+      throw new CellError(
+        'CELL_E_BUILD_FAILED',
+        mode === 'offline'
+          ? `${consumer}: no genome of dependency "${depName}" in cell.lock; run \`cell types\` once with it reachable`
+          : `${consumer}: cannot find the genome of dependency "${depName}" (${where}): it is not reachable, has no contract module, and was never built`,
+      );
+    }
+    return { genome: locked, source: 'lock', report: undefined, action: 'unchanged' };
+  }
+  if (!locked) return { genome: found.genome, source: found.source, report: undefined, action: 'created' };
+  if (locked.fingerprint === found.genome.fingerprint) {
+    return { genome: found.genome, source: found.source, report: undefined, action: locked.version === found.genome.version ? 'unchanged' : 'updated' };
+  }
+  const report = compareGenomes(locked, found.genome);
+  if (mode === 'build' && report.breaking.length > 0) return { genome: locked, source: 'lock', report, action: 'kept-locked' };
+  return { genome: found.genome, source: found.source, report, action: 'updated' };
+}
+
+/** Writes a consumer's bindings for its dependencies and records them in its cell.lock. */
+function bind(consumer: TreeNode, deps: Array<[string, string, () => Promise<{ genome: Genome; source: GenomeSource } | undefined>, string]>, mode: LockMode): Promise<DependencyTypes[]> {
+  return (async () => {
+    const lock: CellLock = readLock(consumer.dir) ?? { lock: 1, deps: {} };
+    mkdirSync(join(consumer.dir, BINDINGS_DIR), { recursive: true });
+    const results: DependencyTypes[] = [];
+    for (const [depName, producer, lookup, where] of deps) {
+      const found = mode === 'offline' ? undefined : await lookup();
+      const s = settle(consumer.name, depName, lock.deps[depName]?.genome, found, mode, where);
+      lock.deps[depName] = { cell: s.genome.name, version: s.genome.version, fingerprint: s.genome.fingerprint, genome: s.genome };
+      const bindingsFile = join(consumer.dir, BINDINGS_DIR, `${depName}.ts`);
+      writeFileSync(bindingsFile, generateBindings(depName, s.genome));
+      results.push({ consumer: consumer.name, dep: depName, producer, source: s.source, report: s.report, action: s.action, genome: s.genome, bindingsFile });
+    }
+    writeLock(consumer.dir, lock);
+    return results;
+  })();
+}
+
 /**
- * Generates `.cell/bindings/<dep>.ts` for every dependency of every cell in `consumers` (default:
- * the whole tree) and keeps each consumer's `cell.lock` per `mode`.
+ * Generates `.cell/bindings/<dep>.ts` for every path dependency of every cell in `consumers`
+ * (default: the whole tree) and keeps each consumer's `cell.lock` per `mode`.
  */
 export async function generateDependencyTypes(tree: CellTree, mode: LockMode, consumers: readonly TreeNode[] = tree.nodes): Promise<DependencyTypes[]> {
   const producers = new Map<TreeNode, Promise<{ genome: Genome; source: GenomeSource } | undefined>>();
-  const lookup = (node: TreeNode) => {
+  const lookup = (node: TreeNode) => () => {
     let p = producers.get(node);
-    if (!p) producers.set(node, (p = mode === 'offline' ? Promise.resolve(undefined) : currentGenome(node, ['live', 'source', 'recorded'])));
+    if (!p) producers.set(node, (p = currentGenome(node, ['live', 'source', 'recorded'])));
     return p;
   };
   const results: DependencyTypes[] = [];
   for (const consumer of consumers) {
     const deps = Object.entries(consumer.deps);
     if (deps.length === 0) continue;
-    const lock: CellLock = readLock(consumer.dir) ?? { lock: 1, deps: {} };
-    mkdirSync(join(consumer.dir, BINDINGS_DIR), { recursive: true });
-    for (const [depName, producer] of deps) {
-      const locked = lock.deps[depName]?.genome;
-      const found = await lookup(producer);
-      let chosen: Genome;
-      let source: GenomeSource;
-      let report: CompatibilityReport | undefined;
-      let action: DependencyTypes['action'];
-      if (!found) {
-        if (!locked) {
-          throw new CellError(
-            'CELL_E_BUILD_FAILED',
-            mode === 'offline'
-              ? `${consumer.name}: no genome of dependency "${depName}" in cell.lock; run \`cell types ${consumer.dir}\` once with ${producer.name} available`
-              : `${consumer.name}: cannot find the genome of dependency "${depName}" (${producer.dir}): it is not running, has no contract module, and was never built`,
-          );
-        }
-        chosen = locked;
-        source = 'lock';
-        action = 'unchanged';
-      } else if (!locked) {
-        chosen = found.genome;
-        source = found.source;
-        action = 'created';
-      } else if (locked.fingerprint === found.genome.fingerprint) {
-        chosen = found.genome;
-        source = found.source;
-        action = locked.version === found.genome.version ? 'unchanged' : 'updated';
-      } else {
-        report = compareGenomes(locked, found.genome);
-        if (mode === 'build' && report.breaking.length > 0) {
-          chosen = locked;
-          source = 'lock';
-          action = 'kept-locked';
-        } else {
-          chosen = found.genome;
-          source = found.source;
-          action = 'updated';
-        }
-      }
-      lock.deps[depName] = { cell: chosen.name, version: chosen.version, fingerprint: chosen.fingerprint, genome: chosen };
-      const bindingsFile = join(consumer.dir, BINDINGS_DIR, `${depName}.ts`);
-      writeFileSync(bindingsFile, generateBindings(depName, chosen));
-      results.push({ consumer: consumer.name, dep: depName, producer: producer.name, source, report, action, genome: chosen, bindingsFile });
-    }
-    writeLock(consumer.dir, lock);
+    results.push(...(await bind(consumer, deps.map(([name, producer]) => [name, producer.name, lookup(producer), producer.dir]), mode)));
+  }
+  return results;
+}
+
+/**
+ * The same for dependencies on other nodes: `fetch` asks the network for the live genome; when
+ * it is not reachable, cell.lock keeps the consumer buildable (offline, like sqlx).
+ */
+export async function generateRemoteTypes(
+  tree: CellTree,
+  fetch: ((dep: RemoteDepSpec) => Promise<Genome | undefined>) | undefined,
+  mode: LockMode = 'build',
+): Promise<DependencyTypes[]> {
+  const results: DependencyTypes[] = [];
+  for (const consumer of tree.nodes) {
+    const deps = Object.entries(consumer.config.remoteDeps);
+    if (deps.length === 0) continue;
+    const entries = deps.map(([name, dep]): [string, string, () => Promise<{ genome: Genome; source: GenomeSource } | undefined>, string] => [
+      name,
+      dep.name,
+      async () => {
+        const genome = fetch ? await fetch(dep).catch(() => undefined) : undefined;
+        return genome ? { genome, source: 'live' } : undefined;
+      },
+      dep.axon ?? 'the network',
+    ]);
+    results.push(...(await bind(consumer, entries, fetch ? mode : 'offline')));
   }
   return results;
 }

@@ -1,0 +1,22 @@
+import { defineContract, RemoteCandidate, Type, unary } from '@cell/sdk';
+
+/** A cell a node serves, as it announces it. */
+export const ServedCell = Type.Object({ name: Type.String(), version: Type.String(), fingerprint: Type.String() });
+
+/** What every node answers other nodes on its directory address (`[network] listen`). */
+export const nodeContract = defineContract({
+  name: 'node',
+  version: '1.0.0',
+  description: 'The directory of a node: which cells it serves, and where.',
+  methods: {
+    info: unary({
+      input: Type.Object({}),
+      output: Type.Object({ node: Type.String(), cells: Type.Array(ServedCell) }),
+    }),
+    resolve: unary({
+      description: 'Where this node serves a cell (by name, optionally by major version).',
+      input: Type.Object({ name: Type.String(), major: Type.Union([Type.Integer(), Type.Null()]) }),
+      output: Type.Object({ candidates: Type.Array(RemoteCandidate) }),
+    }),
+  },
+});
