@@ -118,12 +118,13 @@ export class NodeNetwork {
   static async start(options: NodeNetworkOptions): Promise<NodeNetwork> {
     const { identity, config } = options;
     const credentials = { keyPem: identity.keyPem, certPem: identity.certPem, publicKey: identity.publicKey, peerId: identity.peerId };
-    let self: NodeNetwork | undefined;
+    // The directory answers from the network object, which needs the directory to exist first.
+    const ref: { network?: NodeNetwork } = {};
     const directory = await serve(
       nodeContract,
       {
-        info: () => ({ node: identity.peerId, cells: self?.servedCells() ?? [] }),
-        resolve: ({ name, major }, ctx) => ({ candidates: self?.localCandidates(name, major, unmap(ctx.caller.localAddress ?? '')) ?? [] }),
+        info: () => ({ node: identity.peerId, cells: ref.network?.servedCells() ?? [] }),
+        resolve: ({ name, major }, ctx) => ({ candidates: ref.network?.localCandidates(name, major, unmap(ctx.caller.localAddress ?? '')) ?? [] }),
       },
       {
         socketPath: join(options.root, RUN_DIR, 'node.sock'),
@@ -138,10 +139,11 @@ export class NodeNetwork {
       await directory.stop({ graceMs: 0 });
       throw new CellError('CELL_E_UNAVAILABLE', `the control plane could not start on ${config.p2p.host}:${config.p2p.port}: ${(err as Error).message}`, { cause: err });
     }
-    self = new NodeNetwork(options, p2p, directory);
-    self.wire();
-    self.log.info({ node: identity.peerId, directory: self.directoryAddresses(), p2p: p2p.getMultiaddrs().map(String) }, 'node on the network');
-    return self;
+    const network = new NodeNetwork(options, p2p, directory);
+    ref.network = network;
+    network.wire();
+    network.log.info({ node: identity.peerId, directory: network.directoryAddresses(), p2p: p2p.getMultiaddrs().map(String) }, 'node on the network');
+    return network;
   }
 
   /** This node's directory addresses (`host:port`), as announced. */
