@@ -39,8 +39,13 @@ export function loadAxonCredentials(file = process.env['CELL_IDENTITY_FILE']): A
   return { keyPem: parsed.keyPem, certPem: parsed.certPem, publicKey, peerId: peerIdFromKey(publicKey) };
 }
 
+/** Keys proved during handshakes: a client socket stops exposing the peer certificate afterwards. */
+const provenKeys = new WeakMap<TLSSocket, Buffer>();
+
 /** The raw Ed25519 key the other side of a TLS connection proved it holds, if any. */
 export function peerKeyOf(socket: TLSSocket): Buffer | undefined {
+  const proven = provenKeys.get(socket);
+  if (proven) return proven;
   const cert = socket.getPeerX509Certificate();
   if (!cert || cert.publicKey.asymmetricKeyType !== 'ed25519') return undefined;
   const spki = cert.publicKey.export({ format: 'der', type: 'spki' });
@@ -119,6 +124,7 @@ export function connectAxon(endpoint: AxonEndpoint, credentials: AxonCredentials
         );
         return;
       }
+      provenKeys.set(socket, key);
       socket.setNoDelay(true);
       socket.removeAllListeners('error');
       resolve(socket);

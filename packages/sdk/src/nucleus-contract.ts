@@ -96,7 +96,14 @@ export const CellStatus = Type.Object({
 export const TreeStatus = Type.Object({
   version: Type.Literal(1),
   root: Type.String(),
-  nucleus: Type.Object({ pid: Type.Integer(), startedAt: Type.Number(), uptimeMs: Type.Number() }),
+  nucleus: Type.Object({
+    pid: Type.Integer(),
+    startedAt: Type.Number(),
+    uptimeMs: Type.Number(),
+    phase: Type.Union([Type.Literal('starting'), Type.Literal('running'), Type.Literal('stopping')], {
+      description: 'starting: joining the network, building, starting cells; running: start-up is over',
+    }),
+  }),
   cells: Type.Array(CellStatus),
   network: Nullable(
     Type.Object({

@@ -36,6 +36,12 @@ export interface SynapseConnectionConfig {
   trackLatency?: boolean | undefined;
   /** The other node's key (peer id), for a connection over an axon. */
   remoteNode?: string | undefined;
+  /**
+   * Across hosts a dead peer (cut link, frozen machine) sends nothing, not even a reset: with
+   * calls in flight and nothing received for this long, ping; after twice as long, give up on the
+   * connection (CELL_E_UNAVAILABLE, so the racer fails over). Undefined: no liveness checks.
+   */
+  livenessMs?: number | undefined;
 }
 
 /** Per-call options as the wire layer reads them (CallOptions, or a CallContext). */
@@ -93,6 +99,8 @@ export class SynapseConnection {
   private nextId = 1;
   private draining = false;
   private readonly deadlines = new DeadlineTimer((now) => this.expire(now));
+  private lastHeardAt = Date.now();
+  private liveness: NodeJS.Timeout | undefined;
   private closeReason: CellError<string> | undefined;
   private readonly closeListeners: Array<() => void> = [];
 
@@ -102,6 +110,11 @@ export class SynapseConnection {
     this.config = config;
     this.latency = config.trackLatency ? new PeakEwma(handshakeMs) : undefined;
     this.remoteNode = config.remoteNode;
+    const livenessMs = config.livenessMs;
+    if (livenessMs !== undefined) {
+      this.liveness = setInterval(() => this.checkLiveness(livenessMs), Math.max(10, livenessMs / 2));
+      this.liveness.unref();
+    }
   }
 
   /** Performs the handshake on a connected socket. */
@@ -388,7 +401,18 @@ export class SynapseConnection {
     this.conn.fail(new CellError('CELL_E_PROTOCOL', message));
   }
 
+  private checkLiveness(livenessMs: number): void {
+    if (this.pending.size === 0) return;
+    const silentMs = Date.now() - this.lastHeardAt;
+    if (silentMs > 2 * livenessMs) {
+      this.conn.destroy(new CellError('CELL_E_UNAVAILABLE', `${this.remote.name} stopped answering (nothing for ${silentMs} ms with calls in flight)`));
+    } else if (silentMs > livenessMs) {
+      this.conn.send({ kind: FrameKind.PING, streamId: 0 });
+    }
+  }
+
   private onFrame(f: Frame): void {
+    this.lastHeardAt = Date.now();
     const call = f.streamId === 0 ? undefined : this.pending.get(f.streamId);
     switch (f.kind) {
       case FrameKind.RESPONSE:
@@ -469,6 +493,7 @@ export class SynapseConnection {
 
   private onClose(err: CellError<string> | undefined): void {
     this.deadlines.stop();
+    if (this.liveness) clearInterval(this.liveness);
     const reason =
       this.closeReason ??
       new CellError('CELL_E_UNAVAILABLE', `connection to ${this.remote.name} closed with calls in flight`, { cause: err });

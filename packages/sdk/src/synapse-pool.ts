@@ -68,6 +68,8 @@ const REMOTE_REFRESH_MS = 5000;
 const MAX_FAILOVERS = 4;
 /** A remote candidate must be this much better than a local one to win (`prefer local when comparable`). */
 const REMOTE_PENALTY = 1.5;
+/** Over an axon, a peer silent this long with calls in flight is pinged; twice as long, dropped. */
+const AXON_LIVENESS_MS = 750;
 /** Candidates kept per dependency. */
 export const MAX_CANDIDATES = 10;
 
@@ -275,6 +277,7 @@ export class SynapsePool {
         onEvent: (name, payload) => this.dispatchEvent(name, payload),
         trackLatency: this.config.discovers,
         remoteNode: node ? peerIdFromKey(node) : undefined,
+        livenessMs: c.endpoint.kind === 'axon' ? AXON_LIVENESS_MS : undefined,
       });
       try {
         await this.config.check(conn);

@@ -119,7 +119,7 @@ async function detach(root: string, options: MitosisOptions): Promise<number> {
       }
       if (existsSync(socket)) {
         const r = await control.status.try({});
-        if (r.ok && unsettled(r.value).length === 0) {
+        if (r.ok && r.value.nucleus.phase === 'running' && unsettled(r.value).length === 0) {
           const status = r.value;
           const failed = failures(status);
           const print = options.json ? JSON.stringify(status) : renderTree(status, { replicas: false }).join('\n');

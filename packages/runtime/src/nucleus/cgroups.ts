@@ -41,6 +41,13 @@ function oomKills(file: string): number {
   }
 }
 
+/** Creates a group directory under an existing controller hierarchy (never the hierarchy itself). */
+function makeGroup(dir: string): void {
+  // Recursive mkdir can spin forever on a sysfs without cgroups mounted (as inside `ip netns
+  // exec`): create one level at a time, below a parent that must already exist.
+  if (!existsSync(dir)) mkdirSync(dir);
+}
+
 function removeDir(dir: string): void {
   try {
     rmdirSync(dir);
@@ -75,7 +82,7 @@ export class ResourceLimiter {
       const controllers = readFileSync(join(V2, 'cgroup.controllers'), 'utf8');
       if (/\bmemory\b/.test(controllers)) {
         const base = join(V2, this.group);
-        mkdirSync(base, { recursive: true });
+        makeGroup(base);
         write(join(V2, 'cgroup.subtree_control'), '+memory +cpu');
         write(join(base, 'cgroup.subtree_control'), '+memory +cpu');
         this.dirs.push(base);
@@ -87,8 +94,9 @@ export class ResourceLimiter {
     }
     try {
       for (const controller of ['memory', 'cpu']) {
+        if (!existsSync(join(V1, controller, 'cgroup.procs'))) throw new Error(`no ${controller} controller mounted at ${join(V1, controller)}`);
         const base = join(V1, controller, this.group);
-        mkdirSync(base, { recursive: true });
+        makeGroup(base);
         this.dirs.push(base);
       }
       return { enforcer: 'cgroup-v1', reason: undefined };
@@ -123,7 +131,7 @@ export class ResourceLimiter {
 
   private limitV2(key: string, request: LimitRequest): ReplicaLimits {
     const dir = join(V2, this.group, key);
-    mkdirSync(dir, { recursive: true });
+    makeGroup(dir);
     if (request.memoryBytes !== undefined) {
       write(join(dir, 'memory.max'), String(request.memoryBytes));
       if (existsSync(join(dir, 'memory.swap.max'))) write(join(dir, 'memory.swap.max'), '0');
@@ -145,7 +153,7 @@ export class ResourceLimiter {
     const memDir = join(V1, 'memory', this.group, key);
     const cpuDir = join(V1, 'cpu', this.group, key);
     const procs: string[] = [];
-    mkdirSync(memDir, { recursive: true });
+    makeGroup(memDir);
     procs.push(join(memDir, 'cgroup.procs'));
     if (request.memoryBytes !== undefined) {
       write(join(memDir, 'memory.limit_in_bytes'), String(request.memoryBytes));
@@ -160,7 +168,7 @@ export class ResourceLimiter {
       }
     }
     if (request.cpu !== undefined) {
-      mkdirSync(cpuDir, { recursive: true });
+      makeGroup(cpuDir);
       write(join(cpuDir, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
       write(join(cpuDir, 'cpu.cfs_quota_us'), String(Math.round(request.cpu * CPU_PERIOD_US)));
       procs.push(join(cpuDir, 'cgroup.procs'));

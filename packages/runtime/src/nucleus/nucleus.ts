@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import { type CellTree, loadCellConfig, loadCellTree, type TreeNode } from '@cell/config';
-import { compareGenomes, formatChange, type Logger, type Membrane, type NucleusPointer, nucleusContract, RUN_DIR, serve, type TreeStatus } from '@cell/sdk';
+import { type CellTree, loadCellConfig, loadCellTree, type RemoteDepSpec, type TreeNode } from '@cell/config';
+import { compareGenomes, formatChange, type Genome, type Logger, type Membrane, type NucleusPointer, nucleusContract, RUN_DIR, serve, type TreeStatus } from '@cell/sdk';
 import { readLock } from '@cell/codegen';
 import { genomeFromSource, readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
 import { currentGenome, majorOf } from '../ribosome/dependency-types.ts';
@@ -25,6 +25,9 @@ export interface NucleusOptions {
   /** Called for each cell build (for progress output). */
   onBuild?: (result: BuildResult) => void;
 }
+
+/** How long a starting node waits for a remote dependency it has never locked to be found. */
+const REMOTE_GENOME_WAIT_MS = 20_000;
 
 /** The control socket of a tree, in the root cell's `run/`. */
 export function nucleusSocketPath(root: string): string {
@@ -54,6 +57,7 @@ export class Nucleus {
   private waiting = new Set<TreeNode>();
   private readonly stoppedSignal = Promise.withResolvers<void>();
   private network: NodeNetwork | undefined;
+  private running = false;
 
   private constructor(tree: CellTree, options: NucleusOptions) {
     this.tree = tree;
@@ -117,6 +121,7 @@ export class Nucleus {
       await this.joinNetwork();
       await this.buildAll();
       await this.startAll();
+      this.running = true;
     } catch (err) {
       await this.stop();
       throw err;
@@ -181,7 +186,17 @@ export class Nucleus {
     const identity = await loadOrCreateIdentity();
     this.network = await NodeNetwork.start({ identity, config, root: this.tree.root.dir, log: this.options.logger, localCells: () => this.servedCells() });
     // Dependencies on other nodes: bindings from their live genome (else from cell.lock).
-    for (const t of await generateRemoteTypes(this.tree, (dep) => this.network!.remoteGenome(dep.name, dep.major ?? null, dep.axon ?? null))) {
+    const network = this.network;
+    const fetch = async (dep: RemoteDepSpec, locked: Genome | undefined): Promise<Genome | undefined> => {
+      // Without a lock there is nothing to build against: give discovery time to find the producer.
+      const deadline = Date.now() + (locked ? 0 : REMOTE_GENOME_WAIT_MS);
+      for (;;) {
+        const genome = await network.remoteGenome(dep.name, dep.major ?? null, dep.axon ?? null);
+        if (genome || Date.now() >= deadline) return genome;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    for (const t of await generateRemoteTypes(this.tree, fetch)) {
       reportTypes(this.log, t);
     }
   }
@@ -331,7 +346,7 @@ export class Nucleus {
     return {
       version: 1,
       root: this.tree.root.dir,
-      nucleus: { pid: process.pid, startedAt: this.startedAt, uptimeMs: Date.now() - this.startedAt },
+      nucleus: { pid: process.pid, startedAt: this.startedAt, uptimeMs: Date.now() - this.startedAt, phase: this.stopping ? 'stopping' : this.running ? 'running' : 'starting' },
       cells: [
         ...this.tree.nodes.map((node) => {
           const s = this.supervisors.get(node)!.status(parents.get(node) ?? null);

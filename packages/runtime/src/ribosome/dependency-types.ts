@@ -90,14 +90,17 @@ function settle(consumer: string, depName: string, locked: Genome | undefined, f
 }
 
 /** Writes a consumer's bindings for its dependencies and records them in its cell.lock. */
-function bind(consumer: TreeNode, deps: Array<[string, string, () => Promise<{ genome: Genome; source: GenomeSource } | undefined>, string]>, mode: LockMode): Promise<DependencyTypes[]> {
+type Lookup = (locked: Genome | undefined) => Promise<{ genome: Genome; source: GenomeSource } | undefined>;
+
+function bind(consumer: TreeNode, deps: Array<[string, string, Lookup, string]>, mode: LockMode): Promise<DependencyTypes[]> {
   return (async () => {
     const lock: CellLock = readLock(consumer.dir) ?? { lock: 1, deps: {} };
     mkdirSync(join(consumer.dir, BINDINGS_DIR), { recursive: true });
     const results: DependencyTypes[] = [];
     for (const [depName, producer, lookup, where] of deps) {
-      const found = mode === 'offline' ? undefined : await lookup();
-      const s = settle(consumer.name, depName, lock.deps[depName]?.genome, found, mode, where);
+      const locked = lock.deps[depName]?.genome;
+      const found = mode === 'offline' ? undefined : await lookup(locked);
+      const s = settle(consumer.name, depName, locked, found, mode, where);
       lock.deps[depName] = { cell: s.genome.name, version: s.genome.version, fingerprint: s.genome.fingerprint, genome: s.genome };
       const bindingsFile = join(consumer.dir, BINDINGS_DIR, `${depName}.ts`);
       writeFileSync(bindingsFile, generateBindings(depName, s.genome));
@@ -134,18 +137,18 @@ export async function generateDependencyTypes(tree: CellTree, mode: LockMode, co
  */
 export async function generateRemoteTypes(
   tree: CellTree,
-  fetch: ((dep: RemoteDepSpec) => Promise<Genome | undefined>) | undefined,
+  fetch: ((dep: RemoteDepSpec, locked: Genome | undefined) => Promise<Genome | undefined>) | undefined,
   mode: LockMode = 'build',
 ): Promise<DependencyTypes[]> {
   const results: DependencyTypes[] = [];
   for (const consumer of tree.nodes) {
     const deps = Object.entries(consumer.config.remoteDeps);
     if (deps.length === 0) continue;
-    const entries = deps.map(([name, dep]): [string, string, () => Promise<{ genome: Genome; source: GenomeSource } | undefined>, string] => [
+    const entries = deps.map(([name, dep]): [string, string, Lookup, string] => [
       name,
       dep.name,
-      async () => {
-        const genome = fetch ? await fetch(dep).catch(() => undefined) : undefined;
+      async (locked) => {
+        const genome = fetch ? await fetch(dep, locked).catch(() => undefined) : undefined;
         return genome ? { genome, source: 'live' } : undefined;
       },
       dep.axon ?? 'the network',
