@@ -31,7 +31,7 @@ export const stockContract = defineContract({
 const STOCK_MAIN = `import { serve } from '@cell/sdk';
 import { stockContract } from './contract.ts';
 const slowMs = Number(process.env.SLOW_MS ?? 0);
-let left = 1000;
+let left = 1_000_000_000;
 await serve(stockContract, {
   reserve: async ({ qty }, ctx) => {
     if (slowMs > 0) await new Promise((r) => setTimeout(r, slowMs));
@@ -78,31 +78,58 @@ function write(root: string, files: Record<string, string>): void {
 }
 
 /** A node on `host` with a fresh identity (its tree is written later, once keys are known). */
-export function makeNode(host: TestHost, base: string): TestNode {
-  const root = join(base, host.name);
-  const home = join(base, `${host.name}-home`);
+export function makeNode(host: TestHost, base: string, suffix = ''): TestNode {
+  const root = join(base, `${host.name}${suffix}`);
+  const home = join(base, `${host.name}${suffix}-home`);
   const r = spawnSync(process.execPath, [CLI, 'id', '--json'], { env: { ...process.env, CELL_HOME: home }, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cell id failed: ${r.stderr}`);
   return { host, root, home, key: (JSON.parse(r.stdout) as { node: string }).node };
 }
 
-function networkToml(options: { discovery: string[]; bootstrap?: string[] }): string {
-  const bootstrap = options.bootstrap?.length ? `bootstrap = [${options.bootstrap.map((b) => JSON.stringify(b)).join(', ')}]\n` : '';
-  return `[network]\nlisten = "0.0.0.0:7700"\np2p = "0.0.0.0:7701"\ndiscovery = [${options.discovery.map((d) => JSON.stringify(d)).join(', ')}]\nannounce_every = "1s"\n${bootstrap}`;
+export interface NetworkOptions {
+  discovery: string[];
+  bootstrap?: string[];
+  /** Directory port (the control plane uses the next one). Default 7700. */
+  port?: number;
+  /** Node-wide allowed keys ([network] allowed_keys). */
+  nodeKeys?: string[];
 }
 
-/** A node serving `stock` to the listed keys. */
-export function writeProvider(node: TestNode, allowed: string[], options: { discovery: string[]; bootstrap?: string[] }): void {
+function list(items: string[]): string {
+  return `[${items.map((i) => JSON.stringify(i)).join(', ')}]`;
+}
+
+function networkToml(options: NetworkOptions): string {
+  const port = options.port ?? 7700;
+  const lines = [
+    '[network]',
+    `listen = "0.0.0.0:${port}"`,
+    `p2p = "0.0.0.0:${port + 1}"`,
+    `discovery = ${list(options.discovery)}`,
+    'announce_every = "1s"',
+    ...(options.bootstrap?.length ? [`bootstrap = ${list(options.bootstrap)}`] : []),
+    ...(options.nodeKeys?.length ? [`allowed_keys = ${list(options.nodeKeys)}`] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** A node with no cells: a bootstrap peer for the wide-area scenario. */
+export function writeBootstrap(node: TestNode, options: NetworkOptions): void {
+  write(node.root, { 'cell.toml': `[cell]\nname = "${node.host.name}"\nversion = "1.0.0"\n\n${networkToml(options)}` });
+}
+
+/** A node serving `stock` to the listed keys (per cell, in [auth]; node-wide ones go in options). */
+export function writeProvider(node: TestNode, allowed: string[], options: NetworkOptions): void {
   write(node.root, {
     'cell.toml': `[cell]\nname = "${node.host.name}"\nversion = "1.0.0"\n\n${networkToml(options)}`,
-    'cells/stock/cell.toml': `[cell]\nname = "stock"\nversion = "1.0.0"\nentry = "src/main.ts"\n\n[auth]\nallowed_keys = [${allowed.map((k) => JSON.stringify(k)).join(', ')}]\n`,
+    'cells/stock/cell.toml': `[cell]\nname = "stock"\nversion = "1.0.0"\nentry = "src/main.ts"\n\n[auth]\nallowed_keys = ${list(allowed)}\n`,
     'cells/stock/src/contract.ts': STOCK_CONTRACT,
     'cells/stock/src/main.ts': STOCK_MAIN,
   });
 }
 
 /** A node whose `shop` depends on `stock` by name only (found on the network). */
-export function writeConsumer(node: TestNode, options: { discovery: string[]; bootstrap?: string[] }): void {
+export function writeConsumer(node: TestNode, options: NetworkOptions): void {
   write(node.root, {
     'cell.toml': `[cell]\nname = "${node.host.name}"\nversion = "1.0.0"\n\n${networkToml(options)}`,
     'cells/shop/cell.toml': '[cell]\nname = "shop"\nversion = "1.0.0"\nentry = "src/main.ts"\n\n[deps]\nstock = { major = 1 }\n',

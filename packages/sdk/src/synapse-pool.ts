@@ -118,12 +118,14 @@ export class SynapsePool {
   ready(): SynapseConnection | undefined {
     const live = this.live;
     const n = live.length;
+    // Candidates come and go (replicas restart, nodes join): look again now and then, even while
+    // one connection serves everything.
+    if (this.config.discovers && Date.now() >= this.refreshAt) this.refreshInBackground();
     if (n === 1) {
       const only = live[0]!.conn;
-      if (only.isUsable) return only;
+      return only.isUsable ? only : undefined;
     }
-    if (this.config.discovers && Date.now() >= this.refreshAt) this.refreshInBackground();
-    if (n <= 1) return undefined;
+    if (n === 0) return undefined;
     if (this.remoteCandidates.length === 0) {
       // Local replicas only: least calls in flight; ties rotate so idle replicas share sequential traffic.
       const start = (this.turn = (this.turn + 1) % n);
