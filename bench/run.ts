@@ -1,4 +1,4 @@
-// npm run bench [-- --only rpc,runtime] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
+// npm run bench [-- --only rpc,runtime,net] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
 // Runs the benchmark sections, prints a table, and writes bench/results/latest.json (sections not
 // run this time are kept from the previous file).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -6,6 +6,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchRpc } from './rpc/bench-rpc.ts';
 import { benchRuntime } from './runtime/bench-runtime.ts';
+import { benchNet } from './net/bench-net.ts';
 
 const { values } = parseArgs({
   options: {
@@ -16,7 +17,7 @@ const { values } = parseArgs({
     'pipeline-ms': { type: 'string', default: '1500' },
   },
 });
-const sections = new Set((values.only ?? 'rpc,runtime').split(','));
+const sections = new Set((values.only ?? 'rpc,runtime,net').split(','));
 const resultsPath = new URL('./results/latest.json', import.meta.url);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -33,6 +34,12 @@ if (sections.has('runtime')) {
   const runtime = await benchRuntime({ rounds: Math.max(3, Number(values.rounds)), sizes: [50, 100], log });
   results['runtime'] = runtime;
   console.log(JSON.stringify(runtime, null, 2));
+}
+
+if (sections.has('net')) {
+  const net = await benchNet({ rounds: Number(values.rounds), calls: Number(values.calls), window: Number(values.window), pipelineMs: Number(values['pipeline-ms']), log });
+  results['net'] = net;
+  console.log(JSON.stringify(net, null, 2));
 }
 
 results['machine'] = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() };

@@ -3,7 +3,8 @@ import { connect, defineContract, serve, Type, unary } from '@cell/sdk';
 import type { BenchClient, RpcSystem } from './system.ts';
 
 const Payload = Type.Object({ n: Type.Integer(), text: Type.String() });
-const benchContract = defineContract({
+/** The echo contract every Cell benchmark serves. */
+export const benchContract = defineContract({
   name: 'bench',
   version: '1.0.0',
   methods: { echo: unary({ input: Payload, output: Payload }) },

@@ -1,6 +1,7 @@
 // One side of one RPC benchmark, in its own process:
 //   worker.ts serve  <system> <address>                 prints {"ready":true} and serves until killed
 //   worker.ts client <system> <address> <calls> <window> <ms> prints one JSON line of measurements
+//   worker.ts setup  <system> <address> <count>           prints the median connection setup time
 import { PAYLOAD, type BenchClient } from './system.ts';
 import { SYSTEMS } from './systems.ts';
 import { quantile } from '../lib/stats.ts';
@@ -34,7 +35,18 @@ async function pipelined(client: BenchClient, durationMs: number, window: number
 const [mode, name, address, callsArg, windowArg, durationArg] = process.argv.slice(2);
 const system = SYSTEMS[name ?? ''];
 if (!system || !address) throw new Error(`usage: worker.ts serve|client <${Object.keys(SYSTEMS).join('|')}> <address> ...`);
-if (mode === 'serve') {
+if (mode === 'setup') {
+  const times: number[] = [];
+  for (let i = 0; i < Number(callsArg); i++) {
+    const t = process.hrtime.bigint();
+    const client = await system.connect(address);
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    await client.close();
+  }
+  times.sort((x, y) => x - y);
+  process.stdout.write(`${JSON.stringify({ setup_ms: quantile(times, 0.5) })}\n`);
+  process.exit(0);
+} else if (mode === 'serve') {
   await system.serve(address);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
   process.stdout.write('{"ready":true}\n');
