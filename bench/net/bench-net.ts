@@ -75,7 +75,7 @@ export async function benchNet(opts: NetOptions): Promise<Record<string, unknown
   const servers: ChildProcess[] = [];
   const samples: Record<string, Sample[]> = Object.fromEntries(SYSTEMS.map((n) => [n, []]));
   const setup: Record<string, number> = {};
-  let discovery: number[] = [];
+  let discovery: number[];
   try {
     const [server, client] = await Promise.all([loadOrCreateIdentity(join(base, 'server')), loadOrCreateIdentity(join(base, 'client'))]);
     process.env['BENCH_SERVER_IDENTITY'] = server.file;
