@@ -3,6 +3,7 @@ export { buildTree, localDeps, type TreeBuild } from './ribosome/build-tree.ts';
 export { genomeFromSource, readGenomeFile, GENOME_FILE } from './ribosome/contract-genome.ts';
 export {
   generateDependencyTypes,
+  generateRemoteTypes,
   checkTree,
   currentGenome,
   majorOf,
