@@ -69,13 +69,18 @@ export function replicaSocketPaths(cell: LocalCell, major?: number): string[] {
   return names.filter((n) => pattern.test(n)).map((n) => join(run, n));
 }
 
-/** True when a process with this pid exists (ours or not). */
+/** True when a process with this pid exists and has not died (a zombie awaiting its reaper counts as dead). */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc (not Linux): kill(0) said it exists
   }
 }
 
