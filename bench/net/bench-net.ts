@@ -128,6 +128,7 @@ export async function benchNet(opts: NetOptions): Promise<Record<string, unknown
     method: {
       hosts: 'two Linux network namespaces on one bridge (10.77.0.1 serves, 10.77.0.2 calls)',
       pinning: note,
+      isolation: 'client and server of each system in their own processes, each loading only that system',
       rounds: opts.rounds,
       statistic: 'median over interleaved rounds',
       systems: {

@@ -76,6 +76,7 @@ export async function benchRpc(opts: RpcOptions): Promise<Record<string, unknown
     targets,
     method: {
       pinning: note,
+      isolation: 'client and server of each system in their own processes, each loading only that system',
       rounds: opts.rounds,
       statistic: 'median over interleaved rounds',
       pingpong_calls: opts.calls,

@@ -33,8 +33,9 @@ async function pipelined(client: BenchClient, durationMs: number, window: number
 }
 
 const [mode, name, address, callsArg, windowArg, durationArg] = process.argv.slice(2);
-const system = SYSTEMS[name ?? ''];
-if (!system || !address) throw new Error(`usage: worker.ts serve|client <${Object.keys(SYSTEMS).join('|')}> <address> ...`);
+const load = SYSTEMS[name ?? ''];
+if (!load || !address) throw new Error(`usage: worker.ts serve|client <${Object.keys(SYSTEMS).join('|')}> <address> ...`);
+const system = await load();
 if (mode === 'setup') {
   const times: number[] = [];
   for (let i = 0; i < Number(callsArg); i++) {
