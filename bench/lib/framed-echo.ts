@@ -5,13 +5,13 @@ import type { Server, Socket } from 'node:net';
 import { decodeBody, encodeBody, encodeFrame, FrameDecoder, FrameKind } from '@cell/protocol';
 import type { BenchClient, Payload } from '../rpc/system.ts';
 
-/** Same write coalescing as the SDK: frames of one tick leave in one write. */
-function writer(socket: Socket): (frame: Buffer) => void {
+/** Same write coalescing as the SDK: frames of one tick leave in one `write`. */
+export function coalescingWriter(write: (data: Buffer) => void): (frame: Buffer) => void {
   let queue: Buffer[] = [];
   const flush = () => {
     const q = queue;
     queue = [];
-    socket.write(q.length === 1 ? q[0]! : Buffer.concat(q));
+    write(q.length === 1 ? q[0]! : Buffer.concat(q));
   };
   return (frame) => {
     if (queue.push(frame) === 1) process.nextTick(flush);
@@ -20,7 +20,7 @@ function writer(socket: Socket): (frame: Buffer) => void {
 
 /** Echoes every request frame back as a response, on each accepted socket. */
 export function echoOn(socket: Socket): void {
-  const send = writer(socket);
+  const send = coalescingWriter((data) => socket.write(data));
   const decoder = new FrameDecoder(16 << 20);
   socket.setNoDelay?.(true);
   socket.on('data', (chunk: Buffer) =>
@@ -40,7 +40,7 @@ export function listening(server: Server, listen: (done: () => void) => void): P
 /** A client sending request frames on a connected socket and matching responses by stream id. */
 export function framedClient(socket: Socket): BenchClient {
   socket.setNoDelay?.(true);
-  const send = writer(socket);
+  const send = coalescingWriter((data) => socket.write(data));
   const pending = new Map<number, (v: unknown) => void>();
   const decoder = new FrameDecoder(16 << 20);
   let next = 1;

@@ -8,6 +8,7 @@ import { loadOrCreateIdentity } from '@cell/net';
 import { connect, nucleusContract } from '@cell/sdk';
 import { median, round } from '../lib/stats.ts';
 import { pinningPrefix, runJson, startReady, stopAll } from '../lib/processes.ts';
+import { interleavedRounds, type Sample } from '../lib/rounds.ts';
 import { netnsUnavailable, TestNetwork } from '../../test/net/netns.ts';
 import { cellOn, makeNode, type TestNode, writeBootstrap, writeProvider } from '../../test/net/fixtures.ts';
 import { CLI, killTree } from '../../test/e2e/helpers.ts';
@@ -15,12 +16,6 @@ import { CLI, killTree } from '../../test/e2e/helpers.ts';
 const WORKER = fileURLToPath(new URL('../rpc/worker.ts', import.meta.url));
 const SYSTEMS = ['raw_tcp', 'raw_tls', 'cell_axon', 'libp2p_stream'] as const;
 const PORTS: Record<(typeof SYSTEMS)[number], number> = { raw_tcp: 9001, raw_tls: 9002, cell_axon: 9003, libp2p_stream: 9004 };
-
-interface Sample {
-  p50_us: number;
-  p99_us: number;
-  rps_pipelined: number;
-}
 
 export interface NetOptions {
   rounds: number;
@@ -73,7 +68,7 @@ export async function benchNet(opts: NetOptions): Promise<Record<string, unknown
   const base = mkdtempSync(join(tmpdir(), 'cell-bench-net-'));
   const net = TestNetwork.create(2);
   const servers: ChildProcess[] = [];
-  const samples: Record<string, Sample[]> = Object.fromEntries(SYSTEMS.map((n) => [n, []]));
+  let result: Record<(typeof SYSTEMS)[number], Sample>;
   const setup: Record<string, number> = {};
   let discovery: number[];
   try {
@@ -83,14 +78,13 @@ export async function benchNet(opts: NetOptions): Promise<Record<string, unknown
     const on = (host: 'h1' | 'h2') => [...pin, ...net.exec(net.host(host))];
     for (const name of SYSTEMS) servers.push(await startReady(on('h1'), [WORKER, 'serve', name, `0.0.0.0:${PORTS[name]}`]));
     const target = (name: (typeof SYSTEMS)[number]) => `10.77.0.1:${PORTS[name]}`;
-    for (let round = 0; round < opts.rounds; round++) {
-      const order = SYSTEMS.map((_, i) => SYSTEMS[(i + round) % SYSTEMS.length]!);
-      for (const name of order) {
-        const s = await runJson<Sample>(on('h2'), [WORKER, 'client', name, target(name), String(opts.calls), String(opts.window), String(opts.pipelineMs)]);
-        samples[name]!.push(s);
-        opts.log(`net round ${round + 1}/${opts.rounds} ${name}: p50 ${round1(s.p50_us)} µs, p99 ${round1(s.p99_us)} µs, ${Math.round(s.rps_pipelined)} req/s`);
-      }
-    }
+    result = await interleavedRounds(
+      'net',
+      SYSTEMS,
+      opts.rounds,
+      (name) => runJson<Sample>(on('h2'), [WORKER, 'client', name, target(name), String(opts.calls), String(opts.window), String(opts.pipelineMs)]),
+      opts.log,
+    );
     for (const name of ['raw_tls', 'cell_axon'] as const) {
       setup[name] = round((await runJson<{ setup_ms: number }>(on('h2'), [WORKER, 'setup', name, target(name), '50'])).setup_ms, 2);
     }
@@ -101,23 +95,14 @@ export async function benchNet(opts: NetOptions): Promise<Record<string, unknown
     net.destroy();
     rmSync(base, { recursive: true, force: true });
   }
-  const result: Record<string, Sample> = {};
-  for (const name of SYSTEMS) {
-    const s = samples[name]!;
-    result[name] = {
-      p50_us: round(median(s.map((x) => x.p50_us))),
-      p99_us: round(median(s.map((x) => x.p99_us))),
-      rps_pipelined: Math.round(median(s.map((x) => x.rps_pipelined))),
-    };
-  }
-  const tls = result['raw_tls']!;
-  const cellRemote = result['cell_axon']!;
+  const tls = result.raw_tls;
+  const cellRemote = result.cell_axon;
   const ratios = {
     cell_p50_vs_tls: round(cellRemote.p50_us / tls.p50_us, 2),
     cell_rps_vs_tls: round(cellRemote.rps_pipelined / tls.rps_pipelined, 2),
-    tls_p50_vs_tcp: round(tls.p50_us / result['raw_tcp']!.p50_us, 2),
-    libp2p_p50_vs_tls: round(result['libp2p_stream']!.p50_us / tls.p50_us, 2),
-    libp2p_rps_vs_tls: round(result['libp2p_stream']!.rps_pipelined / tls.rps_pipelined, 2),
+    tls_p50_vs_tcp: round(tls.p50_us / result.raw_tcp.p50_us, 2),
+    libp2p_p50_vs_tls: round(result.libp2p_stream.p50_us / tls.p50_us, 2),
+    libp2p_rps_vs_tls: round(result.libp2p_stream.rps_pipelined / tls.rps_pipelined, 2),
   };
   return {
     ...result,
@@ -141,8 +126,4 @@ export async function benchNet(opts: NetOptions): Promise<Record<string, unknown
       discovery: 'spawn of `cell mitosis --detach` on one host until the other node resolves the cell by name (mDNS + gossip; build cached)',
     },
   };
-}
-
-function round1(v: number): number {
-  return round(v, 1);
 }

@@ -7,6 +7,7 @@ import { createLibp2p } from 'libp2p';
 import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { decodeBody, encodeBody, encodeFrame, FrameDecoder, FrameKind } from '@cell/protocol';
+import { coalescingWriter } from '../lib/framed-echo.ts';
 import { loadOrCreateIdentity } from '@cell/net';
 import type { BenchClient, Payload, RpcSystem } from '../rpc/system.ts';
 import { hostPort } from './addresses.ts';
@@ -24,21 +25,6 @@ async function node(identityDir: string, listen: string[]) {
   });
 }
 
-type Sendable = { send(data: Uint8Array): boolean };
-
-/** Frames of one tick leave in one write, as everywhere else in these benchmarks. */
-function writer(stream: Sendable): (frame: Buffer) => void {
-  let queue: Buffer[] = [];
-  const flush = () => {
-    const q = queue;
-    queue = [];
-    stream.send(q.length === 1 ? q[0]! : Buffer.concat(q));
-  };
-  return (frame) => {
-    if (queue.push(frame) === 1) process.nextTick(flush);
-  };
-}
-
 function identityDir(variable: string): string {
   const file = process.env[variable];
   if (!file) throw new Error(`${variable} must name a node identity file`);
@@ -50,7 +36,7 @@ export const libp2pStream: RpcSystem = {
     const { host, port } = hostPort(address);
     const server = await node(identityDir('BENCH_SERVER_IDENTITY'), [`/ip4/${host}/tcp/${port}`]);
     await server.handle(PROTOCOL, async (stream) => {
-      const send = writer(stream);
+      const send = coalescingWriter((data) => stream.send(data));
       const decoder = new FrameDecoder(16 << 20);
       for await (const chunk of stream) {
         decoder.push(Buffer.from(chunk.subarray()), {
@@ -65,7 +51,7 @@ export const libp2pStream: RpcSystem = {
     const serverId = await loadOrCreateIdentity(identityDir('BENCH_SERVER_IDENTITY'));
     const client = await node(identityDir('BENCH_CLIENT_IDENTITY'), []);
     const stream = await client.dialProtocol(multiaddr(`/ip4/${host}/tcp/${port}/p2p/${peerIdFromString(serverId.peerId).toString()}`), PROTOCOL);
-    const send = writer(stream);
+    const send = coalescingWriter((data) => stream.send(data));
     const pending = new Map<number, (v: unknown) => void>();
     const decoder = new FrameDecoder(16 << 20);
     let next = 1;

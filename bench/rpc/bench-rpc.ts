@@ -3,17 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, round } from '../lib/stats.ts';
+import { round } from '../lib/stats.ts';
+import { interleavedRounds, type Sample } from '../lib/rounds.ts';
 import { pinningPrefix, runJson, startReady, stopAll } from '../lib/processes.ts';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const SYSTEM_NAMES = ['baseline_uds', 'cell_uds', 'moleculer_tcp', 'grpc_js'] as const;
-
-interface Sample {
-  p50_us: number;
-  p99_us: number;
-  rps_pipelined: number;
-}
 
 export interface RpcOptions {
   rounds: number;
@@ -30,39 +25,28 @@ export async function benchRpc(opts: RpcOptions): Promise<Record<string, unknown
   const tcpPort = 20_000 + Math.floor(Math.random() * 20_000);
   const address = (name: string) => (name === 'moleculer_tcp' ? String(tcpPort) : join(dir, `${name}.sock`));
   const servers: ChildProcess[] = [];
-  const samples: Record<string, Sample[]> = Object.fromEntries(SYSTEM_NAMES.map((n) => [n, []]));
+  let result: Record<(typeof SYSTEM_NAMES)[number], Sample>;
   try {
     for (const name of SYSTEM_NAMES) servers.push(await startReady(prefix, [WORKER, 'serve', name, address(name)]));
-    for (let round = 0; round < opts.rounds; round++) {
-      // Rotate the order each round so no system always runs first (or on a warmer machine).
-      const order = SYSTEM_NAMES.map((_, i) => SYSTEM_NAMES[(i + round) % SYSTEM_NAMES.length]!);
-      for (const name of order) {
-        const s = await runJson<Sample>(prefix, [WORKER, 'client', name, address(name), String(opts.calls), String(opts.window), String(opts.pipelineMs)]);
-        samples[name]!.push(s);
-        opts.log(`rpc round ${round + 1}/${opts.rounds} ${name}: p50 ${round1(s.p50_us)} µs, p99 ${round1(s.p99_us)} µs, ${Math.round(s.rps_pipelined)} req/s`);
-      }
-    }
+    result = await interleavedRounds(
+      'rpc',
+      SYSTEM_NAMES,
+      opts.rounds,
+      (name) => runJson<Sample>(prefix, [WORKER, 'client', name, address(name), String(opts.calls), String(opts.window), String(opts.pipelineMs)]),
+      opts.log,
+    );
   } finally {
     await stopAll(servers);
     rmSync(dir, { recursive: true, force: true });
   }
-  const result: Record<string, Sample> = {};
-  for (const name of SYSTEM_NAMES) {
-    const s = samples[name]!;
-    result[name] = {
-      p50_us: round(median(s.map((x) => x.p50_us))),
-      p99_us: round(median(s.map((x) => x.p99_us))),
-      rps_pipelined: Math.round(median(s.map((x) => x.rps_pipelined))),
-    };
-  }
-  const b = result['baseline_uds']!;
-  const c = result['cell_uds']!;
+  const b = result.baseline_uds;
+  const c = result.cell_uds;
   const ratios = {
     cell_p50_vs_baseline: round(c.p50_us / b.p50_us, 2),
     cell_p99_vs_baseline: round(c.p99_us / b.p99_us, 2),
     cell_rps_vs_baseline: round(c.rps_pipelined / b.rps_pipelined, 2),
-    cell_rps_vs_moleculer: round(c.rps_pipelined / result['moleculer_tcp']!.rps_pipelined, 2),
-    cell_rps_vs_grpc: round(c.rps_pipelined / result['grpc_js']!.rps_pipelined, 2),
+    cell_rps_vs_moleculer: round(c.rps_pipelined / result.moleculer_tcp.rps_pipelined, 2),
+    cell_rps_vs_grpc: round(c.rps_pipelined / result.grpc_js.rps_pipelined, 2),
   };
   const targets = {
     'cell p50 <= 1.3x baseline': ratios.cell_p50_vs_baseline <= 1.3,
@@ -91,8 +75,4 @@ export async function benchRpc(opts: RpcOptions): Promise<Record<string, unknown
       },
     },
   };
-}
-
-function round1(v: number): number {
-  return round(v, 1);
 }

@@ -9,7 +9,7 @@ import type { NetworkConfig } from '@cell/config';
 import {
   type AxonCredentials,
   connect,
-  connectDynamic,
+  fetchGenome,
   type Genome,
   keyFromPeerId,
   type Logger,
@@ -326,14 +326,8 @@ export class NodeNetwork {
   /** The genome a remote cell serves (for bindings of a dependency on another node). */
   async remoteGenome(name: string, major: number | null, via: string | null): Promise<Genome | undefined> {
     for (const c of await this.resolve(name, major, via)) {
-      const synapse = connectDynamic({ axon: { host: c.host, port: c.port, key: c.node }, credentials: this.credentials, connectTimeoutMs: LOOKUP_TIMEOUT_MS });
-      try {
-        return await synapse.$genome();
-      } catch {
-        // next candidate
-      } finally {
-        await synapse.$close();
-      }
+      const genome = await fetchGenome({ axon: { host: c.host, port: c.port, key: c.node }, credentials: this.credentials, connectTimeoutMs: LOOKUP_TIMEOUT_MS });
+      if (genome) return genome;
     }
     return undefined;
   }

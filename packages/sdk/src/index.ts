@@ -33,6 +33,7 @@ export { serve, type Membrane, type ServeOptions } from './membrane.ts';
 export {
   connect,
   connectDynamic,
+  fetchGenome,
   type Synapse,
   type SynapseControls,
   type DynamicSynapse,

@@ -257,3 +257,15 @@ export function connectDynamic(options: ConnectOptions): DynamicSynapse {
   const { call, $connect, $genome, $ping, $close } = controls(pool);
   return { call, $connect, $genome, $ping, $close };
 }
+
+/** The genome a cell serves, or undefined when it cannot be reached or does not answer. */
+export async function fetchGenome(options: ConnectOptions): Promise<Genome | undefined> {
+  const synapse = connectDynamic(options);
+  try {
+    return await synapse.$genome();
+  } catch {
+    return undefined;
+  } finally {
+    await synapse.$close();
+  }
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { CellTree, RemoteDepSpec, TreeNode } from '@cell/config';
 import { generateBindings, readLock, writeLock, type CellLock } from '@cell/codegen';
-import { compareGenomes, connectDynamic, type CompatibilityReport, type Genome, probeSocket, replicaSocketPaths } from '@cell/sdk';
+import { compareGenomes, type CompatibilityReport, fetchGenome, type Genome, probeSocket, replicaSocketPaths } from '@cell/sdk';
 import { genomeFromSource, readGenomeFile } from './contract-genome.ts';
 
 /** Where a dependency's genome came from. */
@@ -36,14 +36,8 @@ export const BINDINGS_DIR = join('.cell', 'bindings');
 async function liveGenome(node: TreeNode): Promise<Genome | undefined> {
   for (const socketPath of replicaSocketPaths({ name: node.name, dir: node.dir })) {
     if (!(await probeSocket(socketPath))) continue;
-    const synapse = connectDynamic({ socketPath, connectTimeoutMs: 2000, timeoutMs: 2000 });
-    try {
-      return await synapse.$genome();
-    } catch {
-      // not answering: try the next replica, then the source
-    } finally {
-      await synapse.$close();
-    }
+    const genome = await fetchGenome({ socketPath, connectTimeoutMs: 2000, timeoutMs: 2000 });
+    if (genome) return genome; // else not answering: try the next replica, then the source
   }
   return undefined;
 }
