@@ -24,10 +24,22 @@ function status(root: string): TreeStatus {
   return JSON.parse(cell(['status', root, '--json'])) as TreeStatus;
 }
 
-function rssOf(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb) * 1024;
+interface Memory {
+  /** Resident set: counts the pages shared with other Node processes (the binary) in full. */
+  rss: number;
+  /** Proportional set: shared pages divided among their sharers; sums to what a tree really uses. */
+  pss: number;
+  /** Unique set: pages no other process has; what one more such process adds. */
+  uss: number;
 }
+
+function memoryOf(pid: number): Memory {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN) * 1024;
+  return { rss: kb('Rss'), pss: kb('Pss'), uss: kb('Private_Clean') + kb('Private_Dirty') };
+}
+
+const mib = (bytes: number) => round(bytes / 2 ** 20);
 
 async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -76,17 +88,17 @@ async function restart(rounds: number, log: (l: string) => void): Promise<Record
   const root = writeTrivialTree(1, 'restart = { max = 100, within = "60s", backoff = "10ms..1s" }');
   const socket = join(root, 'cells', 'c0', 'run', 'c0-0.sock');
   const times: number[] = [];
-  const rss: number[] = [];
-  const bareRss: number[] = [];
+  const memory: Memory[] = [];
+  const bareMemory: Memory[] = [];
   try {
     cell(['mitosis', root, '--detach']);
     for (let i = 0; i < rounds; i++) {
       const pid = status(root).cells.find((c) => c.name === 'c0')!.replicas[0]!.pid!;
       await new Promise((r) => setTimeout(r, 1000)); // settle: an idle cell, not one still starting
-      rss.push(rssOf(pid));
+      memory.push(memoryOf(pid));
       const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)']);
       await new Promise((r) => setTimeout(r, 1000));
-      bareRss.push(rssOf(bare.pid!));
+      bareMemory.push(memoryOf(bare.pid!));
       bare.kill('SIGKILL');
       const t = performance.now();
       process.kill(pid, 'SIGKILL');
@@ -103,17 +115,17 @@ async function restart(rounds: number, log: (l: string) => void): Promise<Record
         }
       }, 30_000, 'restart');
       times.push(performance.now() - t);
-      log(`runtime restart ${i + 1}/${rounds}: crash to serving ${round(times.at(-1)!)} ms; RSS idle cell ${round(rss.at(-1)! / 2 ** 20)} MiB vs bare node ${round(bareRss.at(-1)! / 2 ** 20)} MiB`);
+      log(`runtime restart ${i + 1}/${rounds}: crash to serving ${round(times.at(-1)!)} ms; idle cell RSS ${mib(memory.at(-1)!.rss)} MiB, unique ${mib(memory.at(-1)!.uss)} MiB vs bare node ${mib(bareMemory.at(-1)!.rss)} / ${mib(bareMemory.at(-1)!.uss)} MiB`);
     }
   } finally {
     spawnSync(process.execPath, [CLI, 'stop', root]);
     rmSync(root, { recursive: true, force: true });
   }
-  const cellMiB = median(rss) / 2 ** 20;
-  const bareMiB = median(bareRss) / 2 ** 20;
+  const med = (list: Memory[], key: keyof Memory) => median(list.map((m) => m[key]));
   return {
     restart: { crash_to_serving_ms: round(median(times)), backoff: '10ms..1s (first restart waits 10 ms)' },
-    rss: { idle_cell_mib: round(cellMiB), bare_node_mib: round(bareMiB), ratio: round(cellMiB / bareMiB, 2) },
+    rss: { idle_cell_mib: mib(med(memory, 'rss')), bare_node_mib: mib(med(bareMemory, 'rss')), ratio: round(med(memory, 'rss') / med(bareMemory, 'rss'), 2) },
+    unique_memory: { idle_cell_mib: mib(med(memory, 'uss')), bare_node_mib: mib(med(bareMemory, 'uss')), ratio: round(med(memory, 'uss') / med(bareMemory, 'uss'), 2) },
   };
 }
 
@@ -128,10 +140,19 @@ async function treeReady(size: number, log: (l: string) => void): Promise<Record
     const readyMs = performance.now() - t;
     const s = status(root);
     const ready = s.cells.filter((c) => c.state === 'ready').length;
-    const rssTotal = s.cells.flatMap((c) => c.replicas).reduce((sum, r) => sum + (r.rssBytes ?? 0), 0);
+    const replicas = s.cells.flatMap((c) => c.replicas);
+    const rssTotal = replicas.reduce((sum, r) => sum + (r.rssBytes ?? 0), 0);
+    const pssTotal = replicas.reduce((sum, r) => sum + (r.pid ? memoryOf(r.pid).pss : 0), memoryOf(s.nucleus.pid).pss);
     cell(['stop', root]);
-    log(`runtime tree of ${size}: build ${round(buildMs)} ms, ready ${round(readyMs)} ms (${ready} ready), RSS ${round(rssTotal / 2 ** 20)} MiB`);
-    return { cells: size, ready_ms: Math.round(readyMs), build_ms: Math.round(buildMs), ready_cells: ready, total_rss_mib: Math.round(rssTotal / 2 ** 20) };
+    log(`runtime tree of ${size}: build ${round(buildMs)} ms, ready ${round(readyMs)} ms (${ready} ready), RSS ${mib(rssTotal)} MiB, PSS with the nucleus ${mib(pssTotal)} MiB`);
+    return {
+      cells: size,
+      ready_ms: Math.round(readyMs),
+      build_ms: Math.round(buildMs),
+      ready_cells: ready,
+      total_rss_mib: Math.round(rssTotal / 2 ** 20),
+      total_pss_mib: Math.round(pssTotal / 2 ** 20),
+    };
   } finally {
     spawnSync(process.execPath, [CLI, 'stop', root]);
     rmSync(root, { recursive: true, force: true });
@@ -141,7 +162,7 @@ async function treeReady(size: number, log: (l: string) => void): Promise<Record
 /** Section `runtime`: cold start, restart, tree start-up and memory. */
 export async function benchRuntime(opts: RuntimeOptions): Promise<Record<string, unknown>> {
   const cold = await coldStart(opts.rounds, opts.log);
-  const { restart: restartResult, rss } = await restart(opts.rounds, opts.log);
+  const { restart: restartResult, rss, unique_memory } = await restart(opts.rounds, opts.log);
   const trees: Record<string, unknown> = {};
   for (const size of opts.sizes) trees[`cells_${size}`] = await treeReady(size, opts.log);
   return {
@@ -149,13 +170,16 @@ export async function benchRuntime(opts: RuntimeOptions): Promise<Record<string,
     restart: restartResult,
     tree_ready: trees,
     rss,
+    unique_memory,
     method: {
       rounds: opts.rounds,
       statistic: 'median',
       cold_start: 'bare: spawn `node -e` until its first output; cell: first call to a cell that exited after idle_timeout, until the reply (nucleus starts it on demand)',
       restart: 'SIGKILL of a replica until a call on its socket is answered by the new process',
       tree_ready: '`cell mitosis --detach` of N trivial cells with builds up to date, until every cell answered its handshake; build_ms is the first (cold) `cell build`',
-      rss: 'VmRSS of an idle trivial cell vs `node -e setInterval` after 1 s',
+      rss: 'VmRSS of an idle trivial cell vs `node -e setInterval` after 1 s (shared pages of the Node binary counted in full)',
+      unique_memory: 'private pages (smaps_rollup Private_Clean + Private_Dirty) of the same two processes: what one more cell costs',
+      total_pss_mib: 'sum of proportional set sizes of every replica and the nucleus: the memory the tree really uses',
       pinning: 'not pinned (many processes)',
     },
   };
