@@ -6,10 +6,9 @@ import { yamux } from '@libp2p/yamux';
 import { createLibp2p } from 'libp2p';
 import { multiaddr } from '@multiformats/multiaddr';
 import { peerIdFromString } from '@libp2p/peer-id';
-import { decodeBody, encodeBody, encodeFrame, FrameDecoder, FrameKind } from '@cell/protocol';
-import { coalescingWriter } from '../lib/framed-echo.ts';
+import { callerOver, echoChunks } from '../lib/framed-echo.ts';
 import { loadOrCreateIdentity } from '@cell/net';
-import type { BenchClient, Payload, RpcSystem } from '../rpc/system.ts';
+import type { BenchClient, RpcSystem } from '../rpc/system.ts';
 import { hostPort } from './addresses.ts';
 
 const PROTOCOL = '/cell/bench-echo/1.0.0';
@@ -36,14 +35,8 @@ export const libp2pStream: RpcSystem = {
     const { host, port } = hostPort(address);
     const server = await node(identityDir('BENCH_SERVER_IDENTITY'), [`/ip4/${host}/tcp/${port}`]);
     await server.handle(PROTOCOL, async (stream) => {
-      const send = coalescingWriter((data) => stream.send(data));
-      const decoder = new FrameDecoder(16 << 20);
-      for await (const chunk of stream) {
-        decoder.push(Buffer.from(chunk.subarray()), {
-          frame: (f) => send(encodeFrame({ kind: FrameKind.RESPONSE, streamId: f.streamId, body: encodeBody(decodeBody(f.body)) })),
-          oversize: () => stream.abort(new Error('oversize')),
-        });
-      }
+      const onChunk = echoChunks({ write: (data) => stream.send(data), abort: () => stream.abort(new Error('oversize')) });
+      for await (const chunk of stream) onChunk(Buffer.from(chunk.subarray()));
     });
   },
   async connect(address): Promise<BenchClient> {
@@ -51,33 +44,10 @@ export const libp2pStream: RpcSystem = {
     const serverId = await loadOrCreateIdentity(identityDir('BENCH_SERVER_IDENTITY'));
     const client = await node(identityDir('BENCH_CLIENT_IDENTITY'), []);
     const stream = await client.dialProtocol(multiaddr(`/ip4/${host}/tcp/${port}/p2p/${peerIdFromString(serverId.peerId).toString()}`), PROTOCOL);
-    const send = coalescingWriter((data) => stream.send(data));
-    const pending = new Map<number, (v: unknown) => void>();
-    const decoder = new FrameDecoder(16 << 20);
-    let next = 1;
+    const { client: caller, onChunk } = callerOver({ write: (data) => stream.send(data), abort: () => stream.abort(new Error('oversize')) }, async () => void (await client.stop()));
     void (async () => {
-      for await (const chunk of stream) {
-        decoder.push(Buffer.from(chunk.subarray()), {
-          frame: (f) => {
-            const resolve = pending.get(f.streamId);
-            pending.delete(f.streamId);
-            resolve?.(decodeBody(f.body));
-          },
-          oversize: () => stream.abort(new Error('oversize')),
-        });
-      }
+      for await (const chunk of stream) onChunk(Buffer.from(chunk.subarray()));
     })();
-    return {
-      call(input: Payload) {
-        return new Promise((resolve) => {
-          const id = next++;
-          pending.set(id, resolve);
-          send(encodeFrame({ kind: FrameKind.REQUEST, streamId: id, name: 'echo', body: encodeBody(input) }));
-        });
-      },
-      async close() {
-        await client.stop();
-      },
-    };
+    return caller;
   },
 };
