@@ -2,7 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectDynamic, type TreeStatus } from '@cell/sdk';
+import { connectDynamic } from '@cell/sdk';
+import type { TreeStatus } from '@cell/host';
 import { median, round } from '../lib/stats.ts';
 import { writeTrivialTree } from './trivial-tree.ts';
 

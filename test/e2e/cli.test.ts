@@ -3,7 +3,7 @@ import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Compile } from 'typebox/compile';
-import { isProcessAlive, TreeStatus } from '@cell/sdk';
+import { isProcessAlive, TreeStatus } from '@cell/host';
 import { CLI, cell, cellAsync, cellOf, REPO, status, tempTree, type TempTree, waitStatus } from './helpers.ts';
 import { workCellFiles } from './work-cell.ts';
 

@@ -145,7 +145,7 @@ export const b = stock.reserve({ sku: 'x', qty: 'one' });
   it('a breaking change is reported and refused while its consumer runs; a major bump runs both side by side', async () => {
     setStock('1.2.0', 'item: Type.String(), qty: Type.Integer({ minimum: 1 })');
     const r = cell(['check', tree.root]);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toContain('reserve /input/sku: field removed (callers still send it) (string → nothing)');
     expect(r.stdout).toContain('reserve /input/item: new required field (callers do not send it) (nothing → string)');
     const reload = cell(['reload', join(tree.root, 'cells/stock')]);

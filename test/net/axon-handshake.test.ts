@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateIdentity, type NodeIdentity } from '@cell/net';
-import { type AxonCredentials, connect, defineContract, loadAxonCredentials, type Membrane, serve, Type, unary } from '@cell/sdk';
+import { connect, defineContract, type Membrane, serve, Type, unary } from '@cell/sdk';
+import { type AxonCredentials, loadAxonCredentials } from '@cell/wire';
 
 const counter = defineContract({
   name: 'counter',

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { isProcessAlive } from '@cell/sdk';
+import { isProcessAlive } from '@cell/host';
 
 /** One simulated machine: a Linux network namespace with one interface on the test LAN. */
 export interface TestHost {

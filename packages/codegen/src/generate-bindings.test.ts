@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { toGenome } from '@cell/sdk';
+import { toGenome } from '@cell/contract';
 import { generateBindings } from './generate-bindings.ts';
 import { fixtureDir, typecheck } from './test-support/typecheck.ts';
 

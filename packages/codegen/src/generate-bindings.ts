@@ -1,4 +1,4 @@
-import type { Genome, GenomeMethod, JsonSchema } from '@cell/sdk';
+import type { Genome, GenomeMethod, JsonSchema } from '@cell/contract';
 import { docComment, objectToTs, schemaToTs } from './schema-to-ts.ts';
 
 /** `orders-v2` -> `OrdersV2` */

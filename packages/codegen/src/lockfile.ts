@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import { canonicalJson, type Genome } from '@cell/sdk';
+import { canonicalJson, type Genome } from '@cell/contract';
 
 /** What a consumer was built against, for one dependency. */
 export interface LockedDep {

@@ -1,4 +1,4 @@
-import type { JsonSchema } from '@cell/sdk';
+import type { JsonSchema } from '@cell/contract';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** Constraints worth showing to the person writing the call. */

@@ -1,5 +1,5 @@
-import { webcrypto } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createPrivateKey, webcrypto } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, privateKeyFromRaw } from '@libp2p/crypto/keys';
@@ -7,7 +7,8 @@ import type { PrivateKey } from '@libp2p/interface';
 import 'reflect-metadata'; // @peculiar/x509 resolves its ASN.1 codecs through tsyringe, which needs it
 import * as x509 from '@peculiar/x509';
 import { CellError } from '@cell/protocol';
-import { peerIdFromKey } from '@cell/sdk';
+import { peerIdFromKey } from '@cell/wire';
+import writeFileAtomic from 'write-file-atomic';
 
 /** A node's identity: its Ed25519 key (its address) and a self-signed TLS certificate for it. */
 export interface NodeIdentity {
@@ -37,21 +38,17 @@ export function cellHome(): string {
   return process.env['CELL_HOME'] ?? join(homedir(), '.cell');
 }
 
-// PKCS#8 and SPKI wrappers of a raw Ed25519 key (RFC 8410).
-const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
-function pem(label: string, der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n');
-  return `-----BEGIN ${label}-----\n${b64}-----END ${label}-----\n`;
+/** A raw Ed25519 key pair as JWK (RFC 8037), which node:crypto and WebCrypto both import. */
+function jwk(seed: Buffer, publicKey: Buffer): { kty: 'OKP'; crv: 'Ed25519'; x: string; d: string } {
+  return { kty: 'OKP', crv: 'Ed25519', x: publicKey.toString('base64url'), d: seed.toString('base64url') };
 }
 
 async function selfSignedCertificate(seed: Buffer, publicKey: Buffer, peerId: string): Promise<string> {
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const algorithm = { name: 'Ed25519' };
   const keys = {
-    privateKey: await webcrypto.subtle.importKey('pkcs8', Buffer.concat([PKCS8_PREFIX, seed]), algorithm, false, ['sign']),
-    publicKey: await webcrypto.subtle.importKey('spki', Buffer.concat([SPKI_PREFIX, publicKey]), algorithm, true, ['verify']),
+    privateKey: await webcrypto.subtle.importKey('jwk', jwk(seed, publicKey), algorithm, false, ['sign']),
+    publicKey: await webcrypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: publicKey.toString('base64url') }, algorithm, true, ['verify']),
   };
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: '01',
@@ -73,7 +70,7 @@ async function fromRaw(raw: Uint8Array, file: string): Promise<NodeIdentity> {
     peerId,
     publicKey,
     privateKey,
-    keyPem: pem('PRIVATE KEY', Buffer.concat([PKCS8_PREFIX, seed])),
+    keyPem: createPrivateKey({ key: jwk(seed, publicKey), format: 'jwk' }).export({ format: 'pem', type: 'pkcs8' }).toString(),
     certPem: await selfSignedCertificate(seed, publicKey, peerId),
     file,
   };
@@ -107,9 +104,6 @@ export async function loadOrCreateIdentity(home = cellHome()): Promise<NodeIdent
     keyPem: identity.keyPem,
     certPem: identity.certPem,
   };
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
+  writeFileAtomic.sync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
   return identity;
 }

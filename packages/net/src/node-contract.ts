@@ -1,7 +1,9 @@
-import { defineContract, RemoteCandidate, Type, unary } from '@cell/sdk';
+import { defineContract, unary } from '@cell/contract';
+import { RemoteCandidate } from '@cell/host';
+import { Type } from 'typebox';
 
 /** A cell a node serves, as it announces it. */
-export const ServedCell = Type.Object({ name: Type.String(), version: Type.String(), fingerprint: Type.String() });
+export const ServedCell = Type.Object({ name: Type.String({ maxLength: 63 }), version: Type.String({ maxLength: 64 }), fingerprint: Type.String({ maxLength: 80 }) });
 
 /** What every node answers other nodes on its directory address (`[network] listen`). */
 export const nodeContract = defineContract({

@@ -1,4 +1,4 @@
-import type { Static } from '@cell/sdk';
+import type { Static } from 'typebox';
 import type { ServedCell } from './node-contract.ts';
 
 /** What is known about another node. */
@@ -16,9 +16,12 @@ export interface KnownNode {
 export class NodeRegistry {
   private readonly nodes = new Map<string, KnownNode>();
   private readonly ttlMs: number;
+  private readonly now: () => number;
 
-  constructor(ttlMs: number) {
+  /** @param ttlMs how long an announcement counts; @param now epoch ms (injected for tests) */
+  constructor(ttlMs: number, now: () => number = Date.now) {
     this.ttlMs = ttlMs;
+    this.now = now;
   }
 
   learn(entry: KnownNode): void {
@@ -31,7 +34,7 @@ export class NodeRegistry {
 
   /** Nodes that recently said they serve `name` (at `major`, when given). */
   serving(name: string, major: number | null): KnownNode[] {
-    const now = Date.now();
+    const now = this.now();
     return [...this.nodes.values()].filter(
       (n) => now - n.seenAt < this.ttlMs && n.cells.some((c) => c.name === name && (major === null || Number.parseInt(c.version, 10) === major)),
     );

@@ -13,6 +13,8 @@ export {
   type LockMode,
   type GenomeSource,
 } from './ribosome/dependency-types.ts';
-export { Nucleus, nucleusSocketPath, type NucleusOptions } from './nucleus/nucleus.ts';
+export { Nucleus, type NucleusOptions } from './nucleus/nucleus.ts';
 export { runningNucleusPid } from './nucleus/tree-lock.ts';
-export { ResourceLimiter, type LimitEnforcer } from './nucleus/cgroups.ts';
+export type { TreeNetwork, TreeNetworkContext, TreeNetworkFactory, LocalServedCell, NetworkStatus } from './network/tree-network.ts';
+export { startStandaloneCell } from './standalone/standalone-cell.ts';
+export { findRunningTree, runningTree, treeStatus, reloadCell, stopCell, buildTreeChecked, type RunningTree } from './control/tree-control.ts';

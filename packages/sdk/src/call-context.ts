@@ -1,38 +1,11 @@
 import type { Static } from 'typebox';
 import { CellError } from '@cell/protocol';
-import type { ErrorSchemas } from './contract.ts';
-import type { DeclaredError } from './contract-types.ts';
+import type { ErrorSchemas } from '@cell/contract';
+import type { CallerInfo, CallHandle, ContextHost } from '@cell/wire';
+import type { DeclaredError } from './declared-error.ts';
 import type { Logger } from './logger.ts';
 
-/** Who is calling, as told in its handshake. */
-export interface CallerInfo {
-  /** Calling cell's name, when the caller is a cell. */
-  cell?: string | undefined;
-  replica?: string | undefined;
-  /** Genome fingerprint the caller was built against. */
-  fingerprint?: string | undefined;
-  /** The calling node's key (peer id), when the call came from another node over an axon. */
-  node?: string | undefined;
-  /** The calling node's address (`ip:port`), over an axon. */
-  address?: string | undefined;
-  /** Our own address as that node reached us, over an axon. */
-  localAddress?: string | undefined;
-}
-
-/** The membrane-side state a context reads from (one per call). */
-export interface CallHandle {
-  readonly method: string;
-  /** Absolute deadline (epoch ms); Infinity when there is none. */
-  readonly deadline: number;
-  readonly signal: AbortSignal;
-}
-
-/** The connection-wide things a context reads from (one per caller connection). */
-export interface ContextHost {
-  readonly caller: CallerInfo;
-  readonly log: Logger;
-  emitChecked(event: string, payload: unknown): void;
-}
+export type { CallerInfo };
 
 /**
  * What a handler gets besides its input. Pass it as the options of calls the handler makes to
@@ -44,13 +17,15 @@ export class CallContext<E extends ErrorSchemas = ErrorSchemas> {
   readonly traceId: Buffer;
   private readonly call: CallHandle;
   private readonly host: ContextHost;
+  private readonly baseLog: Logger;
   private childLog: Logger | undefined;
   private traceHex: string | undefined;
 
-  constructor(call: CallHandle, traceId: Buffer, host: ContextHost) {
+  constructor(call: CallHandle, traceId: Buffer, host: ContextHost, log: Logger) {
     this.call = call;
     this.traceId = traceId;
     this.host = host;
+    this.baseLog = log;
   }
 
   /** The method being called. */
@@ -86,7 +61,7 @@ export class CallContext<E extends ErrorSchemas = ErrorSchemas> {
 
   /** A logger bound to this call (`method`, `trace`). Created on first use. */
   get log(): Logger {
-    this.childLog ??= this.host.log.child({ method: this.method, trace: this.trace });
+    this.childLog ??= this.baseLog.child({ method: this.method, trace: this.trace });
     return this.childLog;
   }
 
@@ -95,7 +70,7 @@ export class CallContext<E extends ErrorSchemas = ErrorSchemas> {
    * with `details` checked against the declared schema.
    */
   fail<K extends keyof E & string>(code: K, details: Static<E[K]>, message?: string): DeclaredError<K, Static<E[K]>> {
-    return new CellError(code, message ?? code, { details, declared: true }) as DeclaredError<K, Static<E[K]>>;
+    return new CellError<K, Static<E[K]>>(code, message ?? code, { details, declared: true }) as DeclaredError<K, Static<E[K]>>;
   }
 
   /** Sends one of the contract's events to this caller only. */

@@ -1,6 +1,7 @@
+import { type CellMessage, isNucleusMessage } from '@cell/host';
+import { dependencyStats } from './dependency-registry.ts';
+import { launchSettings } from './launch.ts';
 import type { Logger } from './logger.ts';
-import { dependencyStats } from './synapse.ts';
-import type { CandidateStats } from './synapse-pool.ts';
 
 /** What the process integration needs from a membrane. */
 export interface ManagedMembrane {
@@ -11,28 +12,7 @@ export interface ManagedMembrane {
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
-/** Messages between the nucleus and a cell process over the IPC channel. */
-export type NucleusMessage = { type: 'cell:drain'; graceMs?: number } | { type: 'cell:stats' };
-export type CellMessage =
-  | { type: 'cell:apoptosis'; idleMs: number }
-  | { type: 'cell:axon'; port: number }
-  | {
-      type: 'cell:stats';
-      connections: number;
-      inFlight: number;
-      lastActivityAt: number;
-      /** Per dependency, the racer's view of each candidate. */
-      deps: Record<string, CandidateStats[]>;
-    };
-
 let attached = false;
-
-function envMs(name: string): number | undefined {
-  const v = process.env[name];
-  if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) && n > 0 ? n : undefined;
-}
 
 /**
  * Makes this process a well-behaved cell when the runtime started it (`CELL_NAME` set):
@@ -41,33 +21,31 @@ function envMs(name: string): number | undefined {
  * (apoptosis); losing the nucleus (IPC disconnect) exits at once, so no cell outlives its tree.
  */
 export function attachCellProcess(membrane: ManagedMembrane, log: Logger): void {
-  if (attached || !process.env['CELL_NAME']) return;
+  const launch = launchSettings();
+  if (attached || !launch.name) return;
   attached = true;
-  const graceMs = envMs('CELL_GRACE_MS') ?? 5000;
+  const graceMs = launch.graceMs ?? 5000;
+  const plog = log.child({ component: 'sdk.process' });
   let exiting = false;
   const exit = (reason: string, drainMs: number) => {
     if (exiting) return;
     exiting = true;
-    log.info({ component: 'sdk.process', reason }, 'cell stopping');
+    plog.info({ reason }, 'cell stopping');
     void membrane.stop({ graceMs: drainMs }).finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => exit('SIGTERM', graceMs));
   process.on('SIGINT', () => exit('SIGINT', graceMs));
   process.on('disconnect', () => exit('nucleus gone', 0));
-  process.on('message', (m: NucleusMessage) => {
-    if (m?.type === 'cell:drain') exit('drain', m.graceMs ?? graceMs);
-    else if (m?.type === 'cell:stats') {
-      process.send?.({
-        type: 'cell:stats',
-        connections: membrane.connections,
-        inFlight: membrane.inFlight,
-        lastActivityAt: membrane.lastActivityAt,
-        deps: dependencyStats(),
-      } satisfies CellMessage);
+  process.on('message', (m: unknown) => {
+    if (!isNucleusMessage(m)) return;
+    if (m.type === 'cell:drain') exit('drain', m.graceMs ?? graceMs);
+    else {
+      const { connections, inFlight, lastActivityAt } = membrane;
+      process.send?.({ type: 'cell:stats', connections, inFlight, lastActivityAt, deps: dependencyStats() } satisfies CellMessage);
     }
   });
   if (membrane.axonPort !== undefined) process.send?.({ type: 'cell:axon', port: membrane.axonPort } satisfies CellMessage);
-  const idleMs = envMs('CELL_IDLE_TIMEOUT_MS');
+  const idleMs = launch.idleTimeoutMs;
   if (idleMs !== undefined) {
     const timer = setInterval(
       () => {

@@ -1,15 +1,13 @@
 import type { Static, TSchema } from 'typebox';
 import type { CellError, CellErrorCode } from '@cell/protocol';
-import type { Contract, ErrorSchemas, MethodDef } from './contract.ts';
+import type { Contract, ErrorSchemas, MethodDef } from '@cell/contract';
 import type { CallContext } from './call-context.ts';
+import type { DeclaredError } from './declared-error.ts';
 
 /** The input type of a method (each item, for streamed input). */
 export type InputOf<M extends MethodDef> = Static<M['input']>;
 /** The output type of a method (each item, for streamed output). */
 export type OutputOf<M extends MethodDef> = Static<M['output']>;
-
-/** A declared error as the caller sees it: `code` is the error's name, `details` its typed payload. */
-export type DeclaredError<Code extends string, Details> = CellError<Code, Details> & { readonly declared: true };
 
 /** The union of a method's declared errors. */
 export type DeclaredErrorOf<E extends ErrorSchemas> = {

@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { launchSettings } from './launch.ts';
 
 export type { Logger };
 
@@ -25,7 +26,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (options.replica !== undefined) base['replica'] = options.replica;
   return pino(
     {
-      level: options.level ?? process.env['CELL_LOG_LEVEL'] ?? 'info',
+      level: options.level ?? launchSettings().logLevel ?? 'info',
       base,
       messageKey: 'msg',
       errorKey: 'err',
@@ -45,8 +46,8 @@ let processLogger: Logger | undefined;
  * runtime (`CELL_NAME` is set), silent otherwise.
  */
 export function processLog(): Logger {
-  processLogger ??= process.env['CELL_NAME']
-    ? createLogger({ cell: process.env['CELL_NAME'], replica: process.env['CELL_REPLICA'] })
-    : silentLogger;
+  if (processLogger) return processLogger;
+  const { name, replica } = launchSettings();
+  processLogger = name ? createLogger({ cell: name, replica }) : silentLogger;
   return processLogger;
 }

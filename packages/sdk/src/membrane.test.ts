@@ -4,7 +4,7 @@ import { connectDynamic } from './synapse.ts';
 import { startEcho, waitFor, type EchoHarness } from './test-fixtures/harness.ts';
 import { echoHandlers, observed } from './test-fixtures/echo-handlers.ts';
 import { serve, type Membrane } from './membrane.ts';
-import { toGenome } from './genome.ts';
+import { toGenome } from '@cell/contract';
 import { echoContract } from './test-fixtures/echo-contract.ts';
 
 let h: EchoHarness | undefined;

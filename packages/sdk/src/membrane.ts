@@ -4,57 +4,31 @@ import type { Server as NetServer, Socket } from 'node:net';
 import type { Server } from 'node:tls';
 import type { Static } from 'typebox';
 import { CellError } from '@cell/protocol';
-import type { Contract } from './contract.ts';
-import type { Handlers } from './contract-types.ts';
-import { toGenome, type Genome } from './genome.ts';
-import { processLog, type Logger } from './logger.ts';
-import { buildEventTable, buildMethodTable, type MethodEntry } from './method-table.ts';
-import { MembraneSession, type RemotePeer, type SessionHost } from './membrane-session.ts';
-import { DEFAULT_STREAM_WINDOW_BYTES } from './stream-flow.ts';
-import { listenUnix } from './unix-transport.ts';
-import { type AxonCredentials, listenAxon, loadAxonCredentials } from './axon-transport.ts';
-import { keyFromPeerId } from './peer-key.ts';
+import { type Contract, type Genome, toGenome } from '@cell/contract';
+import {
+  type CallHandle,
+  type Clock,
+  type ContextHost,
+  DEFAULT_LIMITS,
+  keyFromPeerId,
+  listenAxon,
+  listenUnix,
+  loadAxonCredentials,
+  type MembraneLimits,
+  MembraneSession,
+  type MethodEntry,
+  type RemotePeer,
+  type SessionHost,
+  systemClock,
+  type Validator,
+} from '@cell/wire';
+import { CallContext } from './call-context.ts';
 import { attachCellProcess } from './cell-process.ts';
-import type { Validator } from './validator.ts';
-
-/** Options of `serve`. Every limit has a safe default. */
-export interface ServeOptions {
-  /** Unix socket to listen on; default `CELL_SOCKET` from the environment. */
-  socketPath?: string | undefined;
-  /** Replica id announced in the handshake; default `CELL_REPLICA`. */
-  replica?: string | undefined;
-  /** Default: JSON lines on stdout when run by the runtime, silent otherwise. */
-  logger?: Logger | undefined;
-  /** Largest frame accepted from a caller. Default 16 MiB. */
-  maxFrameBytes?: number | undefined;
-  /** A partly received frame must complete within this long. Default 30 s. */
-  frameTimeoutMs?: number | undefined;
-  /** A new connection must send HELLO within this long. Default 10 s. */
-  handshakeTimeoutMs?: number | undefined;
-  /** Calls in flight per connection before CELL_E_OVERLOADED. Default 4096. */
-  maxInFlightPerConnection?: number | undefined;
-  /** Stop reading a connection while this much output waits for it. Default 4 MiB. */
-  maxWriteBacklogBytes?: number | undefined;
-  /** Per-stream flow-control window. Default 256 KiB. */
-  streamWindowBytes?: number | undefined;
-  /** Check handler output against the contract. Default true. */
-  validateOutput?: boolean | undefined;
-  /**
-   * Also serve other nodes over TLS (an axon). Default: from the environment the nucleus sets
-   * (`CELL_AXON_HOST`, `CELL_IDENTITY_FILE`, `CELL_ALLOWED_KEYS`); none otherwise.
-   */
-  axon?: AxonServeOptions | undefined;
-}
-
-/** How a membrane serves other nodes. */
-export interface AxonServeOptions {
-  host: string;
-  /** 0 (default) picks a free port; `membrane.axonPort` tells which. */
-  port?: number | undefined;
-  credentials: AxonCredentials;
-  /** Node keys (peer ids) allowed to call; `'any'` for every authenticated node. Empty: nobody. */
-  allowedKeys: 'any' | readonly string[];
-}
+import type { Handlers } from './contract-types.ts';
+import { launchSettings } from './launch.ts';
+import { processLog, type Logger } from './logger.ts';
+import { buildEventTable, buildMethodTable } from './method-table.ts';
+import { type AxonServeOptions, checkServeOptions, type ServeOptions } from './options.ts';
 
 /** A running membrane: the server side of a cell. */
 export interface Membrane<C extends Contract = Contract> {
@@ -77,37 +51,19 @@ export interface Membrane<C extends Contract = Contract> {
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
-const DEFAULTS = {
-  maxFrameBytes: 16 * 1024 * 1024,
-  frameTimeoutMs: 30_000,
-  handshakeTimeoutMs: 10_000,
-  maxInFlightPerConnection: 4096,
-  maxWriteBacklogBytes: 4 * 1024 * 1024,
-  streamWindowBytes: DEFAULT_STREAM_WINDOW_BYTES,
-};
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new CellError('CELL_E_INVALID_ARGUMENT', `${name} must be a positive number, got ${value}`);
-  }
-  return value;
-}
-
 class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   readonly genome: Genome;
+  readonly identity: { name: string; version: string; fingerprint: string };
   readonly socketPath: string;
   readonly replica: string | undefined;
   readonly methods: Map<string, MethodEntry>;
   readonly events: Map<string, Validator>;
   readonly log: Logger;
-  readonly maxFrameBytes: number;
-  readonly frameTimeoutMs: number;
-  readonly handshakeTimeoutMs: number;
-  readonly maxInFlight: number;
-  readonly maxWriteBacklogBytes: number;
-  readonly windowBytes: number;
+  /** The process logger, without this module's `component`: handlers' and the process integration's lines derive from it. */
+  readonly baseLog: Logger;
+  readonly limits: MembraneLimits;
   readonly validateOutput: boolean;
+  readonly clock: Clock = systemClock;
   inFlight = 0;
   lastActivityAt = Date.now();
   axonPort: number | undefined;
@@ -120,22 +76,28 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   private idleWaiters: Array<() => void> = [];
 
   constructor(contract: C, handlers: Handlers<C>, options: ServeOptions) {
-    const socketPath = options.socketPath ?? process.env['CELL_SOCKET'];
+    checkServeOptions(options);
+    const launch = launchSettings();
+    const socketPath = options.socketPath ?? launch.socket;
     if (!socketPath) throw new CellError('CELL_E_INVALID_ARGUMENT', 'serve() needs socketPath (or CELL_SOCKET in the environment)');
     this.socketPath = socketPath;
     this.genome = toGenome(contract);
-    this.replica = options.replica ?? process.env['CELL_REPLICA'];
+    this.identity = { name: this.genome.name, version: this.genome.version, fingerprint: this.genome.fingerprint };
+    this.replica = options.replica ?? launch.replica;
     this.methods = buildMethodTable(contract, handlers as Record<string, unknown>);
     this.events = buildEventTable(contract);
-    this.log = (options.logger ?? processLog()).child({ component: 'sdk.membrane' });
-    this.maxFrameBytes = positive('maxFrameBytes', options.maxFrameBytes, DEFAULTS.maxFrameBytes);
-    this.frameTimeoutMs = positive('frameTimeoutMs', options.frameTimeoutMs, DEFAULTS.frameTimeoutMs);
-    this.handshakeTimeoutMs = positive('handshakeTimeoutMs', options.handshakeTimeoutMs, DEFAULTS.handshakeTimeoutMs);
-    this.maxInFlight = positive('maxInFlightPerConnection', options.maxInFlightPerConnection, DEFAULTS.maxInFlightPerConnection);
-    this.maxWriteBacklogBytes = positive('maxWriteBacklogBytes', options.maxWriteBacklogBytes, DEFAULTS.maxWriteBacklogBytes);
-    this.windowBytes = positive('streamWindowBytes', options.streamWindowBytes, DEFAULTS.streamWindowBytes);
+    this.baseLog = options.logger ?? processLog();
+    this.log = this.baseLog.child({ component: 'sdk.membrane' });
+    this.limits = {
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
+      frameTimeoutMs: options.frameTimeoutMs ?? DEFAULT_LIMITS.frameTimeoutMs,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_LIMITS.handshakeTimeoutMs,
+      maxInFlightPerConnection: options.maxInFlightPerConnection ?? DEFAULT_LIMITS.maxInFlightPerConnection,
+      maxWriteBacklogBytes: options.maxWriteBacklogBytes ?? DEFAULT_LIMITS.maxWriteBacklogBytes,
+      streamWindowBytes: options.streamWindowBytes ?? DEFAULT_LIMITS.streamWindowBytes,
+    };
     this.validateOutput = options.validateOutput ?? true;
-    this.axon = options.axon ?? axonFromEnv();
+    this.axon = options.axon ?? axonFromLaunch();
     const keys = this.axon?.allowedKeys ?? [];
     this.allowed = keys === 'any' ? 'any' : new Set(keys.map((k) => keyFromPeerId(k).toString('hex')));
   }
@@ -143,6 +105,10 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   /** Whether a remote node may call: local (Unix socket) callers are always allowed. */
   isAllowed(key: Buffer): boolean {
     return this.allowed === 'any' || this.allowed.has(key.toString('hex'));
+  }
+
+  createContext(call: CallHandle, trace: Buffer, session: ContextHost): CallContext {
+    return new CallContext(call, trace, session, this.baseLog);
   }
 
   get connections(): number {
@@ -198,9 +164,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     const validator = this.events.get(event);
     if (!validator) throw new CellError('CELL_E_INVALID_ARGUMENT', `contract ${this.genome.name} declares no event ${event}`);
     if (!validator.check(payload)) {
-      throw new CellError('CELL_E_INVALID_ARGUMENT', `payload of event ${event} breaks its schema`, {
-        details: { errors: validator.issues(payload) },
-      });
+      throw new CellError('CELL_E_INVALID_ARGUMENT', `payload of event ${event} breaks its schema`, { details: { errors: validator.issues(payload) } });
     }
     for (const s of this.sessions) s.emit(event, payload);
   }
@@ -218,19 +182,19 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     const deadline = Date.now() + graceMs;
     while ((this.inFlight > 0 || this.sessions.size > 0) && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
+        const timer = this.clock.setTimer(resolve, deadline - Date.now());
         this.idleWaiters.push(() => {
-          clearTimeout(timer);
+          this.clock.clearTimer(timer);
           resolve();
         });
       });
     }
     const reason = new CellError('CELL_E_UNAVAILABLE', 'the cell is shutting down');
     for (const s of [...this.sessions]) s.close(reason);
-    // A handle shared by the nucleus never reports 'close' in the replica: do not wait for it there.
-    if (!cluster.isWorker) await closed;
-    // Under the nucleus the socket file belongs to it (another replica may be serving on it).
+    // Under the nucleus the socket file and its handle belong to it (another replica may be serving
+    // on it), and a shared handle never reports 'close' in the replica: do not wait for it there.
     if (!cluster.isWorker) {
+      await closed;
       try {
         unlinkSync(this.socketPath);
       } catch {
@@ -242,14 +206,10 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
 }
 
 /** The axon the nucleus configured for this process, if any. */
-function axonFromEnv(): AxonServeOptions | undefined {
-  const host = process.env['CELL_AXON_HOST'];
-  if (!host) return undefined;
-  const credentials = loadAxonCredentials();
-  if (!credentials) return undefined;
-  const raw = process.env['CELL_ALLOWED_KEYS'] ?? '';
-  const allowedKeys = raw.trim() === '*' ? 'any' : raw.split(',').map((k) => k.trim()).filter(Boolean);
-  return { host, port: Number(process.env['CELL_AXON_PORT'] ?? 0), credentials, allowedKeys };
+function axonFromLaunch(): AxonServeOptions | undefined {
+  const { axon, identityFile } = launchSettings();
+  if (!axon || !identityFile) return undefined;
+  return { host: axon.host, port: axon.port, credentials: loadAxonCredentials(identityFile), allowedKeys: axon.allowedKeys };
 }
 
 /**
@@ -259,6 +219,6 @@ function axonFromEnv(): AxonServeOptions | undefined {
 export async function serve<C extends Contract>(contract: C, handlers: Handlers<C>, options: ServeOptions = {}): Promise<Membrane<C>> {
   const membrane = new UnixMembrane(contract, handlers, options);
   await membrane.listen();
-  attachCellProcess(membrane, membrane.log);
+  attachCellProcess(membrane, membrane.baseLog);
   return membrane;
 }

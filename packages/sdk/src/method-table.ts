@@ -1,27 +1,13 @@
 import { CellError } from '@cell/protocol';
-import type { Contract, MethodDef } from './contract.ts';
-import { compileValidator, type Validator } from './validator.ts';
+import { compileValidator, type Contract } from '@cell/contract';
+import type { MethodEntry, Validator } from '@cell/wire';
 
-/** A method ready to dispatch: its handler and compiled validators. */
-export interface MethodEntry {
-  name: string;
-  def: MethodDef;
-  handler: (input: unknown, ctx: never) => unknown;
-  input: Validator;
-  output: Validator | undefined;
-  errors: Map<string, Validator>;
-  streamsIn: boolean;
-  streamsOut: boolean;
-}
-
-/** Compiles every method of a contract once, and checks that each has a handler. */
+/** Compiles every method of a contract once into what the wire layer dispatches, and checks that each has a handler. */
 export function buildMethodTable(contract: Contract, handlers: Record<string, unknown>): Map<string, MethodEntry> {
   const missing = Object.keys(contract.methods).filter((m) => typeof handlers[m] !== 'function');
   const extra = Object.keys(handlers).filter((h) => !Object.hasOwn(contract.methods, h));
   if (missing.length > 0 || extra.length > 0) {
-    throw new CellError('CELL_E_INVALID_ARGUMENT', `handlers do not match contract ${contract.name}`, {
-      details: { missing, extra },
-    });
+    throw new CellError('CELL_E_INVALID_ARGUMENT', `handlers do not match contract ${contract.name}`, { details: { missing, extra } });
   }
   const table = new Map<string, MethodEntry>();
   for (const [name, def] of Object.entries(contract.methods)) {
@@ -29,7 +15,7 @@ export function buildMethodTable(contract: Contract, handlers: Record<string, un
     for (const [code, schema] of Object.entries(def.errors)) errors.set(code, compileValidator(schema));
     table.set(name, {
       name,
-      def,
+      kind: def.kind,
       handler: handlers[name] as MethodEntry['handler'],
       input: compileValidator(def.input),
       output: def.kind === 'notify' ? undefined : compileValidator(def.output),

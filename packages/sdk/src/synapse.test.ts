@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { Type } from 'typebox';
-import { defineContract, unary } from './contract.ts';
+import { defineContract, unary } from '@cell/contract';
 import type { CallResult, SdkError } from './contract-types.ts';
 import { createLogger } from './logger.ts';
 import { connect } from './synapse.ts';

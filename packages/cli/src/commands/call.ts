@@ -1,12 +1,16 @@
 import { CellError } from '@cell/protocol';
 import { loadCellTree } from '@cell/config';
-import { connectDynamic, readNucleusPointer, replicaSocketPaths } from '@cell/sdk';
-import { buildCell } from '@cell/runtime';
+import { readNucleusPointer, replicaSocketPaths } from '@cell/host';
+import { connectDynamic } from '@cell/sdk';
+import { buildCell, startStandaloneCell } from '@cell/runtime';
 import { cellDir } from '../locate-tree.ts';
 
+const STANDALONE_START_MS = 30_000;
+
 /**
- * `cell call <cell-dir> <method> [json]`: calls a method of a local cell (starting it if it is not
- * running) and returns the result. The input is JSON (default `{}`).
+ * `cell call <cell-dir> <method> [json]`: calls a method of a local cell and returns the result.
+ * A cell of a running tree is started by its nucleus when needed; a cell outside any running tree
+ * is built and started on its own. The input is JSON (default `{}`).
  */
 export async function callCommand(dirArg: string, method: string, inputJson: string | undefined, options: { timeoutMs?: number }): Promise<unknown> {
   let input: unknown = {};
@@ -20,10 +24,10 @@ export async function callCommand(dirArg: string, method: string, inputJson: str
   const dir = cellDir(dirArg);
   const node = loadCellTree(dir).root;
   const name = node.name;
-  // Outside any running tree, make sure the cell is built so the SDK can start it on demand.
   if (!readNucleusPointer(dir) && replicaSocketPaths({ name, dir }).length === 0 && node.config.cell.entry) {
     const deps = Object.fromEntries(Object.entries(node.deps).map(([k, d]) => [k, { name: d.name, dir: d.dir }]));
     await buildCell(node.config, deps);
+    await startStandaloneCell({ name, dir }, Math.min(options.timeoutMs ?? STANDALONE_START_MS, STANDALONE_START_MS));
   }
   const synapse = connectDynamic({ cell: dir, name, timeoutMs: options.timeoutMs, caller: { cell: 'cli' } });
   try {

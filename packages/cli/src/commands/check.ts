@@ -1,5 +1,5 @@
 import { loadCellTree } from '@cell/config';
-import { formatChange } from '@cell/sdk';
+import { formatChange } from '@cell/contract';
 import { type CheckedEdge, checkTree } from '@cell/runtime';
 
 /** `cell check [dir]`: every dependency edge, locked genome against the producer's new one. */

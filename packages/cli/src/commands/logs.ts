@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import { loadCellTree } from '@cell/config';
-import { LOG_DIR } from '@cell/sdk';
+import { LOG_DIR } from '@cell/host';
 import { cellDir } from '../locate-tree.ts';
 import { type LogRecord, parseLogLine } from '../output/log-format.ts';
 

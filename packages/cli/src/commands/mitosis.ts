@@ -1,12 +1,13 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { CellError } from '@cell/protocol';
-import { connect, createLogger, LOG_DIR, nucleusContract, type TreeStatus } from '@cell/sdk';
+import { CellError, fromWireError, toCellError } from '@cell/protocol';
 import { loadCellTree } from '@cell/config';
-import { Nucleus, nucleusSocketPath, runningNucleusPid } from '@cell/runtime';
+import { LOG_DIR, nucleusContract, nucleusSocketPath, type TreeStatus } from '@cell/host';
+import { connect, createLogger } from '@cell/sdk';
+import { Nucleus, runningNucleusPid, type TreeNetworkFactory } from '@cell/runtime';
 import { cellDir } from '../locate-tree.ts';
 import { color, ExitCode } from '../output/cli-error.ts';
 import { LiveView } from '../output/live-view.ts';
@@ -17,11 +18,14 @@ const BIN = fileURLToPath(new URL('../bin.ts', import.meta.url)); // spawned wit
 export interface MitosisOptions {
   detach?: boolean;
   json?: boolean;
-  /** Internal: run as the background nucleus of `--detach`. */
+  /** Internal: run as the background nucleus of `--detach` (reports a fatal start error over IPC). */
   daemon?: boolean;
   /** How long `--detach` waits for the tree (ms). */
   timeoutMs?: number;
 }
+
+/** The daemon's word to the `--detach` that started it. */
+type DaemonMessage = { type: 'fatal'; error: unknown };
 
 /** States a cell can stay in once startup is over. */
 const SETTLED = new Set(['ready', 'failed', 'idle', 'group', 'stopped']);
@@ -39,6 +43,8 @@ function failures(status: TreeStatus): string[] {
     });
 }
 
+/** The network, loaded only for a tree with `[network]` (a local tree never loads libp2p). */
+const joinNetwork: TreeNetworkFactory = async (context) => (await import('@cell/net')).joinNetwork(context);
 
 /**
  * `cell mitosis <dir>`: builds and starts the tree, supervises it until Ctrl-C / SIGTERM (or
@@ -54,7 +60,7 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
   const logger = createLogger({ destination: pino.multistream(streams) });
   let view: LiveView | undefined;
   let phase = 'starting';
-  const nucleus = Nucleus.create({ root, logger, onChange: () => view?.update() });
+  const nucleus = Nucleus.create({ root, logger, network: joinNetwork, onChange: () => view?.update() });
   if (tty) {
     view = new LiveView(
       () => nucleus.status(),
@@ -79,7 +85,7 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
     await nucleus.start();
   } catch (err) {
     view?.finish();
-    if (options.daemon) process.stdout.write(`${JSON.stringify({ fatal: (err as CellError).toJSON?.() ?? { message: String(err) } })}\n`);
+    if (options.daemon) process.send?.({ type: 'fatal', error: toCellError(err).toJSON() } satisfies DaemonMessage);
     file.flushSync?.();
     throw err;
   }
@@ -93,49 +99,52 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
   return signals > 1 ? 130 : ExitCode.OK;
 }
 
+/** Starts the nucleus in the background; learns its fatal errors over IPC and its readiness from its control socket. */
+function startDaemon(root: string): { child: ChildProcess; fatal: () => CellError<string> | undefined; outPath: string } {
+  mkdirSync(join(root, LOG_DIR), { recursive: true });
+  const outPath = join(root, LOG_DIR, 'nucleus.out');
+  const out = openSync(outPath, 'w');
+  const child = spawn(process.execPath, [BIN, 'mitosis', root, '--daemon'], { detached: true, stdio: ['ignore', out, out, 'ipc'], cwd: root });
+  closeSync(out);
+  let fatal: CellError<string> | undefined;
+  child.on('message', (m: DaemonMessage) => {
+    if (m?.type === 'fatal') fatal = fromWireError(m.error);
+  });
+  return { child, fatal: () => fatal, outPath };
+}
+
 /** `--detach`: starts the nucleus in the background and returns once the tree has settled. */
 async function detach(root: string, options: MitosisOptions): Promise<number> {
   loadCellTree(root); // report config problems here, with every file and line, before forking
   const pid = runningNucleusPid(root);
   if (pid !== undefined) throw new CellError('CELL_E_TREE_RUNNING', `this tree is already running (nucleus pid ${pid})`, { details: { pid, root } });
-  mkdirSync(join(root, LOG_DIR), { recursive: true });
-  const outPath = join(root, LOG_DIR, 'nucleus.out');
-  const out = openSync(outPath, 'w');
-  const child = spawn(process.execPath, [BIN, 'mitosis', root, '--daemon'], { detached: true, stdio: ['ignore', out, out], cwd: root });
-  closeSync(out);
-  child.unref();
+  const timeoutMs = options.timeoutMs ?? 180_000;
+  const started = Date.now();
+  const { child, fatal, outPath } = startDaemon(root);
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
-  const deadline = Date.now() + (options.timeoutMs ?? 180_000);
-  const socket = nucleusSocketPath(root);
-  const control = connect(nucleusContract, { socketPath: socket, timeoutMs: 10_000 });
+  const control = connect(nucleusContract, { socketPath: nucleusSocketPath(root), timeoutMs: 10_000, connectTimeoutMs: 1000 });
   try {
-    while (Date.now() < deadline) {
-      if (exited !== undefined) {
-        const text = existsSync(outPath) ? readFileSync(outPath, 'utf8') : '';
-        const fatal = /\{"fatal":(.*)\}\s*$/m.exec(text)?.[1];
-        const err = fatal ? (JSON.parse(fatal) as { code?: string; message?: string }) : undefined;
-        throw new CellError((err?.code as 'CELL_E_INTERNAL') ?? 'CELL_E_INTERNAL', err?.message ?? `the nucleus exited (code ${exited}); see ${outPath}`);
-      }
-      if (existsSync(socket)) {
-        const r = await control.status.try({});
-        if (r.ok && r.value.nucleus.phase === 'running' && unsettled(r.value).length === 0) {
-          const status = r.value;
-          const failed = failures(status);
-          const print = options.json ? JSON.stringify(status) : renderTree(status, { replicas: false }).join('\n');
-          process.stdout.write(`${print}\n`);
-          if (failed.length > 0) {
-            process.stderr.write(`${color('red', 'some cells failed to start')} (the rest keeps running; \`cell stop ${root}\` stops it):\n  ${failed.join('\n  ')}\n`);
-            return ExitCode.FAILED;
-          }
-          if (!options.json) process.stderr.write(color('gray', `tree ready in ${formatMs(Date.now() - (deadline - (options.timeoutMs ?? 180_000)))} (nucleus pid ${child.pid}); \`cell stop ${root}\` stops it\n`));
-          return ExitCode.OK;
+    while (Date.now() < started + timeoutMs) {
+      if (exited !== undefined) throw fatal() ?? new CellError('CELL_E_INTERNAL', `the nucleus exited (code ${exited}) while starting; see ${outPath}`);
+      const r = await control.status.try({});
+      if (r.ok && r.value.nucleus.phase === 'running' && unsettled(r.value).length === 0) {
+        const status = r.value;
+        const failed = failures(status);
+        process.stdout.write(`${options.json ? JSON.stringify(status) : renderTree(status, { replicas: false }).join('\n')}\n`);
+        if (failed.length > 0) {
+          process.stderr.write(`${color('red', 'some cells failed to start')} (the rest keeps running; \`cell stop ${root}\` stops it):\n  ${failed.join('\n  ')}\n`);
+          return ExitCode.FAILED;
         }
+        if (!options.json) process.stderr.write(color('gray', `tree ready in ${formatMs(Date.now() - started)} (nucleus pid ${child.pid}); \`cell stop ${root}\` stops it\n`));
+        return ExitCode.OK;
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new CellError('CELL_E_TIMEOUT', `the tree did not settle within ${formatMs(options.timeoutMs ?? 180_000)}; it is still starting in the background (cell status ${root})`);
+    throw new CellError('CELL_E_TIMEOUT', `the tree did not settle within ${formatMs(timeoutMs)}; it is still starting in the background (cell status ${root})`);
   } finally {
     await control.$close();
+    if (child.connected) child.disconnect();
+    child.unref();
   }
 }

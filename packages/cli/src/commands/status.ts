@@ -1,17 +1,11 @@
-import type { TreeStatus } from '@cell/sdk';
-import { cellDir, nucleusFor } from '../locate-tree.ts';
+import type { TreeStatus } from '@cell/host';
+import { treeStatus } from '@cell/runtime';
+import { cellDir } from '../locate-tree.ts';
 import { formatMs, renderTree } from '../output/tree-view.ts';
 
 /** `cell status [dir]`: the running tree, per replica (pid, state, restarts, uptime, RSS, socket). */
-export async function statusCommand(dirArg: string | undefined): Promise<TreeStatus> {
-  const { control } = nucleusFor(cellDir(dirArg));
-  try {
-    const r = await control.status.try({});
-    if (!r.ok) throw r.error;
-    return r.value;
-  } finally {
-    await control.$close();
-  }
+export function statusCommand(dirArg: string | undefined): Promise<TreeStatus> {
+  return treeStatus(cellDir(dirArg));
 }
 
 /** The human form of `cell status`. */

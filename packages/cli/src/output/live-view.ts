@@ -1,4 +1,4 @@
-import type { TreeStatus } from '@cell/sdk';
+import type { TreeStatus } from '@cell/host';
 import { renderTree } from './tree-view.ts';
 
 /** Redraws the tree in place on a terminal, at most every `intervalMs`. */

@@ -1,4 +1,4 @@
-import type { CellStatus, TreeStatus } from '@cell/sdk';
+import type { CellStatus, TreeStatus } from '@cell/host';
 import { color } from './cli-error.ts';
 
 const STATE_COLOR: Record<string, Parameters<typeof color>[0]> = {

@@ -2,30 +2,15 @@ import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { TreeNode } from '@cell/config';
-import { type CellStatus, LOG_DIR, type Logger, probeSocket, type ReplicaStatus, RUN_DIR } from '@cell/sdk';
+import { type CellStatus, LOG_DIR, RUN_DIR } from '@cell/host';
+import type { Logger } from '@cell/sdk';
+import { MAX_SOCKET_PATH_BYTES, probeSocket } from '@cell/wire';
 import type { ResourceLimiter, ReplicaLimits } from './cgroups.ts';
+import { cellState, mergeDependencyStats } from './cell-status.ts';
+import { classifyExit, exitOutcome } from './exit-policy.ts';
 import { ReplicaLog } from './replica-log.ts';
 import { type ProcessExit, ReplicaProcess } from './replica-process.ts';
-import { RestartTracker } from './restart-policy.ts';
-
-type ReplicaState = ReplicaStatus['state'];
-type ExitReason = NonNullable<ReplicaStatus['lastExit']>['reason'];
-
-/** One replica position (`inventory-2`): its current process, restarts and history. */
-interface Slot {
-  index: number;
-  id: string;
-  socket: string;
-  state: ReplicaState;
-  current: ReplicaProcess | undefined;
-  restarts: number;
-  lastExit: ReplicaStatus['lastExit'];
-  tracker: RestartTracker;
-  log: ReplicaLog;
-  generation: number;
-  restartTimer: NodeJS.Timeout | undefined;
-  failure: string | undefined;
-}
+import { createSlots, type ReplicaState, type Slot } from './replica-slot.ts';
 
 /** What a cell supervisor needs from the nucleus. */
 export interface SupervisorContext {
@@ -37,8 +22,6 @@ export interface SupervisorContext {
   changed(): void;
 }
 
-const MAX_SOCKET_PATH_BYTES = 107;
-
 /**
  * Supervises the replicas of one cell (the nucleus has one per cell): starts them, checks they
  * answer a handshake, restarts crashed ones with backoff until the intensity limit, records why
@@ -48,7 +31,7 @@ export class CellSupervisor {
   readonly node: TreeNode;
   /** What this supervisor was given (a sibling for an old major version reuses it). */
   readonly context: SupervisorContext;
-  private readonly slots: Slot[] = [];
+  private readonly slots: Slot[];
   private main: string | undefined;
   private stopping = false;
   private starting: Promise<void> | undefined;
@@ -58,24 +41,7 @@ export class CellSupervisor {
   constructor(node: TreeNode, ctx: SupervisorContext) {
     this.node = node;
     this.context = ctx;
-    const runDir = join(node.dir, RUN_DIR);
-    for (let index = 0; index < node.replicas; index++) {
-      const id = `${node.name}-${index}`;
-      this.slots.push({
-        index,
-        id,
-        socket: join(runDir, `${id}.sock`),
-        state: 'stopped',
-        current: undefined,
-        restarts: 0,
-        lastExit: null,
-        tracker: new RestartTracker(node.config.lifeCycle.restart),
-        log: undefined as unknown as ReplicaLog,
-        generation: 0,
-        restartTimer: undefined,
-        failure: undefined,
-      });
-    }
+    this.slots = createSlots(node);
   }
 
   get name(): string {
@@ -97,11 +63,13 @@ export class CellSupervisor {
     this.main = main;
     this.stopping = false;
     if (!this.hasProcess) return Promise.resolve();
-    mkdirSync(join(this.node.dir, RUN_DIR), { recursive: true });
+    mkdirSync(join(this.node.dir, RUN_DIR), { recursive: true, mode: 0o700 });
     mkdirSync(join(this.node.dir, LOG_DIR), { recursive: true });
     for (const slot of this.slots) {
       if (Buffer.byteLength(slot.socket) > MAX_SOCKET_PATH_BYTES) {
-        return Promise.reject(new CellError('CELL_E_INVALID_ARGUMENT', `socket path of ${slot.id} is longer than ${MAX_SOCKET_PATH_BYTES} bytes: ${slot.socket}; move the tree to a shorter path`));
+        return Promise.reject(
+          new CellError('CELL_E_INVALID_ARGUMENT', `socket path of ${slot.id} is longer than ${MAX_SOCKET_PATH_BYTES} bytes: ${slot.socket}; move the tree to a shorter path`),
+        );
       }
       slot.log ??= new ReplicaLog(join(this.node.dir, LOG_DIR, `${slot.id}.log`), { cell: this.name, replica: slot.id });
     }
@@ -135,7 +103,11 @@ export class CellSupervisor {
       const check = (): boolean => {
         const failed = this.slots.find((s) => s.state === 'failed');
         if (failed) {
-          reject(new CellError('CELL_E_UNAVAILABLE', `cell ${this.name} failed to start: ${failed.failure ?? 'see its log'}`, { details: { cell: this.name, replica: failed.id, lastExit: failed.lastExit } }));
+          reject(
+            new CellError('CELL_E_UNAVAILABLE', `cell ${this.name} failed to start: ${failed.failure ?? 'see its log'}`, {
+              details: { cell: this.name, replica: failed.id, lastExit: failed.lastExit },
+            }),
+          );
           return true;
         }
         if (this.slots.every((s) => s.state === 'ready')) {
@@ -182,6 +154,7 @@ export class CellSupervisor {
     slot.generation++;
     slot.restartTimer = undefined;
     const limits = this.limitsFor(slot);
+    const log = slot.log!;
     const proc = new ReplicaProcess({
       cell: this.name,
       replicaId: slot.id,
@@ -190,14 +163,14 @@ export class CellSupervisor {
       socket: slot.socket,
       env: this.context.env,
       limits,
-      log: slot.log,
+      log,
       readyTimeoutMs: this.node.config.lifeCycle.readyTimeoutMs,
       onAxon: () => this.notify(),
     });
     const previous = slot.current;
     slot.current = proc;
     if (!previous) this.setState(slot, 'starting');
-    slot.log.note('info', 'replica starting', { generation: slot.generation, childPid: proc.pid });
+    log.note('info', 'replica starting', { generation: slot.generation, childPid: proc.pid });
     void proc.exited.then((exit) => this.onExit(slot, proc, exit, limits));
     proc.ready.then(
       () => {
@@ -205,58 +178,47 @@ export class CellSupervisor {
         slot.failure = undefined;
         const startupMs = Date.now() - proc.startedAt;
         this.context.log.info({ cell: this.name, replica: slot.id, childPid: proc.pid, startupMs }, 'replica ready');
-        slot.log.note('info', 'replica ready', { childPid: proc.pid, startupMs });
+        log.note('info', 'replica ready', { childPid: proc.pid, startupMs });
         this.setState(slot, 'ready');
       },
       (err: unknown) => {
         if (slot.current !== proc || !proc.isRunning) return;
         // Alive but not answering: treat like a crash (the exit handler restarts it).
         slot.failure = (err as Error).message;
-        slot.log.note('error', 'replica did not become ready; killing it', { reason: slot.failure });
+        log.note('error', 'replica did not become ready; killing it', { reason: slot.failure });
         void proc.kill();
       },
     );
     return proc;
   }
 
-  private classify(exit: ProcessExit, limits: ReplicaLimits, tail: string[]): ExitReason {
-    if (exit.idle) return 'idle';
-    if (exit.requested) return this.stopping ? 'stopped' : 'reload';
-    if (limits.oomKilled() || tail.some((l) => /heap out of memory|ERR_WORKER_OUT_OF_MEMORY/i.test(l))) return 'oom';
-    return 'crash';
-  }
-
   private onExit(slot: Slot, proc: ReplicaProcess, exit: ProcessExit, limits: ReplicaLimits): void {
     // Give the log stream a moment to deliver the process's last lines before reading the tail.
     setTimeout(() => {
-      const tail = slot.log.tail();
-      const reason = this.classify(exit, limits, tail);
+      const tail = slot.log!.tail();
+      const reason = classifyExit({ exit, oomKilled: limits.oomKilled(), tail, stopping: this.stopping });
       setTimeout(() => limits.release(), 200).unref();
       if (slot.current !== proc) return; // an older generation finished draining after a reload
       slot.current = undefined;
       slot.lastExit = { code: exit.code, signal: exit.signal, reason, at: exit.at, logTail: tail.slice(-10) };
       const fields = { cell: this.name, replica: slot.id, childPid: proc.pid, code: exit.code, signal: exit.signal, reason };
-      if (reason === 'idle') {
+      const outcome = exitOutcome(reason, this.stopping, () => slot.tracker.onCrash(Date.now()));
+      if (outcome.state === 'idle') {
         this.context.log.info(fields, 'replica exited after its idle timeout');
-        slot.log.note('info', 'replica exited after its idle timeout (apoptosis)');
-        return this.setState(slot, 'idle');
-      }
-      if (reason === 'stopped' || reason === 'reload' || this.stopping) return this.setState(slot, 'stopped');
-      const decision = slot.tracker.onCrash(Date.now());
-      const what = reason === 'oom' ? 'ran out of memory' : 'crashed';
-      if (!decision.restart) {
-        slot.failure = `${what} ${decision.reason}`;
+        slot.log!.note('info', 'replica exited after its idle timeout (apoptosis)');
+      } else if (outcome.state === 'failed') {
+        slot.failure = outcome.failure;
         this.context.log.error({ ...fields, failure: slot.failure, logTail: slot.lastExit.logTail }, 'replica failed: restart limit reached');
-        slot.log.note('error', 'replica failed: restart limit reached', { failure: slot.failure });
-        return this.setState(slot, 'failed');
+        slot.log!.note('error', 'replica failed: restart limit reached', { failure: slot.failure });
+      } else if (outcome.state === 'backoff') {
+        slot.restarts++;
+        this.context.log.warn({ ...fields, restartInMs: outcome.restartInMs, restarts: slot.restarts }, `replica ${outcome.what}; restarting`);
+        slot.log!.note('warn', `replica ${outcome.what}; restarting`, { restartInMs: outcome.restartInMs, code: exit.code, signal: exit.signal, reason });
+        slot.restartTimer = setTimeout(() => {
+          if (!this.stopping && slot.state === 'backoff') this.spawn(slot);
+        }, outcome.restartInMs);
       }
-      slot.restarts++;
-      this.context.log.warn({ ...fields, restartInMs: decision.delayMs, restarts: slot.restarts }, `replica ${what}; restarting`);
-      slot.log.note('warn', `replica ${what}; restarting`, { restartInMs: decision.delayMs, code: exit.code, signal: exit.signal, reason });
-      this.setState(slot, 'backoff');
-      slot.restartTimer = setTimeout(() => {
-        if (!this.stopping && slot.state === 'backoff') this.spawn(slot);
-      }, decision.delayMs);
+      this.setState(slot, outcome.state);
     }, 50);
   }
 
@@ -313,16 +275,7 @@ export class CellSupervisor {
 
   /** Cell-level state, derived from the replicas. */
   get state(): CellStatus['state'] {
-    if (!this.hasProcess) return 'group';
-    const states = this.slots.map((s) => s.state);
-    if (states.every((s) => s === 'ready')) return 'ready';
-    if (states.some((s) => s === 'stopping')) return 'stopping';
-    if (states.every((s) => s === 'failed')) return 'failed';
-    if (states.every((s) => s === 'idle' || s === 'stopped') && states.some((s) => s === 'idle')) return 'idle';
-    if (states.every((s) => s === 'stopped')) return 'stopped';
-    if (states.some((s) => s === 'ready')) return 'degraded';
-    if (states.some((s) => s === 'failed')) return 'failed';
-    return 'starting';
+    return cellState(this.hasProcess, this.slots.map((s) => s.state));
   }
 
   /** Axon ports of the replicas that are ready (what this node serves other nodes). */
@@ -333,28 +286,7 @@ export class CellSupervisor {
   /** Per dependency, every candidate as the replicas' racers see it, summed over replicas. */
   async dependencyStats(): Promise<CellStatus['deps']> {
     const reports = await Promise.all(this.slots.map((s) => s.current?.stats()));
-    const merged: CellStatus['deps'] = {};
-    for (const report of reports) {
-      for (const [dep, candidates] of Object.entries(report?.deps ?? {})) {
-        const rows = (merged[dep] ??= []);
-        for (const c of candidates) {
-          const row = rows.find((r) => r.endpoint === c.endpoint);
-          if (!row) rows.push({ ...c });
-          else {
-            row.calls += c.calls;
-            row.inFlight += c.inFlight;
-            row.connected ||= c.connected;
-            row.latencyMs = c.latencyMs ?? row.latencyMs;
-            row.score = c.score ?? row.score;
-          }
-        }
-      }
-    }
-    for (const rows of Object.values(merged)) {
-      const total = rows.reduce((sum, r) => sum + r.calls, 0);
-      for (const r of rows) r.share = total > 0 ? Math.round((r.calls / total) * 1000) / 1000 : 0;
-    }
-    return merged;
+    return mergeDependencyStats(reports.map((r) => r?.deps));
   }
 
   status(parent: string | null): CellStatus {

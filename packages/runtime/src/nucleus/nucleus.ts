@@ -1,25 +1,32 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CellError } from '@cell/protocol';
 import { type CellTree, loadCellConfig, loadCellTree, type RemoteDepSpec, type TreeNode } from '@cell/config';
-import { compareGenomes, formatChange, type Genome, type Logger, type Membrane, type NucleusPointer, nucleusContract, RUN_DIR, serve, type TreeStatus } from '@cell/sdk';
-import { readLock } from '@cell/codegen';
-import { genomeFromSource, readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
-import { currentGenome, majorOf } from '../ribosome/dependency-types.ts';
+import type { Genome } from '@cell/contract';
+import { nucleusSocketPath, RUN_DIR, type TreeStatus } from '@cell/host';
+import type { Logger, Membrane } from '@cell/sdk';
 import { buildCell, type BuildResult } from '../ribosome/build-cell.ts';
 import { buildTree, localDeps } from '../ribosome/build-tree.ts';
+import { genomeFromSource, readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
+import { currentGenome, generateRemoteTypes } from '../ribosome/dependency-types.ts';
 import { reportTypes } from '../ribosome/report-types.ts';
+import type { LocalServedCell, TreeNetwork, TreeNetworkFactory } from '../network/tree-network.ts';
+import type { PidLock } from '../files/pid-lock.ts';
 import { ResourceLimiter } from './cgroups.ts';
+import { cellEnvironment } from './cell-environment.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
-import { acquireTreeLock, type TreeLock } from './tree-lock.ts';
-import { cellHome, loadOrCreateIdentity, type LocalServedCell, NodeNetwork } from '@cell/net';
-import { generateRemoteTypes } from '../ribosome/dependency-types.ts';
+import { serveControl } from './control-handlers.ts';
+import { inDependencyOrder, inReverseDependencyOrder } from './dependency-order.ts';
+import { removePointers, writePointers } from './run-pointers.ts';
+import { acquireTreeLock } from './tree-lock.ts';
+import { judgeUpgrade, refuseBlocked, upgradeEdges } from './upgrade-policy.ts';
 
 export interface NucleusOptions {
   /** Root directory of the tree (holds the root cell.toml). */
   root: string;
   logger: Logger;
+  /** Joins the network when the tree has `[network]` (never called otherwise). */
+  network?: TreeNetworkFactory | undefined;
   /** Called whenever a cell or replica changes state (for live views). */
   onChange?: () => void;
   /** Called for each cell build (for progress output). */
@@ -28,11 +35,6 @@ export interface NucleusOptions {
 
 /** How long a starting node waits for a remote dependency it has never locked to be found. */
 const REMOTE_GENOME_WAIT_MS = 20_000;
-
-/** The control socket of a tree, in the root cell's `run/`. */
-export function nucleusSocketPath(root: string): string {
-  return join(root, RUN_DIR, 'nucleus.sock');
-}
 
 /**
  * The nucleus of a tree: builds every cell, starts them in dependency order, supervises them
@@ -48,15 +50,15 @@ export class Nucleus {
   private readonly limiter: ResourceLimiter;
   private readonly mains = new Map<TreeNode, string>();
   private control: Membrane | undefined;
-  private lock: TreeLock | undefined;
+  private lock: PidLock | undefined;
   private stopping: Promise<void> | undefined;
-  private building = new Set<TreeNode>();
+  private readonly building = new Set<TreeNode>();
   /** Old major versions kept running beside their successors for consumers built against them. */
   private readonly legacy: CellSupervisor[] = [];
   /** Cells waiting for their dependencies before they start. */
-  private waiting = new Set<TreeNode>();
+  private readonly waiting = new Set<TreeNode>();
   private readonly stoppedSignal = Promise.withResolvers<void>();
-  private network: NodeNetwork | undefined;
+  private network: TreeNetwork | undefined;
   private running = false;
 
   private constructor(tree: CellTree, options: NucleusOptions) {
@@ -64,38 +66,6 @@ export class Nucleus {
     this.options = options;
     this.log = options.logger.child({ component: 'runtime.nucleus' });
     this.limiter = new ResourceLimiter(createHash('sha256').update(tree.root.dir).digest('hex').slice(0, 10));
-    const net = tree.root.config.network;
-    for (const node of tree.nodes) {
-      const env: Record<string, string> = {
-        CELL_DEPS: JSON.stringify(localDeps(node)),
-        CELL_GRACE_MS: String(node.config.lifeCycle.graceMs),
-        CELL_NUCLEUS_SOCKET: nucleusSocketPath(tree.root.dir),
-        NODE_COMPILE_CACHE: join(node.dir, '.cell', 'compile-cache'),
-      };
-      if (node.config.lifeCycle.idleTimeoutMs !== undefined) env['CELL_IDLE_TIMEOUT_MS'] = String(node.config.lifeCycle.idleTimeoutMs);
-      if (net) {
-        env['CELL_NETWORK'] = '1';
-        env['CELL_IDENTITY_FILE'] = join(cellHome(), 'identity.json');
-        // A cell serves other nodes only when some node key may call it.
-        const allowed = [...node.config.auth.allowedKeys, ...net.allowedKeys];
-        if (allowed.length > 0) {
-          env['CELL_AXON_HOST'] = net.listen.host;
-          env['CELL_ALLOWED_KEYS'] = allowed.includes('*') ? '*' : allowed.join(',');
-        }
-      }
-      this.supervisors.set(
-        node,
-        new CellSupervisor(node, {
-          limiter: this.limiter,
-          log: this.log,
-          env,
-          changed: () => {
-            this.network?.announceSoon();
-            options.onChange?.();
-          },
-        }),
-      );
-    }
   }
 
   /** Loads and validates the tree at `options.root` (throws CELL_E_CONFIG_* naming every problem). */
@@ -117,8 +87,11 @@ export class Nucleus {
   async start(): Promise<void> {
     this.lock = acquireTreeLock(this.tree.root.dir);
     try {
-      await this.openControl();
+      mkdirSync(join(this.tree.root.dir, RUN_DIR), { recursive: true, mode: 0o700 });
+      this.control = await serveControl(this, nucleusSocketPath(this.tree.root.dir), this.options.logger);
+      writePointers(this.tree);
       await this.joinNetwork();
+      this.createSupervisors();
       await this.buildAll();
       await this.startAll();
       this.running = true;
@@ -133,60 +106,39 @@ export class Nucleus {
     return this.stoppedSignal.promise;
   }
 
-  private async openControl(): Promise<void> {
-    mkdirSync(join(this.tree.root.dir, RUN_DIR), { recursive: true });
-    const socketPath = nucleusSocketPath(this.tree.root.dir);
-    this.control = await serve(
-      nucleusContract,
-      {
-        status: () => this.fullStatus(),
-        resolve: async ({ name, major, via }) => ({ candidates: (await this.network?.resolve(name, major, via)) ?? [] }),
-        start: async ({ cell }, ctx) => {
-          const sup = this.find(cell);
-          if (!sup) throw ctx.fail('NoSuchCell', { cell });
-          try {
-            await sup.ensureStarted();
-          } catch (err) {
-            throw ctx.fail('StartFailed', { reason: (err as Error).message }, (err as Error).message);
-          }
-          return { ready: sup.status(null).replicas.filter((r) => r.state === 'ready').length };
-        },
-        reload: async ({ cell }, ctx) => {
-          const sup = this.find(cell);
-          if (!sup) throw ctx.fail('NoSuchCell', { cell });
-          try {
-            return await this.reload(sup);
-          } catch (err) {
-            throw ctx.fail('ReloadFailed', { reason: (err as Error).message }, (err as Error).message);
-          }
-        },
-        stop: () => {
-          setImmediate(() => void this.stop());
-          return {};
-        },
-      },
-      { socketPath, logger: this.options.logger },
-    );
-    const pointer: NucleusPointer = { pid: process.pid, socket: socketPath, root: this.tree.root.dir };
+  private createSupervisors(): void {
     for (const node of this.tree.nodes) {
-      mkdirSync(join(node.dir, RUN_DIR), { recursive: true });
-      writeFileSync(join(node.dir, RUN_DIR, 'nucleus.json'), `${JSON.stringify(pointer)}\n`);
+      this.supervisors.set(
+        node,
+        new CellSupervisor(node, {
+          limiter: this.limiter,
+          log: this.log,
+          env: cellEnvironment(this.tree, node, this.network?.identityFile),
+          changed: () => {
+            this.network?.announceSoon();
+            this.options.onChange?.();
+          },
+        }),
+      );
     }
   }
 
-  private find(cell: string): CellSupervisor | undefined {
+  find(cell: string): CellSupervisor | undefined {
     for (const [node, sup] of this.supervisors) if (node.dir === cell || node.name === cell) return sup;
     return this.legacy.find((l) => l.name === cell);
   }
 
-  /** With `[network]` in the root cell.toml: the node identity, directory, discovery, remote bindings. */
+  resolve(name: string, major: number | null, via: string | null): ReturnType<TreeNetwork['resolve']> {
+    return this.network?.resolve(name, major, via) ?? Promise.resolve([]);
+  }
+
+  /** With `[network]` in the root cell.toml: join it, then bind dependencies on other nodes to their live genome (else cell.lock). */
   private async joinNetwork(): Promise<void> {
     const config = this.tree.root.config.network;
     if (!config) return;
-    const identity = await loadOrCreateIdentity();
-    this.network = await NodeNetwork.start({ identity, config, root: this.tree.root.dir, log: this.options.logger, localCells: () => this.servedCells() });
-    // Dependencies on other nodes: bindings from their live genome (else from cell.lock).
-    const network = this.network;
+    if (!this.options.network) throw new Error('this tree has [network] but the nucleus was given no network to join');
+    const network = await this.options.network({ config, root: this.tree.root.dir, log: this.options.logger, localCells: () => this.servedCells() });
+    this.network = network;
     const fetch = async (dep: RemoteDepSpec, locked: Genome | undefined): Promise<Genome | undefined> => {
       // Without a lock there is nothing to build against: give discovery time to find the producer.
       const deadline = Date.now() + (locked ? 0 : REMOTE_GENOME_WAIT_MS);
@@ -196,9 +148,7 @@ export class Nucleus {
         await new Promise((r) => setTimeout(r, 500));
       }
     };
-    for (const t of await generateRemoteTypes(this.tree, fetch)) {
-      reportTypes(this.log, t);
-    }
+    for (const t of await generateRemoteTypes(this.tree, fetch)) reportTypes(this.log, t);
   }
 
   /** What this node serves other nodes: cells with ready replicas listening on an axon. */
@@ -236,31 +186,22 @@ export class Nucleus {
 
   /** Starts each cell once its dependencies are up (or failed); independent cells start together. */
   private async startAll(): Promise<void> {
-    const started = new Map<TreeNode, Promise<void>>();
-    const startNode = (node: TreeNode): Promise<void> => {
-      let p = started.get(node);
-      if (p) return p;
-      const sup = this.supervisors.get(node)!;
-      this.waiting.add(node);
-      p = Promise.allSettled(Object.values(node.deps).map(startNode)).then(async () => {
-        this.waiting.delete(node);
-        const main = this.mains.get(node);
-        if (!main) return;
-        try {
-          await sup.start(main);
-          // A cell without a contract module: record the genome it serves.
-          if (!node.config.cell.contract) {
-            const live = await currentGenome(node, ['live']);
-            if (live) writeGenomeFile(node.dir, live.genome);
-          }
-        } catch (err) {
-          this.log.error({ cell: node.name, err }, 'cell failed to start');
+    for (const node of this.tree.nodes) this.waiting.add(node);
+    await inDependencyOrder(this.tree, async (node) => {
+      this.waiting.delete(node);
+      const main = this.mains.get(node);
+      if (!main) return;
+      try {
+        await this.supervisors.get(node)!.start(main);
+        // A cell without a contract module: record the genome it serves.
+        if (!node.config.cell.contract) {
+          const live = await currentGenome(node, ['live']);
+          if (live) writeGenomeFile(node.dir, live.genome);
         }
-      });
-      started.set(node, p);
-      return p;
-    };
-    await Promise.all(this.tree.startOrder.map(startNode));
+      } catch (err) {
+        this.log.error({ cell: node.name, err }, 'cell failed to start');
+      }
+    });
   }
 
   /** Cells that are not serving (failed to start, or past their restart limit). */
@@ -269,45 +210,23 @@ export class Nucleus {
   }
 
   /**
-   * Rebuilds a cell and replaces its replicas one by one. A new genome that breaks a running
-   * consumer's locked one is refused with the report — unless its major version went up: then the
-   * old major keeps running beside the new one (`<name>-v<major>-<i>.sock`) for the consumers
-   * built against it.
+   * Rebuilds a cell and replaces its replicas one by one, unless the upgrade policy refuses the
+   * new genome; an old major a running consumer still needs keeps running beside the new one.
    */
   async reload(sup: CellSupervisor): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }> {
     const node = sup.node;
     // The code and the version may have changed since the tree started: read cell.toml again.
     const config = loadCellConfig(node.dir);
-    const newGenome = (await genomeFromSource(config)) ?? readGenomeFile(node.dir);
-    const blocking: string[] = [];
-    let keepMajor: number | null = null;
-    if (newGenome) {
-      for (const consumer of this.tree.nodes) {
-        for (const [depName, dep] of Object.entries(consumer.deps)) {
-          if (dep !== node || !this.supervisors.get(consumer)!.isRunning) continue;
-          const locked = readLock(consumer.dir)?.deps[depName];
-          if (!locked || locked.fingerprint === newGenome.fingerprint) continue;
-          const report = compareGenomes(locked.genome, newGenome);
-          if (report.breaking.length === 0) continue;
-          if (majorOf(newGenome.version) > majorOf(locked.version)) keepMajor = majorOf(locked.version);
-          else blocking.push(`${consumer.name} (built against ${locked.cell}@${locked.version}): ${report.breaking.map(formatChange).join('; ')}`);
-        }
-      }
-    }
-    if (blocking.length > 0) {
-      throw new CellError(
-        'CELL_E_SCHEMA_MISMATCH',
-        `refused to reload ${node.name} ${newGenome!.version}: it breaks running consumers locked to its old genome:\n  ${blocking.join('\n  ')}\n` +
-          'bump its major version to run both side by side, or update the consumers first (cell types, then fix what no longer compiles)',
-        { details: { cell: node.name, blocking } },
-      );
-    }
+    const next = (await genomeFromSource(config)) ?? readGenomeFile(node.dir);
+    const verdict = next ? judgeUpgrade(upgradeEdges(this.tree, node, next, (c) => this.supervisors.get(c)!.isRunning)) : { blocking: [], keepMajors: [] };
+    refuseBlocked(verdict, `reload ${node.name} ${next?.version ?? ''}`.trim());
+    const keepMajor = verdict.keepMajors[0] ?? null;
     if (keepMajor !== null && !this.legacy.some((l) => l.name === `${node.name}-v${keepMajor}`)) await this.keepOldMajor(sup, keepMajor);
     const result = await buildCell(config, localDeps(node));
     this.mains.set(node, result.main);
-    this.log.info({ cell: sup.name, rebuilt: result.rebuilt, version: newGenome?.version }, 'reloading cell');
+    this.log.info({ cell: sup.name, rebuilt: result.rebuilt, version: next?.version }, 'reloading cell');
     const replaced = await sup.reload(result.main);
-    if (newGenome) writeGenomeFile(node.dir, newGenome);
+    if (next) writeGenomeFile(node.dir, next);
     this.log.info({ cell: sup.name, replaced }, 'cell reloaded');
     return { replaced, rebuilt: result.rebuilt, keptMajor: keepMajor };
   }
@@ -319,8 +238,7 @@ export class Nucleus {
     mkdirSync(dir, { recursive: true });
     const main = join(dir, 'main.mjs');
     copyFileSync(this.mains.get(node)!, main);
-    const legacyNode: TreeNode = { ...node, name: `${node.name}-v${major}` };
-    const legacy = new CellSupervisor(legacyNode, sup.context);
+    const legacy = new CellSupervisor({ ...node, name: `${node.name}-v${major}` }, sup.context);
     this.legacy.push(legacy);
     this.log.info({ cell: node.name, major }, 'keeping the old major version running beside the new one');
     await legacy.start(main);
@@ -343,18 +261,20 @@ export class Nucleus {
   status(): TreeStatus {
     const parents = new Map<TreeNode, string>();
     for (const node of this.tree.nodes) for (const c of node.children) parents.set(c, node.name);
+    const parentOf = (dir: string) => parents.get(this.tree.nodes.find((n) => n.dir === dir)!) ?? null;
     return {
       version: 1,
       root: this.tree.root.dir,
       nucleus: { pid: process.pid, startedAt: this.startedAt, uptimeMs: Date.now() - this.startedAt, phase: this.stopping ? 'stopping' : this.running ? 'running' : 'starting' },
       cells: [
         ...this.tree.nodes.map((node) => {
-          const s = this.supervisors.get(node)!.status(parents.get(node) ?? null);
+          const sup = this.supervisors.get(node);
+          const s = sup ? sup.status(parentOf(node.dir)) : placeholderStatus(node, parentOf(node.dir));
           if (this.building.has(node)) s.state = 'building';
-          else if (this.waiting.has(node) && s.state === 'stopped') s.state = 'starting';
+          else if ((this.waiting.has(node) || !sup) && s.state === 'stopped') s.state = 'starting';
           return s;
         }),
-        ...this.legacy.map((l) => l.status(parents.get(this.tree.nodes.find((n) => n.dir === l.node.dir)!) ?? null)),
+        ...this.legacy.map((l) => l.status(parentOf(l.node.dir))),
       ],
       network: this.network?.status() ?? null,
     };
@@ -373,27 +293,31 @@ export class Nucleus {
 
   private async stopTree(): Promise<void> {
     this.log.info({ root: this.tree.root.dir }, 'stopping tree');
-    const dependents = new Map<TreeNode, TreeNode[]>();
-    for (const node of this.tree.nodes) {
-      for (const d of [...Object.values(node.deps), ...node.children]) dependents.set(d, [...(dependents.get(d) ?? []), node]);
-    }
-    const stopped = new Map<TreeNode, Promise<void>>();
-    const stopNode = (node: TreeNode): Promise<void> => {
-      const known = stopped.get(node);
-      if (known) return known;
-      stopped.set(node, Promise.resolve()); // a child that depends on its parent must not wait for itself
-      const p = Promise.allSettled((dependents.get(node) ?? []).map(stopNode)).then(() => this.supervisors.get(node)!.stop());
-      stopped.set(node, p);
-      return p;
-    };
     await Promise.allSettled(this.legacy.map((l) => l.stop()));
-    await Promise.allSettled(this.tree.nodes.map(stopNode));
+    await inReverseDependencyOrder(this.tree, (node) => this.supervisors.get(node)?.stop() ?? Promise.resolve());
     await this.network?.stop().catch((err: unknown) => this.log.warn({ err }, 'leaving the network failed'));
     await this.control?.stop({ graceMs: 100 });
-    for (const node of this.tree.nodes) rmSync(join(node.dir, RUN_DIR, 'nucleus.json'), { force: true });
+    if (this.lock) removePointers(this.tree);
     this.limiter.releaseAll();
     this.lock?.release();
     this.log.info({ root: this.tree.root.dir }, 'tree stopped');
     this.stoppedSignal.resolve();
   }
+}
+
+/** A cell's status before its supervisor exists (while the nucleus joins the network). */
+function placeholderStatus(node: TreeNode, parent: string | null): TreeStatus['cells'][number] {
+  const { memory, cpu } = node.config.resources;
+  return {
+    name: node.name,
+    dir: node.dir,
+    parent,
+    state: node.config.cell.entry ? 'stopped' : 'group',
+    replicasWanted: node.config.cell.entry ? node.replicas : 0,
+    idleTimeoutMs: node.config.lifeCycle.idleTimeoutMs ?? null,
+    limits: { memoryBytes: memory.max ?? null, cpu: cpu.max ?? null, enforcedBy: 'none', warning: null },
+    replicas: [],
+    failure: null,
+    deps: {},
+  };
 }

@@ -1,7 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { CellError } from '@cell/protocol';
-import { type CellMessage, connectDynamic, type NucleusMessage } from '@cell/sdk';
+import { type CellMessage, isCellMessage, type NucleusMessage } from '@cell/host';
+import { connectDynamic } from '@cell/sdk';
 import type { ReplicaLimits } from './cgroups.ts';
 import type { ReplicaLog } from './replica-log.ts';
 
@@ -33,9 +34,6 @@ export interface ProcessExit {
   at: number;
 }
 
-// Sockets are shared by handle: the nucleus binds, replicas listen, the nucleus never accepts.
-cluster.schedulingPolicy = cluster.SCHED_NONE;
-
 /** One OS process of a replica: forked, readiness-checked, drained. */
 export class ReplicaProcess {
   readonly worker: Worker;
@@ -53,6 +51,8 @@ export class ReplicaProcess {
 
   constructor(spec: ProcessSpec) {
     this.spec = spec;
+    // Sockets are shared by handle: the nucleus binds, replicas listen, the nucleus never accepts.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({
       exec: spec.main,
       args: [],
@@ -71,12 +71,13 @@ export class ReplicaProcess {
     this.pid = this.worker.process.pid!;
     spec.log.attach(this.worker.process.stdout!, 'stdout', this.pid);
     spec.log.attach(this.worker.process.stderr!, 'stderr', this.pid);
-    this.worker.on('message', (m: CellMessage) => {
-      if (m?.type === 'cell:apoptosis') this.idle = true;
-      else if (m?.type === 'cell:axon') {
+    this.worker.on('message', (m: unknown) => {
+      if (!isCellMessage(m)) return;
+      if (m.type === 'cell:apoptosis') this.idle = true;
+      else if (m.type === 'cell:axon') {
         this.axonPort = m.port;
         spec.onAxon?.(m.port);
-      } else if (m?.type === 'cell:stats') {
+      } else {
         const waiters = this.statsWaiters;
         this.statsWaiters = [];
         for (const w of waiters) w(m);

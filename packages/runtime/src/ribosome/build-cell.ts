@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { CellConfig } from '@cell/config';
-import type { DependencyRef, LaunchSpec } from '@cell/sdk';
+import type { DependencyRef } from '@cell/host';
+import type { LaunchSpec } from '../standalone/launch-spec.ts';
 import { bundleIfChanged } from './bundle.ts';
-import { writeFileAtomic } from './write-atomic.ts';
+import { writeFileAtomic } from '../files/write-atomic.ts';
 
 /** Where a cell's build output lives, inside the cell's own directory. */
 export const BUILD_DIR = join('.cell', 'build');

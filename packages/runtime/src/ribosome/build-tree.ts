@@ -1,6 +1,7 @@
 import { CellError } from '@cell/protocol';
 import type { CellTree, TreeNode } from '@cell/config';
-import type { DependencyRef, Genome } from '@cell/sdk';
+import type { Genome } from '@cell/contract';
+import type { DependencyRef } from '@cell/host';
 import { buildCell, type BuildResult } from './build-cell.ts';
 import { genomeFromSource, writeGenomeFile } from './contract-genome.ts';
 import { type DependencyTypes, generateDependencyTypes, generateRemoteTypes } from './dependency-types.ts';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { build, version as esbuildVersion, type Message } from 'esbuild';
 import { CellError } from '@cell/protocol';
 import { nativeExternals } from './native-externals.ts';
-import { writeFileAtomic } from './write-atomic.ts';
+import { writeFileAtomic } from '../files/write-atomic.ts';
 
 interface Manifest {
   format: 1;

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CellError } from '@cell/protocol';
 import type { CellConfig } from '@cell/config';
-import { type Contract, type Genome, toGenome } from '@cell/sdk';
+import { type Contract, type Genome, toGenome } from '@cell/contract';
 import { bundleIfChanged } from './bundle.ts';
-import { writeFileAtomic } from './write-atomic.ts';
+import { writeFileAtomic } from '../files/write-atomic.ts';
 
 /** Where a built cell keeps its genome. */
 export const GENOME_FILE = join('.cell', 'genome.json');

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { CellTree, RemoteDepSpec, TreeNode } from '@cell/config';
 import { generateBindings, readLock, writeLock, type CellLock } from '@cell/codegen';
-import { compareGenomes, type CompatibilityReport, fetchGenome, type Genome, probeSocket, replicaSocketPaths } from '@cell/sdk';
+import { compareGenomes, type CompatibilityReport, type Genome } from '@cell/contract';
+import { replicaSocketPaths } from '@cell/host';
+import { fetchGenome } from '@cell/sdk';
+import { probeSocket } from '@cell/wire';
 import { genomeFromSource, readGenomeFile } from './contract-genome.ts';
 
 /** Where a dependency's genome came from. */

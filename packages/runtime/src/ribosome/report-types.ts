@@ -1,4 +1,5 @@
-import { formatChange, type Logger } from '@cell/sdk';
+import { formatChange } from '@cell/contract';
+import type { Logger } from '@cell/sdk';
 import type { DependencyTypes } from './dependency-types.ts';
 
 /** Logs what happened to one dependency's bindings and lock entry. */

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { defineContract, unary, serverStream, clientStream, duplex, notify } from '../contract.ts';
+import { defineContract, unary, serverStream, clientStream, duplex, notify } from '@cell/contract';
 
 /** A contract exercising every method kind, used by the SDK's tests and fuzzers. */
 export const echoContract = defineContract({

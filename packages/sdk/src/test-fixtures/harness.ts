@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve, type Membrane, type ServeOptions } from '../membrane.ts';
-import { connect, type ConnectOptions, type Synapse } from '../synapse.ts';
+import { serve, type Membrane } from '../membrane.ts';
+import type { ConnectOptions, ServeOptions } from '../options.ts';
+import { connect, type Synapse } from '../synapse.ts';
 import { echoContract } from './echo-contract.ts';
 import { echoHandlers } from './echo-handlers.ts';
 

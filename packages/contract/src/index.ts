@@ -1,0 +1,24 @@
+export {
+  defineContract,
+  unary,
+  serverStream,
+  clientStream,
+  duplex,
+  notify,
+  type Contract,
+  type MethodDef,
+  type MethodKind,
+  type ErrorSchemas,
+} from './contract.ts';
+export {
+  toGenome,
+  canonicalJson,
+  schemaShape,
+  genomeFingerprint,
+  methodFingerprint,
+  type Genome,
+  type GenomeMethod,
+  type JsonSchema,
+} from './genome.ts';
+export { compareGenomes, formatChange, describeSchema, type CompatibilityReport, type GenomeChange } from './compatibility.ts';
+export { compileValidator, type Validator, type ValidationIssue } from './validator.ts';

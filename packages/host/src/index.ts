@@ -1,0 +1,15 @@
+export { LaunchEnvSchema, readLaunchEnv, launchEnv, LAUNCH_ENV_KEYS, type LaunchEnvVars, type LaunchSettings, type DependencyRef } from './launch-env.ts';
+export {
+  RUN_DIR,
+  LOG_DIR,
+  replicaSocketPath,
+  replicaSocketPaths,
+  nucleusSocketPath,
+  nucleusPointerPath,
+  readNucleusPointer,
+  type LocalCell,
+  type NucleusPointer,
+} from './run-layout.ts';
+export { isProcessAlive, processStartTime } from './process-alive.ts';
+export { type NucleusMessage, type CellMessage, isCellMessage, isNucleusMessage } from './ipc-messages.ts';
+export { nucleusContract, TreeStatus, CellStatus, ReplicaStatus, ExitReason, RemoteCandidate, Candidate } from './nucleus-contract.ts';

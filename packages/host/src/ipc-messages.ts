@@ -1,0 +1,30 @@
+import type { Static } from 'typebox';
+import type { Candidate } from './nucleus-contract.ts';
+
+/** Messages from the nucleus to a cell process over the IPC channel. */
+export type NucleusMessage = { type: 'cell:drain'; graceMs?: number } | { type: 'cell:stats' };
+
+/** Messages from a cell process to its nucleus. */
+export type CellMessage =
+  | { type: 'cell:apoptosis'; idleMs: number }
+  | { type: 'cell:axon'; port: number }
+  | {
+      type: 'cell:stats';
+      connections: number;
+      inFlight: number;
+      lastActivityAt: number;
+      /** Per dependency, the racer's view of each candidate. */
+      deps: Record<string, Array<Static<typeof Candidate>>>;
+    };
+
+/** True for a message a cell may send (anything else on the channel is ignored). */
+export function isCellMessage(m: unknown): m is CellMessage {
+  const type = (m as { type?: unknown } | null)?.type;
+  return type === 'cell:apoptosis' || type === 'cell:axon' || type === 'cell:stats';
+}
+
+/** True for a message the nucleus may send. */
+export function isNucleusMessage(m: unknown): m is NucleusMessage {
+  const type = (m as { type?: unknown } | null)?.type;
+  return type === 'cell:drain' || type === 'cell:stats';
+}

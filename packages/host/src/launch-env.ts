@@ -1,0 +1,148 @@
+import { Type, type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { CellError } from '@cell/protocol';
+
+/**
+ * How a cell process learns where it runs: the environment the nucleus starts it with. Defined
+ * once here — the nucleus writes it with `launchEnv`, the SDK reads it with `readLaunchEnv` — and
+ * documented in docs/launch-env.md. Every variable is optional: a cell started by hand has none.
+ */
+export const LaunchEnvSchema = Type.Object({
+  /** The cell's name (`[cell] name`). Its presence makes the process a managed cell. */
+  CELL_NAME: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' })),
+  /** Replica id, e.g. `inventory-2`. */
+  CELL_REPLICA: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  /** Unix socket the membrane listens on (shared by the nucleus's cluster handle). */
+  CELL_SOCKET: Type.Optional(Type.String({ minLength: 1 })),
+  /** JSON: dependency name -> where it is (`{ name, dir? , axon?, major? }`). */
+  CELL_DEPS: Type.Optional(Type.String()),
+  /** How long a draining replica may finish its calls, ms. */
+  CELL_GRACE_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
+  /** Apoptosis: exit after this long without connections or calls, ms. */
+  CELL_IDLE_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
+  /** The control socket of the nucleus supervising this cell (on-demand start, remote candidates). */
+  CELL_NUCLEUS_SOCKET: Type.Optional(Type.String({ minLength: 1 })),
+  /** `1` when the tree is a node on the network (dependencies may be found on other nodes). */
+  CELL_NETWORK: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0')])),
+  /** The node identity (TLS key and certificate) for axons, a JSON file with mode 0600. */
+  CELL_IDENTITY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Serve other nodes over an axon on this host. */
+  CELL_AXON_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  /** Port of the axon; 0 or absent: any free port. */
+  CELL_AXON_PORT: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
+  /** `*` or comma-separated node keys (peer ids) allowed to call over the axon. */
+  CELL_ALLOWED_KEYS: Type.Optional(Type.String()),
+  /** Colon-separated `cgroup.procs` files the process joins first thing (written by the bundle's banner). */
+  CELL_CGROUP_PROCS: Type.Optional(Type.String()),
+  /** pino level name of the process's logger. */
+  CELL_LOG_LEVEL: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
+});
+
+export type LaunchEnvVars = Static<typeof LaunchEnvSchema>;
+
+/** Where a dependency is, as a cell process receives it in `CELL_DEPS`. */
+export interface DependencyRef {
+  name: string;
+  /** Local cell directory (replica sockets in its `run/`). */
+  dir?: string | undefined;
+  /** `axon://[peer-id@]host:port` of a node that serves it. */
+  axon?: string | undefined;
+  /** Only this major version will do. */
+  major?: number | undefined;
+}
+
+const DependencyRefSchema = Type.Record(
+  Type.String(),
+  Type.Object({ name: Type.String(), dir: Type.Optional(Type.String()), axon: Type.Optional(Type.String()), major: Type.Optional(Type.Integer({ minimum: 0 })) }),
+);
+
+/** The launch environment, parsed. */
+export interface LaunchSettings {
+  name: string | undefined;
+  replica: string | undefined;
+  socket: string | undefined;
+  deps: Record<string, DependencyRef>;
+  graceMs: number | undefined;
+  idleTimeoutMs: number | undefined;
+  nucleusSocket: string | undefined;
+  network: boolean;
+  identityFile: string | undefined;
+  axon: { host: string; port: number; allowedKeys: 'any' | string[] } | undefined;
+  cgroupProcs: string[];
+  logLevel: LaunchEnvVars['CELL_LOG_LEVEL'];
+}
+
+const checkEnv = Compile(LaunchEnvSchema);
+const checkDeps = Compile(DependencyRefSchema);
+
+function invalid(problems: string[]): CellError {
+  return new CellError('CELL_E_INVALID_ARGUMENT', `invalid launch environment: ${problems.join('; ')}`, { details: { problems } });
+}
+
+/** Reads the launch environment; throws CELL_E_INVALID_ARGUMENT naming every bad variable. */
+export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSettings {
+  const vars: Record<string, string> = {};
+  for (const key of Object.keys(LaunchEnvSchema.properties)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') vars[key] = v;
+  }
+  if (!checkEnv.Check(vars)) throw invalid(checkEnv.Errors(vars).map((e) => `${e.instancePath.slice(1)} ${e.message}`));
+  const v = vars as LaunchEnvVars;
+  let deps: Record<string, DependencyRef> = {};
+  if (v.CELL_DEPS !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(v.CELL_DEPS);
+    } catch {
+      throw invalid(['CELL_DEPS is not JSON']);
+    }
+    if (!checkDeps.Check(parsed)) throw invalid(checkDeps.Errors(parsed).map((e) => `CELL_DEPS${e.instancePath} ${e.message}`));
+    deps = parsed as Record<string, DependencyRef>;
+  }
+  const keys = v.CELL_ALLOWED_KEYS?.trim() ?? '';
+  return {
+    name: v.CELL_NAME,
+    replica: v.CELL_REPLICA,
+    socket: v.CELL_SOCKET,
+    deps,
+    graceMs: v.CELL_GRACE_MS === undefined ? undefined : Number(v.CELL_GRACE_MS),
+    idleTimeoutMs: v.CELL_IDLE_TIMEOUT_MS === undefined ? undefined : Number(v.CELL_IDLE_TIMEOUT_MS) || undefined,
+    nucleusSocket: v.CELL_NUCLEUS_SOCKET,
+    network: v.CELL_NETWORK === '1',
+    identityFile: v.CELL_IDENTITY_FILE,
+    axon:
+      v.CELL_AXON_HOST === undefined
+        ? undefined
+        : { host: v.CELL_AXON_HOST, port: Number(v.CELL_AXON_PORT ?? 0), allowedKeys: keys === '*' ? 'any' : keys.split(',').map((k) => k.trim()).filter(Boolean) },
+    cgroupProcs: v.CELL_CGROUP_PROCS ? v.CELL_CGROUP_PROCS.split(':') : [],
+    logLevel: v.CELL_LOG_LEVEL,
+  };
+}
+
+/** The environment variables that tell a cell process `settings` (what the nucleus sets). */
+export function launchEnv(settings: Partial<LaunchSettings>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const put = (key: keyof LaunchEnvVars, value: string | number | undefined) => {
+    if (value !== undefined) out[key] = String(value);
+  };
+  put('CELL_NAME', settings.name);
+  put('CELL_REPLICA', settings.replica);
+  put('CELL_SOCKET', settings.socket);
+  if (settings.deps !== undefined) put('CELL_DEPS', JSON.stringify(settings.deps));
+  put('CELL_GRACE_MS', settings.graceMs);
+  put('CELL_IDLE_TIMEOUT_MS', settings.idleTimeoutMs);
+  put('CELL_NUCLEUS_SOCKET', settings.nucleusSocket);
+  if (settings.network) put('CELL_NETWORK', '1');
+  put('CELL_IDENTITY_FILE', settings.identityFile);
+  if (settings.axon) {
+    put('CELL_AXON_HOST', settings.axon.host);
+    if (settings.axon.port) put('CELL_AXON_PORT', settings.axon.port);
+    put('CELL_ALLOWED_KEYS', settings.axon.allowedKeys === 'any' ? '*' : settings.axon.allowedKeys.join(','));
+  }
+  if (settings.cgroupProcs && settings.cgroupProcs.length > 0) put('CELL_CGROUP_PROCS', settings.cgroupProcs.join(':'));
+  put('CELL_LOG_LEVEL', settings.logLevel);
+  return out;
+}
+
+/** Every launch variable's name: a process starting a child cell strips these from its own environment. */
+export const LAUNCH_ENV_KEYS: readonly string[] = Object.keys(LaunchEnvSchema.properties);

@@ -1,0 +1,175 @@
+import { Type, type Static } from 'typebox';
+import { defineContract, unary } from '@cell/contract';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+/** Why a replica process last ended. */
+export const ExitReason = Type.Union([
+  Type.Literal('crash'),
+  Type.Literal('oom'),
+  Type.Literal('idle'),
+  Type.Literal('stopped'),
+  Type.Literal('reload'),
+  Type.Literal('start-failed'),
+]);
+
+export const ReplicaStatus = Type.Object({
+  id: Type.String({ description: 'replica id, e.g. inventory-2' }),
+  index: Type.Integer(),
+  state: Type.Union(
+    [
+      Type.Literal('starting'),
+      Type.Literal('ready'),
+      Type.Literal('backoff'),
+      Type.Literal('failed'),
+      Type.Literal('idle'),
+      Type.Literal('stopping'),
+      Type.Literal('stopped'),
+    ],
+    { description: 'starting | ready | backoff (waiting to restart) | failed | idle | stopping | stopped' },
+  ),
+  pid: Nullable(Type.Integer()),
+  restarts: Type.Integer({ description: 'restarts since the tree started' }),
+  startedAt: Nullable(Type.Number({ description: 'epoch ms the current process started' })),
+  uptimeMs: Nullable(Type.Number()),
+  rssBytes: Nullable(Type.Number()),
+  socket: Type.String({ description: 'socket path relative to the cell directory, e.g. run/inventory-2.sock' }),
+  axonPort: Nullable(Type.Integer({ description: 'TCP port other nodes call this replica on, when it serves the network' })),
+  lastExit: Nullable(
+    Type.Object({
+      code: Nullable(Type.Integer()),
+      signal: Nullable(Type.String()),
+      reason: ExitReason,
+      at: Type.Number(),
+      logTail: Type.Array(Type.String(), { description: 'last log lines of the process' }),
+    }),
+  ),
+});
+
+/** One candidate of a dependency, as the racer sees it. */
+export const Candidate = Type.Object({
+  endpoint: Type.String({ description: 'a local socket path, or axon://node@host:port' }),
+  local: Type.Boolean(),
+  node: Nullable(Type.String()),
+  connected: Type.Boolean(),
+  latencyMs: Nullable(Type.Number({ description: 'round trip, peak EWMA' })),
+  inFlight: Type.Integer(),
+  score: Nullable(Type.Number({ description: 'lower wins: latency x (calls in flight + 1), remote x1.5' })),
+  calls: Type.Integer(),
+  share: Type.Number({ description: 'fraction of the calls to this dependency it served' }),
+});
+
+export const CellStatus = Type.Object({
+  name: Type.String(),
+  dir: Type.String({ description: 'absolute directory' }),
+  parent: Nullable(Type.String({ description: 'name of the parent cell in the tree' })),
+  state: Type.Union(
+    [
+      Type.Literal('building'),
+      Type.Literal('starting'),
+      Type.Literal('ready'),
+      Type.Literal('degraded'),
+      Type.Literal('failed'),
+      Type.Literal('idle'),
+      Type.Literal('stopping'),
+      Type.Literal('stopped'),
+      Type.Literal('group'),
+    ],
+    { description: 'ready: all replicas ready; degraded: some; failed: past its restart limit; idle: exited after idle_timeout; group: no entry, only sub-cells' },
+  ),
+  replicasWanted: Type.Integer(),
+  idleTimeoutMs: Nullable(Type.Number()),
+  limits: Type.Object({
+    memoryBytes: Nullable(Type.Number()),
+    cpu: Nullable(Type.Number()),
+    enforcedBy: Type.Union([Type.Literal('cgroup-v2'), Type.Literal('cgroup-v1'), Type.Literal('none')]),
+    warning: Nullable(Type.String()),
+  }),
+  replicas: Type.Array(ReplicaStatus),
+  failure: Nullable(Type.String({ description: 'why the cell is failed, if it is' })),
+  deps: Type.Record(Type.String(), Type.Array(Candidate), {
+    description: "per dependency, the racer's candidates (summed over this cell's replicas)",
+  }),
+});
+
+/** `cell status --json`: stable, documented in docs/status.md. */
+export const TreeStatus = Type.Object({
+  version: Type.Literal(1),
+  root: Type.String(),
+  nucleus: Type.Object({
+    pid: Type.Integer(),
+    startedAt: Type.Number(),
+    uptimeMs: Type.Number(),
+    phase: Type.Union([Type.Literal('starting'), Type.Literal('running'), Type.Literal('stopping')], {
+      description: 'starting: joining the network, building, starting cells; running: start-up is over',
+    }),
+  }),
+  cells: Type.Array(CellStatus),
+  network: Nullable(
+    Type.Object({
+      node: Type.String({ description: 'this node: its key, a peer id' }),
+      directory: Type.Array(Type.String(), { description: 'host:port other nodes reach its directory on' }),
+      p2p: Type.Array(Type.String(), { description: 'libp2p multiaddrs (for bootstrap lists)' }),
+      peers: Type.Integer({ description: 'libp2p peers connected' }),
+      known: Type.Array(
+        Type.Object({ node: Type.String(), cells: Type.Array(Type.String()), via: Type.String(), ageMs: Type.Number() }),
+        { description: 'other nodes and what they serve' },
+      ),
+    }),
+  ),
+});
+
+export type TreeStatus = Static<typeof TreeStatus>;
+export type CellStatus = Static<typeof CellStatus>;
+export type ReplicaStatus = Static<typeof ReplicaStatus>;
+
+/** A cell served by another node: where to reach it and which genome it serves. */
+export const RemoteCandidate = Type.Object({
+  node: Type.String({ description: 'the serving node (its key, a peer id)' }),
+  host: Type.String(),
+  port: Type.Integer(),
+  version: Type.String(),
+  fingerprint: Type.String(),
+});
+export type RemoteCandidate = Static<typeof RemoteCandidate>;
+
+const CellRef = Type.Object({ cell: Type.String({ description: 'cell name or absolute directory' }) });
+
+/** The control surface of a running tree, served by its nucleus on `run/nucleus.sock`. */
+export const nucleusContract = defineContract({
+  name: 'nucleus',
+  version: '1.0.0',
+  description: 'Supervisor of a running tree of cells.',
+  methods: {
+    status: unary({ input: Type.Object({}), output: TreeStatus }),
+    start: unary({
+      description: 'Starts a cell that is not running (idle or stopped) and waits until it is ready.',
+      input: CellRef,
+      output: Type.Object({ ready: Type.Integer({ description: 'ready replicas' }) }),
+      errors: { NoSuchCell: Type.Object({ cell: Type.String() }), StartFailed: Type.Object({ reason: Type.String() }) },
+    }),
+    reload: unary({
+      description: 'Rebuilds a cell and replaces its replicas one by one without dropping calls.',
+      input: CellRef,
+      output: Type.Object({
+        replaced: Type.Integer(),
+        rebuilt: Type.Boolean(),
+        keptMajor: Type.Union([Type.Integer(), Type.Null()], { description: 'old major version kept running beside the new one, if any' }),
+      }),
+      errors: {
+        NoSuchCell: Type.Object({ cell: Type.String() }),
+        ReloadFailed: Type.Object({ reason: Type.String(), code: Type.Union([Type.String(), Type.Null()], { description: 'the CELL_E_* code of the cause' }) }),
+      },
+    }),
+    stop: unary({ description: 'Stops the whole tree gracefully.', input: Type.Object({}), output: Type.Object({}) }),
+    resolve: unary({
+      description: 'Candidates on other nodes for a cell (by name and major version), for the racer.',
+      input: Type.Object({
+        name: Type.String(),
+        major: Type.Union([Type.Integer(), Type.Null()]),
+        via: Type.Union([Type.String(), Type.Null()], { description: 'a static axon:// address to ask, if the dependency has one' }),
+      }),
+      output: Type.Object({ candidates: Type.Array(RemoteCandidate) }),
+    }),
+  },
+});

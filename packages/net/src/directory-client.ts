@@ -1,0 +1,57 @@
+import type { Static } from 'typebox';
+import type { RemoteCandidate } from '@cell/host';
+import { connect, type Logger, type Synapse } from '@cell/sdk';
+import type { AxonCredentials } from '@cell/wire';
+import { splitHostPort } from './addresses.ts';
+import { nodeContract } from './node-contract.ts';
+
+/** How long one question to another node's directory may take. */
+export const LOOKUP_TIMEOUT_MS = 3000;
+
+/**
+ * Asks other nodes' directories where they serve a cell, over axons pinned to each node's key.
+ * Keeps one synapse per directory address; drops it when the directory stops answering.
+ */
+export class DirectoryClient {
+  private readonly directories = new Map<string, Synapse<typeof nodeContract>>();
+  private readonly credentials: AxonCredentials;
+  private readonly log: Logger;
+
+  constructor(credentials: AxonCredentials, log: Logger) {
+    this.credentials = credentials;
+    this.log = log;
+  }
+
+  private directoryOf(node: string | undefined, address: string): Synapse<typeof nodeContract> {
+    const id = `${node ?? '?'}@${address}`;
+    let d = this.directories.get(id);
+    if (!d) {
+      const { host, port } = splitHostPort(address);
+      d = connect(nodeContract, { axon: { host, port, key: node }, credentials: this.credentials, timeoutMs: LOOKUP_TIMEOUT_MS, connectTimeoutMs: LOOKUP_TIMEOUT_MS });
+      this.directories.set(id, d);
+    }
+    return d;
+  }
+
+  /** Asks a node's directory where it serves a cell; trusts only answers about the node itself. */
+  async ask(node: string | undefined, addresses: readonly string[], name: string, major: number | null): Promise<Array<Static<typeof RemoteCandidate>>> {
+    for (const address of addresses) {
+      const directory = this.directoryOf(node, address);
+      try {
+        const remote = await directory.$connect();
+        const r = await directory.resolve({ name, major });
+        return r.candidates.filter((c) => c.node === remote.node);
+      } catch (err) {
+        this.log.debug({ err, peer: node, address }, 'directory did not answer');
+        await directory.$close();
+        this.directories.delete(`${node ?? '?'}@${address}`);
+      }
+    }
+    return [];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.directories.values()].map((d) => d.$close()));
+    this.directories.clear();
+  }
+}

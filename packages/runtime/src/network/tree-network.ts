@@ -1,0 +1,46 @@
+import type { Static } from 'typebox';
+import type { NetworkConfig } from '@cell/config';
+import type { Genome } from '@cell/contract';
+import type { RemoteCandidate, TreeStatus } from '@cell/host';
+import type { Logger } from '@cell/sdk';
+
+/** A cell this node serves to others: its genome summary and the axon ports of its ready replicas. */
+export interface LocalServedCell {
+  name: string;
+  version: string;
+  fingerprint: string;
+  ports: number[];
+}
+
+/** What `cell status` shows of the network. */
+export type NetworkStatus = NonNullable<TreeStatus['network']>;
+
+/**
+ * What the nucleus needs of the network its tree runs on. Built by the CLI from `@cell/net` only
+ * when the tree has `[network]` (a local tree never loads the P2P engine), and injected.
+ */
+export interface TreeNetwork {
+  /** The node identity file cells read their TLS credentials from (`CELL_IDENTITY_FILE`). */
+  readonly identityFile: string;
+  /** Candidates on other nodes for a cell. */
+  resolve(name: string, major: number | null, via: string | null): Promise<Array<Static<typeof RemoteCandidate>>>;
+  /** The genome a cell on another node serves. */
+  remoteGenome(name: string, major: number | null, via: string | null): Promise<Genome | undefined>;
+  /** The cells this node serves changed: announce them soon. */
+  announceSoon(): void;
+  status(): NetworkStatus;
+  stop(): Promise<void>;
+}
+
+/** What a network is built from. */
+export interface TreeNetworkContext {
+  config: NetworkConfig;
+  /** Root directory of the tree. */
+  root: string;
+  log: Logger;
+  /** The cells this node serves right now. */
+  localCells(): LocalServedCell[];
+}
+
+/** Joins the network for a tree (the CLI passes `@cell/net`'s, loaded lazily). */
+export type TreeNetworkFactory = (context: TreeNetworkContext) => Promise<TreeNetwork>;

@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import type { CellTree, TreeNode } from '@cell/config';
+import { launchEnv, nucleusSocketPath } from '@cell/host';
+import { localDeps } from '../ribosome/build-tree.ts';
+
+/**
+ * The launch environment every replica of `node` gets (docs/launch-env.md): its dependencies,
+ * life cycle, the nucleus to ask for on-demand starts, and — on a networked tree — the node
+ * identity and the axon it serves other nodes on, when some node key may call it.
+ */
+export function cellEnvironment(tree: CellTree, node: TreeNode, identityFile: string | undefined): Record<string, string> {
+  const net = tree.root.config.network;
+  const allowed = net ? [...node.config.auth.allowedKeys, ...net.allowedKeys] : [];
+  return {
+    ...launchEnv({
+      deps: localDeps(node),
+      graceMs: node.config.lifeCycle.graceMs,
+      idleTimeoutMs: node.config.lifeCycle.idleTimeoutMs,
+      nucleusSocket: nucleusSocketPath(tree.root.dir),
+      network: net !== undefined,
+      identityFile: net ? identityFile : undefined,
+      axon: net && allowed.length > 0 ? { host: net.listen.host, port: 0, allowedKeys: allowed.includes('*') ? 'any' : allowed } : undefined,
+    }),
+    NODE_COMPILE_CACHE: join(node.dir, '.cell', 'compile-cache'),
+  };
+}

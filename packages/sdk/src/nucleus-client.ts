@@ -1,0 +1,49 @@
+import { CellError, isCellError } from '@cell/protocol';
+import { toGenome } from '@cell/contract';
+import { nucleusContract, type RemoteCandidate } from '@cell/host';
+import type { Static } from 'typebox';
+import type { SynapsePool } from '@cell/wire';
+import { createPool } from './pool-factory.ts';
+
+/**
+ * What a cell process asks of a nucleus: start a cell it supervises, and where other nodes serve
+ * a dependency. Typed by the nucleus contract; one connection, opened on first use.
+ */
+export class NucleusClient {
+  private pool: SynapsePool | undefined;
+  private readonly socketPath: string;
+
+  constructor(socketPath: string) {
+    this.socketPath = socketPath;
+  }
+
+  private connection(): SynapsePool {
+    this.pool ??= createPool(
+      { endpoints: () => [{ kind: 'unix', path: this.socketPath }], discovers: false, describe: `the nucleus at ${this.socketPath}` },
+      { timeoutMs: 10_000 },
+      toGenome(nucleusContract),
+    );
+    return this.pool;
+  }
+
+  /** Asks the nucleus to start the cell in `dir`; resolves once a replica is ready, within `timeoutMs`. */
+  async start(dir: string, name: string, timeoutMs: number): Promise<void> {
+    try {
+      await this.connection().unary('start', { cell: dir }, { timeoutMs });
+    } catch (err) {
+      if (isCellError(err) && err.code === 'CELL_E_TIMEOUT') throw err;
+      const message = isCellError(err) ? err.message : String(err);
+      throw new CellError('CELL_E_UNAVAILABLE', `the nucleus could not start ${name}: ${message}`, { cause: err });
+    }
+  }
+
+  /** Candidates on other nodes for a cell. */
+  async resolve(name: string, major: number | null, via: string | null): Promise<Array<Static<typeof RemoteCandidate>>> {
+    const r = (await this.connection().unary('resolve', { name, major, via }, { timeoutMs: 10_000 })) as { candidates: Array<Static<typeof RemoteCandidate>> };
+    return r.candidates;
+  }
+
+  close(): Promise<void> {
+    return this.pool?.close() ?? Promise.resolve();
+  }
+}

@@ -1,0 +1,62 @@
+import { CellError } from '@cell/protocol';
+import { compareGenomes, formatChange, type Genome } from '@cell/contract';
+import { type AxonCredentials, DEFAULT_LIMITS, type Endpoint, loadAxonCredentials, type SynapseConnection, SynapsePool, systemClock } from '@cell/wire';
+import { launchSettings } from './launch.ts';
+import { processLog } from './logger.ts';
+import type { ConnectOptions } from './options.ts';
+
+/** Where a pool's calls may go, and how to start the cell when nothing answers. */
+export interface PoolTargets {
+  endpoints(): Endpoint[];
+  remoteEndpoints?: (() => Promise<Endpoint[]>) | undefined;
+  /** Endpoints come and go (a cell's replicas): refresh and fail over between them. */
+  discovers: boolean;
+  startCell?: ((timeoutMs: number) => Promise<void>) | undefined;
+  describe: string;
+}
+
+/** Refuses, before any call is sent, a cell whose genome does not fit the one we were built against. */
+async function checkCompatible(conn: SynapseConnection, local: Genome | undefined, timeoutMs: number): Promise<void> {
+  if (!local || conn.remote.fingerprint === local.fingerprint) return;
+  const mismatch = (reason: string, problems: string[] = []) =>
+    new CellError('CELL_E_SCHEMA_MISMATCH', `${reason}: built against ${local.name}@${local.version}, the cell serves ${conn.remote.name}@${conn.remote.version}`, {
+      details: {
+        expected: { name: local.name, version: local.version, fingerprint: local.fingerprint },
+        actual: { name: conn.remote.name, version: conn.remote.version, fingerprint: conn.remote.fingerprint },
+        problems,
+      },
+    });
+  if (conn.remote.name !== local.name) throw mismatch('wrong cell');
+  const remote = (await conn.genome(timeoutMs)) as Genome;
+  const report = compareGenomes(local, remote);
+  if (report.breaking.length > 0) throw mismatch('incompatible genome', report.breaking.map(formatChange));
+}
+
+/** A synapse pool over `targets` with the limits and identity of `options` (already checked). */
+export function createPool(targets: PoolTargets, options: ConnectOptions, local: Genome | undefined): SynapsePool {
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_LIMITS.connectTimeoutMs;
+  const launch = launchSettings();
+  let credentials: AxonCredentials | undefined = options.credentials;
+  return new SynapsePool({
+    ...targets,
+    remoteEndpoints: targets.remoteEndpoints,
+    startCell: targets.startCell,
+    defaultTimeoutMs: options.timeoutMs ?? DEFAULT_LIMITS.callTimeoutMs,
+    connectTimeoutMs,
+    connection: {
+      maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
+      frameTimeoutMs: options.frameTimeoutMs ?? DEFAULT_LIMITS.frameTimeoutMs,
+      maxWriteBacklogBytes: DEFAULT_LIMITS.maxWriteBacklogBytes,
+      windowBytes: options.streamWindowBytes ?? DEFAULT_LIMITS.streamWindowBytes,
+      target: local?.name,
+      fingerprint: local?.fingerprint,
+      cell: options.caller?.cell ?? launch.name,
+      replica: options.caller?.replica ?? launch.replica,
+    },
+    log: (options.logger ?? processLog()).child({ component: 'sdk.synapse' }),
+    clock: systemClock,
+    random: Math.random,
+    check: (conn) => checkCompatible(conn, local, connectTimeoutMs),
+    credentials: () => (credentials ??= launch.identityFile ? loadAxonCredentials(launch.identityFile) : undefined),
+  });
+}

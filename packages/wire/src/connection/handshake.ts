@@ -1,0 +1,82 @@
+import { Type, type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { CellError } from '@cell/protocol';
+import { MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '../limits.ts';
+
+/** Wire protocol version spoken in HELLO. */
+export const PROTOCOL_VERSION = 1;
+
+/** Built-in method every membrane answers with its full genome. */
+export const GENOME_METHOD = '$genome';
+
+// msgpack peers may send nil for an absent field: both mean "not given".
+const Text = Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()]));
+const Size = (minimum: number) => Type.Integer({ minimum, maximum: 0xffff_ffff });
+
+const ClientHelloSchema = Type.Object({
+  v: Type.Literal(PROTOCOL_VERSION),
+  role: Type.Literal('client'),
+  /** Name of the cell the caller expects to reach. */
+  target: Text,
+  /** Fingerprint of the genome the caller was built against. */
+  fingerprint: Text,
+  cell: Text,
+  replica: Text,
+  maxFrameBytes: Size(MIN_FRAME_BYTES),
+  windowBytes: Size(MIN_WINDOW_BYTES),
+});
+
+const ServerHelloSchema = Type.Object({
+  v: Type.Literal(PROTOCOL_VERSION),
+  role: Type.Literal('server'),
+  name: Type.String({ minLength: 1, maxLength: 256 }),
+  version: Type.String({ minLength: 1, maxLength: 256 }),
+  fingerprint: Type.String({ minLength: 1, maxLength: 256 }),
+  replica: Text,
+  /** Process id of the serving process (tells two generations of one replica apart). */
+  pid: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  maxFrameBytes: Size(MIN_FRAME_BYTES),
+  windowBytes: Size(MIN_WINDOW_BYTES),
+});
+
+type Absent<T> = { [K in keyof T]: Exclude<T[K], null> };
+
+/** First frame a caller sends (absent fields are undefined, never null). */
+export type ClientHello = Absent<Static<typeof ClientHelloSchema>>;
+/** The membrane's answer. */
+export type ServerHello = Absent<Static<typeof ServerHelloSchema>>;
+
+const checkClient = Compile(ClientHelloSchema);
+const checkServer = Compile(ServerHelloSchema);
+
+function parse<T>(body: unknown, check: typeof checkClient | typeof checkServer, role: string): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('body is not a map');
+  const o = body as Record<string, unknown>;
+  if (o['v'] !== PROTOCOL_VERSION) throw bad(`unsupported protocol version ${JSON.stringify(o['v'])}, expected ${PROTOCOL_VERSION}`);
+  if (o['role'] !== role) throw bad(`role must be ${role}`);
+  if (!check.Check(o)) {
+    const first = check.Errors(o)[0];
+    throw bad(first ? `${first.instancePath || '/'} ${first.message}` : 'malformed');
+  }
+  // Only the declared fields, nulls as undefined: nothing else a peer sends reaches us.
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(check === checkClient ? ClientHelloSchema.properties : ServerHelloSchema.properties)) {
+    const v = (o as Record<string, unknown>)[key];
+    if (v !== null && v !== undefined) out[key] = v;
+  }
+  return out as T;
+}
+
+function bad(message: string): CellError {
+  return new CellError('CELL_E_PROTOCOL', `bad handshake: ${message}`);
+}
+
+/** Validates a caller's HELLO body; throws CELL_E_PROTOCOL naming the bad field. */
+export function parseClientHello(body: unknown): ClientHello {
+  return parse<ClientHello>(body, checkClient, 'client');
+}
+
+/** Validates a membrane's HELLO body. */
+export function parseServerHello(body: unknown): ServerHello {
+  return parse<ServerHello>(body, checkServer, 'server');
+}

@@ -1,0 +1,238 @@
+import { CellError, decodeBody, encodeBody, FLAG_STREAM_IN, type Frame, FrameKind, newTraceId, toCellError } from '@cell/protocol';
+import type { FramedConnection } from '../connection/framed-connection.ts';
+import { GENOME_METHOD } from '../connection/handshake.ts';
+import type { WireLogger } from '../logger.ts';
+import { StreamCredit, StreamInbox } from '../streams/stream-flow.ts';
+import { DeadlineTimer } from '../time/deadline-timer.ts';
+import { handlerError, invalidInput, invalidOutput, tooLargeForPeer } from './handler-outcome.ts';
+import type { ContextHost, MethodEntry } from './method-entry.ts';
+import { type OutputStreamSession, pumpOutput } from './output-pump.ts';
+import { ServerCall } from './server-call.ts';
+import type { SessionHost } from './session-host.ts';
+
+function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+/** What the dispatcher needs from the session that owns the connection. */
+export interface DispatchSession extends ContextHost {
+  readonly conn: FramedConnection;
+  /** The caller's limits, from its handshake. */
+  readonly peerMaxFrameBytes: number;
+  readonly peerWindowBytes: number;
+  /** True once GOAWAY was sent: the connection ends when its last call does. */
+  readonly draining: boolean;
+  protocolError(message: string): void;
+}
+
+/**
+ * The calls of one caller connection: decodes and validates each request, runs its handler,
+ * sends its reply or typed error, feeds input streams and pumps output streams within credit,
+ * and ends calls that are cancelled or pass their deadline.
+ */
+export class CallDispatcher implements OutputStreamSession {
+  readonly conn: FramedConnection;
+  readonly validateOutput: boolean;
+  private readonly calls = new Map<number, ServerCall>();
+  private readonly deadlines: DeadlineTimer;
+  private readonly host: SessionHost;
+  private readonly session: DispatchSession;
+  private readonly log: WireLogger;
+
+  constructor(host: SessionHost, session: DispatchSession) {
+    this.host = host;
+    this.session = session;
+    this.conn = session.conn;
+    this.log = host.log;
+    this.validateOutput = host.validateOutput;
+    this.deadlines = new DeadlineTimer((now) => this.expire(now), host.clock);
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  get peerMaxFrameBytes(): number {
+    return this.session.peerMaxFrameBytes;
+  }
+
+  isCurrent(id: number, call: ServerCall): boolean {
+    return this.calls.get(id) === call;
+  }
+
+  sendError(streamId: number, error: CellError<string>): void {
+    this.conn.send({ kind: FrameKind.ERROR, streamId, body: encodeBody(error.toJSON()) });
+  }
+
+  /** A frame for a call we hold was too large to read: that call fails. Returns false when there is no such call. */
+  failOversized(id: number, error: CellError<string>): boolean {
+    const call = this.calls.get(id);
+    if (call) this.finish(id, call, error);
+    return call !== undefined;
+  }
+
+  request(f: Frame): void {
+    const id = f.streamId;
+    if (this.calls.has(id)) return this.session.protocolError(`stream id ${id} is already in use`);
+    const name = f.name ?? '';
+    if (name === GENOME_METHOD) {
+      this.conn.send({ kind: FrameKind.RESPONSE, streamId: id, body: encodeBody(this.host.genome) });
+      return;
+    }
+    const entry = this.host.methods.get(name);
+    if (!entry) {
+      return this.sendError(id, new CellError('CELL_E_UNKNOWN_METHOD', `cell ${this.host.identity.name} has no method ${JSON.stringify(name)}`, { details: { method: name } }));
+    }
+    const maxInFlight = this.host.limits.maxInFlightPerConnection;
+    if (this.calls.size >= maxInFlight) return this.sendError(id, new CellError('CELL_E_OVERLOADED', `more than ${maxInFlight} calls in flight on one connection`));
+    const streamIn = (f.flags & FLAG_STREAM_IN) !== 0;
+    if (streamIn !== entry.streamsIn) {
+      return this.sendError(id, new CellError('CELL_E_PROTOCOL', `method ${name} ${entry.streamsIn ? 'takes' : 'does not take'} a stream`));
+    }
+    let input: unknown;
+    if (!streamIn) {
+      const decoded = decode(f);
+      if (!decoded.ok) return this.sendError(id, new CellError('CELL_E_PROTOCOL', 'request body is not valid msgpack'));
+      input = decoded.value;
+      if (!entry.input.check(input)) return this.sendError(id, invalidInput(name, entry.input.issues(input)));
+    }
+    if (f.deadlineMs === 0) return this.sendError(id, new CellError('CELL_E_TIMEOUT', 'deadline passed before the call arrived'));
+
+    const call = new ServerCall(entry, f.deadlineMs === undefined ? Infinity : this.host.clock.now() + f.deadlineMs, id, f.trace ?? newTraceId());
+    if (f.deadlineMs !== undefined) this.deadlines.watch(call.deadline);
+    if (streamIn) {
+      call.inbox = new StreamInbox(
+        this.host.limits.streamWindowBytes,
+        (bytes) => this.conn.send({ kind: FrameKind.CREDIT, streamId: id, body: encodeBody(bytes) }),
+        () => undefined,
+      );
+      input = call.inbox;
+    }
+    if (entry.streamsOut) call.credit = new StreamCredit(this.session.peerWindowBytes);
+    this.calls.set(id, call);
+    this.host.callStarted();
+    this.invoke(id, call, entry, input, this.host.createContext(call, call.traceId, this.session));
+  }
+
+  private invoke(id: number, call: ServerCall, entry: MethodEntry, input: unknown, ctx: unknown): void {
+    let result: unknown;
+    try {
+      result = entry.handler(input, ctx as never);
+    } catch (err) {
+      return this.fail(id, call, err, true);
+    }
+    if (entry.streamsOut) void pumpOutput(this, id, call, entry, result, this.log.child(call.logFields()));
+    else if (isPromiseLike(result)) {
+      result.then(
+        (out) => this.reply(id, call, entry, out),
+        (err: unknown) => this.fail(id, call, err, true),
+      );
+    } else this.reply(id, call, entry, result);
+  }
+
+  private reply(id: number, call: ServerCall, entry: MethodEntry, out: unknown): void {
+    if (this.calls.get(id) !== call) return; // cancelled or timed out meanwhile
+    if (this.validateOutput && entry.output && !entry.output.check(out)) {
+      return this.finish(id, call, invalidOutput(entry, entry.output, out, this.log.child(call.logFields())));
+    }
+    const body = encodeBody(out);
+    const limit = this.session.peerMaxFrameBytes;
+    if (body !== undefined && body.length + 64 > limit) return this.finish(id, call, tooLargeForPeer(body.length, limit));
+    this.conn.send({ kind: FrameKind.RESPONSE, streamId: id, body });
+    this.end(id, call);
+  }
+
+  /** Ends a call with what its handler threw (mapped to what the caller may see), or an error as it is. */
+  fail(id: number, call: ServerCall, error: unknown, thrownByHandler: boolean): void {
+    if (this.calls.get(id) !== call) return;
+    this.finish(id, call, thrownByHandler ? handlerError(call.entry, error, this.log.child(call.logFields())) : toCellError(error));
+  }
+
+  streamData(f: Frame): void {
+    const call = this.calls.get(f.streamId);
+    if (!call?.inbox) return; // finished or cancelled call: late data is dropped
+    const decoded = decode(f);
+    const entry = call.entry;
+    if (!decoded.ok) return this.finish(f.streamId, call, new CellError('CELL_E_PROTOCOL', 'stream item is not valid msgpack'));
+    if (!entry.input.check(decoded.value)) return this.finish(f.streamId, call, invalidInput(entry.name, entry.input.issues(decoded.value)));
+    if (!call.inbox.push(decoded.value, (f.body?.length ?? 0) + 1, this.host.limits.maxFrameBytes)) this.session.protocolError('caller sent stream data beyond its credit');
+  }
+
+  streamEnd(id: number): void {
+    this.calls.get(id)?.inbox?.end();
+  }
+
+  credit(f: Frame): void {
+    const call = this.calls.get(f.streamId);
+    if (!call?.credit) return;
+    const decoded = decode(f);
+    const bytes = decoded.ok ? decoded.value : undefined;
+    if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes <= 0 || bytes > 0xffff_ffff) return this.session.protocolError('CREDIT body must be a positive integer');
+    call.credit.add(bytes);
+  }
+
+  cancel(id: number): void {
+    const call = this.calls.get(id);
+    if (call) this.finish(id, call, new CellError('CELL_E_CANCELLED', 'the caller cancelled the call'), false);
+  }
+
+  /** A fire-and-forget notification: validated, handled, never answered. */
+  notify(f: Frame): void {
+    const name = f.name ?? '';
+    const entry = this.host.methods.get(name);
+    const decoded = decode(f);
+    if (!entry || entry.kind !== 'notify' || !decoded.ok || !entry.input.check(decoded.value)) {
+      this.log.warn({ method: name, caller: this.session.caller.cell }, 'dropped an invalid notification');
+      return;
+    }
+    const call = new ServerCall(entry, Infinity, 0, f.trace ?? newTraceId());
+    const log = this.log.child(call.logFields());
+    const ctx = this.host.createContext(call, call.traceId, this.session);
+    try {
+      const r = entry.handler(decoded.value, ctx as never);
+      if (isPromiseLike(r)) r.then(undefined, (err: unknown) => handlerError(entry, err, log));
+    } catch (err) {
+      handlerError(entry, err, log);
+    }
+  }
+
+  /** Times out every call past its deadline; returns the next deadline. */
+  private expire(now: number): number {
+    let next = Infinity;
+    for (const [id, call] of this.calls) {
+      if (call.deadline <= now) this.finish(id, call, new CellError('CELL_E_TIMEOUT', 'the call passed its deadline'), false);
+      else if (call.deadline < next) next = call.deadline;
+    }
+    return next;
+  }
+
+  end(id: number, call: ServerCall): void {
+    this.calls.delete(id);
+    call.credit?.cancel();
+    this.host.callEnded();
+    if (this.session.draining && this.calls.size === 0) this.conn.end();
+  }
+
+  /** Ends a call with an error; the caller is told unless it already gave up. */
+  private finish(id: number, call: ServerCall, error: CellError<string>, tell = true): void {
+    if (this.calls.get(id) !== call) return;
+    if (tell) this.sendError(id, error);
+    this.end(id, call);
+    call.inbox?.fail(error);
+    call.abort(error);
+  }
+
+  /** The connection is gone: every call ends, its handler sees its signal abort. */
+  closeAll(reason: CellError<string>): void {
+    this.deadlines.stop();
+    for (const [id, call] of [...this.calls]) this.finish(id, call, reason, false);
+  }
+}
+
+function decode(f: Frame): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: decodeBody(f.body) };
+  } catch {
+    return { ok: false };
+  }
+}

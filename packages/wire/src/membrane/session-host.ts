@@ -1,0 +1,36 @@
+import type { Clock } from '../clock.ts';
+import type { WireLogger } from '../logger.ts';
+import type { CallHandle, ContextHost, MethodEntry, Validator } from './method-entry.ts';
+
+/** The limits a membrane holds each caller connection to. */
+export interface MembraneLimits {
+  maxFrameBytes: number;
+  frameTimeoutMs: number;
+  handshakeTimeoutMs: number;
+  maxInFlightPerConnection: number;
+  maxWriteBacklogBytes: number;
+  streamWindowBytes: number;
+}
+
+/** What a membrane session needs from its membrane. */
+export interface SessionHost {
+  /** Name, version and fingerprint told in the handshake. */
+  readonly identity: { readonly name: string; readonly version: string; readonly fingerprint: string };
+  /** The full genome, answered to `$genome`. */
+  readonly genome: unknown;
+  readonly replica: string | undefined;
+  readonly methods: ReadonlyMap<string, MethodEntry>;
+  readonly events: ReadonlyMap<string, Validator>;
+  readonly log: WireLogger;
+  readonly limits: MembraneLimits;
+  readonly validateOutput: boolean;
+  readonly clock: Clock;
+  /** Whether a node that proved this key over an axon may call. */
+  isAllowed(key: Buffer): boolean;
+  /** The context a handler receives (the SDK's CallContext). */
+  createContext(call: CallHandle, trace: Buffer, session: ContextHost): unknown;
+  /** Counts calls across sessions (for idle detection and draining). */
+  callStarted(): void;
+  callEnded(): void;
+  sessionClosed(session: { readonly inFlight: number }): void;
+}

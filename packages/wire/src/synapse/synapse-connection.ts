@@ -1,0 +1,293 @@
+import type { Socket } from 'node:net';
+import { CellError, decodeBody, encodeBody, FLAG_STREAM_IN, type Frame, FrameKind, fromWireError, type OversizeFrame, traceFromHex } from '@cell/protocol';
+import type { FramedConnection } from '../connection/framed-connection.ts';
+import { GENOME_METHOD, type ServerHello } from '../connection/handshake.ts';
+import type { WireLogger } from '../logger.ts';
+import { StreamCredit, StreamInbox } from '../streams/stream-flow.ts';
+import { PeakEwma } from '../time/peak-ewma.ts';
+import { pumpInput } from './input-pump.ts';
+import { Liveness } from './liveness.ts';
+import { pendingCall, PendingCalls, type WireCallOptions } from './pending-calls.ts';
+import { type HandshakeConfig, handshake, safeDecode } from './synapse-handshake.ts';
+
+/** Limits and identity a synapse connection runs with. */
+export interface SynapseConnectionConfig extends HandshakeConfig {
+  log: WireLogger;
+  onEvent(name: string, payload: unknown): void;
+  /** Measure each unary call's round trip (for the racer). */
+  trackLatency?: boolean | undefined;
+  /** The other node's key (peer id), for a connection over an axon. */
+  remoteNode?: string | undefined;
+  /** Ping a silent peer with calls in flight after this long, drop it after twice as long. Undefined: never. */
+  livenessMs?: number | undefined;
+}
+
+const NO_OP = (): void => undefined;
+/** Room for the frame header when checking a body against the peer's limit. */
+const HEADER_ALLOWANCE_BYTES = 300;
+const NO_OPTIONS: WireCallOptions = {};
+
+/** The caller's trace, or `'new'` to have a fresh id written straight into the frame. */
+function traceFor(opts: WireCallOptions): Buffer | 'new' {
+  if (opts.traceId !== undefined && opts.traceId.length === 16) return opts.traceId;
+  if (opts.trace !== undefined) return traceFromHex(opts.trace) ?? 'new';
+  return 'new';
+}
+
+/** The caller's side of one connection to a membrane: calls, streams, events, liveness. */
+export class SynapseConnection {
+  readonly remote: ServerHello;
+  /** Round-trip estimate (peak EWMA, ms), when latency is tracked. */
+  readonly latency: PeakEwma | undefined;
+  /** Unary calls sent on this connection. */
+  calls = 0;
+  /** The other node (peer id), over an axon; undefined on a local socket. */
+  readonly remoteNode: string | undefined;
+  lastHeardAt: number;
+  private readonly conn: FramedConnection;
+  private readonly config: SynapseConnectionConfig;
+  private readonly pending: PendingCalls;
+  private draining = false;
+  private readonly liveness: Liveness | undefined;
+  private closeReason: CellError<string> | undefined;
+  private readonly closeListeners: Array<() => void> = [];
+
+  private constructor(conn: FramedConnection, remote: ServerHello, config: SynapseConnectionConfig, handshakeMs: number) {
+    this.conn = conn;
+    this.remote = remote;
+    this.config = config;
+    this.lastHeardAt = config.clock.now();
+    this.pending = new PendingCalls(conn, config.clock, () => this.draining && this.conn.end());
+    this.latency = config.trackLatency ? new PeakEwma(handshakeMs, undefined, () => config.clock.monotonic()) : undefined;
+    this.remoteNode = config.remoteNode;
+    if (config.livenessMs !== undefined) {
+      this.liveness = new Liveness(
+        {
+          inFlight: () => this.pending.size,
+          lastHeardAt: () => this.lastHeardAt,
+          ping: () => this.conn.send({ kind: FrameKind.PING, streamId: 0 }),
+          giveUp: (silentMs) => this.conn.destroy(new CellError('CELL_E_UNAVAILABLE', `${remote.name} stopped answering (nothing for ${silentMs} ms with calls in flight)`)),
+        },
+        config.livenessMs,
+        config.clock,
+      );
+    }
+  }
+
+  /** Performs the handshake on a connected socket. */
+  static async open(socket: Socket, config: SynapseConnectionConfig): Promise<SynapseConnection> {
+    const opened = await handshake(socket, config);
+    const self = new SynapseConnection(opened.conn, opened.hello, config, opened.handshakeMs);
+    opened.attach({ frame: (f) => self.onFrame(f), oversize: (info) => self.onOversize(info), close: (err) => self.onClose(err) });
+    return self;
+  }
+
+  /** Open, not told to go away: new calls may use it. */
+  get isUsable(): boolean {
+    return this.conn.isOpen && !this.draining;
+  }
+
+  get isOpen(): boolean {
+    return this.conn.isOpen;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  onceClosed(listener: () => void): void {
+    if (!this.conn.isOpen) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  /** Closes the connection; calls in flight fail with `reason`. */
+  close(reason: CellError<string>): void {
+    this.closeReason = reason;
+    this.conn.destroy(reason);
+  }
+
+  private checkSize(body: Buffer | undefined): CellError | undefined {
+    const bytes = body?.length ?? 0;
+    if (bytes + HEADER_ALLOWANCE_BYTES <= this.remote.maxFrameBytes) return undefined;
+    return new CellError('CELL_E_FRAME_TOO_LARGE', `input of ${bytes} bytes exceeds the cell's limit of ${this.remote.maxFrameBytes} bytes`, {
+      details: { bytes, maxFrameBytes: this.remote.maxFrameBytes },
+    });
+  }
+
+  /** A request/response call; `defaultTimeoutMs` applies when the options set none. */
+  unary(method: string | Buffer, input: unknown, opts: WireCallOptions = NO_OPTIONS, defaultTimeoutMs?: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const body = encodeBody(input);
+      const tooLarge = this.checkSize(body);
+      if (tooLarge) return reject(tooLarge);
+      const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
+      const call = pendingCall(resolve, reject);
+      const id = this.pending.register(call, opts, timeoutMs);
+      if (id === undefined) return;
+      if (this.latency) call.sentAt = this.config.clock.monotonic();
+      this.calls++;
+      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), body });
+    });
+  }
+
+  /**
+   * A call with streamed output and/or input. Returns the output inbox (for output streams) and a
+   * promise of the final reply (for input-only streams).
+   */
+  stream(
+    method: string,
+    input: unknown,
+    source: AsyncIterable<unknown> | Iterable<unknown> | undefined,
+    streamsOut: boolean,
+    opts: WireCallOptions,
+    defaultTimeoutMs: number | undefined,
+  ): { inbox: StreamInbox<unknown> | undefined; reply: Promise<unknown> } {
+    let inbox: StreamInbox<unknown> | undefined;
+    let id: number | undefined;
+    const reply = new Promise<unknown>((resolve, reject) => {
+      const body = source === undefined ? encodeBody(input) : undefined;
+      const tooLarge = this.checkSize(body);
+      const call = pendingCall(resolve, reject);
+      if (streamsOut) {
+        inbox = new StreamInbox(
+          this.config.windowBytes,
+          (bytes) => id !== undefined && this.conn.send({ kind: FrameKind.CREDIT, streamId: id, body: encodeBody(bytes) }),
+          () => id !== undefined && this.pending.abandon(id, new CellError('CELL_E_CANCELLED', 'the reader stopped early')),
+        );
+        call.inbox = inbox;
+      }
+      if (tooLarge) {
+        inbox?.fail(tooLarge);
+        return reject(tooLarge);
+      }
+      const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
+      if (source !== undefined) call.credit = new StreamCredit(this.remote.windowBytes);
+      id = this.pending.register(call, opts, timeoutMs);
+      if (id === undefined) return void inbox?.fail(new CellError('CELL_E_CANCELLED', 'the call did not start'));
+      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, flags: source === undefined ? 0 : FLAG_STREAM_IN, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), body });
+      if (source !== undefined) void pumpInput(this.conn, this.pending, id, call, source, (b) => this.checkSize(b));
+    });
+    // A stream's reply promise may never be awaited by callers that only read the stream.
+    if (streamsOut) reply.catch(NO_OP);
+    return { inbox, reply };
+  }
+
+  /** Sends a fire-and-forget notification. */
+  notify(method: string, input: unknown): void {
+    const body = encodeBody(input);
+    const tooLarge = this.checkSize(body);
+    if (tooLarge) throw tooLarge;
+    this.conn.send({ kind: FrameKind.EVENT, streamId: 0, name: method, trace: 'new', body });
+  }
+
+  /** Fetches the live genome of the cell. */
+  genome(timeoutMs: number): Promise<unknown> {
+    return this.unary(GENOME_METHOD, undefined, NO_OPTIONS, timeoutMs);
+  }
+
+  /** Round trip of a PING frame, in ms. */
+  ping(timeoutMs: number): Promise<number> {
+    const started = this.config.clock.monotonic();
+    return new Promise<unknown>((resolve, reject) => {
+      const call = pendingCall(resolve, reject);
+      const id = this.pending.register(call, {}, timeoutMs);
+      if (id !== undefined) this.conn.send({ kind: FrameKind.PING, streamId: id });
+    }).then(() => this.config.clock.monotonic() - started);
+  }
+
+  private onOversize(info: OversizeFrame): void {
+    const limit = this.config.maxFrameBytes;
+    this.pending.abandon(
+      info.streamId,
+      new CellError('CELL_E_FRAME_TOO_LARGE', `reply of ${info.declaredBytes} bytes exceeds the limit of ${limit} bytes`, { details: { declaredBytes: info.declaredBytes, maxFrameBytes: limit } }),
+    );
+  }
+
+  private protocolError(message: string): void {
+    this.config.log.warn({ cell: this.remote.name, peer: this.remoteNode, reason: message }, 'closing connection after protocol error');
+    this.conn.fail(new CellError('CELL_E_PROTOCOL', message));
+  }
+
+  private onFrame(f: Frame): void {
+    this.lastHeardAt = this.config.clock.now();
+    const call = f.streamId === 0 ? undefined : this.pending.get(f.streamId);
+    switch (f.kind) {
+      case FrameKind.RESPONSE:
+      case FrameKind.PONG: {
+        if (!call) return;
+        let value: unknown;
+        try {
+          value = decodeBody(f.body);
+        } catch {
+          this.pending.settle(f.streamId, call);
+          return call.reject(new CellError('CELL_E_PROTOCOL', 'reply body is not valid msgpack'));
+        }
+        this.pending.settle(f.streamId, call);
+        if (call.sentAt > 0) this.latency?.observe(this.config.clock.monotonic() - call.sentAt);
+        call.credit?.cancel();
+        call.inbox?.end();
+        return call.resolve(value);
+      }
+      case FrameKind.ERROR: {
+        const error = fromWireError(safeDecode(f.body));
+        if (f.streamId === 0) return this.conn.destroy(error);
+        if (!call) return;
+        this.pending.settle(f.streamId, call);
+        if (call.sentAt > 0) this.latency?.observe(this.config.clock.monotonic() - call.sentAt);
+        call.credit?.cancel();
+        call.inbox?.fail(error);
+        return call.reject(error);
+      }
+      case FrameKind.STREAM_DATA: {
+        if (!call?.inbox) return;
+        let value: unknown;
+        try {
+          value = decodeBody(f.body);
+        } catch {
+          return this.pending.abandon(f.streamId, new CellError('CELL_E_PROTOCOL', 'stream item is not valid msgpack'));
+        }
+        if (!call.inbox.push(value, (f.body?.length ?? 0) + 1, this.config.maxFrameBytes)) this.protocolError('cell sent stream data beyond its credit');
+        return;
+      }
+      case FrameKind.STREAM_END: {
+        if (!call) return;
+        this.pending.settle(f.streamId, call);
+        call.credit?.cancel();
+        call.inbox?.end();
+        return call.resolve(undefined);
+      }
+      case FrameKind.CREDIT: {
+        const bytes = safeDecode(f.body);
+        if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes <= 0 || bytes > 0xffff_ffff) return this.protocolError('CREDIT body must be a positive integer');
+        call?.credit?.add(bytes);
+        return;
+      }
+      case FrameKind.EVENT: {
+        let payload: unknown;
+        try {
+          payload = decodeBody(f.body);
+        } catch {
+          return this.protocolError('event body is not valid msgpack');
+        }
+        this.config.onEvent(f.name ?? '', payload);
+        return;
+      }
+      case FrameKind.GOAWAY:
+        this.draining = true;
+        if (this.pending.size === 0) this.conn.end();
+        return;
+      case FrameKind.PING:
+        this.conn.send({ kind: FrameKind.PONG, streamId: f.streamId, body: f.body });
+        return;
+      default:
+        return this.protocolError(`cells may not send frame kind ${f.kind}`);
+    }
+  }
+
+  private onClose(err: CellError<string> | undefined): void {
+    this.liveness?.stop();
+    const reason = this.closeReason ?? new CellError('CELL_E_UNAVAILABLE', `connection to ${this.remote.name} closed with calls in flight`, { cause: err });
+    this.pending.failAll(reason);
+    for (const l of this.closeListeners.splice(0)) l();
+  }
+}

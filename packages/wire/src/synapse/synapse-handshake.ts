@@ -1,0 +1,100 @@
+import type { Socket } from 'node:net';
+import { CellError, decodeBody, encodeBody, type Frame, FrameKind, fromWireError, type OversizeFrame } from '@cell/protocol';
+import type { Clock } from '../clock.ts';
+import { type ConnectionEvents, FramedConnection } from '../connection/framed-connection.ts';
+import { parseServerHello, PROTOCOL_VERSION, type ServerHello } from '../connection/handshake.ts';
+
+/** What the caller tells the membrane about itself in HELLO, and the limits it runs with. */
+export interface HandshakeConfig {
+  maxFrameBytes: number;
+  frameTimeoutMs: number;
+  maxWriteBacklogBytes: number;
+  windowBytes: number;
+  handshakeTimeoutMs: number;
+  /** Name of the cell we expect to reach. */
+  target: string | undefined;
+  fingerprint: string | undefined;
+  cell: string | undefined;
+  replica: string | undefined;
+  clock: Clock;
+}
+
+/** A connection whose handshake succeeded, waiting for its owner to take over its events. */
+export interface OpenedConnection {
+  conn: FramedConnection;
+  hello: ServerHello;
+  handshakeMs: number;
+  /** Routes the connection's events to the owner; frames that came right behind HELLO are replayed. */
+  attach(events: ConnectionEvents): void;
+}
+
+/** Sends our HELLO on a connected socket and waits (bounded) for the membrane's. */
+export function handshake(socket: Socket, config: HandshakeConfig): Promise<OpenedConnection> {
+  return new Promise((resolve, reject) => {
+    const early: Frame[] = [];
+    let owner: ConnectionEvents | undefined;
+    let done = false;
+    const started = config.clock.monotonic();
+    const timer = config.clock.setTimer(() => conn.destroy(new CellError('CELL_E_UNAVAILABLE', `no handshake reply within ${config.handshakeTimeoutMs} ms`)), config.handshakeTimeoutMs);
+    const settle = () => {
+      done = true;
+      config.clock.clearTimer(timer);
+    };
+    const onFrame = (f: Frame): void => {
+      if (owner) return owner.frame(f);
+      if (done) return void early.push(f);
+      if (f.kind === FrameKind.ERROR) {
+        settle();
+        reject(fromWireError(safeDecode(f.body)));
+        return conn.destroy(new CellError('CELL_E_UNAVAILABLE', 'handshake refused'));
+      }
+      if (f.kind !== FrameKind.HELLO) return void early.push(f);
+      settle();
+      let hello: ServerHello;
+      try {
+        hello = parseServerHello(decodeBody(f.body));
+      } catch (err) {
+        const error = err instanceof CellError ? (err as CellError<string>) : new CellError('CELL_E_PROTOCOL', 'malformed handshake reply');
+        conn.fail(error);
+        return reject(error);
+      }
+      resolve({
+        conn,
+        hello,
+        handshakeMs: config.clock.monotonic() - started,
+        attach(events) {
+          owner = events;
+          for (const e of early.splice(0)) events.frame(e);
+          if (!conn.isOpen) events.close(closedWith);
+        },
+      });
+    };
+    let closedWith: CellError<string> | undefined;
+    const conn = new FramedConnection(
+      socket,
+      { maxFrameBytes: config.maxFrameBytes, frameTimeoutMs: config.frameTimeoutMs, maxWriteBacklogBytes: config.maxWriteBacklogBytes },
+      {
+        frame: onFrame,
+        oversize: (info: OversizeFrame) => owner?.oversize(info),
+        close: (err) => {
+          closedWith = err;
+          if (owner) return owner.close(err);
+          if (!done) {
+            settle();
+            reject(err ?? new CellError('CELL_E_UNAVAILABLE', 'connection closed during handshake'));
+          }
+        },
+      },
+    );
+    const { target, fingerprint, cell, replica, maxFrameBytes, windowBytes } = config;
+    conn.send({ kind: FrameKind.HELLO, streamId: 0, body: encodeBody({ v: PROTOCOL_VERSION, role: 'client', target, fingerprint, cell, replica, maxFrameBytes, windowBytes }) });
+  });
+}
+
+export function safeDecode(body: Buffer | undefined): unknown {
+  try {
+    return decodeBody(body);
+  } catch {
+    return undefined;
+  }
+}

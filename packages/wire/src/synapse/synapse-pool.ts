@@ -1,0 +1,326 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { CellError, isCellError } from '@cell/protocol';
+import type { Clock } from '../clock.ts';
+import type { WireLogger } from '../logger.ts';
+import { type AxonCredentials, connectAxon, peerKeyOf } from '../transport/axon-transport.ts';
+import { peerIdFromKey } from '../transport/peer-key.ts';
+import { connectUnix } from '../transport/unix-transport.ts';
+import { Candidate, type CandidateStats, type Endpoint, LiveConnection, MAX_CANDIDATES, withShares } from './candidates.ts';
+import type { WireCallOptions } from './pending-calls.ts';
+import { pickEntrant } from './racer.ts';
+import { SynapseConnection, type SynapseConnectionConfig } from './synapse-connection.ts';
+
+/** What a synapse knows about the cell it is connected to. */
+export interface RemoteInfo {
+  name: string;
+  version: string;
+  fingerprint: string;
+  replica: string | undefined;
+  pid: number | undefined;
+  /** The serving node's key (peer id), when connected over an axon. */
+  node: string | undefined;
+}
+
+export interface PoolConfig {
+  /** The local sockets to use right now (one, or a cell's replicas). */
+  endpoints(): Endpoint[];
+  /** Candidates on other nodes (asked of the nucleus), refreshed in the background. */
+  remoteEndpoints: (() => Promise<Endpoint[]>) | undefined;
+  /** True when endpoints come and go (replicas): refresh them and fail over between them. */
+  discovers: boolean;
+  /** Starts the cell when no endpoint answers (on-demand start), within `timeoutMs`. */
+  startCell: ((timeoutMs: number) => Promise<void>) | undefined;
+  /** For error messages: what this pool talks to. */
+  describe: string;
+  defaultTimeoutMs: number;
+  connectTimeoutMs: number;
+  connection: Omit<SynapseConnectionConfig, 'handshakeTimeoutMs' | 'log' | 'onEvent' | 'clock'>;
+  log: WireLogger;
+  clock: Clock;
+  /** Source of randomness for the racer. */
+  random: () => number;
+  /** Refuses an incompatible cell right after its handshake. */
+  check(conn: SynapseConnection): Promise<void>;
+  /** This node's TLS identity for axon candidates, if it has one. */
+  credentials: () => AxonCredentials | undefined;
+}
+
+const REFRESH_MS = 1000;
+const REMOTE_REFRESH_MS = 5000;
+const MAX_FAILOVERS = 4;
+/** Over an axon, a peer silent this long with calls in flight is pinged; twice as long, dropped. */
+const AXON_LIVENESS_MS = 750;
+/** How long a stream without a deadline may wait for its cell to be found (and started). */
+const STREAM_CONNECT_MS = 35_000;
+
+function isRetryable(err: unknown): boolean {
+  return isCellError(err) && err.code === 'CELL_E_UNAVAILABLE';
+}
+
+function isDecisive(err: unknown): boolean {
+  return isCellError(err) && (err.code === 'CELL_E_SCHEMA_MISMATCH' || err.code === 'CELL_E_DENIED');
+}
+
+/**
+ * The connections of one synapse: to one socket, or to every candidate for a dependency — its
+ * local replicas and the same cell on other nodes. The racer picks where each call goes; this
+ * opens connections on demand, fails a call over to another candidate when its own dies, starts
+ * the cell when nothing answers, and never lets a call wait past its deadline for any of it.
+ */
+export class SynapsePool {
+  readonly defaultTimeoutMs: number;
+  private readonly config: PoolConfig;
+  private readonly clock: Clock;
+  private readonly candidates = new Map<string, Candidate>();
+  private live: LiveConnection[] = [];
+  private remoteCandidates: Endpoint[] = [];
+  private turn = 0;
+  private closed = false;
+  private refreshAt = 0;
+  private remoteRefreshAt = 0;
+  private remoteRefreshing: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
+  private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+
+  constructor(config: PoolConfig) {
+    this.config = config;
+    this.clock = config.clock;
+    this.defaultTimeoutMs = config.defaultTimeoutMs;
+  }
+
+  /** The connection the next call should use, if one is ready (the hot path: no I/O, no promise). */
+  ready(): SynapseConnection | undefined {
+    // Candidates come and go (replicas restart, nodes join): look again now and then, even while
+    // one connection serves everything.
+    if (this.config.discovers && this.clock.now() >= this.refreshAt) this.refreshInBackground();
+    this.turn = (this.turn + 1) % Math.max(1, this.live.length);
+    return pickEntrant(this.live, this.turn, this.config.random)?.conn;
+  }
+
+  /** A usable connection, opened (and the cell started) if needed, by `deadline` (epoch ms). */
+  connection(deadline = this.clock.now() + STREAM_CONNECT_MS): Promise<SynapseConnection> {
+    if (this.closed) return Promise.reject(new CellError('CELL_E_CLOSED', 'this synapse was closed'));
+    const c = this.ready();
+    return c ? Promise.resolve(c) : this.withDeadline(this.establish(deadline), deadline);
+  }
+
+  unary(method: string | Buffer, input: unknown, options: WireCallOptions | undefined): Promise<unknown> {
+    const conn = this.ready();
+    if (conn && !this.config.discovers) return conn.unary(method, input, options, this.defaultTimeoutMs);
+    const deadline = this.clock.now() + (options?.timeoutMs ?? this.defaultTimeoutMs);
+    const first = conn ? conn.unary(method, input, options, this.defaultTimeoutMs) : this.connection(deadline).then((c) => c.unary(method, input, this.remaining(options, deadline)));
+    if (!this.config.discovers) return first;
+    return first.catch((err: unknown) => this.failover(err, method, input, options, deadline, 1));
+  }
+
+  /** The call's options with what is left of its deadline. */
+  private remaining(options: WireCallOptions | undefined, deadline: number): WireCallOptions {
+    return { signal: options?.signal, timeoutMs: Math.max(0, deadline - this.clock.now()), trace: options?.trace, traceId: options?.traceId };
+  }
+
+  /** Retries a call whose candidate died on another one, within the call's own deadline. */
+  private failover(err: unknown, method: string | Buffer, input: unknown, options: WireCallOptions | undefined, deadline: number, attempt: number): Promise<unknown> {
+    if (!isRetryable(err) || attempt > MAX_FAILOVERS || options?.signal?.aborted || this.closed || deadline <= this.clock.now()) return Promise.reject(err);
+    this.config.log.debug({ attempt, err }, 'failing a call over to another candidate');
+    return this.connection(deadline)
+      .then((c) => c.unary(method, input, this.remaining(options, deadline)))
+      .catch((e: unknown) => this.failover(e, method, input, options, deadline, attempt + 1));
+  }
+
+  /** Rejects with CELL_E_TIMEOUT when `deadline` passes first (the work goes on in the background). */
+  private withDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const timer = this.clock.setTimer(
+        () => reject(new CellError('CELL_E_TIMEOUT', `no candidate for ${this.config.describe} answered before the call's deadline`)),
+        deadline - this.clock.now(),
+      );
+      work.then(
+        (v) => {
+          this.clock.clearTimer(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.clock.clearTimer(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private syncCandidates(): void {
+    const endpoints = [...this.config.endpoints(), ...this.remoteCandidates.slice(0, MAX_CANDIDATES)];
+    const ids = new Set<string>();
+    for (const endpoint of endpoints) {
+      const c = new Candidate(endpoint);
+      ids.add(c.id);
+      if (!this.candidates.has(c.id)) this.candidates.set(c.id, c);
+    }
+    for (const [id, c] of this.candidates) if (!ids.has(id) && !c.conn && !c.opening) this.candidates.delete(id);
+  }
+
+  private refreshInBackground(): void {
+    const now = this.clock.now();
+    this.refreshAt = now + REFRESH_MS;
+    void this.refreshRemote();
+    this.syncCandidates();
+    for (const c of this.candidates.values()) if (!c.isUsable && !c.opening && c.retryAt <= now) this.open(c).catch(() => undefined);
+  }
+
+  /** Asks for remote candidates again (at most every few seconds, never two at once). */
+  private refreshRemote(force = false): Promise<void> {
+    const provider = this.config.remoteEndpoints;
+    if (!provider || this.remoteRefreshing || (!force && this.clock.now() < this.remoteRefreshAt)) return this.remoteRefreshing ?? Promise.resolve();
+    this.remoteRefreshAt = this.clock.now() + REMOTE_REFRESH_MS;
+    this.remoteRefreshing = provider()
+      .then(
+        (endpoints) => void (this.remoteCandidates = endpoints),
+        (err: unknown) => this.config.log.debug({ err }, 'could not refresh remote candidates'),
+      )
+      .finally(() => (this.remoteRefreshing = undefined));
+    return this.remoteRefreshing;
+  }
+
+  /** Tries every candidate; when none answers, starts the cell (once, shared by racing callers) and tries again. */
+  private async establish(deadline: number): Promise<SynapseConnection> {
+    let lastError: unknown;
+    for (let round = 0; round < 3; round++) {
+      if (round > 0 || this.remoteCandidates.length === 0) await this.refreshRemote(round > 0);
+      this.syncCandidates();
+      const now = this.clock.now();
+      const all = [...this.candidates.values()];
+      // Prefer candidates not in backoff, but try the others rather than fail.
+      const fresh = all.filter((c) => c.retryAt <= now);
+      const attempts = (fresh.length > 0 ? fresh : all).map((c) => (c.conn?.isUsable ? Promise.resolve(c.conn) : this.open(c)));
+      if (attempts.length > 0) {
+        try {
+          return await Promise.any(attempts);
+        } catch (err) {
+          const errors: unknown[] = (err as AggregateError).errors ?? [err];
+          const decisive = errors.find(isDecisive);
+          if (decisive) throw decisive;
+          lastError = errors[0];
+        }
+      }
+      if (this.closed) throw new CellError('CELL_E_CLOSED', 'this synapse was closed');
+      const left = deadline - this.clock.now();
+      if (left <= 0) break;
+      if (round === 0 && this.config.startCell) {
+        this.starting ??= this.config.startCell(left).finally(() => (this.starting = undefined));
+        try {
+          await this.starting;
+        } catch (err) {
+          lastError = err;
+        }
+        continue;
+      }
+      if (round === 1) break;
+    }
+    if (isCellError(lastError) && lastError.code === 'CELL_E_UNAVAILABLE') throw lastError;
+    throw new CellError('CELL_E_UNAVAILABLE', `no candidate for ${this.config.describe} is reachable`, { cause: lastError });
+  }
+
+  private open(c: Candidate): Promise<SynapseConnection> {
+    c.opening ??= this.connectTo(c).finally(() => (c.opening = undefined));
+    return c.opening;
+  }
+
+  private socketFor(endpoint: Endpoint): Promise<Socket> {
+    if (endpoint.kind === 'unix') return connectUnix(endpoint.path, this.config.connectTimeoutMs);
+    const credentials = this.config.credentials();
+    if (!credentials) return Promise.reject(new CellError('CELL_E_UNAVAILABLE', 'this process has no node identity (CELL_IDENTITY_FILE) to reach other nodes'));
+    return connectAxon(endpoint, credentials, this.config.connectTimeoutMs);
+  }
+
+  private async connectTo(c: Candidate): Promise<SynapseConnection> {
+    const started = this.clock.now();
+    try {
+      const socket = await this.socketFor(c.endpoint);
+      const node = c.endpoint.kind === 'axon' ? peerKeyOf(socket as TLSSocket) : undefined;
+      const conn = await SynapseConnection.open(socket, {
+        ...this.config.connection,
+        handshakeTimeoutMs: Math.max(1, this.config.connectTimeoutMs - (this.clock.now() - started)),
+        log: this.config.log,
+        clock: this.clock,
+        onEvent: (name, payload) => this.dispatchEvent(name, payload),
+        trackLatency: this.config.discovers,
+        remoteNode: node ? peerIdFromKey(node) : undefined,
+        livenessMs: c.endpoint.kind === 'axon' ? AXON_LIVENESS_MS : undefined,
+      });
+      try {
+        await this.config.check(conn);
+      } catch (err) {
+        conn.close(err as CellError<string>);
+        throw err;
+      }
+      if (this.closed) {
+        conn.close(new CellError('CELL_E_CLOSED', 'this synapse was closed'));
+        throw new CellError('CELL_E_CLOSED', 'this synapse was closed');
+      }
+      c.conn = conn;
+      c.failures = 0;
+      c.retryAt = 0;
+      this.live = [...this.live, new LiveConnection(conn, c)];
+      conn.onceClosed(() => {
+        c.pastCalls += conn.calls;
+        if (c.conn === conn) c.conn = undefined;
+        this.live = this.live.filter((l) => l.conn !== conn);
+        // A candidate that vanished is retried later, with backoff.
+        if (this.config.discovers) c.backOff(this.clock.now(), 50);
+      });
+      this.config.log.debug({ cell: conn.remote.name, replica: conn.remote.replica, endpoint: c.id }, 'synapse connected');
+      return conn;
+    } catch (err) {
+      c.failures++;
+      if (this.config.discovers) c.backOff(this.clock.now(), 25);
+      throw err;
+    }
+  }
+
+  private dispatchEvent(name: string, payload: unknown): void {
+    for (const l of this.listeners.get(name) ?? []) {
+      try {
+        l(payload);
+      } catch (err) {
+        this.config.log.error({ err, event: name }, 'event listener failed');
+      }
+    }
+  }
+
+  on(event: string, listener: (payload: unknown) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  remoteOf(conn: SynapseConnection): RemoteInfo {
+    const r = conn.remote;
+    return { name: r.name, version: r.version, fingerprint: r.fingerprint, replica: r.replica, pid: r.pid, node: conn.remoteNode };
+  }
+
+  remote(): RemoteInfo | undefined {
+    const c = this.live[0]?.conn;
+    return c && this.remoteOf(c);
+  }
+
+  /** Every candidate with its latency, load, score and share of calls. */
+  stats(): CandidateStats[] {
+    return withShares([...this.candidates.values()].map((c) => c.stats()));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const conns = this.live.map((l) => l.conn);
+    this.live = [];
+    await Promise.all(
+      conns.map(
+        (conn) =>
+          new Promise<void>((resolve) => {
+            conn.onceClosed(resolve);
+            conn.close(new CellError('CELL_E_CLOSED', 'this synapse was closed'));
+          }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,88 @@
+import cluster from 'node:cluster';
+import { mkdirSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
+import { CellError } from '@cell/protocol';
+
+/** Linux limits `sun_path` to 108 bytes including the terminating NUL. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+function checkPath(path: string): void {
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+    throw new CellError('CELL_E_INVALID_ARGUMENT', `socket path is longer than ${MAX_SOCKET_PATH_BYTES} bytes: ${path}`, {
+      details: { path },
+    });
+  }
+}
+
+/** True when something accepts connections at `path` (a quick liveness probe). */
+export function probeSocket(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = netConnect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Listens on a Unix socket. A stale socket file left by a dead process is removed; a live one
+ * is an error (two membranes must never share a path).
+ */
+export async function listenUnix(path: string, onConnection: (socket: Socket) => void): Promise<Server> {
+  checkPath(path);
+  mkdirSync(dirname(path), { recursive: true });
+  const server = createServer({ noDelay: true }, onConnection);
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  // Under the nucleus (a cluster primary), the nucleus owns the socket file and shares its handle,
+  // which is what lets a new replica take over the socket before the old one drains.
+  if (cluster.isWorker) {
+    await listen();
+    return server;
+  }
+  try {
+    await listen();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    if (await probeSocket(path)) {
+      throw new CellError('CELL_E_INVALID_ARGUMENT', `another process is already serving on ${path}`, { details: { path } });
+    }
+    unlinkSync(path);
+    await listen();
+  }
+  return server;
+}
+
+/** Connects to a Unix socket; fails with CELL_E_UNAVAILABLE (never hangs past `timeoutMs`). */
+export function connectUnix(path: string, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect(path);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new CellError('CELL_E_UNAVAILABLE', `connect to ${path} timed out after ${timeoutMs} ms`, { details: { path } }));
+    }, timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(
+        new CellError('CELL_E_UNAVAILABLE', `cannot connect to ${path}: ${err.code ?? err.message}`, {
+          details: { path, errno: err.code },
+          cause: err,
+        }),
+      );
+    });
+  });
+}
