@@ -26,7 +26,7 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>,
     } catch (err) {
       const problems = (err as { details?: { problems?: Parameters<typeof formatProblem>[0][] } }).details?.problems;
       if (problems && !json(args)) {
-        process.stderr.write(`${color('red', `error ${(err as { code: string }).code}`)}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in cell.toml\n`);
+        process.stderr.write(`${color('red', `error ${(err as { code: string }).code}`, process.stderr)}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in cell.toml\n`);
         for (const p of problems) process.stderr.write(`  ${formatProblem(p)}\n`);
         process.exitCode = ExitCode.USAGE;
         return;

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { CellError } from '@cell/protocol';
+import { CellError, lazy } from '@cell/protocol';
 
 /**
  * How a cell process learns where it runs: the environment the nucleus starts it with. Defined
@@ -72,8 +72,9 @@ export interface LaunchSettings {
   logLevel: LaunchEnvVars['CELL_LOG_LEVEL'];
 }
 
-const checkEnv = Compile(LaunchEnvSchema);
-const checkDeps = Compile(DependencyRefSchema);
+// Compiled on first use, not at import.
+const envChecker = lazy(() => Compile(LaunchEnvSchema));
+const depsChecker = lazy(() => Compile(DependencyRefSchema));
 
 function invalid(problems: string[]): CellError {
   return new CellError('CELL_E_INVALID_ARGUMENT', `invalid launch environment: ${problems.join('; ')}`, { details: { problems } });
@@ -86,6 +87,7 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSetti
     const v = env[key];
     if (v !== undefined && v !== '') vars[key] = v;
   }
+  const checkEnv = envChecker();
   if (!checkEnv.Check(vars)) throw invalid(checkEnv.Errors(vars).map((e) => `${e.instancePath.slice(1)} ${e.message}`));
   const v = vars as LaunchEnvVars;
   let deps: Record<string, DependencyRef> = {};
@@ -96,6 +98,7 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSetti
     } catch {
       throw invalid(['CELL_DEPS is not JSON']);
     }
+    const checkDeps = depsChecker();
     if (!checkDeps.Check(parsed)) throw invalid(checkDeps.Errors(parsed).map((e) => `CELL_DEPS${e.instancePath} ${e.message}`));
     deps = parsed as Record<string, DependencyRef>;
   }

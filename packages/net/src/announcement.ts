@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { lazy } from '@cell/protocol';
 import { ServedCell } from './node-contract.ts';
 
 /** What a node tells others about itself (gossip, node-info): where its directory is, what it serves. */
@@ -12,7 +13,7 @@ export const AnnouncementSchema = Type.Object({
 
 export type Announcement = Static<typeof AnnouncementSchema>;
 
-const check = Compile(AnnouncementSchema);
+const checker = lazy(() => Compile(AnnouncementSchema));
 /** Announcements larger than this are ignored unread. */
 export const MAX_ANNOUNCEMENT_BYTES = 1 << 20;
 
@@ -25,7 +26,7 @@ export function parseAnnouncement(data: Uint8Array): Announcement | undefined {
   } catch {
     return undefined;
   }
-  return check.Check(value) ? value : undefined;
+  return checker().Check(value) ? value : undefined;
 }
 
 export function encodeAnnouncement(a: Announcement): Uint8Array {

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { CellErrorCode } from './error-codes.ts';
 import { CellError, fromWireError, isCellError, toCellError } from './cell-error.ts';
 
 describe('CellError', () => {
@@ -19,11 +20,19 @@ describe('CellError', () => {
   });
 
   it('round-trips through the wire form', () => {
-    const e = new CellError('OutOfStock', 'none left', { details: { sku: 'a' }, declared: true });
+    const e = new CellError<'OutOfStock'>('OutOfStock', 'none left', { details: { sku: 'a' }, declared: true });
     const back = fromWireError(JSON.parse(JSON.stringify(e.toJSON())));
     expect(back.code).toBe('OutOfStock');
     expect(back.declared).toBe(true);
     expect(back.details).toEqual({ sku: 'a' });
+  });
+
+  it('takes only codes of the table unless the code type is named (a typo does not compile)', () => {
+    // @ts-expect-error CELL_E_TYPO is not a code of the table
+    const typo = new CellError('CELL_E_TYPO', 'x');
+    expect(typo.code).toBe('CELL_E_TYPO');
+    expectTypeOf(new CellError('CELL_E_TIMEOUT', 'x').code).toEqualTypeOf<CellErrorCode>();
+    expectTypeOf(new CellError<'Declared'>('Declared', 'x').code).toEqualTypeOf<'Declared'>();
   });
 
   it('turns malformed or unknown wire errors into CELL_E_PROTOCOL', () => {

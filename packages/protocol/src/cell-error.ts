@@ -13,13 +13,16 @@ export interface WireError {
  * The one error class of Cell. `code` is either a stable SDK code (`CELL_E_...`) or, when
  * `declared` is true, the name of an error the producing cell declared in its contract.
  * Check errors by `code`, never by `instanceof`: a package may be loaded twice.
+ *
+ * `new CellError('CELL_E_...', message)` accepts only codes of the table: a typo is a compile
+ * error. A declared error names its own code type: `new CellError<'OutOfStock'>('OutOfStock', ...)`.
  */
 export class CellError<Code extends string = CellErrorCode, Details = unknown> extends Error {
   readonly code: Code;
   readonly details: Details;
   readonly declared: boolean;
 
-  constructor(code: Code, message: string, options: { details?: Details; cause?: unknown; declared?: boolean } = {}) {
+  constructor(code: NoInfer<Code>, message: string, options: { details?: Details; cause?: unknown; declared?: boolean } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CellError';
     this.code = code;
@@ -70,5 +73,5 @@ export function fromWireError(value: unknown): CellError<string> {
       details: { code, message },
     });
   }
-  return new CellError(code, typeof message === 'string' ? message : code, { details, declared: isDeclared });
+  return new CellError<string>(code, typeof message === 'string' ? message : code, { details, declared: isDeclared });
 }

@@ -22,3 +22,4 @@ export {
 export { FrameDecoder, type FrameSink, type OversizeFrame } from './frame-decoder.ts';
 export { encodeBody, decodeBody } from './body-codec.ts';
 export { newTraceId, traceToHex, traceFromHex } from './trace-id.ts';
+export { lazy } from './lazy.ts';

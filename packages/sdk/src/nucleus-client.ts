@@ -1,4 +1,4 @@
-import { CellError, isCellError } from '@cell/protocol';
+import { CellError, isCellError, toCellError } from '@cell/protocol';
 import { toGenome } from '@cell/contract';
 import { nucleusContract, type RemoteCandidate } from '@cell/host';
 import type { Static } from 'typebox';
@@ -32,7 +32,7 @@ export class NucleusClient {
       await this.connection().unary('start', { cell: dir }, { timeoutMs });
     } catch (err) {
       if (isCellError(err) && err.code === 'CELL_E_TIMEOUT') throw err;
-      const message = isCellError(err) ? err.message : String(err);
+      const message = toCellError(err).message;
       throw new CellError('CELL_E_UNAVAILABLE', `the nucleus could not start ${name}: ${message}`, { cause: err });
     }
   }

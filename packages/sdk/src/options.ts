@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { CellError } from '@cell/protocol';
+import { CellError, lazy } from '@cell/protocol';
 import { type AxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '@cell/wire';
 import type { Logger } from './logger.ts';
 
@@ -121,10 +121,11 @@ const ConnectOptionsSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const checkServe = Compile(ServeOptionsSchema);
-const checkConnect = Compile(ConnectOptionsSchema);
+// Compiled on first use, not at import.
+const serveChecker = lazy(() => Compile(ServeOptionsSchema));
+const connectChecker = lazy(() => Compile(ConnectOptionsSchema));
 
-function check(what: string, validator: typeof checkServe | typeof checkConnect, options: unknown): void {
+function check(what: string, validator: ReturnType<typeof serveChecker> | ReturnType<typeof connectChecker>, options: unknown): void {
   if (options === undefined || options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new CellError('CELL_E_INVALID_ARGUMENT', `${what} options must be an object`);
   }
@@ -135,11 +136,11 @@ function check(what: string, validator: typeof checkServe | typeof checkConnect,
 
 /** Checks `serve()` options; throws CELL_E_INVALID_ARGUMENT naming every bad one. */
 export function checkServeOptions(options: unknown): void {
-  check('serve', checkServe, options);
+  check('serve', serveChecker(), options);
 }
 
 /** Checks `connect()` options; throws CELL_E_INVALID_ARGUMENT naming every bad one. */
 export function checkConnectOptions(options: unknown): void {
-  check('connect', checkConnect, options);
+  check('connect', connectChecker(), options);
 }
 

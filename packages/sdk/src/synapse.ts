@@ -1,5 +1,6 @@
 import type { Static } from 'typebox';
-import { CellError, isCellError } from '@cell/protocol';
+import type { CellError} from '@cell/protocol';
+import { toCellError } from '@cell/protocol';
 import { type Contract, type Genome, type MethodDef, toGenome } from '@cell/contract';
 import type { RemoteInfo, SynapsePool } from '@cell/wire';
 import { locate } from './cell-locator.ts';
@@ -41,7 +42,7 @@ export interface DynamicSynapse {
 function toResult(promise: Promise<unknown>): Promise<CallResult<unknown, CellError<string>>> {
   return promise.then(
     (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error: isCellError(error) ? error : new CellError('CELL_E_INTERNAL', String(error), { cause: error }) }),
+    (error: unknown) => ({ ok: false as const, error: toCellError(error) }),
   );
 }
 

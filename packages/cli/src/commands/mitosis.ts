@@ -92,7 +92,7 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
   phase = 'running';
   view?.update();
   const failed = failures(nucleus.status());
-  if (failed.length > 0) logger.error({ component: 'cli', failed }, 'some cells failed to start; the rest keeps running');
+  if (failed.length > 0) logger.child({ component: 'cli' }).error({ failed }, 'some cells failed to start; the rest keeps running');
   await nucleus.stopped;
   view?.finish();
   await new Promise<void>((resolve) => file.flush(() => resolve()));
@@ -133,10 +133,10 @@ async function detach(root: string, options: MitosisOptions): Promise<number> {
         const failed = failures(status);
         process.stdout.write(`${options.json ? JSON.stringify(status) : renderTree(status, { replicas: false }).join('\n')}\n`);
         if (failed.length > 0) {
-          process.stderr.write(`${color('red', 'some cells failed to start')} (the rest keeps running; \`cell stop ${root}\` stops it):\n  ${failed.join('\n  ')}\n`);
+          process.stderr.write(`${color('red', 'some cells failed to start', process.stderr)} (the rest keeps running; \`cell stop ${root}\` stops it):\n  ${failed.join('\n  ')}\n`);
           return ExitCode.FAILED;
         }
-        if (!options.json) process.stderr.write(color('gray', `tree ready in ${formatMs(Date.now() - started)} (nucleus pid ${child.pid}); \`cell stop ${root}\` stops it\n`));
+        if (!options.json) process.stderr.write(color('gray', `tree ready in ${formatMs(Date.now() - started)} (nucleus pid ${child.pid}); \`cell stop ${root}\` stops it\n`, process.stderr));
         return ExitCode.OK;
       }
       await new Promise((r) => setTimeout(r, 100));

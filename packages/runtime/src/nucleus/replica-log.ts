@@ -1,25 +1,33 @@
-import { createWriteStream, existsSync, renameSync, statSync, type WriteStream } from 'node:fs';
+import { existsSync, renameSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { type DestinationStream, type Level, pino, type Logger as Pino } from 'pino';
 
 const MAX_LINE_CHARS = 64 * 1024;
 const ROTATE_BYTES = 64 * 1024 * 1024;
 
+/** The one line format of Cell logs (docs/logging.md), with every key given per line. */
+function lineLogger(dest: DestinationStream): Pino {
+  return pino({ base: null, messageKey: 'msg', errorKey: 'err', formatters: { level: (label) => ({ level: label }) } }, dest);
+}
+
 /**
  * The log file of one replica (`log/<replica>.log`): JSON lines from the SDK pass through as
- * they are; anything else the process prints (console output, crash traces) is wrapped into a
- * JSON line of the same schema, so the file is always machine-readable. Keeps the last lines in
- * memory for `lastExit.logTail`.
+ * they are; anything else the process prints (console output, crash traces) becomes a JSON line
+ * of the same schema, written through pino like the nucleus's own notes about the replica. Keeps
+ * the last lines in memory for `lastExit.logTail`.
  */
 export class ReplicaLog {
-  private readonly out: WriteStream;
+  private readonly dest: ReturnType<typeof pino.destination>;
+  private readonly log: Pino;
   private readonly lines: string[] = [];
   private readonly tailSize: number;
   private readonly base: { cell: string; replica: string };
 
   constructor(file: string, base: { cell: string; replica: string }, tailSize = 20) {
     if (existsSync(file) && statSync(file).size > ROTATE_BYTES) renameSync(file, `${file}.1`);
-    this.out = createWriteStream(file, { flags: 'a' });
-    this.out.on('error', () => undefined); // a full disk must not take the nucleus down
+    this.dest = pino.destination({ dest: file, append: true, sync: false, mkdir: true });
+    this.dest.on('error', () => undefined); // a full disk must not take the nucleus down
+    this.log = lineLogger(this.dest);
     this.base = base;
     this.tailSize = tailSize;
   }
@@ -46,8 +54,9 @@ export class ReplicaLog {
   }
 
   /** Writes a line of the nucleus's own about this replica. */
-  note(level: 'info' | 'warn' | 'error', msg: string, extra: Record<string, unknown> = {}): void {
-    this.write(JSON.stringify({ time: Date.now(), level, pid: process.pid, ...this.base, component: 'runtime.nucleus', msg, ...extra }), msg);
+  note(level: Extract<Level, 'info' | 'warn' | 'error'>, msg: string, extra: Record<string, unknown> = {}): void {
+    this.log[level]({ pid: process.pid, ...this.base, component: 'runtime.nucleus', ...extra }, msg);
+    this.remember(msg);
   }
 
   private line(raw: string, source: 'stdout' | 'stderr', pid: number): void {
@@ -56,18 +65,17 @@ export class ReplicaLog {
     if (text.startsWith('{')) {
       try {
         const parsed = JSON.parse(text) as { msg?: unknown; err?: { message?: unknown } };
-        const summary = typeof parsed.msg === 'string' ? parsed.msg + (parsed.err?.message ? `: ${String(parsed.err.message)}` : '') : text;
-        return this.write(text, summary);
+        this.dest.write(`${text}\n`); // already a line of the schema (the SDK's logger)
+        return this.remember(typeof parsed.msg === 'string' ? parsed.msg + (parsed.err?.message ? `: ${String(parsed.err.message)}` : '') : text);
       } catch {
         // not JSON after all: wrap it below
       }
     }
-    const level = source === 'stderr' ? 'error' : 'info';
-    this.write(JSON.stringify({ time: Date.now(), level, pid, ...this.base, component: source, msg: text }), text);
+    this.log[source === 'stderr' ? 'error' : 'info']({ pid, ...this.base, component: source }, text);
+    this.remember(text);
   }
 
-  private write(json: string, summary: string): void {
-    this.out.write(`${json}\n`);
+  private remember(summary: string): void {
     this.lines.push(summary);
     if (this.lines.length > this.tailSize) this.lines.shift();
   }
@@ -77,7 +85,29 @@ export class ReplicaLog {
     return [...this.lines];
   }
 
+  /** Flushes and closes the file (bounded: a stuck disk does not hold the caller). */
   close(): Promise<void> {
-    return new Promise((resolve) => this.out.end(resolve));
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, 1000);
+      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      try {
+        this.dest.flush(() => {
+          this.dest.end();
+          done();
+        });
+      } catch {
+        // not open yet, or already closed: end what there is
+        try {
+          this.dest.end();
+        } catch {
+          // nothing left to end
+        }
+        done();
+      }
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { CellError } from '@cell/protocol';
+import { CellError, lazy } from '@cell/protocol';
 import { MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '../limits.ts';
 
 /** Wire protocol version spoken in HELLO. */
@@ -46,10 +46,12 @@ export type ClientHello = Absent<Static<typeof ClientHelloSchema>>;
 /** The membrane's answer. */
 export type ServerHello = Absent<Static<typeof ServerHelloSchema>>;
 
-const checkClient = Compile(ClientHelloSchema);
-const checkServer = Compile(ServerHelloSchema);
+// Compiled on first use, not at import: a process that never handshakes never pays for it.
+const clientChecker = lazy(() => Compile(ClientHelloSchema));
+const serverChecker = lazy(() => Compile(ServerHelloSchema));
+type Checker = ReturnType<typeof clientChecker> | ReturnType<typeof serverChecker>;
 
-function parse<T>(body: unknown, check: typeof checkClient | typeof checkServer, role: string): T {
+function parse<T>(body: unknown, check: Checker, schema: typeof ClientHelloSchema | typeof ServerHelloSchema, role: string): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('body is not a map');
   const o = body as Record<string, unknown>;
   if (o['v'] !== PROTOCOL_VERSION) throw bad(`unsupported protocol version ${JSON.stringify(o['v'])}, expected ${PROTOCOL_VERSION}`);
@@ -60,7 +62,7 @@ function parse<T>(body: unknown, check: typeof checkClient | typeof checkServer,
   }
   // Only the declared fields, nulls as undefined: nothing else a peer sends reaches us.
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(check === checkClient ? ClientHelloSchema.properties : ServerHelloSchema.properties)) {
+  for (const key of Object.keys(schema.properties)) {
     const v = (o as Record<string, unknown>)[key];
     if (v !== null && v !== undefined) out[key] = v;
   }
@@ -73,10 +75,10 @@ function bad(message: string): CellError {
 
 /** Validates a caller's HELLO body; throws CELL_E_PROTOCOL naming the bad field. */
 export function parseClientHello(body: unknown): ClientHello {
-  return parse<ClientHello>(body, checkClient, 'client');
+  return parse<ClientHello>(body, clientChecker(), ClientHelloSchema, 'client');
 }
 
 /** Validates a membrane's HELLO body. */
 export function parseServerHello(body: unknown): ServerHello {
-  return parse<ServerHello>(body, checkServer, 'server');
+  return parse<ServerHello>(body, serverChecker(), ServerHelloSchema, 'server');
 }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeBody, encodeBody, type Frame, FrameKind, fromWireError, type OversizeFrame } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, type Frame, FrameKind, fromWireError, type OversizeFrame, toCellError } from '@cell/protocol';
 import type { Clock } from '../clock.ts';
 import { type ConnectionEvents, FramedConnection } from '../connection/framed-connection.ts';
 import { parseServerHello, PROTOCOL_VERSION, type ServerHello } from '../connection/handshake.ts';
@@ -54,7 +54,7 @@ export function handshake(socket: Socket, config: HandshakeConfig): Promise<Open
       try {
         hello = parseServerHello(decodeBody(f.body));
       } catch (err) {
-        const error = err instanceof CellError ? (err as CellError<string>) : new CellError('CELL_E_PROTOCOL', 'malformed handshake reply');
+        const error = toCellError(err, 'CELL_E_PROTOCOL');
         conn.fail(error);
         return reject(error);
       }
