@@ -1,5 +1,8 @@
+import { relative } from 'node:path';
+import type { TreeNode } from '@cell/config';
 import type { CellStatus } from '@cell/host';
-import type { ReplicaState } from './replica-slot.ts';
+import type { LimitEnforcer } from './cgroups.ts';
+import type { ReplicaState, Slot } from './replica-slot.ts';
 
 /** A cell's state, derived from its replicas' states (`group` for a cell without code). */
 export function cellState(hasProcess: boolean, states: readonly ReplicaState[]): CellStatus['state'] {
@@ -38,4 +41,52 @@ export function mergeDependencyStats(reports: ReadonlyArray<CellStatus['deps'] |
     for (const r of rows) r.share = total > 0 ? Math.round((r.calls / total) * 1000) / 1000 : 0;
   }
   return merged;
+}
+
+/** What a cell's status is made of. */
+export interface CellStatusParts {
+  node: TreeNode;
+  parent: string | null;
+  state: CellStatus['state'];
+  hasProcess: boolean;
+  slots: readonly Slot[];
+  /** Why limits are not (fully) enforced, if they are not. */
+  limitsWarning: string | undefined;
+  enforcer: LimitEnforcer;
+}
+
+/** The status of one cell and its replicas (`cell status`, docs/status.md); `deps` is filled in later. */
+export function cellStatusOf(p: CellStatusParts, now = Date.now()): CellStatus {
+  const { memory, cpu } = p.node.config.resources;
+  return {
+    name: p.node.name,
+    dir: p.node.dir,
+    parent: p.parent,
+    state: p.state,
+    replicasWanted: p.hasProcess ? p.node.replicas : 0,
+    idleTimeoutMs: p.node.config.lifeCycle.idleTimeoutMs ?? null,
+    limits: {
+      memoryBytes: memory.max ?? null,
+      cpu: cpu.max ?? null,
+      enforcedBy: (memory.max === undefined && cpu.max === undefined) || p.limitsWarning ? 'none' : p.enforcer,
+      warning: p.limitsWarning ?? null,
+    },
+    replicas: p.hasProcess
+      ? p.slots.map((s) => ({
+          id: s.id,
+          index: s.index,
+          state: s.state,
+          pid: s.current?.pid ?? null,
+          restarts: s.restarts,
+          startedAt: s.current?.startedAt ?? null,
+          uptimeMs: s.current ? now - s.current.startedAt : null,
+          rssBytes: s.current?.rssBytes() ?? null,
+          socket: relative(p.node.dir, s.socket),
+          axonPort: s.current?.axonPort ?? null,
+          lastExit: s.lastExit,
+        }))
+      : [],
+    failure: p.slots.find((s) => s.state === 'failed')?.failure ?? null,
+    deps: {},
+  };
 }

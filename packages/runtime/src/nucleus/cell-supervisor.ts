@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { TreeNode } from '@cell/config';
 import { type CellStatus, LOG_DIR, RUN_DIR } from '@cell/host';
 import type { Logger } from '@cell/sdk';
 import { MAX_SOCKET_PATH_BYTES, probeSocket } from '@cell/wire';
 import type { ResourceLimiter, ReplicaLimits } from './cgroups.ts';
-import { cellState, mergeDependencyStats } from './cell-status.ts';
+import { cellState, cellStatusOf, mergeDependencyStats } from './cell-status.ts';
 import { classifyExit, exitOutcome } from './exit-policy.ts';
 import { ReplicaLog } from './replica-log.ts';
 import { type ProcessExit, ReplicaProcess } from './replica-process.ts';
@@ -290,38 +290,6 @@ export class CellSupervisor {
   }
 
   status(parent: string | null): CellStatus {
-    const { memory, cpu } = this.node.config.resources;
-    const now = Date.now();
-    return {
-      name: this.name,
-      dir: this.node.dir,
-      parent,
-      state: this.state,
-      replicasWanted: this.hasProcess ? this.node.replicas : 0,
-      idleTimeoutMs: this.node.config.lifeCycle.idleTimeoutMs ?? null,
-      limits: {
-        memoryBytes: memory.max ?? null,
-        cpu: cpu.max ?? null,
-        enforcedBy: memory.max === undefined && cpu.max === undefined ? 'none' : this.limitsWarning ? 'none' : this.context.limiter.enforcer,
-        warning: this.limitsWarning ?? null,
-      },
-      replicas: this.hasProcess
-        ? this.slots.map((s) => ({
-            id: s.id,
-            index: s.index,
-            state: s.state,
-            pid: s.current?.pid ?? null,
-            restarts: s.restarts,
-            startedAt: s.current?.startedAt ?? null,
-            uptimeMs: s.current ? now - s.current.startedAt : null,
-            rssBytes: s.current?.rssBytes() ?? null,
-            socket: relative(this.node.dir, s.socket),
-            axonPort: s.current?.axonPort ?? null,
-            lastExit: s.lastExit,
-          }))
-        : [],
-      failure: this.slots.find((s) => s.state === 'failed')?.failure ?? null,
-      deps: {},
-    };
+    return cellStatusOf({ node: this.node, parent, state: this.state, hasProcess: this.hasProcess, slots: this.slots, limitsWarning: this.limitsWarning, enforcer: this.context.limiter.enforcer });
   }
 }

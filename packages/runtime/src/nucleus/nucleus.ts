@@ -18,6 +18,7 @@ import { CellSupervisor } from './cell-supervisor.ts';
 import { serveControl } from './control-handlers.ts';
 import { inDependencyOrder, inReverseDependencyOrder } from './dependency-order.ts';
 import { removePointers, writePointers } from './run-pointers.ts';
+import { treeStatusOf } from './tree-status.ts';
 import { acquireTreeLock } from './tree-lock.ts';
 import { judgeUpgrade, refuseBlocked, upgradeEdges } from './upgrade-policy.ts';
 
@@ -259,25 +260,16 @@ export class Nucleus {
 
   /** The status now (no questions to the replicas): for live views. */
   status(): TreeStatus {
-    const parents = new Map<TreeNode, string>();
-    for (const node of this.tree.nodes) for (const c of node.children) parents.set(c, node.name);
-    const parentOf = (dir: string) => parents.get(this.tree.nodes.find((n) => n.dir === dir)!) ?? null;
-    return {
-      version: 1,
-      root: this.tree.root.dir,
-      nucleus: { pid: process.pid, startedAt: this.startedAt, uptimeMs: Date.now() - this.startedAt, phase: this.stopping ? 'stopping' : this.running ? 'running' : 'starting' },
-      cells: [
-        ...this.tree.nodes.map((node) => {
-          const sup = this.supervisors.get(node);
-          const s = sup ? sup.status(parentOf(node.dir)) : placeholderStatus(node, parentOf(node.dir));
-          if (this.building.has(node)) s.state = 'building';
-          else if ((this.waiting.has(node) || !sup) && s.state === 'stopped') s.state = 'starting';
-          return s;
-        }),
-        ...this.legacy.map((l) => l.status(parentOf(l.node.dir))),
-      ],
+    return treeStatusOf({
+      tree: this.tree,
+      startedAt: this.startedAt,
+      phase: this.stopping ? 'stopping' : this.running ? 'running' : 'starting',
+      supervisors: this.supervisors,
+      legacy: this.legacy,
+      building: this.building,
+      waiting: this.waiting,
       network: this.network?.status() ?? null,
-    };
+    });
   }
 
   /** Stops the tree: dependents before their dependencies, each drained within its grace period. */
@@ -303,21 +295,4 @@ export class Nucleus {
     this.log.info({ root: this.tree.root.dir }, 'tree stopped');
     this.stoppedSignal.resolve();
   }
-}
-
-/** A cell's status before its supervisor exists (while the nucleus joins the network). */
-function placeholderStatus(node: TreeNode, parent: string | null): TreeStatus['cells'][number] {
-  const { memory, cpu } = node.config.resources;
-  return {
-    name: node.name,
-    dir: node.dir,
-    parent,
-    state: node.config.cell.entry ? 'stopped' : 'group',
-    replicasWanted: node.config.cell.entry ? node.replicas : 0,
-    idleTimeoutMs: node.config.lifeCycle.idleTimeoutMs ?? null,
-    limits: { memoryBytes: memory.max ?? null, cpu: cpu.max ?? null, enforcedBy: 'none', warning: null },
-    replicas: [],
-    failure: null,
-    deps: {},
-  };
 }

@@ -1,15 +1,12 @@
-import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { CellError, isCellError } from '@cell/protocol';
 import type { Clock } from '../clock.ts';
 import type { WireLogger } from '../logger.ts';
-import { type AxonCredentials, connectAxon, peerKeyOf } from '../transport/axon-transport.ts';
-import { peerIdFromKey } from '../transport/peer-key.ts';
-import { connectUnix } from '../transport/unix-transport.ts';
+import type { AxonCredentials } from '../transport/axon-transport.ts';
 import { Candidate, type CandidateStats, type Endpoint, LiveConnection, MAX_CANDIDATES, withShares } from './candidates.ts';
 import type { WireCallOptions } from './pending-calls.ts';
 import { pickEntrant } from './racer.ts';
-import { SynapseConnection, type SynapseConnectionConfig } from './synapse-connection.ts';
+import type { SynapseConnection, SynapseConnectionConfig } from './synapse-connection.ts';
+import { openCandidate } from './open-candidate.ts';
 
 /** What a synapse knows about the cell it is connected to. */
 export interface RemoteInfo {
@@ -49,8 +46,6 @@ export interface PoolConfig {
 const REFRESH_MS = 1000;
 const REMOTE_REFRESH_MS = 5000;
 const MAX_FAILOVERS = 4;
-/** Over an axon, a peer silent this long with calls in flight is pinged; twice as long, dropped. */
-const AXON_LIVENESS_MS = 750;
 /** How long a stream without a deadline may wait for its cell to be found (and started). */
 const STREAM_CONNECT_MS = 35_000;
 
@@ -225,38 +220,14 @@ export class SynapsePool {
     return c.opening;
   }
 
-  private socketFor(endpoint: Endpoint): Promise<Socket> {
-    if (endpoint.kind === 'unix') return connectUnix(endpoint.path, this.config.connectTimeoutMs);
-    const credentials = this.config.credentials();
-    if (!credentials) return Promise.reject(new CellError('CELL_E_UNAVAILABLE', 'this process has no node identity (CELL_IDENTITY_FILE) to reach other nodes'));
-    return connectAxon(endpoint, credentials, this.config.connectTimeoutMs);
-  }
-
   private async connectTo(c: Candidate): Promise<SynapseConnection> {
-    const started = this.clock.now();
     try {
-      const socket = await this.socketFor(c.endpoint);
-      const node = c.endpoint.kind === 'axon' ? peerKeyOf(socket as TLSSocket) : undefined;
-      const conn = await SynapseConnection.open(socket, {
-        ...this.config.connection,
-        handshakeTimeoutMs: Math.max(1, this.config.connectTimeoutMs - (this.clock.now() - started)),
-        log: this.config.log,
-        clock: this.clock,
-        onEvent: (name, payload) => this.dispatchEvent(name, payload),
+      const conn = await openCandidate(c.endpoint, {
+        ...this.config,
         trackLatency: this.config.discovers,
-        remoteNode: node ? peerIdFromKey(node) : undefined,
-        livenessMs: c.endpoint.kind === 'axon' ? AXON_LIVENESS_MS : undefined,
+        onEvent: (name, payload) => this.dispatchEvent(name, payload),
+        isClosed: () => this.closed,
       });
-      try {
-        await this.config.check(conn);
-      } catch (err) {
-        conn.close(err as CellError<string>);
-        throw err;
-      }
-      if (this.closed) {
-        conn.close(new CellError('CELL_E_CLOSED', 'this synapse was closed'));
-        throw new CellError('CELL_E_CLOSED', 'this synapse was closed');
-      }
       c.conn = conn;
       c.failures = 0;
       c.retryAt = 0;

@@ -1,0 +1,67 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { CellError } from '@cell/protocol';
+import type { Clock } from '../clock.ts';
+import type { WireLogger } from '../logger.ts';
+import { type AxonCredentials, connectAxon, peerKeyOf } from '../transport/axon-transport.ts';
+import { peerIdFromKey } from '../transport/peer-key.ts';
+import { connectUnix } from '../transport/unix-transport.ts';
+import type { Endpoint } from './candidates.ts';
+import { SynapseConnection, type SynapseConnectionConfig } from './synapse-connection.ts';
+
+/** Over an axon, a peer silent this long with calls in flight is pinged; twice as long, dropped. */
+export const AXON_LIVENESS_MS = 750;
+
+/** What opening a connection to a candidate needs. */
+export interface OpenOptions {
+  connectTimeoutMs: number;
+  connection: Omit<SynapseConnectionConfig, 'handshakeTimeoutMs' | 'log' | 'onEvent' | 'clock'>;
+  log: WireLogger;
+  clock: Clock;
+  trackLatency: boolean;
+  onEvent(name: string, payload: unknown): void;
+  /** Refuses an incompatible cell right after its handshake. */
+  check(conn: SynapseConnection): Promise<void>;
+  credentials(): AxonCredentials | undefined;
+  /** The owner closed meanwhile: the new connection is closed at once. */
+  isClosed(): boolean;
+}
+
+function socketFor(endpoint: Endpoint, options: OpenOptions): Promise<Socket> {
+  if (endpoint.kind === 'unix') return connectUnix(endpoint.path, options.connectTimeoutMs);
+  const credentials = options.credentials();
+  if (!credentials) return Promise.reject(new CellError('CELL_E_UNAVAILABLE', 'this process has no node identity (CELL_IDENTITY_FILE) to reach other nodes'));
+  return connectAxon(endpoint, credentials, options.connectTimeoutMs);
+}
+
+/**
+ * Connects to one candidate (a Unix socket, or an axon pinned to the node's key), handshakes
+ * within what is left of the connect timeout, and checks the cell's genome fits ours.
+ */
+export async function openCandidate(endpoint: Endpoint, options: OpenOptions): Promise<SynapseConnection> {
+  const started = options.clock.now();
+  const socket = await socketFor(endpoint, options);
+  const node = endpoint.kind === 'axon' ? peerKeyOf(socket as TLSSocket) : undefined;
+  const conn = await SynapseConnection.open(socket, {
+    ...options.connection,
+    handshakeTimeoutMs: Math.max(1, options.connectTimeoutMs - (options.clock.now() - started)),
+    log: options.log,
+    clock: options.clock,
+    onEvent: options.onEvent,
+    trackLatency: options.trackLatency,
+    remoteNode: node ? peerIdFromKey(node) : undefined,
+    livenessMs: endpoint.kind === 'axon' ? AXON_LIVENESS_MS : undefined,
+  });
+  try {
+    await options.check(conn);
+  } catch (err) {
+    conn.close(err as CellError<string>);
+    throw err;
+  }
+  if (options.isClosed()) {
+    const closed = new CellError('CELL_E_CLOSED', 'this synapse was closed');
+    conn.close(closed);
+    throw closed;
+  }
+  return conn;
+}
