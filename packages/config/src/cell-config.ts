@@ -53,15 +53,17 @@ export interface NetworkConfig {
   readonly discovery: readonly ('mdns' | 'gossip' | 'dht')[];
   /** Node keys allowed to call every cell of this node (beside each cell's own `[auth]`). */
   readonly allowedKeys: readonly string[];
-  /** Seconds between announcements of this node's cells. */
+  /** Milliseconds between announcements of this node's cells. */
   readonly announceEveryMs: number;
 }
 
+/** A `{ min, max }` pair; a bound not given is undefined. */
 export interface Range {
   readonly min: number | undefined;
   readonly max: number | undefined;
 }
 
+/** `[resources]`: what one replica may use. */
 export interface Resources {
   /** CPU cores. */
   readonly cpu: Range;
@@ -72,6 +74,7 @@ export interface Resources {
   readonly gpu: Range;
 }
 
+/** `[life_cycle] restart`: when a crashed replica is restarted, and when it is given up on. */
 export interface RestartPolicy {
   /** Restarts allowed within `withinMs` before the cell is marked failed. */
   readonly max: number;
@@ -80,6 +83,7 @@ export interface RestartPolicy {
   readonly backoffMaxMs: number;
 }
 
+/** `[life_cycle]`: how replicas start, stop, idle and restart. */
 export interface LifeCycle {
   /** Apoptosis: exit after this long without connections or calls; undefined = never. */
   readonly idleTimeoutMs: number | undefined;
@@ -99,6 +103,7 @@ export interface DepSpec {
   readonly replicas: number | undefined;
 }
 
+/** A sub-cell: a `[cells]` entry or a directory of the `cells/` folder. */
 export interface SubCellSpec {
   /** Absolute directory of the sub-cell. */
   readonly dir: string;
@@ -106,10 +111,6 @@ export interface SubCellSpec {
   /** True when found in the `cells/` folder rather than listed in `[cells]`. */
   readonly discovered: boolean;
 }
-
-export const DEFAULT_RESTART: RestartPolicy = { max: 5, withinMs: 60_000, backoffMinMs: 100, backoffMaxMs: 5_000 };
-export const DEFAULT_GRACE_MS = 5_000;
-export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 
 /** One problem found in a cell.toml: where, and what was expected. */
 export interface ConfigProblem {

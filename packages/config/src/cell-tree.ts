@@ -1,8 +1,8 @@
 import { CellError } from '@cell/protocol';
 import type { CellConfig, ConfigProblem } from './cell-config.ts';
-import { locateKey } from './key-locator.ts';
+import { locateKey } from './internal/key-locator.ts';
+import { readSource } from './internal/read-source.ts';
 import { readCellConfig, throwProblems } from './load-config.ts';
-import { readFileSync } from 'node:fs';
 
 /** One cell of a tree. */
 export interface TreeNode {
@@ -106,6 +106,12 @@ function startOrder(root: TreeNode): TreeNode[] {
   return order;
 }
 
+/** The line of a key in a file already validated (so readable); undefined if it changed since. */
+function lineOf(file: string, path: string[]): number | undefined {
+  const read = readSource(file);
+  return 'source' in read ? locateKey(read.source, path) : undefined;
+}
+
 function findCycles(root: Draft, drafts: Map<string, Draft>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const state = new Map<Draft, 'visiting' | 'done'>();
@@ -116,8 +122,7 @@ function findCycles(root: Draft, drafts: Map<string, Draft>): ConfigProblem[] {
     for (const [depName, target] of Object.entries(d.deps)) {
       if (state.get(target) === 'visiting') {
         const cycle = [...stack.slice(stack.indexOf(target)), target].map((x) => x.config.cell.name).join(' -> ');
-        const source = readFileSync(d.config.file, 'utf8');
-        problems.push({ file: d.config.file, line: locateKey(source, ['deps', depName]), key: `deps.${depName}`, message: `dependency cycle: ${cycle}` });
+        problems.push({ file: d.config.file, line: lineOf(d.config.file, ['deps', depName]), key: `deps.${depName}`, message: `dependency cycle: ${cycle}` });
       } else if (!state.has(target)) walk(target);
     }
     stack.pop();
@@ -135,10 +140,9 @@ function duplicateNames(drafts: Map<string, Draft>): ConfigProblem[] {
   for (const [name, list] of byName) {
     if (list.length < 2) continue;
     for (const d of list.slice(1)) {
-      const source = readFileSync(d.config.file, 'utf8');
       problems.push({
         file: d.config.file,
-        line: locateKey(source, ['cell', 'name']),
+        line: lineOf(d.config.file, ['cell', 'name']),
         key: 'cell.name',
         message: `another cell in this tree is also named "${name}" (${list[0]!.config.dir}); names must be unique in a tree`,
       });

@@ -1,35 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ConfigProblem } from './cell-config.ts';
-import { loadCellTree } from './cell-tree.ts';
-import { loadCellConfig } from './load-config.ts';
+import { cellTomlPath, loadCellConfig, readCellConfig } from './load-config.ts';
+import { byKey, problemsOf, tempFiles } from './test-fixtures/temp-files.ts';
 
-let root: string;
-afterEach(() => rmSync(root, { recursive: true, force: true }));
-
-/** Writes files (path -> content) under a fresh temp dir. */
-function files(spec: Record<string, string>): string {
-  root = mkdtempSync(join(tmpdir(), 'cell-config-'));
-  for (const [path, content] of Object.entries(spec)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
-  return root;
-}
-
-function problemsOf(fn: () => unknown): { code: string; problems: ConfigProblem[] } {
-  try {
-    fn();
-  } catch (err) {
-    const e = err as { code: string; details: { problems: ConfigProblem[] } };
-    return { code: e.code, problems: e.details.problems };
-  }
-  throw new Error('expected an error');
-}
+const { files, cleanup } = tempFiles();
+afterEach(cleanup);
 
 const CELL = (extra = '') => `[cell]\nname = "shop"\nversion = "1.0.0"\nentry = "src/main.ts"\n${extra}`;
+const KEY = '12D3KooWEx896Z4xNYLj5c2qioybsonuRfQu8EDaib7A3hMDNqJX';
 
 describe('loadCellConfig', () => {
   it('normalises units and applies defaults', () => {
@@ -72,17 +52,17 @@ restart = { max = "five" }
     });
     const { code, problems } = problemsOf(() => loadCellConfig(dir));
     expect(code).toBe('CELL_E_CONFIG_INVALID');
-    const byKey = Object.fromEntries(problems.map((p) => [p.key, p]));
-    expect(byKey['cell.name']?.line).toBe(2);
-    expect(byKey['cell.version']?.line).toBe(3);
-    expect(byKey['cell.entry']).toMatchObject({ line: 4, file: join(dir, 'cell.toml') });
-    expect(byKey['cell.entry']?.message).toContain('does not exist');
-    expect(byKey['cell.colour']?.message).toContain('unknown key');
-    expect(byKey['resources.memroy']?.message).toContain('did you mean "memory"');
-    expect(byKey['resources.memroy']?.line).toBe(8);
-    expect(byKey['resources.cpu.max']?.line).toBe(9);
-    expect(byKey['life_cycle.idle_timeout']?.message).toContain('not a duration');
-    expect(byKey['life_cycle.restart.max']?.message).toContain('whole number');
+    const found = byKey(problems);
+    expect(found['cell.name']?.line).toBe(2);
+    expect(found['cell.version']?.line).toBe(3);
+    expect(found['cell.entry']).toMatchObject({ line: 4, file: join(dir, 'cell.toml') });
+    expect(found['cell.entry']?.message).toContain('does not exist');
+    expect(found['cell.colour']?.message).toContain('unknown key');
+    expect(found['resources.memroy']?.message).toContain('did you mean "memory"');
+    expect(found['resources.memroy']?.line).toBe(8);
+    expect(found['resources.cpu.max']?.line).toBe(9);
+    expect(found['life_cycle.idle_timeout']?.message).toContain('not a duration');
+    expect(found['life_cycle.restart.max']?.message).toContain('whole number');
     expect(problems).toHaveLength(8);
   });
 
@@ -110,75 +90,136 @@ restart = { max = "five" }
       'cell.toml': `${CELL()}\n[deps]\npayments = "../payments"\nsearch = "axon://10.0.0.7"\nmailer = "git+https://example.org/acme/mailer.git#v2.1.0"\n`,
       'src/main.ts': '',
     });
-    const { problems } = problemsOf(() => loadCellConfig(dir));
-    const byKey = Object.fromEntries(problems.map((p) => [p.key, p]));
-    expect(byKey['deps.payments']).toMatchObject({ line: 7, message: expect.stringContaining('does not exist') });
-    expect(byKey['deps.search']?.message).toContain('expected a node address like "axon://10.0.0.7:7700"');
-    expect(byKey['deps.mailer']?.message).toContain('not supported yet');
+    const found = byKey(problemsOf(() => loadCellConfig(dir)).problems);
+    expect(found['deps.payments']).toMatchObject({ line: 7, message: expect.stringContaining('does not exist') });
+    expect(found['deps.search']?.message).toContain('expected a node address like "axon://10.0.0.7:7700"');
+    expect(found['deps.mailer']?.message).toContain('not supported yet');
   });
 
   it('accepts dependencies on other nodes: by address (key pinned or not) and by name', () => {
-    const key = '12D3KooWEx896Z4xNYLj5c2qioybsonuRfQu8EDaib7A3hMDNqJX';
     const dir = files({
-      'cell.toml': `${CELL()}\n[deps]\nsearch = "axon://10.0.0.7:7700"\npinned = "axon://${key}@10.0.0.7:7700"\nmailer = { major = 2 }\n\n[network]\nlisten = "0.0.0.0:7800"\nbootstrap = ["/ip4/10.0.0.7/tcp/7701/p2p/${key}"]\ndiscovery = ["dht"]\n`,
+      'cell.toml': `${CELL()}\n[deps]\nsearch = "axon://10.0.0.7:7700"\npinned = "axon://${KEY}@10.0.0.7:7700"\nmailer = { major = 2 }\n\n[network]\nlisten = "0.0.0.0:7800"\nbootstrap = ["/ip4/10.0.0.7/tcp/7701/p2p/${KEY}"]\ndiscovery = ["dht"]\n`,
       'src/main.ts': '',
     });
     const c = loadCellConfig(dir);
     expect(c.remoteDeps).toEqual({
       search: { name: 'search', axon: 'axon://10.0.0.7:7700', major: undefined },
-      pinned: { name: 'pinned', axon: `axon://${key}@10.0.0.7:7700`, major: undefined },
+      pinned: { name: 'pinned', axon: `axon://${KEY}@10.0.0.7:7700`, major: undefined },
       mailer: { name: 'mailer', axon: undefined, major: 2 },
     });
     expect(c.network).toMatchObject({ listen: { host: '0.0.0.0', port: 7800 }, p2p: { host: '0.0.0.0', port: 7801 }, discovery: ['dht'] });
   });
 });
 
-describe('loadCellTree', () => {
-  const cell = (name: string, extra = '') => `[cell]\nname = "${name}"\nversion = "1.0.0"\nentry = "main.ts"\n${extra}`;
+// Each of these passed validation (or hung) before, and failed later at run time.
+describe('loadCellConfig refuses what cannot run', () => {
+  const invalid = (toml: string) => {
+    const dir = files({ 'cell.toml': toml, 'src/main.ts': '' });
+    return byKey(problemsOf(() => loadCellConfig(dir)).problems);
+  };
 
-  it('finds sub-cells in cells/ without [cells] entries, resolves replicas and orders deps first', () => {
-    const dir = files({
-      'cell.toml': `[cell]\nname = "root"\nversion = "1.0.0"\n[cells]\ninventory = { path = "cells/inventory", replicas = 3 }\n`,
-      'cells/gateway/cell.toml': cell('gateway', '[deps]\norders = "../orders"\n'),
-      'cells/gateway/main.ts': '',
-      'cells/orders/cell.toml': cell('orders', '[deps]\ninventory = { path = "../inventory" }\n'),
-      'cells/orders/main.ts': '',
-      'cells/inventory/cell.toml': cell('inventory'),
-      'cells/inventory/main.ts': '',
-    });
-    const tree = loadCellTree(dir);
-    expect(tree.root.children.map((c) => c.name).sort()).toEqual(['gateway', 'inventory', 'orders']);
-    expect(tree.nodes.find((n) => n.name === 'inventory')?.replicas).toBe(3);
-    const order = tree.startOrder.map((n) => n.name);
-    expect(order.indexOf('inventory')).toBeLessThan(order.indexOf('orders'));
-    expect(order.indexOf('orders')).toBeLessThan(order.indexOf('gateway'));
-    expect(order.at(-1)).toBe('root');
+  it('durations longer than a Node timer can wait (2^31-1 ms), naming the maximum', () => {
+    const found = invalid(`${CELL()}\n[life_cycle]\ngrace = "25d"\nidle_timeout = "999999999999999999d"\n`);
+    expect(found['life_cycle.grace']).toMatchObject({ line: 7, message: expect.stringContaining('at most 24d20h31m23s647ms') });
+    expect(found['life_cycle.idle_timeout']).toMatchObject({ line: 8, message: expect.stringContaining('2^31-1 ms') });
   });
 
-  it('names a dependency cycle with the file and line of the closing edge', () => {
-    const dir = files({
-      'cell.toml': `[cell]\nname = "root"\nversion = "1.0.0"\n`,
-      'cells/a/cell.toml': cell('a', '[deps]\nb = "../b"\n'),
-      'cells/a/main.ts': '',
-      'cells/b/cell.toml': cell('b', '[deps]\na = "../a"\n'),
-      'cells/b/main.ts': '',
+  it('a size without a unit, and a memory maximum too small to start a cell', () => {
+    expect(invalid(`${CELL()}\n[resources]\nmemory = { max = 256 }\n`)['resources.memory.max']).toMatchObject({
+      line: 7,
+      message: expect.stringContaining('a size needs a unit, e.g. "256MB"'),
     });
-    const { code, problems } = problemsOf(() => loadCellTree(dir));
-    expect(code).toBe('CELL_E_CONFIG_INVALID');
+    for (const tiny of ['"0B"', '"1B"', '"32MB"']) {
+      expect(invalid(`${CELL()}\n[resources]\nmemory = ${tiny}\n`)['resources.memory']?.message).toContain('must be at least 32MiB');
+    }
+    expect(loadCellConfig(files({ 'cell.toml': `${CELL()}\n[resources]\nmemory = "32MiB"\n`, 'src/main.ts': '' })).resources.memory.max).toBe(32 * 1024 ** 2);
+  });
+
+  it('a backoff range with more than two bounds', () => {
+    expect(invalid(`${CELL()}\n[life_cycle]\nrestart = { backoff = "1s..2s..3s" }\n`)['life_cycle.restart.backoff']).toMatchObject({
+      line: 7,
+      message: expect.stringContaining('expected a range of two durations'),
+    });
+  });
+
+  it('allowed keys that are not node keys, in [auth] and [network]', () => {
+    const found = invalid(`${CELL()}\n[auth]\nallowed_keys = ["*", "not-a-key"]\n\n[network]\nallowed_keys = ["${KEY}", "12D3KooW"]\n`);
+    expect(found['auth.allowed_keys[1]']).toMatchObject({ line: 7, message: expect.stringContaining('"not-a-key" is not a node key') });
+    expect(found['network.allowed_keys[1]']).toMatchObject({ line: 10, message: expect.stringContaining('Ed25519 peer id') });
+    expect(Object.keys(found)).toHaveLength(2);
+  });
+
+  it('a p2p address equal to listen, and a bootstrap address that is not a multiaddr', () => {
+    const found = invalid(`${CELL()}\n[network]\nlisten = "10.0.0.7:7700"\np2p = "10.0.0.7:7700"\nbootstrap = ["hello"]\n`);
+    expect(found['network.p2p']).toMatchObject({ line: 8, message: expect.stringContaining('takes the same port as listen') });
+    expect(found['network.bootstrap[0]']).toMatchObject({ line: 9, message: expect.stringContaining('"hello" is not a bootstrap address') });
+  });
+});
+
+describe('reading cell.toml', () => {
+  const onlyProblem = (dir: string) => {
+    const { config, problems } = readCellConfig(dir);
+    expect(config).toBeUndefined();
     expect(problems).toHaveLength(1);
-    expect(problems[0]!.message).toMatch(/dependency cycle: (a -> b -> a|b -> a -> b)/);
-    expect(problems[0]!.line).toBe(6);
+    return problems[0]!;
+  };
+
+  it('refuses a directory named cell.toml', () => {
+    const dir = files({ 'cell.toml/x': '' });
+    expect(onlyProblem(dir).message).toBe('cell.toml is a directory; it must be a regular file');
   });
 
-  it('collects problems from every file of the tree', () => {
-    const dir = files({
-      'cell.toml': `[cell]\nname = "root"\nversion = "1.0.0"\n`,
-      'cells/a/cell.toml': cell('a', 'replicas = 0\n'),
-      'cells/a/main.ts': '',
-      'cells/b/cell.toml': cell('b', '[resources]\nmemory = "lots"\n'),
-      'cells/b/main.ts': '',
-    });
-    const { problems } = problemsOf(() => loadCellTree(dir));
-    expect(problems.map((p) => p.key).sort()).toEqual(['cell.replicas', 'resources.memory']);
+  it('refuses a FIFO without waiting for a writer', () => {
+    const dir = files({});
+    execFileSync('mkfifo', [join(dir, 'cell.toml')]);
+    expect(onlyProblem(dir).message).toBe('cell.toml is a FIFO; it must be a regular file');
+    expect(onlyProblem(join(dir, 'cell.toml')).message).toBe('cell.toml is a FIFO; it must be a regular file');
+  });
+
+  it('refuses a symlink to /dev/zero without reading it', () => {
+    const dir = files({});
+    symlinkSync('/dev/zero', join(dir, 'cell.toml'));
+    expect(onlyProblem(dir).message).toBe('cell.toml is a character device; it must be a regular file');
+  });
+
+  it('follows a symlink to a regular file', () => {
+    const dir = files({ 'real/cell.toml': '[cell]\nname = "x"\nversion = "1.0.0"\n', 'link/README': '' });
+    symlinkSync(join(dir, 'real/cell.toml'), join(dir, 'link/cell.toml'));
+    expect(loadCellConfig(join(dir, 'link')).cell.name).toBe('x');
+  });
+
+  it('refuses a file above 1 MiB', () => {
+    const dir = files({ 'cell.toml': `[cell]\nname = "x"\nversion = "1.0.0"\n# ${'x'.repeat(1024 * 1024)}\n` });
+    expect(onlyProblem(dir)).toMatchObject({ key: '', line: undefined, message: 'cell.toml is larger than 1 MiB (the most read)' });
+  });
+
+  it('names the file cell.toml and nothing else', () => {
+    const dir = files({ 'Cell.TOML': '' });
+    expect(onlyProblem(join(dir, 'Cell.TOML')).message).toContain('must be named cell.toml');
+  });
+
+  it('maps a directory or a file argument to the cell.toml', () => {
+    const dir = files({ 'cell.toml': '' });
+    mkdirSync(join(dir, 'empty'));
+    writeFileSync(join(dir, 'other.toml'), '');
+    expect(cellTomlPath(dir)).toBe(join(dir, 'cell.toml'));
+    expect(cellTomlPath(join(dir, 'cell.toml'))).toBe(join(dir, 'cell.toml'));
+    expect(cellTomlPath(join(dir, 'empty'))).toBe(join(dir, 'empty', 'cell.toml'));
+    expect(cellTomlPath(join(dir, 'missing'))).toBe(join(dir, 'missing', 'cell.toml'));
+    expect(cellTomlPath(join(dir, 'other.toml'))).toBe(join(dir, 'other.toml'));
+  });
+});
+
+describe('a file with thousands of problems', () => {
+  it('validates 5,000 unknown keys in well under a second, listing 200 and counting the rest', () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => `stray_${i} = ${i}`).join('\n');
+    const dir = files({ 'cell.toml': `[cell]\nname = "x"\nversion = "1.0.0"\n${keys}\n` });
+    const started = performance.now();
+    const { problems } = problemsOf(() => loadCellConfig(dir));
+    // Generous bound so it cannot flake on a slow machine; it takes tens of ms (quadratic took ~21 s).
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(problems).toHaveLength(201);
+    expect(problems.slice(0, 200).every((p, i) => p.key === `cell.stray_${i}` && p.line === i + 4 && p.message.startsWith('unknown key'))).toBe(true);
+    expect(problems[200]).toMatchObject({ key: '', message: '… and 4800 more problems (only the first 200 are listed)' });
   });
 });

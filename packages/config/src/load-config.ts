@@ -1,9 +1,12 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { CellError } from '@cell/protocol';
 import { type CellConfig, type ConfigProblem, formatProblem } from './cell-config.ts';
-import { validateConfig } from './validate-config.ts';
+import { readSource } from './internal/read-source.ts';
+import { validateConfig } from './internal/validate-config.ts';
+
+const NOT_FOUND = 'no cell.toml here';
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -16,34 +19,39 @@ function deepFreeze<T>(value: T): T {
 /** The cell.toml a directory (or file) argument refers to. */
 export function cellTomlPath(dirOrFile: string): string {
   const abs = resolve(dirOrFile);
-  return existsSync(abs) && statSync(abs).isFile() ? abs : join(abs, 'cell.toml');
+  let isDirectory = true;
+  try {
+    const stat = statSync(abs, { throwIfNoEntry: false });
+    // Anything there but a directory is taken as the file itself: a FIFO or a device is then
+    // reported as not a regular file rather than as a missing cell.toml.
+    isDirectory = stat === undefined || stat.isDirectory();
+  } catch {
+    // Unreadable: look inside it, and report what is (not) found there.
+  }
+  return isDirectory ? join(abs, 'cell.toml') : abs;
 }
 
 /** Reads and validates one cell.toml; returns the config or every problem found in it. */
 export function readCellConfig(dirOrFile: string): { config: CellConfig | undefined; problems: ConfigProblem[] } {
   const file = cellTomlPath(dirOrFile);
-  if (!existsSync(file)) {
-    return { config: undefined, problems: [{ file, line: undefined, key: '', message: 'no cell.toml here' }] };
-  }
-  if (basename(file) !== 'cell.toml') {
-    return { config: undefined, problems: [{ file, line: undefined, key: '', message: 'the config file must be named cell.toml (lower case)' }] };
-  }
-  const source = readFileSync(file, 'utf8');
+  const fail = (message: string, line?: number) => ({ config: undefined, problems: [{ file, line, key: '', message }] });
+  if (basename(file) !== 'cell.toml') return fail('the config file must be named cell.toml (lower case)');
+  const read = readSource(file);
+  if (!('source' in read)) return fail(read.notFound ? NOT_FOUND : read.message);
   let raw: Record<string, unknown>;
   try {
-    raw = parse(source) as Record<string, unknown>;
+    raw = parse(read.source) as Record<string, unknown>;
   } catch (err) {
-    const line = err instanceof TomlError ? err.line : undefined;
     const message = (err as Error).message.split('\n')[0]!.replace(/^Invalid TOML document: /, '');
-    return { config: undefined, problems: [{ file, line, key: '', message: `invalid TOML: ${message}` }] };
+    return fail(`invalid TOML: ${message}`, err instanceof TomlError ? err.line : undefined);
   }
-  const result = validateConfig(raw, file, dirname(file), source);
+  const result = validateConfig(raw, file, dirname(file), read.source);
   return result.config ? { config: deepFreeze(result.config), problems: [] } : result;
 }
 
 /** Throws one CellError listing every problem (each with file, line and key). */
 export function throwProblems(problems: ConfigProblem[]): never {
-  const notFound = problems.length === 1 && problems[0]!.message === 'no cell.toml here';
+  const notFound = problems.length === 1 && problems[0]!.message === NOT_FOUND;
   throw new CellError(
     notFound ? 'CELL_E_CONFIG_NOT_FOUND' : 'CELL_E_CONFIG_INVALID',
     notFound ? `no cell.toml in ${dirname(problems[0]!.file)}` : `invalid cell.toml:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { CellError } from '@cell/protocol';
 import { type CellMessage, isCellMessage, type NucleusMessage } from '@cell/host';
 import { connectDynamic } from '@cell/sdk';
+import { MAX_TIMER_MS } from '@cell/wire';
 import type { ReplicaLimits } from './cgroups.ts';
 import type { ReplicaLog } from './replica-log.ts';
 
@@ -166,7 +167,7 @@ export class ReplicaProcess {
       } catch {
         this.worker.process.kill('SIGTERM');
       }
-      const timer = setTimeout(() => this.worker.process.kill('SIGKILL'), graceMs + 1000);
+      const timer = setTimeout(() => this.worker.process.kill('SIGKILL'), Math.min(MAX_TIMER_MS, graceMs + 1000));
       const exit = await this.exited;
       clearTimeout(timer);
       return exit;

@@ -77,6 +77,8 @@ export class SynapsePool {
   private remoteRefreshing: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
   private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+  /** Errors a failover must not retry: a failed start means the cell cannot be brought up now. */
+  private readonly final = new WeakSet<object>();
 
   constructor(config: PoolConfig) {
     this.config = config;
@@ -116,7 +118,7 @@ export class SynapsePool {
 
   /** Retries a call whose candidate died on another one, within the call's own deadline. */
   private failover(err: unknown, method: string | Buffer, input: unknown, options: WireCallOptions | undefined, deadline: number, attempt: number): Promise<unknown> {
-    if (!isRetryable(err) || attempt > MAX_FAILOVERS || options?.signal?.aborted || this.closed || deadline <= this.clock.now()) return Promise.reject(err);
+    if (!isRetryable(err) || this.final.has(err as object) || attempt > MAX_FAILOVERS || options?.signal?.aborted || this.closed || deadline <= this.clock.now()) return Promise.reject(err);
     this.config.log.debug({ attempt, err }, 'failing a call over to another candidate');
     return this.connection(deadline)
       .then((c) => c.unary(method, input, this.remaining(options, deadline)))
@@ -179,6 +181,7 @@ export class SynapsePool {
   /** Tries every candidate; when none answers, starts the cell (once, shared by racing callers) and tries again. */
   private async establish(deadline: number): Promise<SynapseConnection> {
     let lastError: unknown;
+    let startedCell = false;
     for (let round = 0; round < 3; round++) {
       if (round > 0 || this.remoteCandidates.length === 0) await this.refreshRemote(round > 0);
       this.syncCandidates();
@@ -201,18 +204,22 @@ export class SynapsePool {
       const left = deadline - this.clock.now();
       if (left <= 0) break;
       if (round === 0 && this.config.startCell) {
+        startedCell = true;
         this.starting ??= this.config.startCell(left).finally(() => (this.starting = undefined));
         try {
           await this.starting;
         } catch (err) {
-          lastError = err;
+          if (typeof err === 'object' && err !== null) this.final.add(err);
+          throw err;
         }
         continue;
       }
       if (round === 1) break;
     }
-    if (isCellError(lastError) && lastError.code === 'CELL_E_UNAVAILABLE') throw lastError;
-    throw new CellError('CELL_E_UNAVAILABLE', `no candidate for ${this.config.describe} is reachable`, { cause: lastError });
+    const error = isCellError(lastError) && lastError.code === 'CELL_E_UNAVAILABLE' ? lastError : new CellError('CELL_E_UNAVAILABLE', `no candidate for ${this.config.describe} is reachable`, { cause: lastError });
+    // Started and still unreachable: another attempt would only start it again.
+    if (startedCell) this.final.add(error);
+    throw error;
   }
 
   private open(c: Candidate): Promise<SynapseConnection> {

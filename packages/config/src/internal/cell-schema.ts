@@ -1,0 +1,47 @@
+import Type from 'typebox';
+import type { CellConfig } from '../cell-config.ts';
+import type { BuildContext } from './build-context.ts';
+import { defaultContract, SOURCE_EXTENSIONS, sourceFile } from './cell-paths.ts';
+import { table, wholeNumber } from './schema-kit.ts';
+
+/** Cell and dependency names: kebab-case, starting with a letter, at most 63 characters. */
+export const KEBAB_NAME = '^[a-z][a-z0-9-]{0,62}$';
+const SEMVER = '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)(?:-[0-9A-Za-z.-]+)?(?:\\+[0-9A-Za-z.-]+)?$';
+const EXTENSIONS = SOURCE_EXTENSIONS.join(', ');
+
+function sourcePath(key: 'entry' | 'contract') {
+  return Type.Refine(
+    Type.String({ expected: `a path to a ${EXTENSIONS} file` }),
+    (v) => SOURCE_EXTENSIONS.some((e) => v.endsWith(e)),
+    (v) => `${key} "${v}" must be a ${EXTENSIONS} file`,
+  );
+}
+
+/** `[cell]`: who the cell is and what it runs. */
+export const CellTable = table(
+  {
+    name: Type.String({ pattern: KEBAB_NAME, expected: 'a kebab-case name (a-z, 0-9, -; starting with a letter; at most 63 characters)' }),
+    version: Type.String({ pattern: SEMVER, expected: 'a semver version like "1.0.0"' }),
+    entry: Type.Optional(sourcePath('entry')),
+    contract: Type.Optional(sourcePath('contract')),
+    description: Type.Optional(Type.String({ expected: 'a string' })),
+    replicas: wholeNumber(1, 1000, { default: 1 }),
+  },
+  { missing: 'missing [cell] table (it needs at least name and version)' },
+);
+
+/** `[cell]` with absolute paths; files that do not exist are reported even when other keys are wrong. */
+export function buildCell(ctx: BuildContext): CellConfig['cell'] | undefined {
+  const entry = sourceFile(ctx, ['cell', 'entry']);
+  const contract = sourceFile(ctx, ['cell', 'contract']);
+  const t = ctx.decoded(['cell'], CellTable);
+  if (!t) return undefined;
+  return {
+    name: t.name,
+    version: t.version,
+    description: t.description,
+    entry,
+    contract: t.contract === undefined ? defaultContract(ctx.dir) : contract,
+    replicas: t.replicas,
+  };
+}
