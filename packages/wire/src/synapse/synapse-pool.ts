@@ -7,6 +7,7 @@ import type { WireCallOptions } from './pending-calls.ts';
 import { pickEntrant } from './racer.ts';
 import type { SynapseConnection, SynapseConnectionConfig } from './synapse-connection.ts';
 import { openCandidate } from './open-candidate.ts';
+import { EventListeners } from './event-listeners.ts';
 
 /** What a synapse knows about the cell it is connected to. */
 export interface RemoteInfo {
@@ -76,7 +77,7 @@ export class SynapsePool {
   private remoteRefreshAt = 0;
   private remoteRefreshing: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
-  private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+  private readonly listeners: EventListeners;
   /** Errors a failover must not retry: a failed start means the cell cannot be brought up now. */
   private readonly final = new WeakSet<object>();
 
@@ -84,6 +85,7 @@ export class SynapsePool {
     this.config = config;
     this.clock = config.clock;
     this.defaultTimeoutMs = config.defaultTimeoutMs;
+    this.listeners = new EventListeners(config.log);
   }
 
   /** The connection the next call should use, if one is ready (the hot path: no I/O, no promise). */
@@ -232,7 +234,7 @@ export class SynapsePool {
       const conn = await openCandidate(c.endpoint, {
         ...this.config,
         trackLatency: this.config.discovers,
-        onEvent: (name, payload) => this.dispatchEvent(name, payload),
+        onEvent: (name, payload) => this.listeners.dispatch(name, payload),
         isClosed: () => this.closed,
       });
       c.conn = conn;
@@ -255,21 +257,8 @@ export class SynapsePool {
     }
   }
 
-  private dispatchEvent(name: string, payload: unknown): void {
-    for (const l of this.listeners.get(name) ?? []) {
-      try {
-        l(payload);
-      } catch (err) {
-        this.config.log.error({ err, event: name }, 'event listener failed');
-      }
-    }
-  }
-
   on(event: string, listener: (payload: unknown) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
+    return this.listeners.on(event, listener);
   }
 
   remoteOf(conn: SynapseConnection): RemoteInfo {
