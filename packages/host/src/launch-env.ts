@@ -35,7 +35,9 @@ export const LaunchEnvSchema = Type.Object({
   /** Colon-separated `cgroup.procs` files the process joins first thing (written by the bundle's banner). */
   CELL_CGROUP_PROCS: Type.Optional(Type.String()),
   /** pino level name of the process's logger. */
-  CELL_LOG_LEVEL: Type.Optional(Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)))),
+  CELL_LOG_LEVEL: Type.Optional(
+    Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]),
+  ),
 });
 
 export type LaunchEnvVars = Static<typeof LaunchEnvSchema>;
