@@ -204,7 +204,7 @@ export class SynapseConnection {
   }
 
   private protocolError(message: string): void {
-    this.config.log.warn({ cell: this.remote.name, peer: this.remoteNode, reason: message }, 'closing connection after protocol error');
+    this.config.log.warn({ callee: this.remote.name, peer: this.remoteNode, reason: message }, 'closing connection after protocol error');
     this.conn.fail(new CellError('CELL_E_PROTOCOL', message));
   }
 

@@ -248,7 +248,7 @@ export class SynapsePool {
         // A candidate that vanished is retried later, with backoff.
         if (this.config.discovers) c.backOff(this.clock.now(), 50);
       });
-      this.config.log.debug({ cell: conn.remote.name, replica: conn.remote.replica, endpoint: c.id }, 'synapse connected');
+      this.config.log.debug({ callee: conn.remote.name, calleeReplica: conn.remote.replica, endpoint: c.id }, 'synapse connected');
       return conn;
     } catch (err) {
       c.failures++;
