@@ -17,6 +17,8 @@ export interface CellConfig {
     readonly contract: string | undefined;
     /** Replicas the cell asks for (a parent's `[cells]` entry or a `[deps]` entry may ask for more). */
     readonly replicas: number;
+    /** Caller connections one replica holds at most; more are refused with CELL_E_OVERLOADED. */
+    readonly maxConnections: number;
   };
   readonly resources: Resources;
   readonly lifeCycle: LifeCycle;

@@ -7,6 +7,7 @@ export {
   nucleusSocketPath,
   nucleusPointerPath,
   readNucleusPointer,
+  privateRunDir,
   type LocalCell,
   type NucleusPointer,
 } from './run-layout.ts';

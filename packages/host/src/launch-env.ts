@@ -20,6 +20,8 @@ export const LaunchEnvSchema = Type.Object({
   CELL_GRACE_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
   /** Apoptosis: exit after this long without connections or calls, ms. */
   CELL_IDLE_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
+  /** Caller connections the membrane holds at most (`[cell] max_connections`). */
+  CELL_MAX_CONNECTIONS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,6}$' })),
   /** The control socket of the nucleus supervising this cell (on-demand start, remote candidates). */
   CELL_NUCLEUS_SOCKET: Type.Optional(Type.String({ minLength: 1 })),
   /** `1` when the tree is a node on the network (dependencies may be found on other nodes). */
@@ -66,6 +68,7 @@ export interface LaunchSettings {
   deps: Record<string, DependencyRef>;
   graceMs: number | undefined;
   idleTimeoutMs: number | undefined;
+  maxConnections: number | undefined;
   nucleusSocket: string | undefined;
   network: boolean;
   identityFile: string | undefined;
@@ -112,6 +115,7 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSetti
     deps,
     graceMs: v.CELL_GRACE_MS === undefined ? undefined : Number(v.CELL_GRACE_MS),
     idleTimeoutMs: v.CELL_IDLE_TIMEOUT_MS === undefined ? undefined : Number(v.CELL_IDLE_TIMEOUT_MS) || undefined,
+    maxConnections: v.CELL_MAX_CONNECTIONS === undefined ? undefined : Number(v.CELL_MAX_CONNECTIONS),
     nucleusSocket: v.CELL_NUCLEUS_SOCKET,
     network: v.CELL_NETWORK === '1',
     identityFile: v.CELL_IDENTITY_FILE,
@@ -136,6 +140,7 @@ export function launchEnv(settings: Partial<LaunchSettings>): Record<string, str
   if (settings.deps !== undefined) put('CELL_DEPS', JSON.stringify(settings.deps));
   put('CELL_GRACE_MS', settings.graceMs);
   put('CELL_IDLE_TIMEOUT_MS', settings.idleTimeoutMs);
+  put('CELL_MAX_CONNECTIONS', settings.maxConnections);
   put('CELL_NUCLEUS_SOCKET', settings.nucleusSocket);
   if (settings.network) put('CELL_NETWORK', '1');
   put('CELL_IDENTITY_FILE', settings.identityFile);

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from './process-alive.ts';
 
@@ -18,6 +18,17 @@ export interface NucleusPointer {
   pid: number;
   socket: string;
   root: string;
+}
+
+/**
+ * Creates a cell's `run/` (or makes sure it is) 0700, whatever the umask: its sockets, pids and
+ * pointers are for this user only. Returns its path.
+ */
+export function privateRunDir(cellDir: string): string {
+  const run = join(cellDir, RUN_DIR);
+  mkdirSync(run, { recursive: true, mode: 0o700 });
+  chmodSync(run, 0o700);
+  return run;
 }
 
 /** Socket path of replica `index` of a cell. */

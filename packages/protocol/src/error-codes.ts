@@ -12,7 +12,7 @@ export const ERROR_CODES = {
   CELL_E_SCHEMA_MISMATCH: 'Caller and target were built against incompatible genomes.',
   CELL_E_INTERNAL: 'The handler failed with an error it did not declare, or returned output that breaks its own schema.',
   CELL_E_FRAME_TOO_LARGE: "A frame exceeds the receiver's size limit; it was refused without being read into memory.",
-  CELL_E_OVERLOADED: 'The target has too many calls in flight on this connection.',
+  CELL_E_OVERLOADED: 'The target has too many calls in flight on this connection, or holds its limit of connections.',
   CELL_E_DENIED: "The caller's identity is not allowed to call this cell.",
   CELL_E_CLOSED: 'The synapse or membrane was closed by its owner.',
   CELL_E_STREAM_ABORTED: 'The other side ended a stream with an error or abandoned it.',

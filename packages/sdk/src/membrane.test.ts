@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import type { CellErrorCode } from '@cell/protocol';
 import { connectDynamic } from './synapse.ts';
@@ -217,5 +218,29 @@ describe('membrane and synapse', () => {
     const stopped = h.membrane.stop({ graceMs: 5000 });
     expect(await inFlight).toEqual({ aborted: false });
     await stopped;
+  });
+
+  it('refuses connections over its limit with CELL_E_OVERLOADED, and takes them again once below it', async () => {
+    h = await startEcho({ maxConnections: 2 });
+    const a = h.client();
+    const b = h.client();
+    await a.$connect();
+    await b.$connect();
+    const c = h.client({ connectTimeoutMs: 2000 });
+    await expect(c.$connect()).rejects.toMatchObject({ code: 'CELL_E_OVERLOADED' });
+    await a.$close();
+    await waitFor(() => h!.membrane.connections < 2, 5000, 'a connection to close');
+    const d = h.client();
+    expect((await d.$connect()).name).toBe('echo');
+  });
+
+  it('makes its socket 0600 whatever the umask: no other user may call it', async () => {
+    const previous = process.umask(0);
+    try {
+      h = await startEcho();
+    } finally {
+      process.umask(previous);
+    }
+    expect(statSync(h.socketPath).mode & 0o777).toBe(0o600);
   });
 });

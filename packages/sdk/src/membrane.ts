@@ -3,7 +3,7 @@ import { unlinkSync } from 'node:fs';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Server } from 'node:tls';
 import type { Static } from 'typebox';
-import { CellError } from '@cell/protocol';
+import { CellError, encodeBody, encodeFrame, FrameKind } from '@cell/protocol';
 import { type Contract, type Genome, toGenome } from '@cell/contract';
 import {
   type CallHandle,
@@ -71,6 +71,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   private readonly axon: AxonServeOptions | undefined;
   private readonly allowed: Set<string> | 'any';
   private readonly sessions = new Set<MembraneSession>();
+  private readonly maxConnections: number;
+  private refusedSince = 0;
   private server: NetServer | undefined;
   private stopping: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
@@ -97,6 +99,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
       streamWindowBytes: options.streamWindowBytes ?? DEFAULT_LIMITS.streamWindowBytes,
     };
     this.validateOutput = options.validateOutput ?? true;
+    this.maxConnections = options.maxConnections ?? launch.maxConnections ?? DEFAULT_LIMITS.maxConnections;
     this.axon = options.axon ?? axonFromLaunch();
     const keys = this.axon?.allowedKeys ?? [];
     this.allowed = keys === 'any' ? 'any' : new Set(keys.map((k) => keyFromPeerId(k).toString('hex')));
@@ -132,8 +135,21 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
       socket.destroy();
       return;
     }
+    if (this.sessions.size >= this.maxConnections) return this.refuse(socket);
     this.lastActivityAt = Date.now();
     this.sessions.add(new MembraneSession(socket, this, remote));
+  }
+
+  /** One connection too many: told why in an ERROR frame (the caller's handshake fails with it), then closed. */
+  private refuse(socket: Socket): void {
+    const error = new CellError('CELL_E_OVERLOADED', `${this.genome.name} holds its limit of ${this.maxConnections} connections; try again later`, {
+      details: { maxConnections: this.maxConnections },
+    });
+    socket.on('error', () => undefined);
+    socket.end(encodeFrame({ kind: FrameKind.ERROR, streamId: 0, body: encodeBody(error.toJSON()) }));
+    setTimeout(() => socket.destroy(), 1000).unref();
+    // One line per burst, not one per refused connection.
+    if (this.refusedSince++ === 0) this.log.warn({ maxConnections: this.maxConnections }, 'refusing connections over the limit');
   }
 
   callStarted(): void {
@@ -150,6 +166,10 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
 
   sessionClosed(session: MembraneSession): void {
     this.sessions.delete(session);
+    if (this.refusedSince > 0 && this.sessions.size < this.maxConnections) {
+      this.log.info({ refused: this.refusedSince }, 'accepting connections again');
+      this.refusedSince = 0;
+    }
     this.lastActivityAt = Date.now();
     if (this.sessions.size === 0) this.wakeIdle();
   }

@@ -51,6 +51,8 @@ export interface ServeOptions {
   frameTimeoutMs?: number | undefined;
   /** A new connection must send HELLO within this long. Default 10 s. */
   handshakeTimeoutMs?: number | undefined;
+  /** Caller connections held at once; more are refused with CELL_E_OVERLOADED. Default `CELL_MAX_CONNECTIONS`, else 4096. */
+  maxConnections?: number | undefined;
   /** Calls in flight per connection before CELL_E_OVERLOADED. Default 4096. */
   maxInFlightPerConnection?: number | undefined;
   /** Stop reading a connection while this much output waits for it. Default 4 MiB. */
@@ -98,6 +100,7 @@ const ServeOptionsSchema = Type.Object(
     replica: Opt(Type.String({ minLength: 1 })),
     handshakeTimeoutMs: Opt(Ms),
     maxInFlightPerConnection: Opt(Type.Integer({ minimum: 1 })),
+    maxConnections: Opt(Type.Integer({ minimum: 1 })),
     maxWriteBacklogBytes: Opt(Bytes(MIN_FRAME_BYTES)),
     validateOutput: Opt(Type.Boolean()),
     axon: Opt(Obj),

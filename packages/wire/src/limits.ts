@@ -15,6 +15,8 @@ export const DEFAULT_LIMITS = Object.freeze({
   streamWindowBytes: 256 * 1024,
   /** Calls in flight on one connection before CELL_E_OVERLOADED (membrane side). */
   maxInFlightPerConnection: 4096,
+  /** Caller connections one membrane holds at most; more are refused with CELL_E_OVERLOADED. */
+  maxConnections: 4096,
   /** Deadline of a unary or client-stream call that sets none. */
   callTimeoutMs: 30_000,
   /** Connecting and handshaking (caller side). */

@@ -26,6 +26,7 @@ export const CellTable = table(
     contract: Type.Optional(sourcePath('contract')),
     description: Type.Optional(Type.String({ expected: 'a string' })),
     replicas: wholeNumber(1, 1000, { default: 1 }),
+    max_connections: wholeNumber(1, 1_000_000, { default: 4096 }),
   },
   { missing: 'missing [cell] table (it needs at least name and version)' },
 );
@@ -43,5 +44,6 @@ export function buildCell(ctx: BuildContext): CellConfig['cell'] | undefined {
     entry,
     contract: t.contract === undefined ? defaultContract(ctx.dir) : contract,
     replicas: t.replicas,
+    maxConnections: t.max_connections,
   };
 }

@@ -16,6 +16,7 @@ export function cellEnvironment(tree: CellTree, node: TreeNode, identityFile: st
       deps: localDeps(node),
       graceMs: node.config.lifeCycle.graceMs,
       idleTimeoutMs: node.config.lifeCycle.idleTimeoutMs,
+      maxConnections: node.config.cell.maxConnections,
       nucleusSocket: nucleusSocketPath(tree.root.dir),
       network: net !== undefined,
       identityFile: net ? identityFile : undefined,

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { TreeNode } from '@cell/config';
-import { type CellStatus, LOG_DIR, RUN_DIR } from '@cell/host';
+import { type CellStatus, LOG_DIR, privateRunDir } from '@cell/host';
 import type { Logger } from '@cell/sdk';
 import { MAX_SOCKET_PATH_BYTES, probeSocket } from '@cell/wire';
 import type { ResourceLimiter, ReplicaLimits } from './cgroups.ts';
@@ -63,7 +63,7 @@ export class CellSupervisor {
     this.main = main;
     this.stopping = false;
     if (!this.hasProcess) return Promise.resolve();
-    mkdirSync(join(this.node.dir, RUN_DIR), { recursive: true, mode: 0o700 });
+    privateRunDir(this.node.dir);
     mkdirSync(join(this.node.dir, LOG_DIR), { recursive: true });
     for (const slot of this.slots) {
       if (Buffer.byteLength(slot.socket) > MAX_SOCKET_PATH_BYTES) {

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CellTree, loadCellConfig, loadCellTree, type RemoteDepSpec, type TreeNode } from '@cell/config';
 import type { Genome } from '@cell/contract';
-import { nucleusSocketPath, RUN_DIR, type TreeStatus } from '@cell/host';
+import { nucleusSocketPath, type TreeStatus, privateRunDir } from '@cell/host';
 import type { Logger, Membrane } from '@cell/sdk';
 import { buildCell, type BuildResult } from '../ribosome/build-cell.ts';
 import { buildTree, localDeps } from '../ribosome/build-tree.ts';
@@ -88,7 +88,7 @@ export class Nucleus {
   async start(): Promise<void> {
     this.lock = acquireTreeLock(this.tree.root.dir);
     try {
-      mkdirSync(join(this.tree.root.dir, RUN_DIR), { recursive: true, mode: 0o700 });
+      privateRunDir(this.tree.root.dir);
       this.control = await serveControl(this, nucleusSocketPath(this.tree.root.dir), this.options.logger);
       writePointers(this.tree);
       await this.joinNetwork();

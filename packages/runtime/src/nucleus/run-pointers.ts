@@ -1,7 +1,6 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { CellTree } from '@cell/config';
-import { type NucleusPointer, nucleusPointerPath, nucleusSocketPath, readNucleusPointer, RUN_DIR } from '@cell/host';
+import { type NucleusPointer, nucleusPointerPath, nucleusSocketPath, readNucleusPointer, privateRunDir } from '@cell/host';
 import { writeFileAtomic } from '../files/write-atomic.ts';
 
 /** This nucleus, as every cell of its tree points to it. */
@@ -13,7 +12,7 @@ export function ownPointer(tree: CellTree): NucleusPointer {
 export function writePointers(tree: CellTree): void {
   const pointer = `${JSON.stringify(ownPointer(tree))}\n`;
   for (const node of tree.nodes) {
-    mkdirSync(join(node.dir, RUN_DIR), { recursive: true, mode: 0o700 });
+    privateRunDir(node.dir);
     writeFileAtomic(nucleusPointerPath(node.dir), pointer, 0o600);
   }
 }

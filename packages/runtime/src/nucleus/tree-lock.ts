@@ -1,7 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import { RUN_DIR } from '@cell/host';
+import { RUN_DIR, privateRunDir } from '@cell/host';
 import { isPidLock, isRecordedProcessAlive, type PidLock, readPidFile, tryPidLock } from '../files/pid-lock.ts';
 
 /** The pid file of a tree's nucleus. */
@@ -17,7 +16,7 @@ export function runningNucleusPid(root: string): number | undefined {
 
 /** One nucleus per tree: `run/nucleus.pid`, taken over from a dead nucleus, refused while a live one holds it. */
 export function acquireTreeLock(root: string): PidLock {
-  mkdirSync(join(root, RUN_DIR), { recursive: true, mode: 0o700 });
+  privateRunDir(root);
   const lock = tryPidLock(nucleusPidPath(root));
   if (isPidLock(lock)) return lock;
   throw new CellError('CELL_E_TREE_RUNNING', `this tree is already running (nucleus pid ${lock.pid}); use \`cell status ${root}\` or \`cell stop ${root}\``, {

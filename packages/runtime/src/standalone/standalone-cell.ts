@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import { LAUNCH_ENV_KEYS, launchEnv, LOG_DIR, type LocalCell, replicaSocketPath, replicaSocketPaths, RUN_DIR } from '@cell/host';
+import { LAUNCH_ENV_KEYS, launchEnv, LOG_DIR, type LocalCell, replicaSocketPath, replicaSocketPaths, RUN_DIR, privateRunDir } from '@cell/host';
 import { probeSocket } from '@cell/wire';
 import { writeFileAtomic } from '../files/write-atomic.ts';
 import { isPidLock, isRecordedProcessAlive, pidRecord, readPidFile, tryPidLock } from '../files/pid-lock.ts';
@@ -39,7 +39,7 @@ export async function startStandaloneCell(cell: LocalCell, timeoutMs: number): P
   if (!spec || !main || !existsSync(main)) {
     throw new CellError('CELL_E_UNAVAILABLE', `cell ${cell.name} is not running and not built; run \`cell build ${cell.dir}\` or start its tree`, { details: { dir: cell.dir } });
   }
-  mkdirSync(join(cell.dir, RUN_DIR), { recursive: true, mode: 0o700 });
+  privateRunDir(cell.dir);
   mkdirSync(join(cell.dir, LOG_DIR), { recursive: true });
   const lock = tryPidLock(join(cell.dir, RUN_DIR, 'spawn.lock'));
   if (!isPidLock(lock)) {

@@ -218,7 +218,8 @@ export class SynapsePool {
       }
       if (round === 1) break;
     }
-    const error = isCellError(lastError) && lastError.code === 'CELL_E_UNAVAILABLE' ? lastError : new CellError('CELL_E_UNAVAILABLE', `no candidate for ${this.config.describe} is reachable`, { cause: lastError });
+    // The last candidate's own reason (unreachable, overloaded...) says more than a generic one.
+    const error = isCellError(lastError) ? lastError : new CellError('CELL_E_UNAVAILABLE', `no candidate for ${this.config.describe} is reachable`, { cause: lastError });
     // Started and still unreachable: another attempt would only start it again.
     if (startedCell) this.final.add(error);
     throw error;

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { CellError } from '@cell/protocol';
@@ -28,10 +28,17 @@ export function probeSocket(path: string): Promise<boolean> {
 }
 
 /**
- * Listens on a Unix socket. A stale socket file left by a dead process is removed; a live one
- * is an error (two membranes must never share a path).
+ * Listens on a Unix socket, made 0600 whatever the umask: only this user may connect (the
+ * directory it is in, a cell's `run/`, is 0700 as well). A stale socket file left by a dead
+ * process is removed; a live one is an error (two membranes must never share a path).
  */
 export async function listenUnix(path: string, onConnection: (socket: Socket) => void): Promise<Server> {
+  const server = await bindUnix(path, onConnection);
+  chmodSync(path, 0o600);
+  return server;
+}
+
+async function bindUnix(path: string, onConnection: (socket: Socket) => void): Promise<Server> {
   checkPath(path);
   mkdirSync(dirname(path), { recursive: true });
   const server = createServer({ noDelay: true }, onConnection);
