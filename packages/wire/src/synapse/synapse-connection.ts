@@ -286,7 +286,13 @@ export class SynapseConnection {
 
   private onClose(err: CellError<string> | undefined): void {
     this.liveness?.stop();
-    const reason = this.closeReason ?? new CellError('CELL_E_UNAVAILABLE', `connection to ${this.remote.name} closed with calls in flight`, { cause: err });
+    // `lostInFlight`: the cell got the call and went away while handling it (the racer retries such a call at most once).
+    const reason =
+      this.closeReason ??
+      new CellError('CELL_E_UNAVAILABLE', `connection to ${this.remote.name}${this.remote.replica ? ` (${this.remote.replica})` : ''} closed with calls in flight`, {
+        cause: err,
+        details: { lostInFlight: true, replica: this.remote.replica ?? null },
+      });
     this.pending.failAll(reason);
     for (const l of this.closeListeners.splice(0)) l();
   }

@@ -7,6 +7,7 @@ import type { WireCallOptions } from './pending-calls.ts';
 import { pickEntrant } from './racer.ts';
 import type { SynapseConnection, SynapseConnectionConfig } from './synapse-connection.ts';
 import { openCandidate } from './open-candidate.ts';
+import { type FailoverState, isDecisive, judgeFailover } from './failover-policy.ts';
 import { EventListeners } from './event-listeners.ts';
 
 /** What a synapse knows about the cell it is connected to. */
@@ -46,17 +47,8 @@ export interface PoolConfig {
 
 const REFRESH_MS = 1000;
 const REMOTE_REFRESH_MS = 5000;
-const MAX_FAILOVERS = 4;
 /** How long a stream without a deadline may wait for its cell to be found (and started). */
 const STREAM_CONNECT_MS = 35_000;
-
-function isRetryable(err: unknown): boolean {
-  return isCellError(err) && err.code === 'CELL_E_UNAVAILABLE';
-}
-
-function isDecisive(err: unknown): boolean {
-  return isCellError(err) && (err.code === 'CELL_E_SCHEMA_MISMATCH' || err.code === 'CELL_E_DENIED');
-}
 
 /**
  * The connections of one synapse: to one socket, or to every candidate for a dependency — its
@@ -110,7 +102,7 @@ export class SynapsePool {
     const deadline = this.clock.now() + (options?.timeoutMs ?? this.defaultTimeoutMs);
     const first = conn ? conn.unary(method, input, options, this.defaultTimeoutMs) : this.connection(deadline).then((c) => c.unary(method, input, this.remaining(options, deadline)));
     if (!this.config.discovers) return first;
-    return first.catch((err: unknown) => this.failover(err, method, input, options, deadline, 1));
+    return first.catch((err: unknown) => this.failover(err, method, input, options, deadline, { attempt: 1, lost: 0 }));
   }
 
   /** The call's options with what is left of its deadline. */
@@ -118,13 +110,19 @@ export class SynapsePool {
     return { signal: options?.signal, timeoutMs: Math.max(0, deadline - this.clock.now()), trace: options?.trace, traceId: options?.traceId };
   }
 
-  /** Retries a call whose candidate died on another one, within the call's own deadline. */
-  private failover(err: unknown, method: string | Buffer, input: unknown, options: WireCallOptions | undefined, deadline: number, attempt: number): Promise<unknown> {
-    if (!isRetryable(err) || this.final.has(err as object) || attempt > MAX_FAILOVERS || options?.signal?.aborted || this.closed || deadline <= this.clock.now()) return Promise.reject(err);
-    this.config.log.debug({ attempt, err }, 'failing a call over to another candidate');
+  /** Retries a call whose candidate died on another one, within the call's own deadline (see judgeFailover). */
+  private failover(err: unknown, method: string | Buffer, input: unknown, options: WireCallOptions | undefined, deadline: number, state: FailoverState): Promise<unknown> {
+    const verdict = judgeFailover(err, state, {
+      final: typeof err === 'object' && err !== null && this.final.has(err),
+      aborted: options?.signal?.aborted ?? false,
+      closed: this.closed,
+      timeLeftMs: deadline - this.clock.now(),
+    });
+    if (!verdict.retry) return Promise.reject(verdict.error);
+    this.config.log.debug({ attempt: verdict.state.attempt, err }, 'failing a call over to another candidate');
     return this.connection(deadline)
       .then((c) => c.unary(method, input, this.remaining(options, deadline)))
-      .catch((e: unknown) => this.failover(e, method, input, options, deadline, attempt + 1));
+      .catch((e: unknown) => this.failover(e, method, input, options, deadline, verdict.state));
   }
 
   /** Rejects with CELL_E_TIMEOUT when `deadline` passes first (the work goes on in the background). */
