@@ -137,4 +137,15 @@ describe('cell CLI (real processes)', () => {
     expect(stop.stdout).toContain('stopped 1 standalone process');
     await until(() => !isProcessAlive([...pids][0]!), 10_000, 'standalone cell to stop');
   });
+
+  it('a call ends by its deadline with CELL_E_TIMEOUT while its cell is still starting', () => {
+    tree = tempTree({ ...workCellFiles('.', { startDelayMs: 20_000 }) });
+    expect(cell(['build', tree.root]).code).toBe(0);
+    const started = Date.now();
+    const r = cell(['call', tree.root, 'whoami', '{}', '--timeout', '2000']);
+    const tookMs = Date.now() - started;
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stderr.trim().split('\n').at(-1)!)).toMatchObject({ code: 'CELL_E_TIMEOUT' });
+    expect(tookMs).toBeLessThan(15_000); // the start takes 20 s; the call gives up at 2 s (the bound leaves room for a slow machine)
+  });
 });

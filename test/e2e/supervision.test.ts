@@ -67,6 +67,22 @@ describe('supervision (real processes)', () => {
     expect(log).toContain('"reason":"oom"');
   });
 
+  it('a poison call that kills its replica is sent to one more replica, never a third, and the caller is told why', async () => {
+    tree = tempTree({
+      'cell.toml': '[cell]\nname = "root"\nversion = "1.0.0"\n',
+      ...workCellFiles('cells/work', { toml: 'replicas = 4\n[resources]\nmemory = { max = "96MB" }\n[life_cycle]\nrestart = { max = 10, within = "60s", backoff = "50ms..200ms" }' }),
+    });
+    start(tree);
+    const client = connect(contract, { cell: join(tree.root, 'cells/work'), timeoutMs: 60_000 });
+    const r = await client.eat.try({ mb: 400 });
+    await client.$close();
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatchObject({ code: 'CELL_E_UNAVAILABLE', details: { lostInFlight: 2 } });
+    const after = await waitStatus(tree.root, (s) => cellOf(s, 'work').state === 'ready', 20_000, 'restarts after the poison call');
+    const ooms = cellOf(after, 'work').replicas.filter((x) => x.lastExit?.reason === 'oom').length;
+    expect(ooms).toBe(2); // the first replica, and the one it was failed over to: not all four
+  });
+
   it('a crashing cell is marked failed past its restart limit; the rest keeps running', async () => {
     tree = tempTree({
       'cell.toml': '[cell]\nname = "root"\nversion = "1.0.0"\n',

@@ -4,7 +4,7 @@ import { cellToml } from './helpers.ts';
 const CONTRACT = fileURLToPath(new URL('./work-contract.ts', import.meta.url));
 
 /** Source of a test cell: echo, whoami, slow, eat (allocates until killed), version. */
-export function workCellFiles(dir: string, options: { name?: string; toml?: string; version?: string; crashOnStart?: boolean } = {}): Record<string, string> {
+export function workCellFiles(dir: string, options: { name?: string; toml?: string; version?: string; crashOnStart?: boolean; startDelayMs?: number } = {}): Record<string, string> {
   const name = options.name ?? 'work';
   return {
     [`${dir}/cell.toml`]: cellToml(name, options.toml ?? ''),
@@ -14,6 +14,7 @@ export const contract = workContract('${name}');
     [`${dir}/src/main.ts`]: `import { serve } from '@cell/sdk';
 import { contract } from './contract.ts';
 ${options.crashOnStart ? "throw new Error('boom at start');" : ''}
+${options.startDelayMs ? `await new Promise((r) => setTimeout(r, ${options.startDelayMs}));` : ''}
 const VERSION = '${options.version ?? 'v1'}';
 const hoard: Buffer[] = [];
 await serve(contract, {
