@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Compile } from 'typebox/compile';
@@ -147,5 +147,24 @@ describe('cell CLI (real processes)', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stderr.trim().split('\n').at(-1)!)).toMatchObject({ code: 'CELL_E_TIMEOUT' });
     expect(tookMs).toBeLessThan(15_000); // the start takes 20 s; the call gives up at 2 s (the bound leaves room for a slow machine)
+  });
+
+  it('never touches another tree’s run state: a tree that contains a cell another tree runs is refused before it starts', () => {
+    tree = tempTree({
+      'a/cell.toml': ROOT_TOML,
+      ...workCellFiles('a/cells/work'),
+      'b/cell.toml': `${ROOT_TOML.replace('"root"', '"other"')}\n[deps]\nwork = "../a/cells/work"\n`,
+    });
+    const a = join(tree.root, 'a');
+    const b = join(tree.root, 'b');
+    expect(cell(['mitosis', a, '--detach']).code).toBe(0);
+    const pointer = readFileSync(join(a, 'cells/work/run/nucleus.json'), 'utf8');
+    const refused = cell(['mitosis', b, '--detach', '--json']);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stderr.trim().split('\n').at(-1)!)).toMatchObject({ code: 'CELL_E_TREE_RUNNING' });
+    expect(cell(['stop', b]).code).toBe(3); // B is not running
+    expect(readFileSync(join(a, 'cells/work/run/nucleus.json'), 'utf8')).toBe(pointer);
+    expect(cellOf(status(a), 'work').state).toBe('ready');
+    expect(cell(['stop', a]).code).toBe(0);
   });
 });

@@ -39,6 +39,11 @@ export interface RemoteDepSpec {
   readonly name: string;
   /** `axon://[peer-id@]host:port` of a node that serves it; undefined: find it by name. */
   readonly axon: string | undefined;
+  /**
+   * Node keys trusted to serve it when it is found by name (beside `[network] trusted_keys`):
+   * a node not listed is never sent a call.
+   */
+  readonly trust: readonly string[];
   /** Only this major version will do. */
   readonly major: number | undefined;
 }
@@ -53,6 +58,8 @@ export interface NetworkConfig {
   readonly bootstrap: readonly string[];
   /** Discovery mechanisms in use. */
   readonly discovery: readonly ('mdns' | 'gossip' | 'dht')[];
+  /** Node keys trusted to serve every dependency this node finds by name (beside each dependency's `trust`). */
+  readonly trustedKeys: readonly string[];
   /** Node keys allowed to call every cell of this node (beside each cell's own `[auth]`). */
   readonly allowedKeys: readonly string[];
   /** Milliseconds between announcements of this node's cells. */

@@ -53,11 +53,22 @@ export interface DependencyRef {
   axon?: string | undefined;
   /** Only this major version will do. */
   major?: number | undefined;
+  /**
+   * Node keys trusted to serve it when it is found by name: a node not listed is never a
+   * candidate. Absent for a dependency at a static address (its key is pinned, or trusted on first use).
+   */
+  trust?: string[] | undefined;
 }
 
 const DependencyRefSchema = Type.Record(
   Type.String(),
-  Type.Object({ name: Type.String(), dir: Type.Optional(Type.String()), axon: Type.Optional(Type.String()), major: Type.Optional(Type.Integer({ minimum: 0 })) }),
+  Type.Object({
+    name: Type.String(),
+    dir: Type.Optional(Type.String()),
+    axon: Type.Optional(Type.String()),
+    major: Type.Optional(Type.Integer({ minimum: 0 })),
+    trust: Type.Optional(Type.Array(Type.String())),
+  }),
 );
 
 /** The launch environment, parsed. */

@@ -115,6 +115,9 @@ export const TreeStatus = Type.Object({
         Type.Object({ node: Type.String(), cells: Type.Array(Type.String()), via: Type.String(), ageMs: Type.Number() }),
         { description: 'other nodes and what they serve' },
       ),
+      refused: Type.Array(Type.Object({ node: Type.String(), cell: Type.String(), reason: Type.String(), at: Type.Number() }), {
+        description: 'nodes that serve a dependency of this tree but are not trusted to: never sent a call',
+      }),
     }),
   ),
 });
@@ -168,8 +171,14 @@ export const nucleusContract = defineContract({
         name: Type.String(),
         major: Type.Union([Type.Integer(), Type.Null()]),
         via: Type.Union([Type.String(), Type.Null()], { description: 'a static axon:// address to ask, if the dependency has one' }),
+        trusted: Type.Union([Type.Array(Type.String()), Type.Null()], {
+          description: 'node keys allowed to serve it (null: whoever answers at `via`, whose key the caller pins)',
+        }),
       }),
-      output: Type.Object({ candidates: Type.Array(RemoteCandidate) }),
+      output: Type.Object({
+        candidates: Type.Array(RemoteCandidate, { description: 'trusted candidates only' }),
+        refused: Type.Array(Type.Object({ node: Type.String(), reason: Type.String() }), { description: 'nodes that serve it but are not trusted' }),
+      }),
     }),
   },
 });

@@ -38,9 +38,13 @@ function resolveCell(target: string, name: string | undefined): DependencyRef & 
 function remoteCandidates(cell: DependencyRef, major: number | undefined): (() => Promise<Endpoint[]>) | undefined {
   const { nucleusSocket, network } = launchSettings();
   if (!nucleusSocket || !network) return undefined;
+  // Found by name: only the nodes the dependency trusts. At a static address: the node found there.
+  const trusted = cell.axon ? null : (cell.trust ?? []);
   return async () => {
-    const candidates = await nucleusAt(nucleusSocket).resolve(cell.name, major ?? null, cell.axon ?? null);
-    return candidates.map((c) => ({ kind: 'axon' as const, host: c.host, port: c.port, key: keyFromPeerId(c.node), node: c.node }));
+    const candidates = await nucleusAt(nucleusSocket).resolve(cell.name, major ?? null, cell.axon ?? null, trusted);
+    return candidates
+      .filter((c) => trusted === null || trusted.includes(c.node)) // the nucleus filters too; a call never goes to a stranger
+      .map((c) => ({ kind: 'axon' as const, host: c.host, port: c.port, key: keyFromPeerId(c.node), node: c.node }));
   };
 }
 

@@ -37,9 +37,9 @@ export class NucleusClient {
     }
   }
 
-  /** Candidates on other nodes for a cell. */
-  async resolve(name: string, major: number | null, via: string | null): Promise<Array<Static<typeof RemoteCandidate>>> {
-    const r = (await this.connection().unary('resolve', { name, major, via }, { timeoutMs: 10_000 })) as { candidates: Array<Static<typeof RemoteCandidate>> };
+  /** Trusted candidates on other nodes for a cell (`trusted` null: whoever serves at `via`). */
+  async resolve(name: string, major: number | null, via: string | null, trusted: readonly string[] | null): Promise<Array<Static<typeof RemoteCandidate>>> {
+    const r = (await this.connection().unary('resolve', { name, major, via, trusted }, { timeoutMs: 10_000 })) as { candidates: Array<Static<typeof RemoteCandidate>> };
     return r.candidates;
   }
 

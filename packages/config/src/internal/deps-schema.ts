@@ -4,7 +4,7 @@ import { axonUrlProblem } from './addresses.ts';
 import type { BuildContext } from './build-context.ts';
 import { KEBAB_NAME } from './cell-schema.ts';
 import { cellDirectory } from './cell-paths.ts';
-import { table, wholeNumber } from './schema-kit.ts';
+import { nodeKeys, table, wholeNumber } from './schema-kit.ts';
 
 const PATH = 'a path to a cell directory';
 
@@ -26,6 +26,7 @@ const DepEntry = Type.Union(
         axon: Type.Optional(AXON),
         major: Type.Optional(wholeNumber(1, 1000)),
         git: Type.Optional(Type.String({ expected: 'a git URL' })),
+        trust: Type.Optional(nodeKeys(false)),
       },
       { expected: 'a table like { path = "../x", replicas = 2 } or { major = 1 }' },
     ),
@@ -52,7 +53,7 @@ export function buildDeps(ctx: BuildContext): { deps: Record<string, DepSpec>; r
     const entry = ctx.decoded(path, DepEntry);
     if (entry === undefined) continue;
     if (typeof entry === 'string') {
-      if (entry.startsWith('axon://')) remoteDeps[name] = { name, axon: entry, major: undefined };
+      if (entry.startsWith('axon://')) remoteDeps[name] = { name, axon: entry, major: undefined, trust: [] };
       else if (entry.startsWith('git+') || entry.endsWith('.git')) ctx.add(path, notYet(name));
       else {
         const dir = cellDirectory(ctx, path, entry);
@@ -64,13 +65,14 @@ export function buildDeps(ctx: BuildContext): { deps: Record<string, DepSpec>; r
       ctx.add(path, notYet(name));
     } else if (entry.path !== undefined) {
       if (entry.axon !== undefined) ctx.add([...path, 'axon'], 'a dependency is either at a path or on another node (axon), not both');
+      if (entry.trust !== undefined) ctx.add([...path, 'trust'], 'trust applies to dependencies on other nodes only');
       if (entry.major !== undefined) ctx.add([...path, 'major'], 'major applies to dependencies on other nodes only');
       const dir = cellDirectory(ctx, [...path, 'path'], entry.path);
       if (dir) deps[name] = { kind: 'path', dir, replicas: entry.replicas };
     } else {
       // Served by other nodes: at a static address, or found by name (this key) on the network.
       if (entry.replicas !== undefined) ctx.add([...path, 'replicas'], 'replicas apply to path dependencies only');
-      remoteDeps[name] = { name, axon: entry.axon, major: entry.major };
+      remoteDeps[name] = { name, axon: entry.axon, major: entry.major, trust: entry.trust ?? [] };
     }
   }
   return ctx.isClean(['deps']) ? { deps, remoteDeps } : undefined;

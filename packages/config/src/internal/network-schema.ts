@@ -23,6 +23,7 @@ export const NetworkTable = table({
     expected: `an array of ${DISCOVERY.join(', ')}`,
   }),
   allowed_keys: nodeKeys(true),
+  trusted_keys: nodeKeys(false),
   // Announcing in a tight loop would flood gossip and burn a CPU.
   announce_every: duration({ default: '10s', minMs: 100 }),
 });
@@ -72,6 +73,7 @@ export function buildNetwork(ctx: BuildContext): NetworkConfig | undefined {
     bootstrap: t.bootstrap,
     discovery: t.discovery,
     allowedKeys: t.allowed_keys,
+    trustedKeys: t.trusted_keys,
     announceEveryMs: t.announce_every,
   };
 }

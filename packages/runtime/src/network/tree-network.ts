@@ -28,7 +28,7 @@ export interface TreeNetwork {
   remoteGenome(name: string, major: number | null, via: string | null): Promise<Genome | undefined>;
   /** The cells this node serves changed: announce them soon. */
   announceSoon(): void;
-  status(): NetworkStatus;
+  status(): Omit<NetworkStatus, 'refused'>;
   stop(): Promise<void>;
 }
 

@@ -13,7 +13,7 @@ export function cellEnvironment(tree: CellTree, node: TreeNode, identityFile: st
   const allowed = net ? [...node.config.auth.allowedKeys, ...net.allowedKeys] : [];
   return {
     ...launchEnv({
-      deps: localDeps(node),
+      deps: localDeps(node, net?.trustedKeys ?? []),
       graceMs: node.config.lifeCycle.graceMs,
       idleTimeoutMs: node.config.lifeCycle.idleTimeoutMs,
       maxConnections: node.config.cell.maxConnections,

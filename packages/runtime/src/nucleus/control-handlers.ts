@@ -7,7 +7,7 @@ import type { CellSupervisor } from './cell-supervisor.ts';
 export interface ControlledTree {
   find(cell: string): CellSupervisor | undefined;
   fullStatus(): Promise<TreeStatus>;
-  resolve(name: string, major: number | null, via: string | null): Promise<Array<Static<typeof RemoteCandidate>>>;
+  resolve(name: string, major: number | null, via: string | null, trusted: readonly string[] | null): Promise<{ candidates: Array<Static<typeof RemoteCandidate>>; refused: Array<{ node: string; reason: string }> }>;
   reload(sup: CellSupervisor): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }>;
   stop(): Promise<void>;
 }
@@ -16,7 +16,7 @@ export interface ControlledTree {
 export function controlHandlers(tree: ControlledTree): Handlers<typeof nucleusContract> {
   return {
     status: () => tree.fullStatus(),
-    resolve: async ({ name, major, via }) => ({ candidates: await tree.resolve(name, major, via) }),
+    resolve: ({ name, major, via, trusted }) => tree.resolve(name, major, via, trusted),
     start: async ({ cell }, ctx) => {
       const sup = tree.find(cell);
       if (!sup) throw ctx.fail('NoSuchCell', { cell });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CellError } from '@cell/protocol';
 import { type CellTree, loadCellConfig, loadCellTree, type RemoteDepSpec, type TreeNode } from '@cell/config';
 import type { Genome } from '@cell/contract';
 import { nucleusSocketPath, type TreeStatus, privateRunDir } from '@cell/host';
@@ -17,9 +18,11 @@ import { cellEnvironment } from './cell-environment.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
 import { serveControl } from './control-handlers.ts';
 import { inDependencyOrder, inReverseDependencyOrder } from './dependency-order.ts';
+import { refuseForeignCells, refuseLongSocketPaths } from './preflight.ts';
 import { removePointers, writePointers } from './run-pointers.ts';
 import { treeStatusOf } from './tree-status.ts';
 import { acquireTreeLock } from './tree-lock.ts';
+import { filterTrusted, type TrustVerdict } from '../network/trust-filter.ts';
 import { judgeUpgrade, refuseBlocked, upgradeEdges } from './upgrade-policy.ts';
 
 export interface NucleusOptions {
@@ -60,6 +63,8 @@ export class Nucleus {
   private readonly waiting = new Set<TreeNode>();
   private readonly stoppedSignal = Promise.withResolvers<void>();
   private network: TreeNetwork | undefined;
+  /** Nodes that serve a dependency of this tree but are not trusted to (for `cell status`). */
+  private readonly refused = new Map<string, NonNullable<TreeStatus['network']>['refused'][number]>();
   private running = false;
 
   private constructor(tree: CellTree, options: NucleusOptions) {
@@ -88,6 +93,8 @@ export class Nucleus {
   async start(): Promise<void> {
     this.lock = acquireTreeLock(this.tree.root.dir);
     try {
+      refuseForeignCells(this.tree);
+      refuseLongSocketPaths(this.tree);
       privateRunDir(this.tree.root.dir);
       this.control = await serveControl(this, nucleusSocketPath(this.tree.root.dir), this.options.logger);
       writePointers(this.tree);
@@ -129,15 +136,21 @@ export class Nucleus {
     return this.legacy.find((l) => l.name === cell);
   }
 
-  resolve(name: string, major: number | null, via: string | null): ReturnType<TreeNetwork['resolve']> {
-    return this.network?.resolve(name, major, via) ?? Promise.resolve([]);
+  /** Trusted candidates on other nodes for a dependency; untrusted ones are recorded for `cell status`, never returned. */
+  async resolve(name: string, major: number | null, via: string | null, trusted: readonly string[] | null): Promise<TrustVerdict> {
+    const verdict = filterTrusted((await this.network?.resolve(name, major, via)) ?? [], trusted, name);
+    for (const r of verdict.refused) {
+      if (!this.refused.has(`${r.node}|${name}`)) this.log.warn({ peer: r.node, cell: name }, 'a node serves a dependency but is not trusted; never calling it');
+      this.refused.set(`${r.node}|${name}`, { node: r.node, cell: name, reason: r.reason, at: Date.now() });
+    }
+    return verdict;
   }
 
   /** With `[network]` in the root cell.toml: join it, then bind dependencies on other nodes to their live genome (else cell.lock). */
   private async joinNetwork(): Promise<void> {
     const config = this.tree.root.config.network;
     if (!config) return;
-    if (!this.options.network) throw new Error('this tree has [network] but the nucleus was given no network to join');
+    if (!this.options.network) throw new CellError('CELL_E_INVALID_ARGUMENT', 'this tree has [network] but the nucleus was given no network to join');
     const network = await this.options.network({ config, root: this.tree.root.dir, log: this.options.logger, localCells: () => this.servedCells() });
     this.network = network;
     const fetch = async (dep: RemoteDepSpec, locked: Genome | undefined): Promise<Genome | undefined> => {
@@ -268,7 +281,7 @@ export class Nucleus {
       legacy: this.legacy,
       building: this.building,
       waiting: this.waiting,
-      network: this.network?.status() ?? null,
+      network: this.network ? { ...this.network.status(), refused: [...this.refused.values()] } : null,
     });
   }
 

@@ -7,10 +7,10 @@ import { genomeFromSource, writeGenomeFile } from './contract-genome.ts';
 import { type DependencyTypes, generateDependencyTypes, generateRemoteTypes } from './dependency-types.ts';
 
 /** A cell's dependencies as its processes receive them (`CELL_DEPS`): local ones, and on other nodes. */
-export function localDeps(node: TreeNode): Record<string, DependencyRef> {
+export function localDeps(node: TreeNode, trustedKeys: readonly string[] = []): Record<string, DependencyRef> {
   const deps: Record<string, DependencyRef> = {};
   for (const [k, d] of Object.entries(node.deps)) deps[k] = { name: d.name, dir: d.dir };
-  for (const [k, d] of Object.entries(node.config.remoteDeps)) deps[k] = { name: d.name, axon: d.axon, major: d.major };
+  for (const [k, d] of Object.entries(node.config.remoteDeps)) deps[k] = { name: d.name, axon: d.axon, major: d.major, trust: [...new Set([...d.trust, ...trustedKeys])] };
   return deps;
 }
 
