@@ -44,7 +44,7 @@ async function discoveryMs(net: TestNetwork, base: string, rounds: number, log: 
       spawnSync(cmd!, args, { env: { ...process.env, CELL_HOME: provider.home } });
       let found = 0;
       while (found === 0 && performance.now() - started < 60_000) {
-        found = (await control.resolve({ name: 'stock', major: 1, via: null })).candidates.length;
+        found = (await control.resolve({ name: 'stock', major: 1, via: null, trusted: [provider.key] })).candidates.length;
         if (found === 0) await new Promise((r) => setTimeout(r, 20));
       }
       await control.$close();

@@ -2,7 +2,7 @@
 // runs the provider node in one and the consumer node in the other, calls across, cleans up.
 // On two real machines, run `npx cell mitosis provider` on one and `npx cell mitosis consumer`
 // on the other instead (same LAN, or list bootstrap peers).
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,9 @@ const [a, b] = [makeNode(net.host('h1'), base), makeNode(net.host('h2'), base)];
 try {
   cpSync(join(here, 'provider'), a.root, { recursive: true, filter: (p) => !/\/(\.cell|run|log)(\/|$)/.test(p) });
   cpSync(join(here, 'consumer'), b.root, { recursive: true, filter: (p) => !/\/(\.cell|run|log)(\/|$)/.test(p) });
+  // B trusts A to serve what it finds by name (in real life: paste the key `cell id` prints on A).
+  const toml = join(b.root, 'cell.toml');
+  writeFileSync(toml, readFileSync(toml, 'utf8').replace('# trusted_keys = ["12D3KooW..."]', `trusted_keys = ["${a.key}"]`));
   console.log(`machine A (10.77.0.1) is node ${a.key}`);
   console.log(`machine B (10.77.0.2) is node ${b.key}`);
   for (const n of [a, b]) {

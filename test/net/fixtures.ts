@@ -93,6 +93,8 @@ export interface NetworkOptions {
   port?: number;
   /** Node-wide allowed keys ([network] allowed_keys). */
   nodeKeys?: string[];
+  /** Nodes trusted to serve what this node finds by name ([network] trusted_keys). */
+  trustedKeys?: string[];
 }
 
 function list(items: string[]): string {
@@ -109,6 +111,7 @@ function networkToml(options: NetworkOptions): string {
     'announce_every = "1s"',
     ...(options.bootstrap?.length ? [`bootstrap = ${list(options.bootstrap)}`] : []),
     ...(options.nodeKeys?.length ? [`allowed_keys = ${list(options.nodeKeys)}`] : []),
+    ...(options.trustedKeys?.length ? [`trusted_keys = ${list(options.trustedKeys)}`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -80,8 +80,8 @@ describe.skipIf(unavailable !== undefined)('cells across hosts (real network nam
     const lan = { discovery: ['mdns', 'gossip', 'dht'] };
     writeProvider(a, [c.key], lan);
     writeProvider(b, [], { ...lan, nodeKeys: [c.key] });
-    writeConsumer(c, lan);
-    writeConsumer(d, lan);
+    writeConsumer(c, { ...lan, trustedKeys: [a.key, b.key] });
+    writeConsumer(d, { ...lan, trustedKeys: [a.key, b.key] });
     start(a);
     start(b);
     start(c);
@@ -102,6 +102,25 @@ describe.skipIf(unavailable !== undefined)('cells across hosts (real network nam
     const s: TreeStatus = status(c.root);
     expect(s.network?.known.map((k) => k.node).sort()).toEqual([a.key, b.key].sort());
     expect(cellOf(s, 'shop').deps['stock']?.every((x) => !x.local)).toBe(true);
+  });
+
+  it('never sends a call to a stranger that announces the same cell: only trusted nodes are candidates', { timeout: 90_000 }, async () => {
+    const rogue = makeNode(net.host('h5'), dir.base, '-rogue');
+    nodes.push(rogue);
+    writeProvider(rogue, ['*'], { discovery: ['mdns', 'gossip', 'dht'] }); // eager to be called by anyone
+    start(rogue);
+    try {
+      await until(() => (status(c.root).network?.known ?? []).some((k) => k.node === rogue.key), 30_000, 'the consumer to learn of the rogue node');
+      const hosts = new Set<string>();
+      const deadline = Date.now() + 12_000; // longer than the racer's refresh of remote candidates (5 s)
+      while (Date.now() < deadline) hosts.add(((await shop.call('buy', { sku: 'x', qty: 1 })) as { host: string }).host);
+      expect([...hosts].sort()).toEqual(['h1', 'h2']);
+      const refused = status(c.root).network?.refused ?? [];
+      expect(refused).toContainEqual(expect.objectContaining({ node: rogue.key, cell: 'stock' }));
+      expect(refused.some((r) => r.node === a.key || r.node === b.key)).toBe(false);
+    } finally {
+      cellOn(net, rogue, ['stop', rogue.root]);
+    }
   });
 
   it('refuses a node whose key is not allowed with CELL_E_DENIED, before any handler runs', { timeout: 60_000 }, async () => {
@@ -205,7 +224,7 @@ describe.skipIf(unavailable !== undefined)('cells across hosts (real network nam
     const bootstrap = status(hub.root).network!.p2p.filter((m) => m.includes('10.77.0.5'));
     const wan = { discovery: ['dht'], bootstrap, port: 7800 };
     writeProvider(provider, [consumer.key], wan);
-    writeConsumer(consumer, wan);
+    writeConsumer(consumer, { ...wan, trustedKeys: [provider.key] });
     start(provider);
     start(consumer); // waits until the DHT finds stock (its bindings need the genome)
     const r = cell(['call', join(consumer.root, 'cells/shop'), 'buy', '{"sku":"x","qty":1}']);

@@ -46,7 +46,9 @@ export function program(): Command {
   const cli = new Command('cell')
     .description('Run a tree of cells: typed, supervised services on one machine, later across many.')
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Commander exits 1 on a usage error (unknown command, missing argument); ours is 2, nothing done.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE));
 
   cli
     .command('init')

@@ -89,8 +89,16 @@ export async function loadOrCreateIdentity(home = cellHome()): Promise<NodeIdent
     } catch (err) {
       throw new CellError('CELL_E_INVALID_ARGUMENT', `${file} is not a node identity: ${(err as Error).message}`);
     }
-    if (stored.version !== 1 || typeof stored.privateKey !== 'string') throw new CellError('CELL_E_INVALID_ARGUMENT', `${file} is not a node identity of format 1`);
-    const identity = await fromRaw(Buffer.from(stored.privateKey, 'base64'), file);
+    if (typeof stored !== 'object' || stored === null || stored.version !== 1 || typeof stored.privateKey !== 'string') {
+      throw new CellError('CELL_E_INVALID_ARGUMENT', `${file} is not a node identity of format 1`);
+    }
+    let identity: NodeIdentity;
+    try {
+      identity = await fromRaw(Buffer.from(stored.privateKey, 'base64'), file);
+    } catch (err) {
+      // A truncated or altered key fails deep in the crypto libraries: report the file, keep the cause.
+      throw new CellError('CELL_E_INVALID_ARGUMENT', `${file} does not hold a valid Ed25519 key: ${(err as Error).message}`, { cause: err });
+    }
     return { ...identity, certPem: stored.certPem ?? identity.certPem };
   }
   mkdirSync(home, { recursive: true, mode: 0o700 });

@@ -225,13 +225,9 @@ export class NodeNetwork {
     return answers.flat();
   }
 
-  /** The genome a remote cell serves (for bindings of a dependency on another node). */
-  async remoteGenome(name: string, major: number | null, via: string | null): Promise<Genome | undefined> {
-    for (const c of await this.resolve(name, major, via)) {
-      const genome = await fetchGenome({ axon: { host: c.host, port: c.port, key: c.node }, credentials: this.credentials, connectTimeoutMs: LOOKUP_TIMEOUT_MS });
-      if (genome) return genome;
-    }
-    return undefined;
+  /** The genome a candidate serves (for bindings of a dependency on another node), over an axon pinned to its key. */
+  genomeOf(c: Candidate): Promise<Genome | undefined> {
+    return fetchGenome({ axon: { host: c.host, port: c.port, key: c.node }, credentials: this.credentials, connectTimeoutMs: LOOKUP_TIMEOUT_MS });
   }
 
   /** What `cell status` shows of the network. */

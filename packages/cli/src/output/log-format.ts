@@ -9,13 +9,19 @@ export interface LogRecord {
 
 /** Parses one JSON log line; anything else is kept as a message (never dropped). */
 export function parseLogLine(raw: string, fallbackTime: number): LogRecord {
+  let parsed: unknown;
   try {
-    const value = JSON.parse(raw) as Record<string, unknown>;
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  // A record is a JSON object; a bare `42` or `[1,2]` a cell printed is text like any other.
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    const value = parsed as Record<string, unknown>;
     const time = typeof value['time'] === 'number' ? value['time'] : fallbackTime;
     return { time, raw, value };
-  } catch {
-    return { time: fallbackTime, raw: JSON.stringify({ time: fallbackTime, level: 'info', msg: raw }), value: { time: fallbackTime, level: 'info', msg: raw } };
   }
+  return { time: fallbackTime, raw: JSON.stringify({ time: fallbackTime, level: 'info', msg: raw }), value: { time: fallbackTime, level: 'info', msg: raw } };
 }
 
 const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };

@@ -24,8 +24,8 @@ export interface TreeNetwork {
   readonly identityFile: string;
   /** Candidates on other nodes for a cell. */
   resolve(name: string, major: number | null, via: string | null): Promise<Array<Static<typeof RemoteCandidate>>>;
-  /** The genome a cell on another node serves. */
-  remoteGenome(name: string, major: number | null, via: string | null): Promise<Genome | undefined>;
+  /** The genome a candidate serves (asked over an axon pinned to its key). */
+  genomeOf(candidate: Static<typeof RemoteCandidate>): Promise<Genome | undefined>;
   /** The cells this node serves changed: announce them soon. */
   announceSoon(): void;
   status(): Omit<NetworkStatus, 'refused'>;

@@ -157,12 +157,23 @@ export class Nucleus {
       // Without a lock there is nothing to build against: give discovery time to find the producer.
       const deadline = Date.now() + (locked ? 0 : REMOTE_GENOME_WAIT_MS);
       for (;;) {
-        const genome = await network.remoteGenome(dep.name, dep.major ?? null, dep.axon ?? null);
+        const genome = await this.trustedGenome(network, dep);
         if (genome || Date.now() >= deadline) return genome;
         await new Promise((r) => setTimeout(r, 500));
       }
     };
     for (const t of await generateRemoteTypes(this.tree, fetch)) reportTypes(this.log, t);
+  }
+
+  /** The genome of a dependency on another node, from a node trusted to serve it (never a stranger's). */
+  private async trustedGenome(network: TreeNetwork, dep: RemoteDepSpec): Promise<Genome | undefined> {
+    const trusted = dep.axon ? null : [...dep.trust, ...(this.tree.root.config.network?.trustedKeys ?? [])];
+    const { candidates } = await this.resolve(dep.name, dep.major ?? null, dep.axon ?? null, trusted);
+    for (const c of candidates) {
+      const genome = await network.genomeOf(c);
+      if (genome) return genome;
+    }
+    return undefined;
   }
 
   /** What this node serves other nodes: cells with ready replicas listening on an axon. */

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../files/write-atomic.ts';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { CellTree, RemoteDepSpec, TreeNode } from '@cell/config';
@@ -100,7 +101,7 @@ function bind(consumer: TreeNode, deps: Array<[string, string, Lookup, string]>,
       const s = settle(consumer.name, depName, locked, found, mode, where);
       lock.deps[depName] = { cell: s.genome.name, version: s.genome.version, fingerprint: s.genome.fingerprint, genome: s.genome };
       const bindingsFile = join(consumer.dir, BINDINGS_DIR, `${depName}.ts`);
-      writeFileSync(bindingsFile, generateBindings(depName, s.genome));
+      writeFileAtomic(bindingsFile, generateBindings(depName, s.genome)); // unchanged bindings keep their mtime: consumers stay built
       results.push({ consumer: consumer.name, dep: depName, producer, source: s.source, report: s.report, action: s.action, genome: s.genome, bindingsFile });
     }
     writeLock(consumer.dir, lock);

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isProcessAlive } from '@cell/host';
+import { treeStatus } from '@cell/runtime';
+import { calcCellFiles, ROOT_TOML, runCell, tempTree, type TempTree } from '../test-support/fixtures.ts';
+import { callCommand } from './call.ts';
+
+describe('cell call (one running tree)', () => {
+  let tree: TempTree;
+  const calc = () => join(tree.root, 'cells/calc');
+
+  beforeAll(() => {
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...calcCellFiles('cells/calc') });
+    const up = runCell(['mitosis', tree.root, '--detach']);
+    if (up.code !== 0) throw new Error(`the test tree did not start (${up.code}): ${up.stderr}`);
+  });
+  afterAll(async () => {
+    await tree?.remove();
+  });
+
+  it("calls a method of a tree's cell with JSON input and returns its output", async () => {
+    expect(await callCommand(calc(), 'echo', '{"n":21}', {})).toEqual({ n: 21 });
+    expect(await callCommand(join(calc(), 'cell.toml'), 'half', '{"n":42}', { timeoutMs: 10_000 })).toEqual({ n: 21 });
+  });
+
+  it('sends {} when no input is given, to the replica the tree runs', async () => {
+    const { pid } = (await callCommand(calc(), 'whoami', undefined, {})) as { pid: number };
+    const status = await treeStatus(tree.root);
+    expect(status.cells.find((c) => c.name === 'calc')!.replicas.map((r) => r.pid)).toEqual([pid]);
+  });
+
+  it("gives the cell's declared error with its code and details", async () => {
+    await expect(callCommand(calc(), 'half', '{"n":3}', {})).rejects.toMatchObject({ code: 'Odd', declared: true, details: { n: 3 } });
+  });
+
+  it('passes on the stable codes: invalid input, unknown method', async () => {
+    await expect(callCommand(calc(), 'echo', '{"n":"x"}', {})).rejects.toMatchObject({ code: 'CELL_E_INVALID_INPUT' });
+    await expect(callCommand(calc(), 'nope', '{}', {})).rejects.toMatchObject({ code: 'CELL_E_UNKNOWN_METHOD' });
+  });
+
+  it('refuses input that is not JSON with CELL_E_INVALID_ARGUMENT, before looking for the cell', async () => {
+    await expect(callCommand(join(tree.root, 'nowhere'), 'echo', '{n:1}', {})).rejects.toMatchObject({ code: 'CELL_E_INVALID_ARGUMENT' });
+  });
+
+  it('prints the output as JSON on stdout, and a failure as the JSON error on stderr, through the CLI', () => {
+    const ok = runCell(['call', calc(), 'echo', '{"n":5}']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ n: 5 });
+    const declared = runCell(['call', calc(), 'half', '{"n":5}']);
+    expect(declared.code).toBe(1);
+    expect(JSON.parse(declared.stderr)).toEqual({ code: 'Odd', message: expect.any(String), details: { n: 5 }, declared: true });
+    const usage = runCell(['call', calc(), 'echo', 'not json']);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stderr)).toMatchObject({ code: 'CELL_E_INVALID_ARGUMENT' });
+  });
+});
+
+describe('cell call (a cell outside any running tree)', () => {
+  let lone: TempTree;
+  beforeAll(() => {
+    lone = tempTree({ ...calcCellFiles('.') });
+  });
+  afterAll(async () => {
+    await lone?.remove();
+  });
+
+  it('builds the cell, starts it on its own once, and calls it', async () => {
+    const first = (await callCommand(lone.root, 'whoami', undefined, {})) as { pid: number; build: string };
+    expect(first.build).toBe('b1');
+    expect(isProcessAlive(first.pid)).toBe(true);
+    const second = (await callCommand(lone.root, 'whoami', undefined, {})) as { pid: number };
+    expect(second.pid).toBe(first.pid);
+  });
+});
