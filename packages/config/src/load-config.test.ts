@@ -103,9 +103,9 @@ restart = { max = "five" }
     });
     const c = loadCellConfig(dir);
     expect(c.remoteDeps).toEqual({
-      search: { name: 'search', axon: 'axon://10.0.0.7:7700', major: undefined },
-      pinned: { name: 'pinned', axon: `axon://${KEY}@10.0.0.7:7700`, major: undefined },
-      mailer: { name: 'mailer', axon: undefined, major: 2 },
+      search: { name: 'search', axon: 'axon://10.0.0.7:7700', major: undefined, trust: [] },
+      pinned: { name: 'pinned', axon: `axon://${KEY}@10.0.0.7:7700`, major: undefined, trust: [] },
+      mailer: { name: 'mailer', axon: undefined, major: 2, trust: [] },
     });
     expect(c.network).toMatchObject({ listen: { host: '0.0.0.0', port: 7800 }, p2p: { host: '0.0.0.0', port: 7801 }, discovery: ['dht'] });
   });

@@ -11,7 +11,7 @@ const problemsOf = (toml: string, dir?: string) => Object.fromEntries(validateTo
 
 describe('[cell]', () => {
   it('needs a kebab-case name and a semver version; replicas default to 1', () => {
-    expect(compiled(CellTable).Default({ name: 'a', version: '1.0.0' })).toEqual({ name: 'a', version: '1.0.0', replicas: 1 });
+    expect(compiled(CellTable).Default({ name: 'a', version: '1.0.0' })).toEqual({ name: 'a', version: '1.0.0', replicas: 1, max_connections: 4096 });
     expect(problemsOf('[cell]\nname = "Shop"\nversion = "1.0"\nreplicas = 1001\n')).toEqual({
       'cell.name': 'expected a kebab-case name (a-z, 0-9, -; starting with a letter; at most 63 characters), got "Shop"',
       'cell.version': 'expected a semver version like "1.0.0", got "1.0"',
@@ -38,11 +38,19 @@ describe('[cell]', () => {
       entry: join(dir, 'src/main.ts'),
       contract: join(dir, 'src/contract.ts'),
       replicas: 1,
+      maxConnections: 4096,
     });
   });
 
   it('reports a missing file beside the other problems of the table', () => {
     const dir = files({});
     expect(Object.keys(problemsOf('[cell]\nname = "A"\nversion = "1.0.0"\nentry = "main.ts"\n', dir)).sort()).toEqual(['cell.entry', 'cell.name']);
+  });
+
+  it('caps the connections a replica holds (max_connections, 1 to 1,000,000)', () => {
+    expect(validateToml('[cell]\nname = "a"\nversion = "1.0.0"\nmax_connections = 64\n').config?.cell.maxConnections).toBe(64);
+    for (const bad of ['0', '1000001', '"many"', '1.5']) {
+      expect(Object.keys(problemsOf(`[cell]\nname = "a"\nversion = "1.0.0"\nmax_connections = ${bad}\n`))).toEqual(['cell.max_connections']);
+    }
   });
 });

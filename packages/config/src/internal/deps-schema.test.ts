@@ -23,8 +23,8 @@ describe('[deps]', () => {
       pay2: { kind: 'path', dir: join(dir, 'payments'), replicas: 2 },
     });
     expect(config?.remoteDeps).toEqual({
-      stock: { name: 'stock', axon: undefined, major: 1 },
-      search: { name: 'search', axon: `axon://${KEY}@10.0.0.7:7700`, major: undefined },
+      stock: { name: 'stock', axon: undefined, major: 1, trust: [] },
+      search: { name: 'search', axon: `axon://${KEY}@10.0.0.7:7700`, major: undefined, trust: [] },
     });
   });
 
@@ -53,7 +53,18 @@ describe('[deps]', () => {
     expect(problemsOf('n = 3\nt = { path = 1, q = 2 }\n')).toEqual({
       'deps.n': 'expected a path, an axon:// address, or a table like { path = "../x" } or { major = 1 }, got number 3',
       'deps.t.path': 'expected a path to a cell directory, got number 1',
-      'deps.t.q': 'unknown key; expected one of: path, replicas, axon, major, git',
+      'deps.t.q': 'unknown key; expected one of: path, replicas, axon, major, git, trust',
     });
+  });
+
+  it('takes a trust list of node keys for a dependency found by name, and refuses it where it means nothing', () => {
+    const dir = tree();
+    const r = check(`stock = { major = 1, trust = ["${KEY}"] }\n`, dir);
+    expect(r.problems).toEqual([]);
+    expect(r.config?.remoteDeps['stock']).toEqual({ name: 'stock', axon: undefined, major: 1, trust: [KEY] });
+    expect(Object.keys(problemsOf('s = { major = 1, trust = ["not-a-key"] }\np = { path = "../payments", trust = ["' + KEY + '"] }\n', dir)).sort()).toEqual([
+      'deps.p.trust',
+      'deps.s.trust[0]',
+    ]);
   });
 });

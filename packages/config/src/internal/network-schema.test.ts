@@ -15,6 +15,7 @@ describe('[network]', () => {
       bootstrap: [],
       discovery: ['mdns', 'gossip', 'dht'],
       allowedKeys: [],
+      trustedKeys: [],
       announceEveryMs: 10_000,
     });
   });
@@ -28,6 +29,7 @@ describe('[network]', () => {
       bootstrap: [`/ip4/10.0.0.8/tcp/7701/p2p/${KEY}`],
       discovery: ['dht'],
       allowedKeys: [KEY],
+      trustedKeys: [],
       announceEveryMs: 2000,
     });
     expect(network('listen = "127.0.0.1:0"')?.p2p).toEqual({ host: '127.0.0.1', port: 0 });
@@ -56,5 +58,10 @@ describe('[network]', () => {
       'network.announce_every': 'must be at least 100ms; got "10ms"',
       'network.listen': 'expected "host:port" (e.g. "0.0.0.0:7700", "[::1]:7700"; port 0 to 65535), got "7700"',
     });
+  });
+
+  it('takes the node keys trusted to serve what this node finds by name, and only node keys', () => {
+    expect(network(`trusted_keys = ["${KEY}"]\n`)?.trustedKeys).toEqual([KEY]);
+    expect(Object.keys(problemsOf('trusted_keys = ["*"]\n'))).toEqual(['network.trusted_keys[0]']);
   });
 });

@@ -82,11 +82,15 @@ export async function stopCell(dir: string, timeoutMs = 60_000): Promise<{ tree:
     } finally {
       await running.control.$close();
     }
+    // A nucleus in this very process (a program embedding Nucleus) has stopped once it let go of
+    // the tree lock; the process goes on, and is never killed.
+    const isOwn = pid?.pid === process.pid;
+    const runs = () => pid !== undefined && isRecordedProcessAlive(pid) && (!isOwn || readPidFile(nucleusPidPath(running.root))?.pid === pid.pid);
     const deadline = Date.now() + timeoutMs;
-    while (pid && isRecordedProcessAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (pid && isRecordedProcessAlive(pid)) {
-      process.kill(pid.pid, 'SIGKILL');
-      throw new CellError('CELL_E_TIMEOUT', `tree ${running.root} did not stop within ${timeoutMs} ms; killed its nucleus (pid ${pid.pid})`, { details: { pid: pid.pid } });
+    while (runs() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (pid && runs()) {
+      if (!isOwn) process.kill(pid.pid, 'SIGKILL');
+      throw new CellError('CELL_E_TIMEOUT', `tree ${running.root} did not stop within ${timeoutMs} ms${isOwn ? '' : `; killed its nucleus (pid ${pid.pid})`}`, { details: { pid: pid.pid } });
     }
     return { tree: running.root };
   }

@@ -64,7 +64,9 @@ export function tryPidLock(path: string): PidLock | PidRecord {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const holder = readPidFile(path);
-        if (holder && holder.pid !== process.pid && isRecordedProcessAlive(holder)) return holder;
+        // Our own pid with our start time is a lock this process holds: refused like any live holder's.
+        // Our pid without a start time is the old form, left by an earlier process that had our pid.
+        if (holder && isRecordedProcessAlive(holder) && (holder.pid !== process.pid || holder.startTime !== undefined)) return holder;
         rmSync(path, { force: true }); // the holder is gone (or the file is garbage): take over
       }
     }

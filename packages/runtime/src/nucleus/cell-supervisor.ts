@@ -36,6 +36,8 @@ export class CellSupervisor {
   private stopping = false;
   private starting: Promise<void> | undefined;
   private waiters: Array<() => void> = [];
+  /** Exits being recorded (each a moment after its process ended): `stop` waits for them. */
+  private readonly exitsInHand = new Set<Promise<void>>();
   private limitsWarning: string | undefined;
 
   constructor(node: TreeNode, ctx: SupervisorContext) {
@@ -171,7 +173,11 @@ export class CellSupervisor {
     slot.current = proc;
     if (!previous) this.setState(slot, 'starting');
     log.note('info', 'replica starting', { generation: slot.generation, childPid: proc.pid });
-    void proc.exited.then((exit) => this.onExit(slot, proc, exit, limits));
+    // Give the log stream a moment to deliver the process's last lines before recording the exit.
+    const recorded: Promise<void> = proc.exited
+      .then((exit) => new Promise<void>((resolve) => setTimeout(() => resolve(this.recordExit(slot, proc, exit, limits)), 50)))
+      .finally(() => this.exitsInHand.delete(recorded));
+    this.exitsInHand.add(recorded);
     proc.ready.then(
       () => {
         if (slot.current !== proc || !proc.isRunning) return;
@@ -192,34 +198,31 @@ export class CellSupervisor {
     return proc;
   }
 
-  private onExit(slot: Slot, proc: ReplicaProcess, exit: ProcessExit, limits: ReplicaLimits): void {
-    // Give the log stream a moment to deliver the process's last lines before reading the tail.
-    setTimeout(() => {
-      const tail = slot.log!.tail();
-      const reason = classifyExit({ exit, oomKilled: limits.oomKilled(), tail, stopping: this.stopping });
-      setTimeout(() => limits.release(), 200).unref();
-      if (slot.current !== proc) return; // an older generation finished draining after a reload
-      slot.current = undefined;
-      slot.lastExit = { code: exit.code, signal: exit.signal, reason, at: exit.at, logTail: tail.slice(-10) };
-      const fields = { cell: this.name, replica: slot.id, childPid: proc.pid, code: exit.code, signal: exit.signal, reason };
-      const outcome = exitOutcome(reason, this.stopping, () => slot.tracker.onCrash(Date.now()));
-      if (outcome.state === 'idle') {
-        this.context.log.info(fields, 'replica exited after its idle timeout');
-        slot.log!.note('info', 'replica exited after its idle timeout (apoptosis)');
-      } else if (outcome.state === 'failed') {
-        slot.failure = outcome.failure;
-        this.context.log.error({ ...fields, failure: slot.failure, logTail: slot.lastExit.logTail }, 'replica failed: restart limit reached');
-        slot.log!.note('error', 'replica failed: restart limit reached', { failure: slot.failure });
-      } else if (outcome.state === 'backoff') {
-        slot.restarts++;
-        this.context.log.warn({ ...fields, restartInMs: outcome.restartInMs, restarts: slot.restarts }, `replica ${outcome.what}; restarting`);
-        slot.log!.note('warn', `replica ${outcome.what}; restarting`, { restartInMs: outcome.restartInMs, code: exit.code, signal: exit.signal, reason });
-        slot.restartTimer = setTimeout(() => {
-          if (!this.stopping && slot.state === 'backoff') this.spawn(slot);
-        }, outcome.restartInMs);
-      }
-      this.setState(slot, outcome.state);
-    }, 50);
+  private recordExit(slot: Slot, proc: ReplicaProcess, exit: ProcessExit, limits: ReplicaLimits): void {
+    const tail = slot.log!.tail();
+    const reason = classifyExit({ exit, oomKilled: limits.oomKilled(), tail, stopping: this.stopping });
+    setTimeout(() => limits.release(), 200).unref();
+    if (slot.current !== proc) return; // an older generation finished draining after a reload
+    slot.current = undefined;
+    slot.lastExit = { code: exit.code, signal: exit.signal, reason, at: exit.at, logTail: tail.slice(-10) };
+    const fields = { cell: this.name, replica: slot.id, childPid: proc.pid, code: exit.code, signal: exit.signal, reason };
+    const outcome = exitOutcome(reason, this.stopping, () => slot.tracker.onCrash(Date.now()));
+    if (outcome.state === 'idle') {
+      this.context.log.info(fields, 'replica exited after its idle timeout');
+      slot.log!.note('info', 'replica exited after its idle timeout (apoptosis)');
+    } else if (outcome.state === 'failed') {
+      slot.failure = outcome.failure;
+      this.context.log.error({ ...fields, failure: slot.failure, logTail: slot.lastExit.logTail }, 'replica failed: restart limit reached');
+      slot.log!.note('error', 'replica failed: restart limit reached', { failure: slot.failure });
+    } else if (outcome.state === 'backoff') {
+      slot.restarts++;
+      this.context.log.warn({ ...fields, restartInMs: outcome.restartInMs, restarts: slot.restarts }, `replica ${outcome.what}; restarting`);
+      slot.log!.note('warn', `replica ${outcome.what}; restarting`, { restartInMs: outcome.restartInMs, code: exit.code, signal: exit.signal, reason });
+      slot.restartTimer = setTimeout(() => {
+        if (!this.stopping && slot.state === 'backoff') this.spawn(slot);
+      }, outcome.restartInMs);
+    }
+    this.setState(slot, outcome.state);
   }
 
   /**
@@ -262,6 +265,7 @@ export class CellSupervisor {
     const running = this.slots.filter((s) => s.current);
     for (const s of running) this.setState(s, 'stopping');
     await Promise.all(running.map((s) => s.current!.drain(this.node.config.lifeCycle.graceMs)));
+    await Promise.all([...this.exitsInHand]); // each exit recorded (lastExit, its log lines) before the logs close
     for (const s of this.slots) if (s.state !== 'failed') s.state = 'stopped';
     this.notify();
     await Promise.all(this.slots.map((s) => s.log?.close()));

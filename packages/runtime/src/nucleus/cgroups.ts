@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type LimitEnforcer = 'cgroup-v2' | 'cgroup-v1' | 'none';
@@ -25,8 +25,14 @@ export interface ReplicaLimits {
 }
 
 const CPU_PERIOD_US = 100_000;
-const V1 = '/sys/fs/cgroup';
-const V2 = '/sys/fs/cgroup';
+/** Where cgroups are mounted: v2 at the top, v1 one directory per controller below it. */
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** Options of `ResourceLimiter`. */
+export interface ResourceLimiterOptions {
+  /** The cgroup mount to use (tests point it at a directory of their own). */
+  root?: string;
+}
 
 function write(path: string, value: string): void {
   writeFileSync(path, value);
@@ -66,10 +72,12 @@ export class ResourceLimiter {
   /** Why cgroups are not used, when they are not. */
   readonly unavailableReason: string | undefined;
   private readonly group: string;
+  private readonly root: string;
   private readonly dirs: string[] = [];
 
-  constructor(treeId: string) {
+  constructor(treeId: string, options: ResourceLimiterOptions = {}) {
     this.group = `cell-${treeId}`;
+    this.root = options.root ?? CGROUP_ROOT;
     const probe = this.probe();
     this.enforcer = probe.enforcer;
     this.unavailableReason = probe.reason;
@@ -79,11 +87,11 @@ export class ResourceLimiter {
     if (process.platform !== 'linux') return { enforcer: 'none', reason: 'cgroups exist only on Linux' };
     const errors: string[] = [];
     try {
-      const controllers = readFileSync(join(V2, 'cgroup.controllers'), 'utf8');
+      const controllers = readFileSync(join(this.root, 'cgroup.controllers'), 'utf8');
       if (/\bmemory\b/.test(controllers)) {
-        const base = join(V2, this.group);
+        const base = join(this.root, this.group);
         makeGroup(base);
-        write(join(V2, 'cgroup.subtree_control'), '+memory +cpu');
+        write(join(this.root, 'cgroup.subtree_control'), '+memory +cpu');
         write(join(base, 'cgroup.subtree_control'), '+memory +cpu');
         this.dirs.push(base);
         return { enforcer: 'cgroup-v2', reason: undefined };
@@ -94,8 +102,8 @@ export class ResourceLimiter {
     }
     try {
       for (const controller of ['memory', 'cpu']) {
-        if (!existsSync(join(V1, controller, 'cgroup.procs'))) throw new Error(`no ${controller} controller mounted at ${join(V1, controller)}`);
-        const base = join(V1, controller, this.group);
+        if (!existsSync(join(this.root, controller, 'cgroup.procs'))) throw new Error(`no ${controller} controller mounted at ${join(this.root, controller)}`);
+        const base = join(this.root, controller, this.group);
         makeGroup(base);
         this.dirs.push(base);
       }
@@ -130,7 +138,7 @@ export class ResourceLimiter {
   }
 
   private limitV2(key: string, request: LimitRequest): ReplicaLimits {
-    const dir = join(V2, this.group, key);
+    const dir = join(this.root, this.group, key);
     makeGroup(dir);
     if (request.memoryBytes !== undefined) {
       write(join(dir, 'memory.max'), String(request.memoryBytes));
@@ -150,8 +158,8 @@ export class ResourceLimiter {
   }
 
   private limitV1(key: string, request: LimitRequest): ReplicaLimits {
-    const memDir = join(V1, 'memory', this.group, key);
-    const cpuDir = join(V1, 'cpu', this.group, key);
+    const memDir = join(this.root, 'memory', this.group, key);
+    const cpuDir = join(this.root, 'cpu', this.group, key);
     const procs: string[] = [];
     makeGroup(memDir);
     procs.push(join(memDir, 'cgroup.procs'));
@@ -188,8 +196,19 @@ export class ResourceLimiter {
     };
   }
 
-  /** Removes the tree's groups (call after every process exited). */
+  /**
+   * Removes the tree's groups (call after every process exited), with any replica group still
+   * in them: a group is released a moment after its process exits, which a nucleus stopping (or
+   * exiting) right after its last replica may not wait for — and a group with children stays.
+   */
   releaseAll(): void {
-    for (const d of this.dirs) removeDir(d);
+    for (const d of this.dirs) {
+      try {
+        for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) removeDir(join(d, e.name));
+      } catch {
+        // already gone
+      }
+      removeDir(d);
+    }
   }
 }

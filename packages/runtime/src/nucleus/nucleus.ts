@@ -2,16 +2,15 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import { type CellTree, loadCellConfig, loadCellTree, type RemoteDepSpec, type TreeNode } from '@cell/config';
-import type { Genome } from '@cell/contract';
+import { type CellTree, loadCellConfig, loadCellTree, type TreeNode } from '@cell/config';
 import { nucleusSocketPath, type TreeStatus, privateRunDir } from '@cell/host';
 import type { Logger, Membrane } from '@cell/sdk';
 import { buildCell, type BuildResult } from '../ribosome/build-cell.ts';
 import { buildTree, localDeps } from '../ribosome/build-tree.ts';
 import { genomeFromSource, readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
-import { currentGenome, generateRemoteTypes } from '../ribosome/dependency-types.ts';
+import { currentGenome } from '../ribosome/dependency-types.ts';
 import { reportTypes } from '../ribosome/report-types.ts';
-import type { LocalServedCell, TreeNetwork, TreeNetworkFactory } from '../network/tree-network.ts';
+import type { LocalServedCell, TreeNetworkFactory } from '../network/tree-network.ts';
 import type { PidLock } from '../files/pid-lock.ts';
 import { ResourceLimiter } from './cgroups.ts';
 import { cellEnvironment } from './cell-environment.ts';
@@ -22,7 +21,8 @@ import { refuseForeignCells, refuseLongSocketPaths } from './preflight.ts';
 import { removePointers, writePointers } from './run-pointers.ts';
 import { treeStatusOf } from './tree-status.ts';
 import { acquireTreeLock } from './tree-lock.ts';
-import { filterTrusted, type TrustVerdict } from '../network/trust-filter.ts';
+import type { TrustVerdict } from '../network/trust-filter.ts';
+import { NetworkLink } from './network-link.ts';
 import { judgeUpgrade, refuseBlocked, upgradeEdges } from './upgrade-policy.ts';
 
 export interface NucleusOptions {
@@ -36,9 +36,6 @@ export interface NucleusOptions {
   /** Called for each cell build (for progress output). */
   onBuild?: (result: BuildResult) => void;
 }
-
-/** How long a starting node waits for a remote dependency it has never locked to be found. */
-const REMOTE_GENOME_WAIT_MS = 20_000;
 
 /**
  * The nucleus of a tree: builds every cell, starts them in dependency order, supervises them
@@ -62,9 +59,7 @@ export class Nucleus {
   /** Cells waiting for their dependencies before they start. */
   private readonly waiting = new Set<TreeNode>();
   private readonly stoppedSignal = Promise.withResolvers<void>();
-  private network: TreeNetwork | undefined;
-  /** Nodes that serve a dependency of this tree but are not trusted to (for `cell status`). */
-  private readonly refused = new Map<string, NonNullable<TreeStatus['network']>['refused'][number]>();
+  private link: NetworkLink | undefined;
   private running = false;
 
   private constructor(tree: CellTree, options: NucleusOptions) {
@@ -121,9 +116,9 @@ export class Nucleus {
         new CellSupervisor(node, {
           limiter: this.limiter,
           log: this.log,
-          env: cellEnvironment(this.tree, node, this.network?.identityFile),
+          env: cellEnvironment(this.tree, node, this.link?.network.identityFile),
           changed: () => {
-            this.network?.announceSoon();
+            this.link?.network.announceSoon();
             this.options.onChange?.();
           },
         }),
@@ -136,14 +131,9 @@ export class Nucleus {
     return this.legacy.find((l) => l.name === cell);
   }
 
-  /** Trusted candidates on other nodes for a dependency; untrusted ones are recorded for `cell status`, never returned. */
-  async resolve(name: string, major: number | null, via: string | null, trusted: readonly string[] | null): Promise<TrustVerdict> {
-    const verdict = filterTrusted((await this.network?.resolve(name, major, via)) ?? [], trusted, name);
-    for (const r of verdict.refused) {
-      if (!this.refused.has(`${r.node}|${name}`)) this.log.warn({ peer: r.node, cell: name }, 'a node serves a dependency but is not trusted; never calling it');
-      this.refused.set(`${r.node}|${name}`, { node: r.node, cell: name, reason: r.reason, at: Date.now() });
-    }
-    return verdict;
+  /** Trusted candidates on other nodes for a dependency (strangers are recorded for `cell status`, never returned). */
+  resolve(name: string, major: number | null, via: string | null, trusted: readonly string[] | null): Promise<TrustVerdict> {
+    return this.link?.resolve(name, major, via, trusted) ?? Promise.resolve({ candidates: [], refused: [] });
   }
 
   /** With `[network]` in the root cell.toml: join it, then bind dependencies on other nodes to their live genome (else cell.lock). */
@@ -151,29 +141,8 @@ export class Nucleus {
     const config = this.tree.root.config.network;
     if (!config) return;
     if (!this.options.network) throw new CellError('CELL_E_INVALID_ARGUMENT', 'this tree has [network] but the nucleus was given no network to join');
-    const network = await this.options.network({ config, root: this.tree.root.dir, log: this.options.logger, localCells: () => this.servedCells() });
-    this.network = network;
-    const fetch = async (dep: RemoteDepSpec, locked: Genome | undefined): Promise<Genome | undefined> => {
-      // Without a lock there is nothing to build against: give discovery time to find the producer.
-      const deadline = Date.now() + (locked ? 0 : REMOTE_GENOME_WAIT_MS);
-      for (;;) {
-        const genome = await this.trustedGenome(network, dep);
-        if (genome || Date.now() >= deadline) return genome;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    };
-    for (const t of await generateRemoteTypes(this.tree, fetch)) reportTypes(this.log, t);
-  }
-
-  /** The genome of a dependency on another node, from a node trusted to serve it (never a stranger's). */
-  private async trustedGenome(network: TreeNetwork, dep: RemoteDepSpec): Promise<Genome | undefined> {
-    const trusted = dep.axon ? null : [...dep.trust, ...(this.tree.root.config.network?.trustedKeys ?? [])];
-    const { candidates } = await this.resolve(dep.name, dep.major ?? null, dep.axon ?? null, trusted);
-    for (const c of candidates) {
-      const genome = await network.genomeOf(c);
-      if (genome) return genome;
-    }
-    return undefined;
+    this.link = await NetworkLink.join(this.options.network, { config, root: this.tree.root.dir, log: this.options.logger, localCells: () => this.servedCells() }, this.log);
+    for (const t of await this.link.bindRemoteDependencies(this.tree)) reportTypes(this.log, t);
   }
 
   /** What this node serves other nodes: cells with ready replicas listening on an axon. */
@@ -292,7 +261,7 @@ export class Nucleus {
       legacy: this.legacy,
       building: this.building,
       waiting: this.waiting,
-      network: this.network ? { ...this.network.status(), refused: [...this.refused.values()] } : null,
+      network: this.link?.status() ?? null,
     });
   }
 
@@ -311,7 +280,7 @@ export class Nucleus {
     this.log.info({ root: this.tree.root.dir }, 'stopping tree');
     await Promise.allSettled(this.legacy.map((l) => l.stop()));
     await inReverseDependencyOrder(this.tree, (node) => this.supervisors.get(node)?.stop() ?? Promise.resolve());
-    await this.network?.stop().catch((err: unknown) => this.log.warn({ err }, 'leaving the network failed'));
+    await this.link?.network.stop().catch((err: unknown) => this.log.warn({ err }, 'leaving the network failed'));
     await this.control?.stop({ graceMs: 100 });
     if (this.lock) removePointers(this.tree);
     this.limiter.releaseAll();

@@ -22,6 +22,7 @@ export class ReplicaLog {
   private readonly lines: string[] = [];
   private readonly tailSize: number;
   private readonly base: { cell: string; replica: string };
+  private closing: Promise<void> | undefined;
 
   constructor(file: string, base: { cell: string; replica: string }, tailSize = 20) {
     if (existsSync(file) && statSync(file).size > ROTATE_BYTES) renameSync(file, `${file}.1`);
@@ -85,29 +86,26 @@ export class ReplicaLog {
     return [...this.lines];
   }
 
-  /** Flushes and closes the file (bounded: a stuck disk does not hold the caller). */
+  /**
+   * Writes out every line and closes the file; resolves once it is closed (bounded: a stuck disk
+   * does not hold the caller). Lines are written asynchronously, so this is what makes them be on
+   * disk — a nucleus about to exit waits for it.
+   */
   close(): Promise<void> {
-    return new Promise((resolve) => {
+    this.closing ??= new Promise((resolve) => {
       const timer = setTimeout(resolve, 1000);
       timer.unref();
       const done = () => {
         clearTimeout(timer);
         resolve();
       };
+      this.dest.once('close', done);
       try {
-        this.dest.flush(() => {
-          this.dest.end();
-          done();
-        });
+        this.dest.end(); // after the file opened and every pending line was written
       } catch {
-        // not open yet, or already closed: end what there is
-        try {
-          this.dest.end();
-        } catch {
-          // nothing left to end
-        }
-        done();
+        done(); // already closed
       }
     });
+    return this.closing;
   }
 }

@@ -106,7 +106,7 @@ export class ReplicaProcess {
         this.spec.readyTimeoutMs,
       );
       void this.exited.then(() => clearTimeout(t));
-      void listening.then(() => undefined);
+      void listening.then(() => clearTimeout(t)); // from here the handshake loop keeps the deadline
     });
     await Promise.race([listening, died, late]);
     // Listening is not enough: the replica is ready when its membrane answers a handshake. While

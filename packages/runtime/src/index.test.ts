@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import * as runtime from './index.ts';
+
+describe('@cell/runtime public surface', () => {
+  it('exports exactly what the CLI and embedding programs are meant to use', () => {
+    expect(Object.keys(runtime).sort()).toEqual(
+      [
+        'BINDINGS_DIR',
+        'BUILD_DIR',
+        'GENOME_FILE',
+        'MAIN_FILE',
+        'Nucleus',
+        'buildCell',
+        'buildTree',
+        'buildTreeChecked',
+        'checkTree',
+        'currentGenome',
+        'findRunningTree',
+        'generateDependencyTypes',
+        'generateRemoteTypes',
+        'genomeFromSource',
+        'localDeps',
+        'majorOf',
+        'readGenomeFile',
+        'reloadCell',
+        'runningNucleusPid',
+        'runningTree',
+        'startStandaloneCell',
+        'stopCell',
+        'treeStatus',
+      ].sort(),
+    );
+  });
+
+  it('names the build layout inside a cell', () => {
+    expect([runtime.BUILD_DIR, runtime.MAIN_FILE, runtime.GENOME_FILE, runtime.BINDINGS_DIR]).toEqual(['.cell/build', '.cell/build/main.mjs', '.cell/genome.json', '.cell/bindings']);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import type { RestartDecision } from './restart-policy.ts';
+import { classifyExit, type ExitEvidence, exitOutcome, type ExitReason } from './exit-policy.ts';
+
+function evidence(overrides: Partial<Omit<ExitEvidence, 'exit'>> & { exit?: Partial<ExitEvidence['exit']> } = {}): ExitEvidence {
+  return {
+    oomKilled: false,
+    tail: [],
+    stopping: false,
+    ...overrides,
+    exit: { code: 1, signal: null, idle: false, requested: false, at: 0, ...overrides.exit },
+  };
+}
+
+describe('classifyExit', () => {
+  it('an announced idle exit is idle, even when it was also asked to stop', () => {
+    expect(classifyExit(evidence({ exit: { idle: true, code: 0 } }))).toBe('idle');
+    expect(classifyExit(evidence({ exit: { idle: true, requested: true }, stopping: true }))).toBe('idle');
+  });
+
+  it('an exit the nucleus asked for is stopped while the cell stops, else a reload', () => {
+    expect(classifyExit(evidence({ exit: { requested: true, code: 0 }, stopping: true }))).toBe('stopped');
+    expect(classifyExit(evidence({ exit: { requested: true, signal: 'SIGKILL', code: null } }))).toBe('reload');
+  });
+
+  it('is oom when the cgroup saw an OOM kill or the log tail shows V8 running out of heap', () => {
+    expect(classifyExit(evidence({ oomKilled: true, exit: { signal: 'SIGKILL', code: null } }))).toBe('oom');
+    expect(classifyExit(evidence({ tail: ['starting', 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory'] }))).toBe('oom');
+    expect(classifyExit(evidence({ tail: ['Error [ERR_WORKER_OUT_OF_MEMORY]: worker terminated'] }))).toBe('oom');
+  });
+
+  it('anything else unasked for is a crash', () => {
+    expect(classifyExit(evidence())).toBe('crash');
+    expect(classifyExit(evidence({ exit: { code: 0 } }))).toBe('crash'); // a cell may not just leave
+    expect(classifyExit(evidence({ exit: { code: null, signal: 'SIGKILL' }, tail: ['out of patience'] }))).toBe('crash');
+  });
+});
+
+describe('exitOutcome', () => {
+  const restartIn = (delayMs: number) => (): RestartDecision => ({ restart: true, delayMs });
+  const giveUp = (reason: string) => (): RestartDecision => ({ restart: false, reason });
+  const mustNotDecide = (): RestartDecision => {
+    throw new Error('the restart policy must not be consulted');
+  };
+
+  it('idle and deliberate exits rest without counting as crashes', () => {
+    expect(exitOutcome('idle', false, mustNotDecide)).toEqual({ state: 'idle' });
+    expect(exitOutcome('stopped', true, mustNotDecide)).toEqual({ state: 'stopped' });
+    expect(exitOutcome('reload', false, mustNotDecide)).toEqual({ state: 'stopped' });
+  });
+
+  it('a crash or an OOM while the cell stops is not restarted', () => {
+    for (const reason of ['crash', 'oom', 'start-failed'] as const) expect(exitOutcome(reason, true, mustNotDecide)).toEqual({ state: 'stopped' });
+  });
+
+  it('a crash or an OOM backs off for what the restart policy says', () => {
+    expect(exitOutcome('crash', false, restartIn(200))).toEqual({ state: 'backoff', restartInMs: 200, what: 'crashed' });
+    expect(exitOutcome('oom', false, restartIn(400))).toEqual({ state: 'backoff', restartInMs: 400, what: 'ran out of memory' });
+    expect(exitOutcome('start-failed', false, restartIn(100))).toMatchObject({ state: 'backoff', restartInMs: 100 });
+  });
+
+  it('past the restart limit the replica is failed, with the policy\'s reason', () => {
+    const crashed = exitOutcome('crash', false, giveUp('4 times within 1000 ms'));
+    expect(crashed.state).toBe('failed');
+    expect(crashed.state === 'failed' && crashed.failure).toContain('4 times within 1000 ms');
+    const oom = exitOutcome('oom', false, giveUp('6 times within 60000 ms'));
+    expect(oom.state === 'failed' && oom.failure).toContain('6 times within 60000 ms');
+  });
+
+  it('covers every exit reason the status schema knows', () => {
+    const reasons: ExitReason[] = ['crash', 'oom', 'idle', 'stopped', 'reload', 'start-failed'];
+    const states = reasons.map((r) => exitOutcome(r, false, restartIn(100)).state);
+    expect(states).toEqual(['backoff', 'backoff', 'idle', 'stopped', 'stopped', 'backoff']);
+  });
+});

@@ -1,0 +1,83 @@
+import { execFileSync, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCellConfig } from '@cell/config';
+import { readLaunchSpec } from '../standalone/launch-spec.ts';
+import { cellToml, errorOf, tempDir, useTeardown, within } from '../test-fixtures/temp-cells.ts';
+import { buildCell, MAIN_FILE } from './build-cell.ts';
+
+const defer = useTeardown();
+
+/** A cell whose entry only prints (no SDK: these tests are about the build, not serving). */
+function cell(extra = '', main = "console.log('built and running');\n"): string {
+  return tempDir(defer, { 'cell.toml': cellToml('printer', { extra }), 'src/main.ts': main });
+}
+
+describe('buildCell', () => {
+  it('bundles the entry into .cell/build/main.mjs and writes the launch spec', async () => {
+    const dir = cell('[life_cycle]\nidle_timeout = "90s"\ngrace = "2s"');
+    const deps = { store: { name: 'store', dir: '/srv/store' } };
+    const r = await buildCell(loadCellConfig(dir), deps);
+    expect(r).toMatchObject({ cell: 'printer', main: join(dir, MAIN_FILE), rebuilt: true, warnings: [] });
+    expect(r.durationMs).toBeGreaterThanOrEqual(0);
+    expect(execFileSync(process.execPath, [r.main], { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('built and running');
+    expect(readLaunchSpec(dir)).toEqual({ name: 'printer', main: MAIN_FILE, idleTimeoutMs: 90_000, graceMs: 2000, deps });
+  });
+
+  it('rebuilds only when its sources changed, or when forced', async () => {
+    const dir = cell();
+    const config = loadCellConfig(dir);
+    expect((await buildCell(config, {})).rebuilt).toBe(true);
+    expect((await buildCell(config, {})).rebuilt).toBe(false);
+    expect((await buildCell(config, {}, { force: true })).rebuilt).toBe(true);
+    writeFileSync(join(dir, 'src/main.ts'), "console.log('changed');\n");
+    expect((await buildCell(config, {})).rebuilt).toBe(true);
+  });
+
+  it('writes elsewhere when asked to, and records a never-idling cell as such', async () => {
+    const dir = cell();
+    const outFile = join(dir, 'elsewhere', 'main.mjs');
+    const r = await buildCell(loadCellConfig(dir), {}, { outFile });
+    expect(r.main).toBe(outFile);
+    expect(existsSync(outFile)).toBe(true);
+    expect(readLaunchSpec(dir)?.idleTimeoutMs).toBeNull();
+  });
+
+  it('refuses a cell without an entry (CELL_E_INVALID_ARGUMENT)', async () => {
+    const dir = tempDir(defer, { 'cell.toml': cellToml('group', { entry: false }) });
+    expect((await errorOf(() => buildCell(loadCellConfig(dir), {}))).code).toBe('CELL_E_INVALID_ARGUMENT');
+  });
+
+  it('reports a build error as CELL_E_BUILD_FAILED', async () => {
+    const dir = cell('', 'const x = ;\n');
+    const err = await errorOf(() => buildCell(loadCellConfig(dir), {}));
+    expect(err.code).toBe('CELL_E_BUILD_FAILED');
+    expect((err.details['errors'] as string[])[0]).toMatch(/^src\/main\.ts:1:/);
+  });
+
+  it('makes the process join the cgroups it is given before any of its own code runs', async () => {
+    const dir = cell('', "import { readFileSync } from 'node:fs';\nconsole.log(readFileSync(process.env.PROCS_A!, 'utf8'));\n");
+    const { main } = await buildCell(loadCellConfig(dir), {});
+    const [a, b] = [join(dir, 'a.procs'), join(dir, 'b.procs')];
+    writeFileSync(a, '');
+    writeFileSync(b, '');
+    const out = execFileSync(process.execPath, [main], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, PROCS_A: a, CELL_CGROUP_PROCS: `${a}:${b}` } });
+    const pid = readFileSync(b, 'utf8');
+    expect(pid).toMatch(/^\d+$/);
+    expect(out.trim()).toBe(pid); // written before the cell's own first line ran
+  });
+
+  it('makes a process started by a nucleus exit when the nucleus goes away', async () => {
+    const dir = cell('', "process.send!('up');\nsetInterval(() => {}, 1000);\n");
+    const { main } = await buildCell(loadCellConfig(dir), {});
+    const child = fork(main, [], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+    const exited = once(child, 'exit');
+    defer(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+    await within(once(child, 'message'), 10_000, 'the cell process to run its own code'); // so the banner ran
+    child.disconnect();
+    const [code] = (await within(exited, 10_000, 'the cell process to exit after its nucleus left')) as [number | null];
+    expect(code).toBe(0);
+  });
+});

@@ -1,0 +1,90 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { errorOf, tempDir, useTeardown } from '../test-fixtures/temp-cells.ts';
+import { bundleIfChanged, type BundleRequest } from './bundle.ts';
+
+const defer = useTeardown();
+const LONG_AGO = new Date('2001-02-03T04:05:06Z');
+
+function project(files: Record<string, string> = {}): { dir: string; req: BundleRequest } {
+  const dir = tempDir(defer, {
+    'src/main.ts': "import { greeting } from './greeting.ts';\nconst who: string = 'bundle';\nconsole.log(`${greeting} ${who}`);\n",
+    'src/greeting.ts': "export const greeting = 'hello';\n",
+    ...files,
+  });
+  return { dir, req: { cell: 'demo', dir, entry: 'src/main.ts', outFile: join(dir, '.cell', 'build', 'main.mjs') } };
+}
+
+const run = (file: string) => execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 20_000 }).trim();
+
+describe('bundleIfChanged', () => {
+  it('bundles the entry and its imports into one runnable ES module, with a manifest of its inputs', async () => {
+    const { dir, req } = project();
+    expect(await bundleIfChanged(req)).toEqual({ rebuilt: true, warnings: [] });
+    expect(run(req.outFile)).toBe('hello bundle');
+    const manifest = JSON.parse(readFileSync(`${req.outFile}.manifest.json`, 'utf8')) as { entry: string; inputs: Record<string, [number, number]> };
+    expect(manifest.entry).toBe('src/main.ts');
+    expect(Object.keys(manifest.inputs).sort()).toEqual([join(dir, 'src/greeting.ts'), join(dir, 'src/main.ts')]);
+  });
+
+  it('does not rebuild when no input changed', async () => {
+    const { req } = project();
+    await bundleIfChanged(req);
+    utimesSync(req.outFile, LONG_AGO, LONG_AGO);
+    expect((await bundleIfChanged(req)).rebuilt).toBe(false);
+    expect(statSync(req.outFile).mtimeMs).toBe(LONG_AGO.getTime()); // not written again
+  });
+
+  it('rebuilds when an input is touched or changed, when the output is gone, and when forced', async () => {
+    const { dir, req } = project();
+    await bundleIfChanged(req);
+    utimesSync(join(dir, 'src/greeting.ts'), LONG_AGO, LONG_AGO); // an imported module, not the entry
+    expect((await bundleIfChanged(req)).rebuilt).toBe(true);
+    expect((await bundleIfChanged(req)).rebuilt).toBe(false);
+
+    writeFileSync(join(dir, 'src/greeting.ts'), "export const greeting = 'hi';\n");
+    expect((await bundleIfChanged(req)).rebuilt).toBe(true);
+    expect(run(req.outFile)).toBe('hi bundle');
+
+    rmSync(req.outFile);
+    expect((await bundleIfChanged(req)).rebuilt).toBe(true);
+    expect((await bundleIfChanged({ ...req, force: true })).rebuilt).toBe(true);
+  });
+
+  it('rebuilds for another entry into the same output', async () => {
+    const { req } = project({ 'src/other.ts': "console.log('other');\n" });
+    await bundleIfChanged(req);
+    expect((await bundleIfChanged({ ...req, entry: 'src/other.ts' })).rebuilt).toBe(true);
+    expect(run(req.outFile)).toBe('other');
+  });
+
+  it('runs the banner before the bundle, and gives the bundle a require() for CommonJS dependencies', async () => {
+    const { req } = project({
+      'src/main.ts': "import { createHash } from 'node:crypto';\nconsole.log(String((globalThis as Record<string, unknown>).early), typeof require, createHash('sha1').update('').digest('hex').slice(0, 4));\n",
+    });
+    await bundleIfChanged({ ...req, banner: 'globalThis.early = 42;' });
+    expect(run(req.outFile)).toBe('42 function da39');
+  });
+
+  it('fails with CELL_E_BUILD_FAILED naming the file and line of a syntax error, and keeps the last good bundle', async () => {
+    const { dir, req } = project();
+    await bundleIfChanged(req);
+    writeFileSync(join(dir, 'src/greeting.ts'), "// a comment\n\nexport const greeting = 'unterminated;\n");
+    const err = await errorOf(() => bundleIfChanged(req));
+    expect(err.code).toBe('CELL_E_BUILD_FAILED');
+    expect(err.details['cell']).toBe('demo');
+    const errors = err.details['errors'] as string[];
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^src\/greeting\.ts:3:\d+: /);
+    expect(run(req.outFile)).toBe('hello bundle');
+  });
+
+  it('fails with CELL_E_BUILD_FAILED for an import that cannot be resolved', async () => {
+    const { req } = project({ 'src/main.ts': "import './missing.ts';\n" });
+    const err = await errorOf(() => bundleIfChanged(req));
+    expect(err.code).toBe('CELL_E_BUILD_FAILED');
+    expect((err.details['errors'] as string[])[0]).toMatch(/^src\/main\.ts:1:\d+: /);
+  });
+});
