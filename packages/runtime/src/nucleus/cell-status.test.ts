@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CellStatus } from '@cell/host';
 import { cellToml, plainCell, tempTree, useTeardown } from '../test-fixtures/temp-cells.ts';
-import { cellState, cellStatusOf, mergeDependencyStats } from './cell-status.ts';
+import { cellState, cellStatusOf, mergeDependencyStats, startOutcome } from './cell-status.ts';
 import type { ReplicaProcess } from './replica-process.ts';
 import { createSlots, type ReplicaState } from './replica-slot.ts';
 
@@ -106,5 +106,22 @@ describe('cellStatusOf', () => {
     const t = tree();
     const s = cellStatusOf({ node: t.root, parent: null, state: 'group', hasProcess: false, slots: createSlots(t.root), limitsWarning: undefined, enforcer: 'none' });
     expect(s).toMatchObject({ name: 'root', parent: null, state: 'group', replicasWanted: 0, replicas: [], failure: null });
+  });
+});
+
+describe('startOutcome', () => {
+  const slotsIn = (...states: ReplicaState[]) => {
+    const slots = createSlots(tempTree(defer, { ...plainCell('.', 'w'), 'cell.toml': cellToml('w', { extra: `replicas = ${states.length}` }) }).root);
+    states.forEach((s, i) => (slots[i]!.state = s));
+    return slots;
+  };
+
+  it('is ready when every replica is, fails as soon as one failed, and is under way otherwise', () => {
+    expect(startOutcome('w', slotsIn('ready', 'ready'), false)).toBe('ready');
+    expect(startOutcome('w', slotsIn('ready', 'starting'), false)).toBeUndefined();
+    const failed = slotsIn('ready', 'failed');
+    failed[1]!.failure = 'crashed 3 times';
+    expect(startOutcome('w', failed, false)).toMatchObject({ code: 'CELL_E_UNAVAILABLE', details: { cell: 'w', replica: 'w-1' } });
+    expect(startOutcome('w', slotsIn('starting'), true)).toMatchObject({ code: 'CELL_E_CLOSED' });
   });
 });

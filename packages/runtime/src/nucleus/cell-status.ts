@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { CellError } from '@cell/protocol';
 import type { TreeNode } from '@cell/config';
 import type { CellStatus } from '@cell/host';
 import type { LimitEnforcer } from './cgroups.ts';
@@ -89,4 +90,20 @@ export function cellStatusOf(p: CellStatusParts, now = Date.now()): CellStatus {
     failure: p.slots.find((s) => s.state === 'failed')?.failure ?? null,
     deps: {},
   };
+}
+
+/**
+ * How a cell's start is going: `'ready'` once every replica answers, an error as soon as one has
+ * failed for good (or the cell is stopping), undefined while it is still under way.
+ */
+export function startOutcome(cell: string, slots: readonly Slot[], stopping: boolean): 'ready' | CellError | undefined {
+  const failed = slots.find((s) => s.state === 'failed');
+  if (failed) {
+    return new CellError('CELL_E_UNAVAILABLE', `cell ${cell} failed to start: ${failed.failure ?? 'see its log'}`, {
+      details: { cell, replica: failed.id, lastExit: failed.lastExit },
+    });
+  }
+  if (slots.every((s) => s.state === 'ready')) return 'ready';
+  if (stopping) return new CellError('CELL_E_CLOSED', `cell ${cell} was stopped while starting`);
+  return undefined;
 }

@@ -8,6 +8,7 @@ import { buildCell } from '../ribosome/build-cell.ts';
 import { capturedLogger, cellFiles, cellToml, errorOf, type LogLine, tempDir, useTeardown, waitFor, within, whoami } from '../test-fixtures/temp-cells.ts';
 import { ResourceLimiter } from './cgroups.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
+import { StartGate } from './start-gate.ts';
 
 const deferAll = useTeardown('all');
 const defer = useTeardown();
@@ -18,13 +19,14 @@ const RESTART = 'restart = { max = 3, within = "60s", backoff = "100ms..200ms" }
 let builds: string;
 
 beforeAll(async () => {
-  builds = tempDir(deferAll, { ...cellFiles('work', 'work'), ...cellFiles('broken', 'work', { crashOnStart: true }) });
+  builds = tempDir(deferAll, { ...cellFiles('work', 'work'), ...cellFiles('broken', 'work', { crashOnStart: true }), ...cellFiles('stuck', 'work', { neverReady: true }) });
   await buildCell(loadCellConfig(join(builds, 'work')), {});
   await buildCell(loadCellConfig(join(builds, 'broken')), {});
+  await buildCell(loadCellConfig(join(builds, 'stuck')), {});
 });
 
 /** A supervisor of a copy of a built cell with `toml` as its cell.toml; stopped after the test. */
-function supervised(build: 'work' | 'broken', toml: string, where?: string) {
+function supervised(build: 'work' | 'broken' | 'stuck', toml: string, where?: string) {
   const dir = where ?? join(tempDir(defer), 'cell');
   cpSync(join(builds, build), dir, { recursive: true });
   writeFileSync(join(dir, 'cell.toml'), toml);
@@ -36,6 +38,7 @@ function supervised(build: 'work' | 'broken', toml: string, where?: string) {
     log: logger,
     env: {},
     changed: () => void changes++,
+    gate: new StartGate(4),
   });
   defer(() => within(sup.stop(), 15_000, 'stopping the supervisor'));
   return { sup, dir, main: join(dir, '.cell', 'build', 'main.mjs'), lines, changes: () => changes };
@@ -104,9 +107,29 @@ describe('CellSupervisor', () => {
     expect(logged(lines, /restarting$/)).toHaveLength(2);
     expect(logged(lines, /restart limit/)).toEqual([expect.objectContaining({ level: 'error', cell: 'work', replica: 'work-0', failure: status.failure })]);
 
-    // Asked to start again (a call arrived), it forgets the old crashes and tries again.
-    expect((await errorOf(() => within(sup.ensureStarted(), 30_000, 'the second start to fail'))).code).toBe('CELL_E_UNAVAILABLE');
-    expect(replica0(sup).restarts).toBe(4);
+    // Calls arriving meanwhile do not restart it: it answers at once until its restart window passed.
+    for (let i = 0; i < 5; i++) {
+      const refused = await errorOf(() => within(sup.ensureStarted(), 2_000, 'a start request to be refused'));
+      expect(refused.code).toBe('CELL_E_UNAVAILABLE');
+      expect(refused.details).toMatchObject({ cell: 'work', replica: 'work-0' });
+    }
+    expect(replica0(sup).restarts).toBe(2);
+  });
+
+  it('after its restart window, a failed cell may be started again on demand', async () => {
+    const { sup, main } = supervised('broken', cellToml('work', { extra: `${LIFE}restart = { max = 1, within = "200ms", backoff = "10ms..20ms" }\n` }));
+    await errorOf(() => within(sup.start(main), 30_000, 'the start to fail'));
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await errorOf(() => within(sup.ensureStarted(), 30_000, 'the second start to fail'))).message).not.toContain('not restarted before');
+    expect(replica0(sup).restarts).toBeGreaterThan(1);
+  });
+
+  it('a replica that misses its ready timeout is a failure: restarted with backoff, then failed — never left starting', async () => {
+    const { sup, main } = supervised('stuck', cellToml('work', { extra: '[life_cycle]\ngrace = "1s"\nready_timeout = "300ms"\nrestart = { max = 1, within = "60s", backoff = "10ms..20ms" }\n' }));
+    const err = await errorOf(() => within(sup.start(main), 20_000, 'the start to fail'));
+    expect(err.code).toBe('CELL_E_UNAVAILABLE');
+    expect(sup.state).toBe('failed');
+    expect(replica0(sup)).toMatchObject({ state: 'failed', restarts: 1, lastExit: { reason: 'start-failed' } });
   });
 
   it('reloads by replacing each replica with a process of the new build', async () => {
@@ -160,7 +183,7 @@ describe('CellSupervisor', () => {
 
   it('a group without code starts at once and has no replicas to run', async () => {
     const dir = tempDir(defer, { 'cell.toml': cellToml('group', { entry: false }) });
-    const sup = new CellSupervisor(loadCellTree(dir).root, { limiter: new ResourceLimiter('g', { root: tempDir(defer) }), log: capturedLogger().logger, env: {}, changed: () => undefined });
+    const sup = new CellSupervisor(loadCellTree(dir).root, { limiter: new ResourceLimiter('g', { root: tempDir(defer) }), log: capturedLogger().logger, env: {}, changed: () => undefined, gate: new StartGate(4) });
     await within(sup.start('/nonexistent/main.mjs'), 5000, 'a group to start');
     expect(sup.hasProcess).toBe(false);
     expect(sup.state).toBe('group');

@@ -1,21 +1,23 @@
-import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { TreeNode } from '@cell/config';
 import { type CellStatus, LOG_DIR, privateRunDir } from '@cell/host';
 import type { Logger } from '@cell/sdk';
-import { MAX_SOCKET_PATH_BYTES, probeSocket } from '@cell/wire';
 import type { ResourceLimiter, ReplicaLimits } from './cgroups.ts';
-import { cellState, cellStatusOf, mergeDependencyStats } from './cell-status.ts';
-import { classifyExit, exitOutcome } from './exit-policy.ts';
+import { cellState, cellStatusOf, mergeDependencyStats, startOutcome } from './cell-status.ts';
+import { classifyExit, exitOutcome, refusedWhileFailed } from './exit-policy.ts';
 import { ReplicaLog } from './replica-log.ts';
 import { type ProcessExit, ReplicaProcess } from './replica-process.ts';
-import { createSlots, type ReplicaState, type Slot } from './replica-slot.ts';
+import { clearStaleSocket, createSlots, type ReplicaState, type Slot, socketPathProblem } from './replica-slot.ts';
+import type { StartGate } from './start-gate.ts';
 
 /** What a cell supervisor needs from the nucleus. */
 export interface SupervisorContext {
   limiter: ResourceLimiter;
   log: Logger;
+  /** Replica starts across the tree queue here (bounded concurrency). */
+  gate: StartGate;
   /** Environment every replica of this cell gets (deps, idle timeout, log level...). */
   env: Record<string, string>;
   /** Called on every state change (for live views). */
@@ -68,16 +70,14 @@ export class CellSupervisor {
     privateRunDir(this.node.dir);
     mkdirSync(join(this.node.dir, LOG_DIR), { recursive: true });
     for (const slot of this.slots) {
-      if (Buffer.byteLength(slot.socket) > MAX_SOCKET_PATH_BYTES) {
-        return Promise.reject(
-          new CellError('CELL_E_INVALID_ARGUMENT', `socket path of ${slot.id} is longer than ${MAX_SOCKET_PATH_BYTES} bytes: ${slot.socket}; move the tree to a shorter path`),
-        );
-      }
+      const tooLong = socketPathProblem(slot);
+      if (tooLong) return Promise.reject(tooLong);
       slot.log ??= new ReplicaLog(join(this.node.dir, LOG_DIR, `${slot.id}.log`), { cell: this.name, replica: slot.id });
     }
     this.starting ??= (async () => {
-      await Promise.all(this.slots.filter((s) => !s.current).map((s) => this.clearStaleSocket(s)));
-      for (const slot of this.slots) if (!slot.current && slot.state !== 'backoff') this.spawn(slot);
+      const pending = this.slots.filter((s) => !s.current && s.state !== 'backoff');
+      await Promise.all(pending.map((s) => clearStaleSocket(s, this.node.dir)));
+      for (const slot of pending) void this.startThroughGate(slot);
       await this.settled();
     })().finally(() => (this.starting = undefined));
     return this.starting;
@@ -87,46 +87,34 @@ export class CellSupervisor {
   ensureStarted(): Promise<void> {
     if (!this.main) return Promise.reject(new CellError('CELL_E_UNAVAILABLE', `cell ${this.name} was never built`));
     if (this.slots.every((s) => s.state === 'ready')) return Promise.resolve();
+    const refused = refusedWhileFailed(this.name, this.slots, this.node.config.lifeCycle.restart.withinMs, Date.now());
+    if (refused) return Promise.reject(refused);
     for (const s of this.slots) if (s.state === 'failed') s.tracker.reset();
     return this.start(this.main);
   }
 
-  private async clearStaleSocket(slot: Slot): Promise<void> {
-    if (!existsSync(slot.socket)) return;
-    if (await probeSocket(slot.socket)) {
-      throw new CellError('CELL_E_INVALID_ARGUMENT', `${slot.id} is already served by another process on ${slot.socket}; stop it first (cell stop ${this.node.dir})`);
-    }
-    unlinkSync(slot.socket);
+  /** Spawns a replica when the tree's start gate lets it, and holds its place until the replica settles. */
+  private startThroughGate(slot: Slot): Promise<void> {
+    return this.context.gate.run(async () => {
+      if (this.stopping || slot.current) return;
+      this.spawn(slot);
+      await new Promise<void>((resolve) => {
+        const check = () => (slot.state === 'starting' && !this.stopping ? this.waiters.push(check) : resolve());
+        check();
+      });
+    });
   }
 
-  /** Resolves when every replica is ready; rejects as soon as one has failed for good. */
+  /** Resolves when every replica is ready; rejects as soon as one has failed for good (or the cell stops). */
   private settled(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const failed = this.slots.find((s) => s.state === 'failed');
-        if (failed) {
-          reject(
-            new CellError('CELL_E_UNAVAILABLE', `cell ${this.name} failed to start: ${failed.failure ?? 'see its log'}`, {
-              details: { cell: this.name, replica: failed.id, lastExit: failed.lastExit },
-            }),
-          );
-          return true;
-        }
-        if (this.slots.every((s) => s.state === 'ready')) {
-          resolve();
-          return true;
-        }
-        if (this.stopping) {
-          reject(new CellError('CELL_E_CLOSED', `cell ${this.name} was stopped while starting`));
-          return true;
-        }
-        return false;
+      const check = () => {
+        const outcome = startOutcome(this.name, this.slots, this.stopping);
+        if (outcome === undefined) this.waiters.push(check);
+        else if (outcome === 'ready') resolve();
+        else reject(outcome);
       };
-      if (check()) return;
-      const waiter = () => {
-        if (!check()) this.waiters.push(waiter);
-      };
-      this.waiters.push(waiter);
+      check();
     });
   }
 
@@ -192,7 +180,7 @@ export class CellSupervisor {
         // Alive but not answering: treat like a crash (the exit handler restarts it).
         slot.failure = (err as Error).message;
         log.note('error', 'replica did not become ready; killing it', { reason: slot.failure });
-        void proc.kill();
+        void proc.killUnready();
       },
     );
     return proc;
@@ -212,6 +200,7 @@ export class CellSupervisor {
       slot.log!.note('info', 'replica exited after its idle timeout (apoptosis)');
     } else if (outcome.state === 'failed') {
       slot.failure = outcome.failure;
+      slot.failedAt = Date.now();
       this.context.log.error({ ...fields, failure: slot.failure, logTail: slot.lastExit.logTail }, 'replica failed: restart limit reached');
       slot.log!.note('error', 'replica failed: restart limit reached', { failure: slot.failure });
     } else if (outcome.state === 'backoff') {

@@ -8,7 +8,7 @@ function evidence(overrides: Partial<Omit<ExitEvidence, 'exit'>> & { exit?: Part
     tail: [],
     stopping: false,
     ...overrides,
-    exit: { code: 1, signal: null, idle: false, requested: false, at: 0, ...overrides.exit },
+    exit: { code: 1, signal: null, idle: false, requested: false, unready: false, at: 0, ...overrides.exit },
   };
 }
 
@@ -33,6 +33,11 @@ describe('classifyExit', () => {
     expect(classifyExit(evidence())).toBe('crash');
     expect(classifyExit(evidence({ exit: { code: 0 } }))).toBe('crash'); // a cell may not just leave
     expect(classifyExit(evidence({ exit: { code: null, signal: 'SIGKILL' }, tail: ['out of patience'] }))).toBe('crash');
+  });
+
+  it('a process killed for missing its ready timeout failed to start (restarted with backoff, counted), unless the cell is stopping', () => {
+    expect(classifyExit(evidence({ exit: { unready: true, signal: 'SIGKILL', code: null } }))).toBe('start-failed');
+    expect(classifyExit(evidence({ exit: { unready: true, signal: 'SIGKILL', code: null }, stopping: true }))).toBe('crash');
   });
 });
 

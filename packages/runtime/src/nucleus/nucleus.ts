@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
@@ -15,6 +16,7 @@ import type { PidLock } from '../files/pid-lock.ts';
 import { ResourceLimiter } from './cgroups.ts';
 import { cellEnvironment } from './cell-environment.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
+import { StartGate } from './start-gate.ts';
 import { serveControl } from './control-handlers.ts';
 import { inDependencyOrder, inReverseDependencyOrder } from './dependency-order.ts';
 import { refuseForeignCells, refuseLongSocketPaths } from './preflight.ts';
@@ -49,6 +51,8 @@ export class Nucleus {
   private readonly log: Logger;
   private readonly supervisors = new Map<TreeNode, CellSupervisor>();
   private readonly limiter: ResourceLimiter;
+  /** At most this many replicas start at once across the tree (a cell with 1000 replicas included). */
+  private readonly gate = new StartGate(Math.max(4, 2 * availableParallelism()));
   private readonly mains = new Map<TreeNode, string>();
   private control: Membrane | undefined;
   private lock: PidLock | undefined;
@@ -115,6 +119,7 @@ export class Nucleus {
         node,
         new CellSupervisor(node, {
           limiter: this.limiter,
+          gate: this.gate,
           log: this.log,
           env: cellEnvironment(this.tree, node, this.link?.network.identityFile),
           changed: () => {

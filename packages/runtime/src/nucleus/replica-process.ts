@@ -32,6 +32,8 @@ export interface ProcessExit {
   idle: boolean;
   /** The nucleus asked it to stop (drain or kill). */
   requested: boolean;
+  /** The nucleus killed it because it did not answer a handshake within its ready timeout. */
+  unready: boolean;
   at: number;
 }
 
@@ -47,6 +49,7 @@ export class ReplicaProcess {
   axonPort: number | undefined;
   private idle = false;
   private requested = false;
+  private unready = false;
   private statsWaiters: Array<(m: Extract<CellMessage, { type: 'cell:stats' }> | undefined) => void> = [];
   private readonly spec: ProcessSpec;
 
@@ -87,7 +90,7 @@ export class ReplicaProcess {
     this.worker.on('error', () => undefined); // IPC to a dying process: the exit handler reports it
     this.exited = new Promise((resolve) => {
       this.worker.process.once('exit', (code, signal) => {
-        resolve({ code, signal, idle: this.idle, requested: this.requested, at: Date.now() });
+        resolve({ code, signal, idle: this.idle, requested: this.requested, unready: this.unready, at: Date.now() });
       });
     });
     this.ready = this.waitReady();
@@ -176,6 +179,13 @@ export class ReplicaProcess {
   }
 
   /** Kills the process at once. */
+  /** Kills a process that never became ready: a failure of the replica (restarted with backoff, counted against its limit), not a stop. */
+  killUnready(): Promise<ProcessExit> {
+    this.unready = true;
+    if (this.isRunning) this.worker.process.kill('SIGKILL');
+    return this.exited;
+  }
+
   kill(): Promise<ProcessExit> {
     this.requested = true;
     if (this.isRunning) this.worker.process.kill('SIGKILL');

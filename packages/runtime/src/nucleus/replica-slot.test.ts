@@ -1,7 +1,9 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cellToml, plainCell, tempTree, useTeardown } from '../test-fixtures/temp-cells.ts';
-import { createSlots } from './replica-slot.ts';
+import { clearStaleSocket, createSlots, socketPathProblem } from './replica-slot.ts';
 
 const defer = useTeardown();
 
@@ -30,5 +32,26 @@ describe('createSlots', () => {
     expect(a!.tracker.onCrash(0)).toEqual({ restart: true, delayMs: 30 });
     expect(a!.tracker.onCrash(1)).toMatchObject({ restart: false });
     expect(b!.tracker.onCrash(2)).toEqual({ restart: true, delayMs: 30 }); // the other slot's crashes do not count
+  });
+});
+
+describe('replica sockets', () => {
+  it('names a socket path too long for Linux', () => {
+    expect(socketPathProblem({ id: 'a-0', socket: `/${'x'.repeat(120)}.sock` })).toMatchObject({ code: 'CELL_E_INVALID_ARGUMENT' });
+    expect(socketPathProblem({ id: 'a-0', socket: '/tmp/a-0.sock' })).toBeUndefined();
+  });
+
+  it('removes a stale socket file, and refuses one a live process serves', async () => {
+    const dir = tempTree(defer, { ...plainCell('.', 'w') }).root.dir;
+    const socket = join(dir, 'stale.sock');
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    await expect(clearStaleSocket({ id: 'w-0', socket }, dir)).rejects.toMatchObject({ code: 'CELL_E_INVALID_ARGUMENT' });
+    server.close();
+    await new Promise((r) => setTimeout(r, 50));
+    writeFileSync(socket, ''); // what a dead process leaves behind
+    await clearStaleSocket({ id: 'w-0', socket }, dir);
+    expect(existsSync(socket)).toBe(false);
+    await clearStaleSocket({ id: 'w-0', socket: join(dir, 'none.sock') }, dir);
   });
 });

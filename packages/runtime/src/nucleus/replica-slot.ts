@@ -1,4 +1,7 @@
+import { existsSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { CellError } from '@cell/protocol';
+import { MAX_SOCKET_PATH_BYTES, probeSocket } from '@cell/wire';
 import type { TreeNode } from '@cell/config';
 import { type ReplicaStatus, RUN_DIR } from '@cell/host';
 import type { ReplicaLog } from './replica-log.ts';
@@ -22,6 +25,8 @@ export interface Slot {
   generation: number;
   restartTimer: NodeJS.Timeout | undefined;
   failure: string | undefined;
+  /** Epoch ms the replica was given up on (past its restart limit). */
+  failedAt: number | undefined;
 }
 
 /** The replica positions of a cell, all stopped. */
@@ -42,6 +47,22 @@ export function createSlots(node: TreeNode): Slot[] {
       generation: 0,
       restartTimer: undefined,
       failure: undefined,
+      failedAt: undefined,
     };
   });
+}
+
+/** Why a replica's socket cannot exist (a path over the 107 bytes of a Unix socket), if it cannot. */
+export function socketPathProblem(slot: Pick<Slot, 'id' | 'socket'>): CellError | undefined {
+  if (Buffer.byteLength(slot.socket) <= MAX_SOCKET_PATH_BYTES) return undefined;
+  return new CellError('CELL_E_INVALID_ARGUMENT', `socket path of ${slot.id} is longer than ${MAX_SOCKET_PATH_BYTES} bytes: ${slot.socket}; move the tree to a shorter path`);
+}
+
+/** Removes a socket file a dead process left; refuses one another live process serves. */
+export async function clearStaleSocket(slot: Pick<Slot, 'id' | 'socket'>, cellDir: string): Promise<void> {
+  if (!existsSync(slot.socket)) return;
+  if (await probeSocket(slot.socket)) {
+    throw new CellError('CELL_E_INVALID_ARGUMENT', `${slot.id} is already served by another process on ${slot.socket}; stop it first (cell stop ${cellDir})`);
+  }
+  unlinkSync(slot.socket);
 }

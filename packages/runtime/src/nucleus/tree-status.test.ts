@@ -3,6 +3,7 @@ import type { TreeNode } from '@cell/config';
 import { capturedLogger, cellToml, plainCell, tempDir, tempTree, useTeardown } from '../test-fixtures/temp-cells.ts';
 import { ResourceLimiter } from './cgroups.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
+import { StartGate } from './start-gate.ts';
 import { type TreeStatusParts, treeStatusOf } from './tree-status.ts';
 
 const defer = useTeardown();
@@ -15,7 +16,7 @@ function setup() {
   });
   const limiter = new ResourceLimiter('status', { root: tempDir(defer) }); // no cgroups there: touches nothing
   const node = (name: string) => tree.nodes.find((n) => n.name === name)!;
-  const supervisor = (n: TreeNode) => new CellSupervisor(n, { limiter, log: capturedLogger().logger, env: {}, changed: () => undefined });
+  const supervisor = (n: TreeNode) => new CellSupervisor(n, { limiter, log: capturedLogger().logger, env: {}, changed: () => undefined, gate: new StartGate(4) });
   const parts = (over: Partial<TreeStatusParts> = {}): TreeStatusParts => ({
     tree,
     startedAt: 1000,

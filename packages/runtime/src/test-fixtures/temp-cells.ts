@@ -85,6 +85,8 @@ interface CellFileOptions {
   extra?: string;
   /** Throws at start, before serving. */
   crashOnStart?: boolean;
+  /** Stays alive without ever serving (misses its ready timeout). */
+  neverReady?: boolean;
   /** Appends its pid to `starts.txt` in its directory when it starts. */
   recordStarts?: boolean;
   /** Reported by `whoami` as `build`: tells one build from another. */
@@ -102,6 +104,7 @@ import { serve } from '@cell/sdk';
 import { contract } from './contract.ts';
 ${options.recordStarts ? "appendFileSync('starts.txt', `${process.pid}\\n`);" : ''}
 ${options.crashOnStart ? "throw new Error('boom at start');" : ''}
+${options.neverReady ? 'await new Promise(() => setInterval(() => undefined, 1000));' : ''}
 const handlers: Record<string, () => unknown> = {
   whoami: () => ({ pid: process.pid, replica: process.env.CELL_REPLICA ?? '', build: ${JSON.stringify(options.build ?? 'one')} }),
 };
