@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, connectDynamic } from '@cell/sdk';
-import { cell, cellOf, load, status, tempTree, type TempTree, waitStatus } from './helpers.ts';
+import { isProcessAlive } from '@cell/host';
+import { cell, cellAsync, cellOf, load, status, tempTree, type TempTree, waitStatus } from './helpers.ts';
 import { workCellFiles } from './work-cell.ts';
 import { workContract } from './work-contract.ts';
 
@@ -141,5 +142,24 @@ describe('supervision (real processes)', () => {
     expect(last.version).toBe('v2');
     const after = cellOf(status(tree.root), 'work').replicas.map((r) => r.pid);
     expect(after.some((p) => before.includes(p))).toBe(false);
+  });
+
+  it('a cell of many replicas starts a few at a time; status answers and stop works at any moment of its start', async () => {
+    tree = tempTree({ 'cell.toml': '[cell]\nname = "root"\nversion = "1.0.0"\n', ...workCellFiles('cells/work', { toml: 'replicas = 40', startDelayMs: 1500 }) });
+    const detach = cellAsync(['mitosis', tree.root, '--detach'], { timeoutMs: 120_000 });
+    const seen = await waitStatus(tree.root, (s) => cellOf(s, 'work').replicas.some((r) => r.state === 'ready'), 60_000, 'a first replica ready');
+    const work = cellOf(seen, 'work');
+    expect(seen.nucleus.phase).toBe('starting');
+    // Bounded: far fewer than 40 processes were started at once.
+    expect(work.replicas.filter((r) => r.pid !== null).length).toBeLessThan(20);
+    const asked = Date.now();
+    status(tree.root); // the control socket answers while replicas start
+    expect(Date.now() - asked).toBeLessThan(10_000);
+    const root = tree.root;
+    const started = cellOf(status(root), 'work').replicas.map((r) => r.pid).filter((p): p is number => p !== null);
+    const stop = cell(['stop', root]);
+    expect(stop.code, stop.stderr).toBe(0);
+    expect((await detach).code).not.toBe(0); // the start it was waiting for was stopped
+    for (const pid of started) expect(isProcessAlive(pid)).toBe(false);
   });
 });

@@ -20,6 +20,8 @@ export interface SupervisorContext {
   gate: StartGate;
   /** Environment every replica of this cell gets (deps, idle timeout, log level...). */
   env: Record<string, string>;
+  /** True once the whole tree is stopping: nothing starts any more. */
+  isTreeStopping?: () => boolean;
   /** Called on every state change (for live views). */
   changed(): void;
 }
@@ -64,6 +66,7 @@ export class CellSupervisor {
 
   /** Starts every replica of the built cell at `main`; resolves when all answer, rejects when one fails for good. */
   start(main: string): Promise<void> {
+    if (this.context.isTreeStopping?.()) return Promise.reject(new CellError('CELL_E_CLOSED', `the tree is stopping: ${this.name} does not start`));
     this.main = main;
     this.stopping = false;
     if (!this.hasProcess) return Promise.resolve();

@@ -122,6 +122,7 @@ export class Nucleus {
           gate: this.gate,
           log: this.log,
           env: cellEnvironment(this.tree, node, this.link?.network.identityFile),
+          isTreeStopping: () => this.stopping !== undefined,
           changed: () => {
             this.link?.network.announceSoon();
             this.options.onChange?.();
@@ -189,7 +190,7 @@ export class Nucleus {
     await inDependencyOrder(this.tree, async (node) => {
       this.waiting.delete(node);
       const main = this.mains.get(node);
-      if (!main) return;
+      if (!main || this.stopping) return; // stopped while starting: what has not started, never starts
       try {
         await this.supervisors.get(node)!.start(main);
         // A cell without a contract module: record the genome it serves.
