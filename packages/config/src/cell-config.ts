@@ -81,6 +81,8 @@ export interface Resources {
   /** Bytes. */
   readonly storage: Range;
   readonly gpu: Range;
+  /** Bytes the log files of one replica may take at most (the current file and two rotated ones). */
+  readonly logs: Range & { readonly max: number };
 }
 
 /** `[life_cycle] restart`: when a crashed replica is restarted, and when it is given up on. */

@@ -35,6 +35,7 @@ export const ReplicaStatus = Type.Object({
   rssBytes: Nullable(Type.Number()),
   socket: Type.String({ description: 'socket path relative to the cell directory, e.g. run/inventory-2.sock' }),
   axonPort: Nullable(Type.Integer({ description: 'TCP port other nodes call this replica on, when it serves the network' })),
+  logError: Nullable(Type.String({ description: 'why lines of its log could not be written (a full disk, an unwritable log/), if they could not' })),
   lastExit: Nullable(
     Type.Object({
       code: Nullable(Type.Integer()),

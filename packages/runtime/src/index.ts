@@ -17,4 +17,5 @@ export { Nucleus, type NucleusOptions } from './nucleus/nucleus.ts';
 export { runningNucleusPid } from './nucleus/tree-lock.ts';
 export type { TreeNetwork, TreeNetworkContext, TreeNetworkFactory, LocalServedCell, NetworkStatus } from './network/tree-network.ts';
 export { startStandaloneCell } from './standalone/standalone-cell.ts';
+export { RotatingFile } from './logs/rotating-file.ts';
 export { findRunningTree, runningTree, treeStatus, reloadCell, stopCell, buildTreeChecked, type RunningTree } from './control/tree-control.ts';

@@ -7,7 +7,7 @@ import { CellError, fromWireError, toCellError } from '@cell/protocol';
 import { loadCellTree } from '@cell/config';
 import { LOG_DIR, nucleusContract, nucleusSocketPath, type TreeStatus } from '@cell/host';
 import { connect, createLogger } from '@cell/sdk';
-import { Nucleus, runningNucleusPid, type TreeNetworkFactory } from '@cell/runtime';
+import { Nucleus, RotatingFile, runningNucleusPid, type TreeNetworkFactory } from '@cell/runtime';
 import { cellDir } from '../locate-tree.ts';
 import { color, ExitCode } from '../output/cli-error.ts';
 import { LiveView } from '../output/live-view.ts';
@@ -43,6 +43,9 @@ function failures(status: TreeStatus): string[] {
     });
 }
 
+/** Bytes the nucleus's log files take at most (nucleus.log and two rotated ones). */
+const NUCLEUS_LOG_MAX_BYTES = 48_000_000;
+
 /** The network, loaded only for a tree with `[network]` (a local tree never loads libp2p). */
 const joinNetwork: TreeNetworkFactory = async (context) => (await import('@cell/net')).joinNetwork(context);
 
@@ -55,8 +58,10 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
   if (options.detach) return detach(root, options);
   mkdirSync(join(root, LOG_DIR), { recursive: true });
   const tty = Boolean(process.stdout.isTTY) && !options.json && !options.daemon;
-  const file = pino.destination({ dest: join(root, LOG_DIR, 'nucleus.log'), append: true, sync: false, mkdir: true });
-  const streams = tty || options.daemon ? [{ stream: file }] : [{ stream: file }, { stream: pino.destination(1) }];
+  // The nucleus's own log rotates like a replica's, and a full disk drops lines instead of stalling it.
+  const file = new RotatingFile(join(root, LOG_DIR, 'nucleus.log'), NUCLEUS_LOG_MAX_BYTES);
+  const fileStream = { write: (line: string) => file.write(line) };
+  const streams = tty || options.daemon ? [{ stream: fileStream }] : [{ stream: fileStream }, { stream: pino.destination(1) }];
   const logger = createLogger({ destination: pino.multistream(streams) });
   let view: LiveView | undefined;
   let phase = 'starting';
@@ -86,7 +91,7 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
   } catch (err) {
     view?.finish();
     if (options.daemon) process.send?.({ type: 'fatal', error: toCellError(err).toJSON() } satisfies DaemonMessage);
-    file.flushSync?.();
+    await file.close();
     throw err;
   }
   phase = 'running';
@@ -95,7 +100,7 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
   if (failed.length > 0) logger.child({ component: 'cli' }).error({ failed }, 'some cells failed to start; the rest keeps running');
   await nucleus.stopped;
   view?.finish();
-  await new Promise<void>((resolve) => file.flush(() => resolve()));
+  await file.close();
   return signals > 1 ? 130 : ExitCode.OK;
 }
 

@@ -14,6 +14,7 @@ export function replicaStatus(id: string, overrides: Partial<ReplicaStatus> = {}
     rssBytes: 64 * 2 ** 20,
     socket: `run/${id}.sock`,
     axonPort: null,
+    logError: null,
     lastExit: null,
     ...overrides,
   };

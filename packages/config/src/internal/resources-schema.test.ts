@@ -13,9 +13,16 @@ describe('[resources]', () => {
       memory: { min: 64_000_000, max: 1024 ** 3 },
       storage: { min: undefined, max: 10e9 },
       gpu: { min: undefined, max: 1 },
+      logs: { min: undefined, max: 48_000_000 },
     });
     const none = { min: undefined, max: undefined };
-    expect(resources('')).toEqual({ cpu: none, memory: none, storage: none, gpu: none });
+    expect(resources('')).toEqual({ cpu: none, memory: none, storage: none, gpu: none, logs: { min: undefined, max: 48_000_000 } });
+  });
+
+  it('bounds the log files of a replica (logs, at least 3 MiB, a unit required)', () => {
+    expect(resources('logs = "9MB"\n')?.logs).toEqual({ min: undefined, max: 9_000_000 });
+    expect(Object.keys(problemsOf('logs = "1MB"\n'))).toEqual(['resources.logs']);
+    expect(Object.keys(problemsOf('logs = 1000000\n'))).toEqual(['resources.logs']);
   });
 
   it('needs a unit on every size', () => {

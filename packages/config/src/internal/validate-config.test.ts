@@ -20,7 +20,7 @@ describe('validateConfig', () => {
         file: join(dir, 'cell.toml'),
         dir,
         cell: { name: 'a', version: '1.0.0', description: undefined, entry: undefined, contract: undefined, replicas: 1, maxConnections: 4096 },
-        resources: { cpu: none, memory: none, storage: none, gpu: none },
+        resources: { cpu: none, memory: none, storage: none, gpu: none, logs: { min: undefined, max: 48_000_000 } },
         lifeCycle: { idleTimeoutMs: undefined, restart: { max: 5, withinMs: 60_000, backoffMinMs: 100, backoffMaxMs: 5000 }, graceMs: 5000, readyTimeoutMs: 30_000 },
         deps: {},
         remoteDeps: {},

@@ -55,8 +55,9 @@ export interface PidLock {
  */
 export function tryPidLock(path: string): PidLock | PidRecord {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(pidRecord(process.pid)), { mode: 0o600 });
   try {
+    // Inside the try: on a full disk the write fails, and no empty file is left behind.
+    writeFileSync(tmp, JSON.stringify(pidRecord(process.pid)), { mode: 0o600 });
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         linkSync(tmp, path);

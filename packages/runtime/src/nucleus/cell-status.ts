@@ -84,6 +84,7 @@ export function cellStatusOf(p: CellStatusParts, now = Date.now()): CellStatus {
           rssBytes: s.current?.rssBytes() ?? null,
           socket: relative(p.node.dir, s.socket),
           axonPort: s.current?.axonPort ?? null,
+          logError: s.log?.error ?? null,
           lastExit: s.lastExit,
         }))
       : [],

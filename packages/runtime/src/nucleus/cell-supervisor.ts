@@ -75,7 +75,7 @@ export class CellSupervisor {
     for (const slot of this.slots) {
       const tooLong = socketPathProblem(slot);
       if (tooLong) return Promise.reject(tooLong);
-      slot.log ??= new ReplicaLog(join(this.node.dir, LOG_DIR, `${slot.id}.log`), { cell: this.name, replica: slot.id });
+      slot.log ??= new ReplicaLog(join(this.node.dir, LOG_DIR, `${slot.id}.log`), { cell: this.name, replica: slot.id }, { maxBytes: this.node.config.resources.logs.max });
     }
     this.starting ??= (async () => {
       const pending = this.slots.filter((s) => !s.current && s.state !== 'backoff');

@@ -11,7 +11,7 @@ const BASE = { cell: 'work', replica: 'work-0' };
 
 function open(tailSize?: number): { log: ReplicaLog; file: string } {
   const file = join(tempDir(defer), 'log', 'work-0.log'); // log/ does not exist yet
-  const log = new ReplicaLog(file, BASE, tailSize);
+  const log = new ReplicaLog(file, BASE, { tailSize });
   defer(() => log.close());
   return { log, file };
 }
@@ -111,5 +111,35 @@ describe('ReplicaLog', () => {
     await within(log.close(), 5000, 'the first close');
     expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as LogLine).msg)).toEqual(['bye']);
     await within(log.close(), 5000, 'the second close');
+  });
+});
+
+describe('ReplicaLog bounds', () => {
+  it('rotates while running: its files never take more than their maximum, the newest lines always in the current file', async () => {
+    const file = join(tempDir(defer), 'log', 'work-0.log');
+    const log = new ReplicaLog(file, BASE, { maxBytes: 30_000 });
+    defer(() => log.close());
+    for (let i = 0; i < 2000; i++) {
+      log.note('info', 'a line', { i, pad: 'x'.repeat(40) });
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 1)); // a process logging over time, not in one tick
+    }
+    await log.close();
+    const sizes = [file, `${file}.1`, `${file}.2`].map((f) => (existsSync(f) ? statSync(f).size : 0));
+    expect(existsSync(`${file}.3`)).toBe(false);
+    expect(sizes.every((s) => s > 0)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(30_000 * 1.25 + 1000); // a buffer (a quarter file) more per file at most
+    const last = readFileSync(file, 'utf8').trim().split('\n').at(-1)!;
+    expect(JSON.parse(last)).toMatchObject({ i: 1999 });
+  });
+
+  it('says why when it cannot write (an unwritable log/), and drops lines without throwing', async () => {
+    const dir = tempDir(defer);
+    writeFileSync(join(dir, 'log'), 'not a directory');
+    const log = new ReplicaLog(join(dir, 'log', 'work-0.log'), BASE);
+    defer(() => log.close());
+    log.note('info', 'lost');
+    await waitFor('the write error', () => log.error, 5_000);
+    expect(log.error).toMatch(/ENOTDIR|EEXIST/);
+    expect(() => log.note('info', 'also lost')).not.toThrow();
   });
 });

@@ -1,9 +1,10 @@
-import { existsSync, renameSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { type DestinationStream, type Level, pino, type Logger as Pino } from 'pino';
+import { RotatingFile } from '../logs/rotating-file.ts';
 
 const MAX_LINE_CHARS = 64 * 1024;
-const ROTATE_BYTES = 64 * 1024 * 1024;
+/** Default bound of one replica's log files (`[resources] logs`). */
+const DEFAULT_MAX_BYTES = 48_000_000;
 
 /** The one line format of Cell logs (docs/logging.md), with every key given per line. */
 function lineLogger(dest: DestinationStream): Pino {
@@ -17,20 +18,24 @@ function lineLogger(dest: DestinationStream): Pino {
  * the last lines in memory for `lastExit.logTail`.
  */
 export class ReplicaLog {
-  private readonly dest: ReturnType<typeof pino.destination>;
+  private readonly file: RotatingFile;
   private readonly log: Pino;
   private readonly lines: string[] = [];
   private readonly tailSize: number;
   private readonly base: { cell: string; replica: string };
-  private closing: Promise<void> | undefined;
 
-  constructor(file: string, base: { cell: string; replica: string }, tailSize = 20) {
-    if (existsSync(file) && statSync(file).size > ROTATE_BYTES) renameSync(file, `${file}.1`);
-    this.dest = pino.destination({ dest: file, append: true, sync: false, mkdir: true });
-    this.dest.on('error', () => undefined); // a full disk must not take the nucleus down
-    this.log = lineLogger(this.dest);
+  constructor(file: string, base: { cell: string; replica: string }, options: { maxBytes?: number; tailSize?: number } = {}) {
+    this.file = new RotatingFile(file, options.maxBytes ?? DEFAULT_MAX_BYTES);
+    // pino writes each line to the file through this destination (rotation included).
+    const dest: DestinationStream = { write: (line: string) => this.file.write(line) };
+    this.log = lineLogger(dest);
     this.base = base;
-    this.tailSize = tailSize;
+    this.tailSize = options.tailSize ?? 20;
+  }
+
+  /** Why lines could not be written (a full disk, an unwritable log/), if they could not. */
+  get error(): string | undefined {
+    return this.file.error ?? (this.file.dropped > 0 ? `${this.file.dropped} lines dropped: the disk did not keep up` : undefined);
   }
 
   /** Reads lines from a process stream until it ends. */
@@ -66,7 +71,7 @@ export class ReplicaLog {
     if (text.startsWith('{')) {
       try {
         const parsed = JSON.parse(text) as { msg?: unknown; err?: { message?: unknown } };
-        this.dest.write(`${text}\n`); // already a line of the schema (the SDK's logger)
+        this.file.write(`${text}\n`); // already a line of the schema (the SDK's logger)
         return this.remember(typeof parsed.msg === 'string' ? parsed.msg + (parsed.err?.message ? `: ${String(parsed.err.message)}` : '') : text);
       } catch {
         // not JSON after all: wrap it below
@@ -92,20 +97,6 @@ export class ReplicaLog {
    * disk — a nucleus about to exit waits for it.
    */
   close(): Promise<void> {
-    this.closing ??= new Promise((resolve) => {
-      const timer = setTimeout(resolve, 1000);
-      timer.unref();
-      const done = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.dest.once('close', done);
-      try {
-        this.dest.end(); // after the file opened and every pending line was written
-      } catch {
-        done(); // already closed
-      }
-    });
-    return this.closing;
+    return this.file.close();
   }
 }
