@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, connectDynamic } from '@cell/sdk';
@@ -161,5 +162,20 @@ describe('supervision (real processes)', () => {
     expect(stop.code, stop.stderr).toBe(0);
     expect((await detach).code).not.toBe(0); // the start it was waiting for was stopped
     for (const pid of started) expect(isProcessAlive(pid)).toBe(false);
+  });
+
+  it('losing run/ under a running tree: the nucleus puts it back; status, calls and stop keep working, and no unsupervised copy starts', async () => {
+    tree = tempTree({ 'cell.toml': '[cell]\nname = "root"\nversion = "1.0.0"\n', ...workCellFiles('cells/work') });
+    start(tree);
+    const root = tree.root;
+    const before = cellOf(status(root), 'work').replicas[0]!.pid!;
+    rmSync(join(root, 'run'), { recursive: true, force: true });
+    rmSync(join(root, 'cells/work/run'), { recursive: true, force: true });
+    const after = await waitStatus(root, (s) => cellOf(s, 'work').state === 'ready' && cellOf(s, 'work').replicas[0]!.pid !== before, 30_000, 'the cell served again');
+    const call = cell(['call', join(root, 'cells/work'), 'whoami']);
+    expect(call.code, call.stderr).toBe(0);
+    expect((JSON.parse(call.stdout) as { pid: number }).pid).toBe(cellOf(after, 'work').replicas[0]!.pid); // the supervised replica, not a copy
+    expect(cell(['stop', root]).code).toBe(0);
+    expect(spawnSync('pgrep', ['-f', root]).stdout.toString().trim()).toBe('');
   });
 });

@@ -10,6 +10,7 @@ describe('@cell/runtime public surface', () => {
         'GENOME_FILE',
         'MAIN_FILE',
         'Nucleus',
+        'RotatingFile',
         'buildCell',
         'buildTree',
         'buildTreeChecked',

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { TreeNode } from '@cell/config';
@@ -261,6 +261,7 @@ export class CellSupervisor {
     for (const s of this.slots) if (s.state !== 'failed') s.state = 'stopped';
     this.notify();
     await Promise.all(this.slots.map((s) => s.log?.close()));
+    for (const s of this.slots) s.log = undefined; // a later start opens them again
   }
 
   /** Kills every process at once (second Ctrl-C). */
@@ -272,6 +273,11 @@ export class CellSupervisor {
   /** Cell-level state, derived from the replicas. */
   get state(): CellStatus['state'] {
     return cellState(this.hasProcess, this.slots.map((s) => s.state));
+  }
+
+  /** True when a ready replica's socket file is gone (deleted under the running tree): callers cannot reach it. */
+  get hasLostSockets(): boolean {
+    return this.slots.some((s) => s.state === 'ready' && !existsSync(s.socket));
   }
 
   /** Axon ports of the replicas that are ready (what this node serves other nodes). */

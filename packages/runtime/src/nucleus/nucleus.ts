@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import { type CellTree, loadCellConfig, loadCellTree, type TreeNode } from '@cell/config';
+import { type CellTree, loadCellTree, type TreeNode } from '@cell/config';
 import { nucleusSocketPath, type TreeStatus, privateRunDir } from '@cell/host';
 import type { Logger, Membrane } from '@cell/sdk';
-import { buildCell, type BuildResult } from '../ribosome/build-cell.ts';
-import { buildTree, localDeps } from '../ribosome/build-tree.ts';
-import { genomeFromSource, readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
+import type { BuildResult } from '../ribosome/build-cell.ts';
+import { buildTree } from '../ribosome/build-tree.ts';
+import { readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
 import { currentGenome } from '../ribosome/dependency-types.ts';
 import { reportTypes } from '../ribosome/report-types.ts';
 import type { LocalServedCell, TreeNetworkFactory } from '../network/tree-network.ts';
@@ -21,11 +19,12 @@ import { serveControl } from './control-handlers.ts';
 import { inDependencyOrder, inReverseDependencyOrder } from './dependency-order.ts';
 import { refuseForeignCells, refuseLongSocketPaths } from './preflight.ts';
 import { removePointers, writePointers } from './run-pointers.ts';
+import { RunDirWatch } from './run-dir-watch.ts';
+import { reloadSupervisedCell } from './cell-reload.ts';
 import { treeStatusOf } from './tree-status.ts';
 import { acquireTreeLock } from './tree-lock.ts';
 import type { TrustVerdict } from '../network/trust-filter.ts';
 import { NetworkLink } from './network-link.ts';
-import { judgeUpgrade, refuseBlocked, upgradeEdges } from './upgrade-policy.ts';
 
 export interface NucleusOptions {
   /** Root directory of the tree (holds the root cell.toml). */
@@ -63,6 +62,7 @@ export class Nucleus {
   /** Cells waiting for their dependencies before they start. */
   private readonly waiting = new Set<TreeNode>();
   private readonly stoppedSignal = Promise.withResolvers<void>();
+  private readonly watch: RunDirWatch;
   private link: NetworkLink | undefined;
   private running = false;
 
@@ -70,6 +70,7 @@ export class Nucleus {
     this.tree = tree;
     this.options = options;
     this.log = options.logger.child({ component: 'runtime.nucleus' });
+    this.watch = new RunDirWatch(this, this.log);
     this.limiter = new ResourceLimiter(createHash('sha256').update(tree.root.dir).digest('hex').slice(0, 10));
   }
 
@@ -102,6 +103,7 @@ export class Nucleus {
       await this.buildAll();
       await this.startAll();
       this.running = true;
+      this.watch.start();
     } catch (err) {
       await this.stop();
       throw err;
@@ -130,6 +132,25 @@ export class Nucleus {
         }),
       );
     }
+  }
+
+  /** Serves the control socket again (its file was deleted: nothing could reach the old one). */
+  async reopenControl(): Promise<void> {
+    await this.control?.stop({ graceMs: 0 });
+    this.control = await serveControl(this, nucleusSocketPath(this.tree.root.dir), this.options.logger);
+  }
+
+  cellsWithLostSockets(): string[] {
+    return [...this.supervisors.values()].filter((s) => s.hasLostSockets).map((s) => s.name);
+  }
+
+  /** Stops and starts a cell's replicas (new processes bind their sockets anew). */
+  async restartCell(name: string): Promise<void> {
+    const sup = this.find(name);
+    const main = sup && this.mains.get(sup.node);
+    if (!sup || !main || this.stopping) return;
+    await sup.stop();
+    await sup.start(main);
   }
 
   find(cell: string): CellSupervisor | undefined {
@@ -213,35 +234,11 @@ export class Nucleus {
    * Rebuilds a cell and replaces its replicas one by one, unless the upgrade policy refuses the
    * new genome; an old major a running consumer still needs keeps running beside the new one.
    */
-  async reload(sup: CellSupervisor): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }> {
-    const node = sup.node;
-    // The code and the version may have changed since the tree started: read cell.toml again.
-    const config = loadCellConfig(node.dir);
-    const next = (await genomeFromSource(config)) ?? readGenomeFile(node.dir);
-    const verdict = next ? judgeUpgrade(upgradeEdges(this.tree, node, next, (c) => this.supervisors.get(c)!.isRunning)) : { blocking: [], keepMajors: [] };
-    refuseBlocked(verdict, `reload ${node.name} ${next?.version ?? ''}`.trim());
-    const keepMajor = verdict.keepMajors[0] ?? null;
-    if (keepMajor !== null && !this.legacy.some((l) => l.name === `${node.name}-v${keepMajor}`)) await this.keepOldMajor(sup, keepMajor);
-    const result = await buildCell(config, localDeps(node));
-    this.mains.set(node, result.main);
-    this.log.info({ cell: sup.name, rebuilt: result.rebuilt, version: next?.version }, 'reloading cell');
-    const replaced = await sup.reload(result.main);
-    if (next) writeGenomeFile(node.dir, next);
-    this.log.info({ cell: sup.name, replaced }, 'cell reloaded');
-    return { replaced, rebuilt: result.rebuilt, keptMajor: keepMajor };
-  }
-
-  /** Starts the current (old-major) build of a cell as `<name>-v<major>` before it is replaced. */
-  private async keepOldMajor(sup: CellSupervisor, major: number): Promise<void> {
-    const node = sup.node;
-    const dir = join(node.dir, '.cell', 'build', `v${major}`);
-    mkdirSync(dir, { recursive: true });
-    const main = join(dir, 'main.mjs');
-    copyFileSync(this.mains.get(node)!, main);
-    const legacy = new CellSupervisor({ ...node, name: `${node.name}-v${major}` }, sup.context);
-    this.legacy.push(legacy);
-    this.log.info({ cell: node.name, major }, 'keeping the old major version running beside the new one');
-    await legacy.start(main);
+  reload(sup: CellSupervisor): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }> {
+    return reloadSupervisedCell(
+      { tree: this.tree, log: this.log, mains: this.mains, legacy: this.legacy, isRunning: (node) => this.supervisors.get(node)?.isRunning ?? false },
+      sup,
+    );
   }
 
   /** The status with each cell's dependency candidates (asked of the replicas). */
@@ -287,6 +284,7 @@ export class Nucleus {
     await Promise.allSettled(this.legacy.map((l) => l.stop()));
     await inReverseDependencyOrder(this.tree, (node) => this.supervisors.get(node)?.stop() ?? Promise.resolve());
     await this.link?.network.stop().catch((err: unknown) => this.log.warn({ err }, 'leaving the network failed'));
+    this.watch.stop();
     await this.control?.stop({ graceMs: 100 });
     if (this.lock) removePointers(this.tree);
     this.limiter.releaseAll();
