@@ -53,12 +53,12 @@ describe('genomeFromSource', () => {
     expect(err.code).toBe('CELL_E_BUILD_FAILED');
   });
 
-  it('refuses a module that exports no contract, or fails to load (CELL_E_BUILD_FAILED, with the cause)', async () => {
+  it('refuses a module that exports no contract, or fails to load (CELL_E_BUILD_FAILED, with the reason)', async () => {
     const none = await errorOf(() => genomeFromSource(loadCellConfig(cellWithContract('store', 'export const nothing = 1;\n'))));
     expect(none.code).toBe('CELL_E_BUILD_FAILED');
     const throwing = await errorOf(() => genomeFromSource(loadCellConfig(cellWithContract('store', "throw new Error('side effect');\nexport {};\n"))));
     expect(throwing.code).toBe('CELL_E_BUILD_FAILED');
-    expect((throwing.cause as Error).message).toBe('side effect');
+    expect(throwing.message).toContain('side effect');
   });
 
   it('reports a syntax error in the contract module as CELL_E_BUILD_FAILED with file and line', async () => {

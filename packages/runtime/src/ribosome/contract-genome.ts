@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { CellError } from '@cell/protocol';
 import type { CellConfig } from '@cell/config';
 import { type Contract, type Genome, toGenome } from '@cell/contract';
 import { bundleIfChanged } from './bundle.ts';
+import { contractsOf } from './contract-module.ts';
 import { writeFileAtomic } from '../files/write-atomic.ts';
 
 /** Where a built cell keeps its genome. */
@@ -48,13 +48,7 @@ export async function genomeFromSource(config: CellConfig): Promise<Genome | und
       // unreadable cache: load the module again below
     }
   }
-  let exports: Record<string, unknown>;
-  try {
-    exports = (await import(`${pathToFileURL(outFile).href}?v=${Date.now()}`)) as Record<string, unknown>;
-  } catch (err) {
-    throw new CellError('CELL_E_BUILD_FAILED', `loading the contract of ${config.cell.name} (${source}) failed: ${(err as Error).message}`, { cause: err });
-  }
-  const contracts = Object.values(exports).filter(isContract);
+  const contracts = (await contractsOf(outFile, config.cell.name)).filter(isContract);
   const contract = contracts.find((c) => c.name === config.cell.name) ?? (contracts.length === 1 ? contracts[0] : undefined);
   if (!contract) {
     throw new CellError('CELL_E_BUILD_FAILED', `${source} exports no contract named "${config.cell.name}" (found: ${contracts.map((c) => c.name).join(', ') || 'none'})`);
