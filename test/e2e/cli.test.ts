@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Compile } from 'typebox/compile';
@@ -166,5 +166,30 @@ describe('cell CLI (real processes)', () => {
     expect(readFileSync(join(a, 'cells/work/run/nucleus.json'), 'utf8')).toBe(pointer);
     expect(cellOf(status(a), 'work').state).toBe('ready');
     expect(cell(['stop', a]).code).toBe(0);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('another user cannot call a cell, read its status or stop its tree, whatever the umask', () => {
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...workCellFiles('cells/work') });
+    const previous = process.umask(0);
+    try {
+      expect(cell(['mitosis', tree.root, '--detach']).code).toBe(0);
+    } finally {
+      process.umask(previous);
+    }
+    expect(statSync(join(tree.root, 'cells/work/run/work-0.sock')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(tree.root, 'run/nucleus.sock')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(tree.root, 'run')).mode & 0o777).toBe(0o700);
+    // As the user nobody, with the tree's own directories readable by all: only run/ protects it.
+    spawnSync('chmod', ['-R', 'a+rX', tree.root]);
+    spawnSync('chmod', ['700', join(tree.root, 'run'), join(tree.root, 'cells/work/run')]);
+    const asNobody = (script: string) =>
+      spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+    const probe = `const s = require('node:net').connect(${JSON.stringify(join(tree.root, 'cells/work/run/work-0.sock'))});
+s.on('connect', () => { console.log('CONNECTED'); process.exit(0); });
+s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
+    expect(asNobody(probe).stdout.trim()).toMatch(/^(EACCES|EPERM)$/);
+    const control = probe.replace(join(tree.root, 'cells/work/run/work-0.sock'), join(tree.root, 'run/nucleus.sock'));
+    expect(asNobody(control).stdout.trim()).toMatch(/^(EACCES|EPERM)$/);
+    expect(cellOf(status(tree.root), 'work').state).toBe('ready'); // the owner still can
   });
 });

@@ -243,4 +243,13 @@ describe('membrane and synapse', () => {
     }
     expect(statSync(h.socketPath).mode & 0o777).toBe(0o600);
   });
+
+  it('takes a deadline beyond what a Node timer can wait (2^32-1 ms on the wire) without expiring it early', async () => {
+    h = await startEcho();
+    const started = Date.now();
+    expect(await h.client().wait({ ms: 50 }, { timeoutMs: 0xffff_ffff })).toEqual({ aborted: false });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    // A default deadline is an option of connect: one past what a timer can hold is refused there.
+    expect(() => h!.client({ timeoutMs: 2 ** 31 })).toThrow(expect.objectContaining({ code: 'CELL_E_INVALID_ARGUMENT' }));
+  });
 });
