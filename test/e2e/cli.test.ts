@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Compile } from 'typebox/compile';
@@ -191,5 +192,20 @@ s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
     const control = probe.replace(join(tree.root, 'cells/work/run/work-0.sock'), join(tree.root, 'run/nucleus.sock'));
     expect(asNobody(control).stdout.trim()).toMatch(/^(EACCES|EPERM)$/);
     expect(cellOf(status(tree.root), 'work').state).toBe('ready'); // the owner still can
+  });
+
+  it('a cell whose start throws (its socket served by another process) is failed, and --detach exits 1 with the reason', async () => {
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...workCellFiles('cells/work') });
+    mkdirSync(join(tree.root, 'cells/work/run'), { recursive: true });
+    const squatter = createServer(() => undefined);
+    await new Promise<void>((resolve) => squatter.listen(join(tree!.root, 'cells/work/run/work-0.sock'), resolve));
+    try {
+      const r = await cellAsync(['mitosis', tree.root, '--detach']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('already served by another process');
+      expect(cellOf(status(tree.root), 'work').state).toBe('failed');
+    } finally {
+      squatter.close();
+    }
   });
 });

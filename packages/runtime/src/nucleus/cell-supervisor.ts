@@ -6,7 +6,7 @@ import { type CellStatus, LOG_DIR, privateRunDir } from '@cell/host';
 import type { Logger } from '@cell/sdk';
 import type { ResourceLimiter, ReplicaLimits } from './cgroups.ts';
 import { cellState, cellStatusOf, mergeDependencyStats, startOutcome } from './cell-status.ts';
-import { classifyExit, exitOutcome, refusedWhileFailed } from './exit-policy.ts';
+import { classifyExit, exitOutcome, refusedWhileFailed, reportExit } from './exit-policy.ts';
 import { ReplicaLog } from './replica-log.ts';
 import { type ProcessExit, ReplicaProcess } from './replica-process.ts';
 import { clearStaleSocket, createSlots, type ReplicaState, type Slot, socketPathProblem } from './replica-slot.ts';
@@ -196,32 +196,21 @@ export class CellSupervisor {
     if (slot.current !== proc) return; // an older generation finished draining after a reload
     slot.current = undefined;
     slot.lastExit = { code: exit.code, signal: exit.signal, reason, at: exit.at, logTail: tail.slice(-10) };
-    const fields = { cell: this.name, replica: slot.id, childPid: proc.pid, code: exit.code, signal: exit.signal, reason };
     const outcome = exitOutcome(reason, this.stopping, () => slot.tracker.onCrash(Date.now()));
-    if (outcome.state === 'idle') {
-      this.context.log.info(fields, 'replica exited after its idle timeout');
-      slot.log!.note('info', 'replica exited after its idle timeout (apoptosis)');
-    } else if (outcome.state === 'failed') {
+    if (outcome.state === 'failed') {
       slot.failure = outcome.failure;
       slot.failedAt = Date.now();
-      this.context.log.error({ ...fields, failure: slot.failure, logTail: slot.lastExit.logTail }, 'replica failed: restart limit reached');
-      slot.log!.note('error', 'replica failed: restart limit reached', { failure: slot.failure });
     } else if (outcome.state === 'backoff') {
       slot.restarts++;
-      this.context.log.warn({ ...fields, restartInMs: outcome.restartInMs, restarts: slot.restarts }, `replica ${outcome.what}; restarting`);
-      slot.log!.note('warn', `replica ${outcome.what}; restarting`, { restartInMs: outcome.restartInMs, code: exit.code, signal: exit.signal, reason });
       slot.restartTimer = setTimeout(() => {
-        if (!this.stopping && slot.state === 'backoff') this.spawn(slot);
+        if (!this.stopping && slot.state === 'backoff') void this.startThroughGate(slot);
       }, outcome.restartInMs);
     }
+    reportExit(outcome, { cell: this.name, replica: slot.id, childPid: proc.pid, exit, reason, restarts: slot.restarts, logTail: slot.lastExit.logTail }, this.context.log, slot.log!);
     this.setState(slot, outcome.state);
   }
 
-  /**
-   * Replaces each replica with a process of the new build, one at a time: the new process shares
-   * the socket and must answer a handshake before the old one is told to drain, so callers never
-   * find the socket unserved.
-   */
+  /** Replaces each replica by a process of the new build, one at a time; the old one drains only once the new one answers on the shared socket. */
   async reload(main: string): Promise<number> {
     this.main = main;
     let replaced = 0;
@@ -262,6 +251,17 @@ export class CellSupervisor {
     this.notify();
     await Promise.all(this.slots.map((s) => s.log?.close()));
     for (const s of this.slots) s.log = undefined; // a later start opens them again
+  }
+
+  /** Marks the replicas that never got a process as failed, with why (a start that threw before spawning them). */
+  markFailed(reason: string): void {
+    for (const s of this.slots) {
+      if (s.current || s.state === 'failed') continue;
+      s.state = 'failed';
+      s.failure = reason;
+      s.failedAt = Date.now();
+    }
+    this.notify();
   }
 
   /** Kills every process at once (second Ctrl-C). */

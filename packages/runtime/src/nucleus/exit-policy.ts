@@ -2,6 +2,8 @@ import { CellError } from '@cell/protocol';
 import type { ReplicaStatus } from '@cell/host';
 import type { RestartDecision } from './restart-policy.ts';
 import type { ProcessExit } from './replica-process.ts';
+import type { Logger } from '@cell/sdk';
+import type { ReplicaLog } from './replica-log.ts';
 import type { ReplicaState, Slot } from './replica-slot.ts';
 
 export type ExitReason = NonNullable<ReplicaStatus['lastExit']>['reason'];
@@ -57,4 +59,30 @@ export function refusedWhileFailed(cell: string, slots: readonly Pick<Slot, 'id'
   return new CellError('CELL_E_UNAVAILABLE', `cell ${cell} failed (${failed.failure ?? 'see its log'}); it is not restarted before ${until} unless reloaded (cell reload)`, {
     details: { cell, replica: failed.id, failure: failed.failure ?? null, until },
   });
+}
+
+/** What is known of an exit when it is reported. */
+export interface ExitReport {
+  cell: string;
+  replica: string;
+  childPid: number;
+  exit: ProcessExit;
+  reason: ExitReason;
+  restarts: number;
+  logTail: readonly string[];
+}
+
+/** Logs an exit and what the supervisor does about it: in the nucleus's log and in the replica's own. */
+export function reportExit(outcome: ExitOutcome, r: ExitReport, log: Logger, replicaLog: ReplicaLog): void {
+  const fields = { cell: r.cell, replica: r.replica, childPid: r.childPid, code: r.exit.code, signal: r.exit.signal, reason: r.reason };
+  if (outcome.state === 'idle') {
+    log.info(fields, 'replica exited after its idle timeout');
+    replicaLog.note('info', 'replica exited after its idle timeout (apoptosis)');
+  } else if (outcome.state === 'failed') {
+    log.error({ ...fields, failure: outcome.failure, logTail: r.logTail }, 'replica failed: restart limit reached');
+    replicaLog.note('error', 'replica failed: restart limit reached', { failure: outcome.failure });
+  } else if (outcome.state === 'backoff') {
+    log.warn({ ...fields, restartInMs: outcome.restartInMs, restarts: r.restarts }, `replica ${outcome.what}; restarting`);
+    replicaLog.note('warn', `replica ${outcome.what}; restarting`, { restartInMs: outcome.restartInMs, code: r.exit.code, signal: r.exit.signal, reason: r.reason });
+  }
 }

@@ -221,6 +221,8 @@ export class Nucleus {
         }
       } catch (err) {
         this.log.error({ cell: node.name, err }, 'cell failed to start');
+        // A start that threw (not a replica that failed) must not leave the cell looking merely stopped.
+        this.supervisors.get(node)!.markFailed((err as Error).message);
       }
     });
   }
