@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
-import { Compile } from 'typebox/compile';
-import { CellError, lazy } from '@cell/protocol';
+import { Check, Errors } from 'typebox/value';
+import { CellError } from '@cell/protocol';
+
 
 /**
  * How a cell process learns where it runs: the environment the nucleus starts it with. Defined
@@ -88,9 +89,8 @@ export interface LaunchSettings {
   logLevel: LaunchEnvVars['CELL_LOG_LEVEL'];
 }
 
-// Compiled on first use, not at import.
-const envChecker = lazy(() => Compile(LaunchEnvSchema));
-const depsChecker = lazy(() => Compile(DependencyRefSchema));
+// Checked by TypeBox's interpreter, not a compiled validator: this runs once per process (or per
+// connection), where compiling would cost more start-up time and memory than it saves.
 
 function invalid(problems: string[]): CellError {
   return new CellError('CELL_E_INVALID_ARGUMENT', `invalid launch environment: ${problems.join('; ')}`, { details: { problems } });
@@ -103,8 +103,7 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSetti
     const v = env[key];
     if (v !== undefined && v !== '') vars[key] = v;
   }
-  const checkEnv = envChecker();
-  if (!checkEnv.Check(vars)) throw invalid(checkEnv.Errors(vars).map((e) => `${e.instancePath.slice(1)} ${e.message}`));
+  if (!Check(LaunchEnvSchema, vars)) throw invalid(Errors(LaunchEnvSchema, vars).map((e) => `${e.instancePath.slice(1)} ${e.message}`));
   const v = vars as LaunchEnvVars;
   let deps: Record<string, DependencyRef> = {};
   if (v.CELL_DEPS !== undefined) {
@@ -114,8 +113,7 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSetti
     } catch {
       throw invalid(['CELL_DEPS is not JSON']);
     }
-    const checkDeps = depsChecker();
-    if (!checkDeps.Check(parsed)) throw invalid(checkDeps.Errors(parsed).map((e) => `CELL_DEPS${e.instancePath} ${e.message}`));
+    if (!Check(DependencyRefSchema, parsed)) throw invalid(Errors(DependencyRefSchema, parsed).map((e) => `CELL_DEPS${e.instancePath} ${e.message}`));
     deps = parsed as Record<string, DependencyRef>;
   }
   const keys = v.CELL_ALLOWED_KEYS?.trim() ?? '';

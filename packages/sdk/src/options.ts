@@ -1,8 +1,9 @@
 import { Type, type TSchema } from 'typebox';
-import { Compile } from 'typebox/compile';
-import { CellError, lazy } from '@cell/protocol';
+import { Check, Errors } from 'typebox/value';
+import { CellError } from '@cell/protocol';
 import { type AxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '@cell/wire';
 import type { Logger } from './logger.ts';
+
 
 /** Options of `connect`. Give `socketPath` for one exact socket, or `cell` for a local cell's replicas. */
 export interface ConnectOptions {
@@ -124,26 +125,25 @@ const ConnectOptionsSchema = Type.Object(
   { additionalProperties: false },
 );
 
-// Compiled on first use, not at import.
-const serveChecker = lazy(() => Compile(ServeOptionsSchema));
-const connectChecker = lazy(() => Compile(ConnectOptionsSchema));
+// Checked by TypeBox's interpreter, not a compiled validator: this runs once per process (or per
+// connection), where compiling would cost more start-up time and memory than it saves.
 
-function check(what: string, validator: ReturnType<typeof serveChecker> | ReturnType<typeof connectChecker>, options: unknown): void {
+function check(what: string, schema: TSchema, options: unknown): void {
   if (options === undefined || options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new CellError('CELL_E_INVALID_ARGUMENT', `${what} options must be an object`);
   }
-  if (validator.Check(options)) return;
-  const problems = validator.Errors(options).map((e) => `${e.instancePath.slice(1).replaceAll('/', '.') || '(options)'}: ${e.message}`);
+  if (Check(schema, options)) return;
+  const problems = Errors(schema, options).map((e) => `${e.instancePath.slice(1).replaceAll('/', '.') || '(options)'}: ${e.message}`);
   throw new CellError('CELL_E_INVALID_ARGUMENT', `invalid ${what} options: ${problems.join('; ')}`, { details: { problems } });
 }
 
 /** Checks `serve()` options; throws CELL_E_INVALID_ARGUMENT naming every bad one. */
 export function checkServeOptions(options: unknown): void {
-  check('serve', serveChecker(), options);
+  check('serve', ServeOptionsSchema, options);
 }
 
 /** Checks `connect()` options; throws CELL_E_INVALID_ARGUMENT naming every bad one. */
 export function checkConnectOptions(options: unknown): void {
-  check('connect', connectChecker(), options);
+  check('connect', ConnectOptionsSchema, options);
 }
 

@@ -3,7 +3,7 @@ import type { CellTree, TreeNode } from '@cell/config';
 import type { Genome } from '@cell/contract';
 import type { DependencyRef } from '@cell/host';
 import { buildCell, type BuildResult } from './build-cell.ts';
-import { genomeFromSource, writeGenomeFile } from './contract-genome.ts';
+import { genomesFromSources, writeGenomeFile } from './contract-genome.ts';
 import { type DependencyTypes, generateDependencyTypes, generateRemoteTypes } from './dependency-types.ts';
 
 /** A cell's dependencies as its processes receive them (`CELL_DEPS`): local ones, and on other nodes. */
@@ -38,11 +38,8 @@ export async function buildTree(tree: CellTree, options: { force?: boolean; onBu
     failures.push(err as CellError<string>);
   };
   const genomes = new Map<TreeNode, Genome>();
-  await eachLimited(tree.nodes, 4, (node) =>
-    genomeFromSource(node.config).then((g) => {
-      if (g) genomes.set(node, g);
-    }, record),
-  );
+  const read = await genomesFromSources(tree.nodes.map((n) => n.config));
+  read.forEach((g, i) => (g instanceof CellError ? record(g) : g && genomes.set(tree.nodes[i]!, g)));
   if (failures.length > 0) throw combine(failures);
   const types = [...(await generateDependencyTypes(tree, 'build')), ...(await generateRemoteTypes(tree, undefined))];
   const builds = new Map<TreeNode, BuildResult>();

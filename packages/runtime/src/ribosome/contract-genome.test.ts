@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCellConfig } from '@cell/config';
 import { cellToml, contractSource, errorOf, storeGenome, tempDir, useTeardown } from '../test-fixtures/temp-cells.ts';
-import { GENOME_FILE, genomeFromSource, readGenomeFile, writeGenomeFile } from './contract-genome.ts';
+import { GENOME_FILE, genomeFromSource, genomesFromSources, readGenomeFile, writeGenomeFile } from './contract-genome.ts';
 
 const defer = useTeardown();
 
@@ -76,5 +76,15 @@ describe('genome file', () => {
     writeGenomeFile(dir, genome);
     expect(existsSync(join(dir, GENOME_FILE))).toBe(true);
     expect(readGenomeFile(dir)).toEqual(genome);
+  });
+});
+
+describe('genomesFromSources', () => {
+  it('reads many cells’ genomes at once; a broken contract fails its own cell only', async () => {
+    const good = (name: string) => loadCellConfig(cellWithContract(name, contractSource(name, '1.0.0', '', true)));
+    const broken = loadCellConfig(cellWithContract('broken', 'process.exit(5);\nexport {};\n'));
+    const none = loadCellConfig(tempDir(defer, { 'cell.toml': cellToml('plain'), 'src/main.ts': '' }));
+    const results = await genomesFromSources([good('a'), broken, none, good('b')]);
+    expect(results.map((r) => (r === undefined ? 'none' : 'code' in r ? r.code : r.name))).toEqual(['a', 'CELL_E_BUILD_FAILED', 'none', 'b']);
   });
 });

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorOf, tempDir, useTeardown } from '../test-fixtures/temp-cells.ts';
-import { contractsOf } from './contract-module.ts';
+import { contractsOf, contractsOfMany } from './contract-module.ts';
 
 const defer = useTeardown();
 
@@ -38,5 +38,21 @@ export const other = 42;`);
     const err = await errorOf(() => contractsOf(bundle("throw new Error('no config here');"), 'a'));
     expect(err.code).toBe('CELL_E_BUILD_FAILED');
     expect(err.message).toContain('no config here');
+  });
+});
+
+describe('contractsOfMany (one child for many modules)', () => {
+  it('reads every module; one that kills its child fails alone, and the others are still read', async () => {
+    const good = (name: string) => bundle(`export const c = { name: '${name}', version: '1.0.0', methods: {}, events: {} };`);
+    const results = await contractsOfMany([
+      { bundle: good('a'), cell: 'a' },
+      { bundle: bundle('process.exit(3);'), cell: 'b' },
+      { bundle: good('c'), cell: 'c' },
+      { bundle: bundle('for (;;) {}'), cell: 'd' },
+      { bundle: good('e'), cell: 'e' },
+    ], 1000);
+    expect(results.map((r) => (Array.isArray(r) ? r.map((c) => c.name).join() : r.code))).toEqual(['a', 'CELL_E_BUILD_FAILED', 'c', 'CELL_E_BUILD_FAILED', 'e']);
+    expect((results[1] as Error).message).toContain('code 3');
+    expect((results[3] as Error).message).toContain('took longer than 1000 ms');
   });
 });

@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox';
-import { Compile } from 'typebox/compile';
-import { CellError, lazy } from '@cell/protocol';
+import { Check, Errors } from 'typebox/value';
+import { CellError } from '@cell/protocol';
 import { MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '../limits.ts';
+
 
 /** Wire protocol version spoken in HELLO. */
 export const PROTOCOL_VERSION = 1;
@@ -46,18 +47,16 @@ export type ClientHello = Absent<Static<typeof ClientHelloSchema>>;
 /** The membrane's answer. */
 export type ServerHello = Absent<Static<typeof ServerHelloSchema>>;
 
-// Compiled on first use, not at import: a process that never handshakes never pays for it.
-const clientChecker = lazy(() => Compile(ClientHelloSchema));
-const serverChecker = lazy(() => Compile(ServerHelloSchema));
-type Checker = ReturnType<typeof clientChecker> | ReturnType<typeof serverChecker>;
+// Checked by TypeBox's interpreter, not a compiled validator: this runs once per process (or per
+// connection), where compiling would cost more start-up time and memory than it saves.
 
-function parse<T>(body: unknown, check: Checker, schema: typeof ClientHelloSchema | typeof ServerHelloSchema, role: string): T {
+function parse<T>(body: unknown, schema: typeof ClientHelloSchema | typeof ServerHelloSchema, role: string): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('body is not a map');
   const o = body as Record<string, unknown>;
   if (o['v'] !== PROTOCOL_VERSION) throw bad(`unsupported protocol version ${JSON.stringify(o['v'])}, expected ${PROTOCOL_VERSION}`);
   if (o['role'] !== role) throw bad(`role must be ${role}`);
-  if (!check.Check(o)) {
-    const first = check.Errors(o)[0];
+  if (!Check(schema, o)) {
+    const first = Errors(schema, o)[0];
     throw bad(first ? `${first.instancePath || '/'} ${first.message}` : 'malformed');
   }
   // Only the declared fields, nulls as undefined: nothing else a peer sends reaches us.
@@ -75,10 +74,10 @@ function bad(message: string): CellError {
 
 /** Validates a caller's HELLO body; throws CELL_E_PROTOCOL naming the bad field. */
 export function parseClientHello(body: unknown): ClientHello {
-  return parse<ClientHello>(body, clientChecker(), ClientHelloSchema, 'client');
+  return parse<ClientHello>(body, ClientHelloSchema, 'client');
 }
 
 /** Validates a membrane's HELLO body. */
 export function parseServerHello(body: unknown): ServerHello {
-  return parse<ServerHello>(body, serverChecker(), ServerHelloSchema, 'server');
+  return parse<ServerHello>(body, ServerHelloSchema, 'server');
 }
