@@ -98,7 +98,7 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
       metafile: true,
       logLevel: 'silent',
       banner: { js: req.banner ? `${REQUIRE_SHIM}\n${req.banner}` : REQUIRE_SHIM },
-      plugins: [nativeExternals()],
+      external: nativeExternals(req.dir, shippedNodeModules()),
       nodePaths: shippedNodeModules(),
       absWorkingDir: req.dir,
       // Written below, each file atomically: a replica starting meanwhile never reads half a bundle.

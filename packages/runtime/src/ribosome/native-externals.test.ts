@@ -16,6 +16,12 @@ function pkg(name: string, extra: Record<string, string> = {}): Record<string, s
 }
 
 describe('nativeExternals', () => {
+  it('finds native packages in the node_modules of the directory and those above it, scoped ones included', () => {
+    const dir = tempDir(defer, { ...pkg('gyp', { 'binding.gyp': '{}' }), ...pkg('@scope/addon', { 'addon.node': '' }), ...pkg('plain'), 'sub/deeper/.keep': '' });
+    expect(nativeExternals(`${dir}/sub/deeper`)).toEqual(expect.arrayContaining(['@scope/addon', 'gyp']));
+    expect(nativeExternals(`${dir}/sub/deeper`)).not.toContain('plain');
+  });
+
   it('leaves packages with native addons as imports, and bundles the rest', async () => {
     const names = ['plain', 'gyp', 'prebuilt', 'released', 'addon'];
     const dir = tempDir(defer, {
@@ -35,7 +41,7 @@ describe('nativeExternals', () => {
       write: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: [nativeExternals()],
+      external: nativeExternals(dir),
     });
     const output = Object.values(result.metafile.outputs)[0]!;
     const external = output.imports.filter((i) => i.external).map((i) => i.path).sort();
@@ -47,7 +53,7 @@ describe('nativeExternals', () => {
 
   it('does not get in the way of what esbuild cannot resolve: the build reports it', async () => {
     const dir = tempDir(defer, { 'main.js': "import 'not-installed';\n" });
-    const failure = await build({ entryPoints: ['main.js'], absWorkingDir: dir, bundle: true, platform: 'node', write: false, logLevel: 'silent', plugins: [nativeExternals()] }).then(
+    const failure = await build({ entryPoints: ['main.js'], absWorkingDir: dir, bundle: true, platform: 'node', write: false, logLevel: 'silent', external: nativeExternals(dir) }).then(
       () => undefined,
       (err: { errors: Array<{ text: string }> }) => err.errors,
     );

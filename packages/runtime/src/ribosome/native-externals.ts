@@ -1,6 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Plugin } from 'esbuild';
 
 /** Packages that load compiled `.node` addons cannot be bundled: they stay `import`s. */
 function hasNativeAddon(pkgDir: string): boolean {
@@ -15,31 +14,45 @@ function hasNativeAddon(pkgDir: string): boolean {
   }
 }
 
-function packageRoot(file: string): string | undefined {
-  let dir = dirname(file);
-  while (dir !== dirname(dir)) {
-    if (existsSync(join(dir, 'package.json')) && dir.includes('node_modules')) return dir;
-    dir = dirname(dir);
+/** The packages (`name` or `@scope/name`) installed directly in one node_modules directory. */
+function packagesIn(nodeModules: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(nodeModules);
+  } catch {
+    return [];
   }
-  return undefined;
+  return entries.flatMap((e) => {
+    if (e.startsWith('.')) return [];
+    if (!e.startsWith('@')) return [e];
+    try {
+      return readdirSync(join(nodeModules, e)).map((n) => `${e}/${n}`);
+    } catch {
+      return [];
+    }
+  });
 }
 
-/** esbuild plugin: leaves packages with native addons (and their optional helpers) unbundled. */
-export function nativeExternals(): Plugin {
-  const verdicts = new Map<string, boolean>();
-  return {
-    name: 'cell-native-externals',
-    setup(build) {
-      build.onResolve({ filter: /^[^./]/ }, async (args) => {
-        if (args.pluginData === 'cell-native-check' || args.path.startsWith('node:')) return undefined;
-        const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: 'cell-native-check' });
-        if (resolved.errors.length > 0 || !resolved.path) return undefined;
-        const root = packageRoot(resolved.path);
-        if (!root) return undefined;
-        let native = verdicts.get(root);
-        if (native === undefined) verdicts.set(root, (native = hasNativeAddon(root)));
-        return native ? { path: args.path, external: true } : undefined;
-      });
-    },
-  };
+const scanned = new Map<string, string[]>();
+
+/** The native packages of one node_modules directory (scanned once per process). */
+function nativePackagesIn(nodeModules: string): string[] {
+  let found = scanned.get(nodeModules);
+  if (!found) scanned.set(nodeModules, (found = packagesIn(nodeModules).filter((p) => hasNativeAddon(join(nodeModules, p)))));
+  return found;
+}
+
+/**
+ * Packages with native addons that a build from `dir` can reach — in the node_modules of `dir`
+ * and of every directory above it, and in `extraNodePaths` — given to esbuild as `external`, so
+ * they stay imports resolved at run time. Scanning once up front costs a few ms; asking esbuild to
+ * call back into JavaScript for every bare import took a third of the build time.
+ */
+export function nativeExternals(dir: string, extraNodePaths: readonly string[] = []): string[] {
+  const dirs: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    dirs.push(join(d, 'node_modules'));
+    if (d === dirname(d)) break;
+  }
+  return [...new Set([...dirs, ...extraNodePaths].flatMap(nativePackagesIn))].sort();
 }
