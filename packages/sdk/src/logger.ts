@@ -36,8 +36,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
-/** A logger that drops everything: libraries are silent unless given a logger. */
-export const silentLogger: Logger = pino({ level: 'silent' });
 
 let processLogger: Logger | undefined;
 
@@ -48,6 +46,7 @@ let processLogger: Logger | undefined;
 export function processLog(): Logger {
   if (processLogger) return processLogger;
   const { name, replica } = launchSettings();
-  processLogger = name ? createLogger({ cell: name, replica }) : silentLogger;
+  // Libraries are silent unless given a logger: outside a managed cell, this one drops everything.
+  processLogger = name ? createLogger({ cell: name, replica }) : pino({ level: 'silent' });
   return processLogger;
 }
