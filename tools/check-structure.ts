@@ -10,7 +10,7 @@ const REASON = 'Longer than 300 lines because';
 
 function* files(dir: string, ext = '.ts'): Generator<string> {
   for (const name of readdirSync(dir)) {
-    if (name === 'node_modules' || name === '.tsbuild' || name === '.cell' || name.startsWith('.')) continue;
+    if (name === 'node_modules' || name === '.tsbuild' || name === 'dist' || name === '.cell' || name.startsWith('.')) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) yield* files(path, ext);
     else if (name.endsWith(ext)) yield path;

@@ -10,7 +10,7 @@ export function pinningPrefix(): { prefix: string[]; note: string } {
 
 /** Runs `node <args>` (optionally pinned) and resolves with the child once it prints a ready line. */
 export function startReady(prefix: string[], args: string[], timeoutMs = 30_000): Promise<ChildProcess> {
-  const [cmd, ...rest] = [...prefix, process.execPath, ...args];
+  const [cmd, ...rest] = [...prefix, process.execPath, '--conditions=cell-source', ...args]; // the @cell packages' TypeScript sources, never a stale build
   const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -30,7 +30,7 @@ export function startReady(prefix: string[], args: string[], timeoutMs = 30_000)
 
 /** Runs `node <args>` to completion and parses the last JSON line it printed. */
 export function runJson<T>(prefix: string[], args: string[], timeoutMs = 300_000): Promise<T> {
-  const [cmd, ...rest] = [...prefix, process.execPath, ...args];
+  const [cmd, ...rest] = [...prefix, process.execPath, '--conditions=cell-source', ...args]; // the @cell packages' TypeScript sources, never a stale build
   const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -7,7 +7,7 @@ import type { TreeStatus } from '@cell/host';
 import { median, round } from '../lib/stats.ts';
 import { writeTrivialTree } from './trivial-tree.ts';
 
-const CLI = fileURLToPath(new URL('../../packages/cli/src/bin.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../packages/cli/bin/cell.mjs', import.meta.url));
 
 export interface RuntimeOptions {
   rounds: number;

@@ -15,7 +15,7 @@ const children: ChildProcess[] = [];
 
 function start(cell: 'accounts' | 'teller'): void {
   const env = { ...process.env, CELL_NAME: cell, CELL_SOCKET: sockets[cell], ACCOUNTS_SOCKET: sockets.accounts, CELL_LOG_LEVEL: 'warn' };
-  children.push(spawn(process.execPath, [join(here, 'cells', cell, 'src', 'main.ts')], { env, stdio: 'inherit' }));
+  children.push(spawn(process.execPath, ['--conditions=cell-source', join(here, 'cells', cell, 'src', 'main.ts')], { env, stdio: 'inherit' }));
 }
 
 async function until(path: string): Promise<void> {

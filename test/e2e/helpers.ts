@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { isProcessAlive, type TreeStatus } from '@cell/host';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = join(REPO, 'packages/cli/src/bin.ts');
+export const CLI = join(REPO, 'packages/cli/bin/cell.mjs');
 
 export interface CliResult {
   code: number | null;

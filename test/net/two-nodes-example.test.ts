@@ -8,7 +8,7 @@ const unavailable = netnsUnavailable();
 
 describe.skipIf(unavailable !== undefined)('examples/two-nodes (the README walk-through)', () => {
   it('runs a node on each of two hosts; the consumer finds stock by name and calls across', { timeout: 120_000 }, () => {
-    const r = spawnSync(process.execPath, [join(REPO, 'examples/two-nodes/run.ts')], { encoding: 'utf8', timeout: 110_000 });
+    const r = spawnSync(process.execPath, ['--conditions=cell-source', join(REPO, 'examples/two-nodes/run.ts')], { encoding: 'utf8', timeout: 110_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/buy \{"sku":"mug","qty":2\} -> \{ "left": 98, "servedBy": ".* \(called by node 12D3KooW\w+\)" \}/);
     expect(r.stdout).toContain('"code":"SoldOut"');

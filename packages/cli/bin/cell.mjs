@@ -1,9 +1,28 @@
 #!/usr/bin/env node
-// Plain JavaScript so that an older Node gets a clear message instead of a syntax error:
-// the CLI itself is TypeScript, run directly by Node 24.
-const major = Number(process.versions.node.split('.')[0]);
-if (major < 24) {
-  process.stderr.write(`cell needs Node.js 24 or newer, and this is ${process.version}.\nRun it as \`npx cell\` in a project that pins Node 24 (this repository does: npm ci installs it).\n`);
+// Plain JavaScript so that an older Node gets a clear message instead of a syntax error.
+import { existsSync, realpathSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 22) || (major === 24 && minor < 15) || major === 23) {
+  process.stderr.write(`cell needs Node.js 22.22 or newer (22.x) or 24.15 or newer, and this is ${process.version}.\n`);
   process.exit(2);
 }
-await import('../src/bin.ts');
+
+const here = dirname(realpathSync(fileURLToPath(import.meta.url)));
+const source = join(here, '..', 'src', 'bin.ts');
+// In the Cell repository itself (not installed under node_modules), run the TypeScript sources of
+// every Cell package — their `cell-source` export condition — so a change needs no build step.
+const inRepository = !here.split(sep).includes('node_modules') && existsSync(source);
+if (inRepository) {
+  registerHooks({
+    resolve(specifier, context, next) {
+      return next(specifier, { ...context, conditions: [...context.conditions, 'cell-source'] });
+    },
+  });
+  await import(source);
+} else {
+  await import('../dist/bin.js');
+}

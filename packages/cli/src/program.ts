@@ -58,7 +58,8 @@ export function program(): Command {
       action(
         async (name: string) => {
           const r = initCommand(name);
-          out(`created ${r.dir}\n  ${r.files.join('\n  ')}\n\nnext: cell mitosis ${name}   ·   test: (cd ${name} && node --test 'src/**/*.test.ts')`);
+          const hints = r.hints.map((h) => `\nnote: ${h}`).join('');
+          out(`created ${r.dir}\n  ${r.files.join('\n  ')}\n${hints}\nnext: cell mitosis ${name}   ·   test: (cd ${name} && node --test 'src/**/*.test.ts')`);
         },
       ),
     );

@@ -14,7 +14,8 @@ describe('cell init', () => {
   it('scaffolds a cell named after its directory, with a valid cell.toml', () => {
     const r = initCommand(join(base, 'hello-world'));
     expect(r.dir).toBe(join(base, 'hello-world'));
-    expect(r.files.sort()).toEqual(['.gitignore', 'cell.toml', 'src/contract.ts', 'src/handlers.ts', 'src/main.test.ts', 'src/main.ts']);
+    // Outside any project (a temp dir): the cell brings its own package.json and tsconfig.json.
+    expect(r.files.sort()).toEqual(['.gitignore', 'cell.toml', 'package.json', 'src/contract.ts', 'src/handlers.test.ts', 'src/handlers.ts', 'src/main.ts', 'tsconfig.json']);
     for (const f of r.files) expect(existsSync(join(r.dir, f)), f).toBe(true);
     const config = loadCellConfig(r.dir);
     expect(config.cell).toMatchObject({ name: 'hello-world', version: '0.1.0', entry: join(r.dir, 'src/main.ts') });
@@ -41,7 +42,7 @@ describe('cell init', () => {
     const dir = join(base, 'greeter');
     initCommand(dir);
     symlinkSync(join(REPO, 'node_modules'), join(base, 'node_modules'));
-    const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'src/**/*.test.ts'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--conditions=cell-source', '--test', '--test-reporter=tap', 'src/**/*.test.ts'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^# pass 1$/m);
     expect(r.stdout).toMatch(/^# fail 0$/m);

@@ -13,7 +13,8 @@ import { color, ExitCode } from '../output/cli-error.ts';
 import { LiveView } from '../output/live-view.ts';
 import { explain, formatMs, renderTree } from '../output/tree-view.ts';
 
-const BIN = fileURLToPath(new URL('../bin.ts', import.meta.url)); // spawned with this Node (24), no shim needed
+/** The package's command (it picks the sources in the repository, the build when installed). */
+const BIN = fileURLToPath(new URL('../../bin/cell.mjs', import.meta.url));
 
 export interface MitosisOptions {
   detach?: boolean;

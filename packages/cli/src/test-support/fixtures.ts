@@ -10,7 +10,7 @@ import { isProcessAlive, processStartTime, readNucleusPointer } from '@cell/host
 import { stopCell, treeStatus } from '@cell/runtime';
 
 /** The `cell` entry point, run directly by this Node (24). */
-export const CLI = fileURLToPath(new URL('../bin.ts', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../bin/cell.mjs', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export interface CliResult {

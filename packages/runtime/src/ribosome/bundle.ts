@@ -93,7 +93,10 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node24',
+      // Cells run on the Node the user brings (>= 22).
+      target: 'node22',
+      // @cell packages ship their TypeScript sources: a cell is bundled from them, never from a stale build.
+      conditions: ['cell-source'],
       sourcemap: 'linked',
       metafile: true,
       logLevel: 'silent',

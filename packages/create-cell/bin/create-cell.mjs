@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Plain JavaScript so that an older Node gets a clear message instead of a syntax error.
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 22) || (major === 24 && minor < 15) || major === 23) {
+  process.stderr.write(`create-cell needs Node.js 22.22 or newer (22.x) or 24.15 or newer, and this is ${process.version}.\n`);
+  process.exit(2);
+}
+
+const here = dirname(realpathSync(fileURLToPath(import.meta.url)));
+const source = join(here, '..', 'src', 'main.ts');
+// In the Cell repository itself (not installed under node_modules) run the TypeScript source.
+const inRepository = !here.split(sep).includes('node_modules') && existsSync(source);
+const { main } = await import(inRepository ? source : '../dist/main.js');
+process.exitCode = main(process.argv.slice(2));
