@@ -35,7 +35,7 @@ export function packAll(dest: string): Packed[] {
   try {
     execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-b', ...dirs], { cwd: REPO, encoding: 'utf8', stdio: 'pipe', timeout: 300_000 });
   } catch (err) {
-    throw new Error(`the packages do not compile:\n${(err as { stdout?: string }).stdout ?? String(err)}`);
+    throw new Error(`the packages do not compile:\n${(err as { stdout?: string }).stdout ?? String(err)}`, { cause: err });
   }
   // --ignore-scripts: the prepack build just ran, once for all of them.
   const out = npm(['pack', '--json', '--ignore-scripts', '--pack-destination', dest, ...dirs], REPO);
