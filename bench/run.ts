@@ -1,4 +1,5 @@
-// npm run bench [-- --only rpc,runtime,net] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
+// npm run bench [-- --only rpc,runtime,net,capsid,publish] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
+// (`--only typecheck` runs the type-check part of `runtime` alone, kept under runtime.typecheck.)
 // Runs the benchmark sections, prints a table, and writes bench/results/latest.json (sections not
 // run this time are kept from the previous file).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -6,7 +7,10 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchRpc } from './rpc/bench-rpc.ts';
 import { benchRuntime } from './runtime/bench-runtime.ts';
+import { benchTypecheck } from './runtime/bench-typecheck.ts';
 import { benchNet } from './net/bench-net.ts';
+import { benchCapsid } from './capsid/bench-capsid.ts';
+import { benchPublish } from './publish/bench-publish.ts';
 
 const { values } = parseArgs({
   options: {
@@ -17,7 +21,7 @@ const { values } = parseArgs({
     'pipeline-ms': { type: 'string', default: '1500' },
   },
 });
-const sections = new Set((values.only ?? 'rpc,runtime,net').split(','));
+const sections = new Set((values.only ?? 'rpc,runtime,net,capsid,publish').split(','));
 const resultsPath = new URL('./results/latest.json', import.meta.url);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -36,10 +40,32 @@ if (sections.has('runtime')) {
   console.log(JSON.stringify(runtime, null, 2));
 }
 
+if (sections.has('typecheck') && !sections.has('runtime')) {
+  const typecheck = await benchTypecheck({ rounds: Math.max(3, Number(values.rounds)), log });
+  results['runtime'] = { ...(results['runtime'] as Record<string, unknown> | undefined), typecheck };
+  console.log(JSON.stringify(typecheck, null, 2));
+}
+
 if (sections.has('net')) {
   const net = await benchNet({ rounds: Number(values.rounds), calls: Number(values.calls), window: Number(values.window), pipelineMs: Number(values['pipeline-ms']), log });
   results['net'] = net;
   console.log(JSON.stringify(net, null, 2));
+}
+
+if (sections.has('capsid')) {
+  try {
+    results['capsid'] = await benchCapsid({ rounds: Number(values.rounds), calls: 2000, log });
+  } catch (err) {
+    // No sandbox on this machine: record why instead of failing every other section.
+    if ((err as { code?: string }).code !== 'CELL_E_CAPSID_UNAVAILABLE') throw err;
+    results['capsid'] = { unavailable: (err as { details: { reasons: string[] } }).details.reasons };
+  }
+  console.log(JSON.stringify(results['capsid'], null, 2));
+}
+
+if (sections.has('publish')) {
+  results['publish'] = await benchPublish({ rounds: Math.min(3, Number(values.rounds)), log });
+  console.log(JSON.stringify(results['publish'], null, 2));
 }
 
 results['machine'] = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() };

@@ -6,6 +6,7 @@ import { connectDynamic } from '@cell/sdk';
 import type { TreeStatus } from '@cell/host';
 import { median, round } from '../lib/stats.ts';
 import { writeTrivialTree } from './trivial-tree.ts';
+import { benchTypecheck } from './bench-typecheck.ts';
 
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/cell.mjs', import.meta.url));
 
@@ -166,18 +167,20 @@ export async function benchRuntime(opts: RuntimeOptions): Promise<Record<string,
   const { restart: restartResult, rss, unique_memory } = await restart(opts.rounds, opts.log);
   const trees: Record<string, unknown> = {};
   for (const size of opts.sizes) trees[`cells_${size}`] = await treeReady(size, opts.log);
+  const typecheck = await benchTypecheck({ rounds: opts.rounds, log: opts.log });
   return {
     cold_start: cold,
     restart: restartResult,
     tree_ready: trees,
     rss,
     unique_memory,
+    typecheck,
     method: {
       rounds: opts.rounds,
       statistic: 'median',
       cold_start: 'bare: spawn `node -e` until its first output; cell: first call to a cell that exited after idle_timeout, until the reply (nucleus starts it on demand)',
       restart: 'SIGKILL of a replica until a call on its socket is answered by the new process',
-      tree_ready: '`cell mitosis --detach` of N trivial cells with builds up to date, until every cell answered its handshake; build_ms is the first (cold) `cell build`',
+      tree_ready: '`cell mitosis --detach` of N trivial cells with builds up to date, until every cell answered its handshake; build_ms is the first (cold) `cell build`, type-check included',
       rss: 'VmRSS of an idle trivial cell vs `node -e setInterval` after 1 s (shared pages of the Node binary counted in full)',
       unique_memory: 'private pages (smaps_rollup Private_Clean + Private_Dirty) of the same two processes: what one more cell costs',
       total_pss_mib: 'sum of proportional set sizes of every replica and the nucleus: the memory the tree really uses',

@@ -64,7 +64,7 @@ describe('cell CLI (real processes)', () => {
     expect(JSON.parse(bad.stderr)).toMatchObject({ code: 'CELL_E_INVALID_INPUT' });
     expect(cell(['call', dir, 'greet', 'not json']).code).toBe(2);
     expect(cell(['stop', dir]).code).toBe(0);
-    const test = spawnSync(process.execPath, ['--test', 'src/**/*.test.ts'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const test = spawnSync(process.execPath, ['--conditions=cell-source', '--test', 'src/**/*.test.ts'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
     expect(test.status, test.stdout + test.stderr).toBe(0);
   });
 

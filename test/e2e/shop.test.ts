@@ -17,13 +17,14 @@ async function http(port: number, method: string, path: string, body?: unknown):
 }
 
 describe('examples/shop (the README demo)', () => {
-  it('starts six cells and serves a real HTTP API whose errors come from typed cell errors', async () => {
+  it('starts six cells and serves a real HTTP API whose errors come from typed cell errors', { timeout: 120_000 }, async () => {
     tree = copyOfRepoDir('examples/shop');
     const port = await freePort();
     const up = cell(['mitosis', tree.root, '--detach'], { env: { SHOP_HTTP_PORT: String(port) } });
     expect(up.code, up.stderr).toBe(0);
     const s = status(tree.root);
     expect(s.cells.map((c) => c.name).sort()).toEqual(['catalog', 'gateway', 'inventory', 'mailer', 'orders', 'payments', 'shop']);
+    expect(new Set(s.cells.map((c) => c.version))).toEqual(new Set(['1.0.0'])); // cell status shows each cell's version
     expect(cellOf(s, 'inventory').replicas.filter((r) => r.state === 'ready')).toHaveLength(3);
     expect(cellOf(s, 'mailer').idleTimeoutMs).toBe(20_000);
 
@@ -36,7 +37,9 @@ describe('examples/shop (the README demo)', () => {
     expect(order.status).toBe(201);
     expect(order.json).toMatchObject({ sku: 'mug', qty: 2, totalCents: 2400 });
     expect((await http(port, 'GET', `/orders/${String(order.json['id'])}`)).json).toEqual(order.json);
-    expect((await http(port, 'POST', '/orders', { sku: 'mug', qty: 1, card: '4000000000000002', email: 'a@b.c' })).status).toBe(402);
+    // The README shows this body: payments' CardDeclined, turned by orders into its own declared PaymentFailed.
+    const declined = await http(port, 'POST', '/orders', { sku: 'mug', qty: 1, card: '4000000000000002', email: 'a@b.c' });
+    expect(declined).toEqual({ status: 402, json: { code: 'PaymentFailed', message: 'PaymentFailed', details: { reason: 'the bank declined this card' }, declared: true } });
     expect((await http(port, 'POST', '/orders', { sku: 'tee', qty: 99, card: '4242424242424242', email: 'a@b.c' })).json).toMatchObject({
       code: 'OutOfStock',
       details: { available: 20 },

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Plain JavaScript so that an older Node gets a clear message instead of a syntax error.
 import { existsSync, realpathSync } from 'node:fs';
-import { registerHooks } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,6 +16,8 @@ const source = join(here, '..', 'src', 'bin.ts');
 // every Cell package — their `cell-source` export condition — so a change needs no build step.
 const inRepository = !here.split(sep).includes('node_modules') && existsSync(source);
 if (inRepository) {
+  // Imported here, not at the top: an old Node lacks registerHooks and must reach the version check.
+  const { registerHooks } = await import('node:module');
   registerHooks({
     resolve(specifier, context, next) {
       return next(specifier, { ...context, conditions: [...context.conditions, 'cell-source'] });

@@ -1,25 +1,37 @@
-import { Command, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { formatProblem } from '@cell/config';
-import { buildCommand } from './commands/build.ts';
+import { buildCommand, formatTypecheck, NO_TYPECHECK_WARNING } from './commands/build.ts';
 import { checkCommand, formatCheck } from './commands/check.ts';
 import { typesCommand } from './commands/types.ts';
 import { idCommand } from './commands/id.ts';
+import { authorInitCommand, authorShowCommand, formatAuthor } from './commands/author.ts';
+import { formatPublishedCell, formatPublishSummary, publishCommand } from './commands/publish.ts';
 import { callCommand } from './commands/call.ts';
 import { initCommand } from './commands/init.ts';
 import { logsCommand } from './commands/logs.ts';
 import { mitosisCommand } from './commands/mitosis.ts';
-import { reloadCommand } from './commands/reload.ts';
+import { formatConsumersReload, formatReload, reloadCommand } from './commands/reload.ts';
+import { restartCommand } from './commands/restart.ts';
+import { describeCommand } from './commands/describe.ts';
+import { completionCommand, SHELLS } from './commands/completion.ts';
 import { formatStatus, statusCommand } from './commands/status.ts';
 import { stopCommand } from './commands/stop.ts';
 import { color, ExitCode, reportError } from './output/cli-error.ts';
 import { prettyPrinter } from './output/log-format.ts';
+import { LOG_LEVELS, type LogLevel, parseGrep, parseSince } from './logs/log-filter.ts';
+import { formatDescription } from './output/genome-view.ts';
 
 function out(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
+/** `--no-typecheck` is for emergencies: every use says so, on standard error. */
+function warnNoTypecheck(opts: { typecheck?: boolean }): void {
+  if (opts.typecheck === false) process.stderr.write(`${color('yellow', 'warning', process.stderr)}: ${NO_TYPECHECK_WARNING}\n`);
+}
+
 /** Runs one command and turns its outcome into an exit code. */
-function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>, json: (args: unknown[]) => boolean = () => false): (...args: A) => Promise<void> {
+function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>, json: (args: unknown[]) => boolean = () => false, options: { declared?: boolean } = {}): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       process.exitCode = (await fn(...args)) ?? ExitCode.OK;
@@ -31,9 +43,15 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>,
         process.exitCode = ExitCode.USAGE;
         return;
       }
-      process.exitCode = reportError(err, json(args));
+      process.exitCode = reportError(err, json(args), options);
     }
   };
+}
+
+/** `-n`: a whole number of lines. */
+function lineCount(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of lines');
+  return Number(value);
 }
 
 /** True when the command's options (its last argument before the Command) ask for JSON. */
@@ -67,12 +85,15 @@ export function program(): Command {
   cli
     .command('build')
     .argument('[dir]', 'root of the tree', '.')
-    .option('--force', 'rebuild even when nothing changed')
-    .description('build every cell of the tree into its .cell/ (incremental)')
+    .option('--force', 'rebuild (and type-check) even when nothing changed')
+    .option('--no-typecheck', 'emergencies only: skip the type-check (a cell that does not compile can start; warns on every use)')
+    .description('type-check and build every cell of the tree into its .cell/ (incremental)')
     .action(
       action(
-        async (dir: string, opts: { force?: boolean }) => {
-          await buildCommand(dir, opts, (r) => out(`${r.rebuilt ? color('green', 'built     ') : color('gray', 'up to date')} ${r.cell} (${Math.round(r.durationMs)} ms)`));
+        async (dir: string, opts: { force?: boolean; typecheck?: boolean }) => {
+          warnNoTypecheck(opts);
+          const built = await buildCommand(dir, opts, (r) => out(`${r.rebuilt ? color('green', 'built     ') : color('gray', 'up to date')} ${r.cell} (${Math.round(r.durationMs)} ms)`));
+          if (built.typecheck) out(color('gray', formatTypecheck(built.typecheck)));
         },
       ),
     );
@@ -88,13 +109,52 @@ export function program(): Command {
       }, jsonFlag),
     );
 
+  const author = cli.command('author').description('the author key that signs what this machine publishes (never anonymous)');
+  const showAuthor = (json: boolean | undefined, v: Awaited<ReturnType<typeof authorShowCommand>>) => out(json ? JSON.stringify(v, null, 2) : formatAuthor(v));
+  author
+    .command('init')
+    .requiredOption('--name <name>', 'who publishes (a person or an organisation)')
+    .requiredOption('--contact <contact>', 'how to reach them (an e-mail address or a URL)')
+    .option('--force', 'replace an existing author key')
+    .option('--json', 'the signed record as JSON')
+    .description('create the Ed25519 author key (in CELL_HOME, mode 0600) and its signed record')
+    .action(action(async (opts: { name: string; contact: string; force?: boolean; json?: boolean }) => showAuthor(opts.json, await authorInitCommand(opts)), jsonFlag));
+  author
+    .command('show')
+    .option('--json', 'the signed record as JSON')
+    .description("this machine's author: name, contact, key")
+    .action(action(async (opts: { json?: boolean }) => showAuthor(opts.json, await authorShowCommand()), jsonFlag));
+
+  cli
+    .command('publish')
+    .argument('[dir]', 'root of the tree', '.')
+    .option('--no-announce', 'store and sign only; do not announce on the network')
+    .option('--announce-timeout <ms>', 'how long to look for peers to announce to', (v) => Number(v), 5000)
+    .option('--json', 'machine output (JSON lines) even on a terminal')
+    .description('bundle every cell from source (with its lockfile and npm tarballs), store, sign the manifest, announce it; prints the manifest CID')
+    .action(
+      action(async (dir: string, opts: { announce?: boolean; announceTimeout: number; json?: boolean }) => {
+        const human = !opts.json && Boolean(process.stdout.isTTY);
+        const summary = await publishCommand(dir, {
+          announce: opts.announce,
+          announceTimeoutMs: opts.announceTimeout,
+          onProgress: (p) => {
+            if (!human) out(JSON.stringify(p));
+            else if (p.event === 'bundled') out(formatPublishedCell(p));
+          },
+        });
+        out(human ? formatPublishSummary(summary) : JSON.stringify({ event: 'published', ...summary }));
+      }, jsonFlag),
+    );
+
   cli
     .command('types')
     .argument('[dir]', 'root of the tree', '.')
     .option('--offline', 'generate from cell.lock alone (nothing running, nothing fetched)')
+    .option('--from-source', "take each local dependency's genome from its source (its contract module), even while an older one runs")
     .description("generate every dependency's typed bindings into .cell/bindings/ and lock them in cell.lock")
     .action(
-      action(async (dir: string, opts: { offline?: boolean }) => {
+      action(async (dir: string, opts: { offline?: boolean; fromSource?: boolean }) => {
         for (const t of await typesCommand(dir, opts)) {
           const note = t.report?.breaking.length ? color('red', ` (${t.report.breaking.length} breaking change${t.report.breaking.length > 1 ? 's' : ''}: fix what no longer compiles)`) : '';
           out(`${t.consumer} -> ${t.dep}: ${t.genome.name}@${t.genome.version} from ${t.source}, ${t.action}${note}  ${color('gray', t.bindingsFile)}`);
@@ -120,9 +180,15 @@ export function program(): Command {
     .argument('[dir]', 'root of the tree', '.')
     .option('-d, --detach', 'return once every cell is ready, leaving the tree running')
     .option('--json', 'machine output (JSON lines) even on a terminal')
+    .option('--no-typecheck', 'emergencies only: skip the type-check (a cell that does not compile can start; warns on every use)')
     .addOption(new Option('--daemon', 'run as the background nucleus of --detach').hideHelp())
-    .description('build and start the tree, supervise it until Ctrl-C (or cell stop)')
-    .action(action((dir: string, opts: { detach?: boolean; json?: boolean; daemon?: boolean }) => mitosisCommand(dir, opts), jsonFlag));
+    .description('build (type-checked) and start the tree, supervise it until Ctrl-C (or cell stop)')
+    .action(
+      action((dir: string, opts: { detach?: boolean; json?: boolean; daemon?: boolean; typecheck?: boolean }) => {
+        warnNoTypecheck(opts);
+        return mitosisCommand(dir, opts);
+      }, jsonFlag),
+    );
 
   cli
     .command('status')
@@ -146,19 +212,24 @@ export function program(): Command {
     .command('logs')
     .argument('[dir]', 'root of the tree', '.')
     .argument('[cell]', 'only this cell')
-    .option('-f, --follow', 'keep printing new lines')
+    .option('-f, --follow', 'keep printing new lines (from now on, unless --since or -n)')
+    .addOption(new Option('--level <level>', 'only lines at this level or above').choices(LOG_LEVELS))
+    .option('--since <when>', 'only lines since a duration ago (30s, 5m, 1h30m, 2d) or a time (2026-03-01T14:00:00Z)')
+    .option('--grep <regex>', 'only lines with a value (message, cell, method, error...) matching this regular expression')
+    .option('-n, --lines <n>', 'only the last n lines (of those that pass the filters)', lineCount)
     .option('--json', 'raw JSON lines')
     .description('the merged, time-ordered logs of the tree')
     .action(
-      action(async (dir: string, cell: string | undefined, opts: { follow?: boolean; json?: boolean }) => {
+      action(async (dir: string, cell: string | undefined, opts: { follow?: boolean; json?: boolean; level?: LogLevel; since?: string; grep?: string; lines?: number }) => {
         const pretty = opts.json ? undefined : prettyPrinter(Boolean(process.stdout.isTTY) && !process.env['NO_COLOR']);
-        await logsCommand(dir, cell, opts, (r) => out(pretty ? pretty(r) : r.raw));
+        const filters = { level: opts.level, since: opts.since === undefined ? undefined : parseSince(opts.since, Date.now()), grep: opts.grep === undefined ? undefined : parseGrep(opts.grep) };
+        await logsCommand(dir, cell, { ...filters, follow: opts.follow, lines: opts.lines }, (r) => out(pretty ? pretty(r) : r.raw));
       }, jsonFlag),
     );
 
   cli
     .command('call')
-    .argument('<cell-dir>', 'the cell to call')
+    .argument('<cell>', 'the cell to call: its directory, or its name in the tree around the current directory')
     .argument('<method>', 'method name')
     .argument('[json]', 'input as JSON', '{}')
     .option('--timeout <ms>', 'deadline of the call', (v) => Number(v))
@@ -166,25 +237,56 @@ export function program(): Command {
     .action(
       action(
         async (dir: string, method: string, json: string, opts: { timeout?: number }) => {
-          const result = await callCommand(dir, method, json, { timeoutMs: opts.timeout });
+          const warn = (w: { message: string }) => process.stderr.write(`${color('yellow', 'warning', process.stderr)}: ${w.message}\n`);
+          const result = await callCommand(dir, method, json, { timeoutMs: opts.timeout, warn });
           out(JSON.stringify(result ?? null, null, 2));
         },
         () => true,
+        { declared: true }, // the called cell's own typed errors, as its contract declares them
       ),
     );
 
   cli
     .command('reload')
     .argument('[cell-dir]', 'the cell to reload', '.')
-    .description('rebuild a cell and replace its replicas one by one without dropping calls')
+    .option('--with-consumers', "also move the cells that depend on it onto its new genome: regenerate their bindings from its source, build them (refused, nothing reloaded, if one no longer compiles), reload it, then them")
+    .option('--no-typecheck', 'emergencies only: skip the type-check (a cell that does not compile can start; warns on every use)')
+    .description('rebuild (type-checked) a cell and replace its replicas one by one without dropping calls')
     .action(
-      action(
-        async (dir: string) => {
-          const r = await reloadCommand(dir);
-          out(`${r.rebuilt ? 'rebuilt' : 'build unchanged'}; replaced ${r.replaced} replica${r.replaced === 1 ? '' : 's'}${r.keptMajor !== null ? `; major ${r.keptMajor} keeps running beside it for its consumers` : ''}`);
-        },
-      ),
+      action(async (dir: string, opts: { withConsumers?: boolean; typecheck?: boolean }) => {
+        warnNoTypecheck(opts);
+        out(opts.withConsumers ? formatConsumersReload(await reloadCommand(dir, { withConsumers: true })) : formatReload(await reloadCommand(dir, { typecheck: opts.typecheck })));
+      }),
     );
+
+  cli
+    .command('restart')
+    .argument('<cell>', 'the cell to restart: its directory, or its name in the tree around the current directory')
+    .description('replace the replicas of a running cell one by one with new processes of the same build, without dropping calls')
+    .action(
+      action(async (cell: string) => {
+        const r = await restartCommand(cell);
+        out(`restarted ${cell}: replaced ${r.replaced} replica${r.replaced === 1 ? '' : 's'}`);
+      }),
+    );
+
+  cli
+    .command('describe')
+    .argument('<cell>', 'the cell: its directory, or its name in the tree around the current directory')
+    .option('--json', 'the description as JSON (the genome as it is)')
+    .description("a cell's methods with their input, output and error types, events, version, fingerprint and replicas")
+    .action(
+      action(async (cell: string, opts: { json?: boolean }) => {
+        const d = await describeCommand(cell);
+        out(opts.json ? JSON.stringify(d, null, 2) : formatDescription(d, process.stdout.columns || 100));
+      }, jsonFlag),
+    );
+
+  cli
+    .command('completion')
+    .addArgument(new Argument('<shell>', 'the shell to complete for').choices(SHELLS))
+    .description('print a completion script for bash, zsh or fish (commands, options, cell names); e.g. source <(cell completion bash)')
+    .action(action(async (shell: string) => void process.stdout.write(completionCommand(shell, cli))));
 
   return cli;
 }

@@ -31,10 +31,18 @@ export function readLock(dir: string): CellLock | undefined {
   } catch (err) {
     throw new CellError('CELL_E_CONFIG_INVALID', `${path} is not valid JSON: ${(err as Error).message}; delete it and run \`cell types\``);
   }
-  if (lock.lock !== 1 || typeof lock.deps !== 'object' || lock.deps === null) {
+  if (!isObject(lock) || lock.lock !== 1 || !isObject(lock.deps) || !Object.values(lock.deps).every(isLockedDep)) {
     throw new CellError('CELL_E_CONFIG_INVALID', `${path} is not a cell.lock of format 1; delete it and run \`cell types\``);
   }
   return lock;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isLockedDep(v: unknown): boolean {
+  return isObject(v) && typeof v['cell'] === 'string' && typeof v['version'] === 'string' && typeof v['fingerprint'] === 'string' && isObject(v['genome']);
 }
 
 /** Writes a cell's lock with sorted keys, so it diffs cleanly; returns true when it changed. */

@@ -67,6 +67,21 @@ describe('loadCellTree', () => {
     expect(problems.map((p) => p.key).sort()).toEqual(['cell.replicas', 'resources.memory']);
   });
 
+  it('reports the problems of a cell once, though it is both a sub-cell and a dependency', () => {
+    const dir = files({
+      'cell.toml': `[cell]\nname = "root"\nversion = "1.0.0"\n`,
+      'cells/w/cell.toml': cell('w', '[resources]\nmemory = { max = 256 }\n'),
+      'cells/w/main.ts': '',
+      'cells/c/cell.toml': cell('c', '[deps]\nw = "../w"\n'),
+      'cells/c/main.ts': '',
+      'cells/d/cell.toml': cell('d', '[deps]\nw = "../w"\n'),
+      'cells/d/main.ts': '',
+    });
+    const { code, problems } = problemsOf(() => loadCellTree(dir));
+    expect(code).toBe('CELL_E_CONFIG_INVALID');
+    expect(problems).toEqual([expect.objectContaining({ file: `${dir}/cells/w/cell.toml`, line: 6, key: 'resources.memory.max' })]);
+  });
+
   it('says which cell a lookup did not find', () => {
     const dir = files({ 'cell.toml': `[cell]\nname = "root"\nversion = "1.0.0"\n` });
     const tree = loadCellTree(dir);

@@ -44,11 +44,15 @@ interface Draft {
 export function loadCellTree(rootDir: string): CellTree {
   const drafts = new Map<string, Draft>();
   const problems: ConfigProblem[] = [];
+  // A cell reached twice (a sub-cell that is also a dependency) is read once: its problems are reported once.
+  const invalid = new Set<string>();
   const visit = (dir: string, external: boolean): Draft | undefined => {
     const known = drafts.get(dir);
     if (known) return known;
+    if (invalid.has(dir)) return undefined;
     const { config, problems: found } = readCellConfig(dir);
     if (!config) {
+      invalid.add(dir);
       problems.push(...found);
       return undefined;
     }

@@ -22,3 +22,4 @@ export {
 } from './genome.ts';
 export { compareGenomes, formatChange, describeSchema, type CompatibilityReport, type GenomeChange } from './compatibility.ts';
 export { compileValidator, type Validator, type ValidationIssue } from './validator.ts';
+export { unknownKeys } from './unknown-keys.ts';

@@ -41,6 +41,12 @@ describe('launch environment', () => {
     expect(readLaunchEnv(launchEnv({ axon: { host: 'h', port: 7, allowedKeys: ['k1', 'k2'] } })).axon).toEqual({ host: 'h', port: 7, allowedKeys: ['k1', 'k2'] });
   });
 
+  it('carries an inherited listening socket as a file descriptor number (a capsid\'s)', () => {
+    expect(readLaunchEnv(launchEnv({ socket: '/t/run/a-0.sock', socketFd: 3 }))).toMatchObject({ socket: '/t/run/a-0.sock', socketFd: 3 });
+    expect(readLaunchEnv({}).socketFd).toBeUndefined();
+    expect(() => readLaunchEnv({ CELL_SOCKET_FD: 'three' })).toThrow(expect.objectContaining({ code: 'CELL_E_INVALID_ARGUMENT' }));
+  });
+
   it('is empty for a process started by hand, and ignores unrelated variables', () => {
     expect(readLaunchEnv({ PATH: '/bin', CELL_HOME: '/x' })).toMatchObject({ name: undefined, deps: {}, network: false, axon: undefined, cgroupProcs: [] });
   });

@@ -15,6 +15,8 @@ export const LaunchEnvSchema = Type.Object({
   CELL_REPLICA: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
   /** Unix socket the membrane listens on (shared by the nucleus's cluster handle). */
   CELL_SOCKET: Type.Optional(Type.String({ minLength: 1 })),
+  /** A listening Unix socket inherited as this file descriptor: the membrane listens on it instead of binding `CELL_SOCKET` (a capsid's). */
+  CELL_SOCKET_FD: Type.Optional(Type.String({ pattern: '^[0-9]{1,5}$' })),
   /** JSON: dependency name -> where it is (`{ name, dir? , axon?, major? }`). */
   CELL_DEPS: Type.Optional(Type.String()),
   /** How long a draining replica may finish its calls, ms. */
@@ -77,6 +79,8 @@ export interface LaunchSettings {
   name: string | undefined;
   replica: string | undefined;
   socket: string | undefined;
+  /** Inherited listening socket to serve on (`CELL_SOCKET` then only names where callers reach it). */
+  socketFd: number | undefined;
   deps: Record<string, DependencyRef>;
   graceMs: number | undefined;
   idleTimeoutMs: number | undefined;
@@ -121,6 +125,7 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSetti
     name: v.CELL_NAME,
     replica: v.CELL_REPLICA,
     socket: v.CELL_SOCKET,
+    socketFd: v.CELL_SOCKET_FD === undefined ? undefined : Number(v.CELL_SOCKET_FD),
     deps,
     graceMs: v.CELL_GRACE_MS === undefined ? undefined : Number(v.CELL_GRACE_MS),
     idleTimeoutMs: v.CELL_IDLE_TIMEOUT_MS === undefined ? undefined : Number(v.CELL_IDLE_TIMEOUT_MS) || undefined,
@@ -146,6 +151,7 @@ export function launchEnv(settings: Partial<LaunchSettings>): Record<string, str
   put('CELL_NAME', settings.name);
   put('CELL_REPLICA', settings.replica);
   put('CELL_SOCKET', settings.socket);
+  put('CELL_SOCKET_FD', settings.socketFd);
   if (settings.deps !== undefined) put('CELL_DEPS', JSON.stringify(settings.deps));
   put('CELL_GRACE_MS', settings.graceMs);
   put('CELL_IDLE_TIMEOUT_MS', settings.idleTimeoutMs);

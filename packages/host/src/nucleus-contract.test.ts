@@ -6,9 +6,10 @@ import { nucleusContract, TreeStatus } from './nucleus-contract.ts';
 describe('nucleus contract', () => {
   it('declares the control methods a tree answers, with typed errors', () => {
     const genome = toGenome(nucleusContract);
-    expect(Object.keys(genome.methods).sort()).toEqual(['reload', 'resolve', 'start', 'status', 'stop']);
+    expect(Object.keys(genome.methods).sort()).toEqual(['reload', 'resolve', 'restart', 'start', 'status', 'stop']);
     expect(Object.keys(genome.methods['start']!.errors).sort()).toEqual(['NoSuchCell', 'StartFailed']);
     expect(Object.keys(genome.methods['reload']!.errors).sort()).toEqual(['NoSuchCell', 'ReloadFailed']);
+    expect(Object.keys(genome.methods['restart']!.errors).sort()).toEqual(['NoSuchCell', 'RestartFailed']);
   });
 
   it('checks a status document the way docs/status.md describes it', () => {

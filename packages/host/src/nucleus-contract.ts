@@ -42,6 +42,7 @@ export const ReplicaStatus = Type.Object({
       signal: Nullable(Type.String()),
       reason: ExitReason,
       at: Type.Number(),
+      cause: Nullable(Type.String({ description: 'the line of its last output that says why it ended (an error message, not the stack or the Node version footer), if one does' })),
       logTail: Type.Array(Type.String(), { description: 'last log lines of the process' }),
     }),
   ),
@@ -62,6 +63,7 @@ export const Candidate = Type.Object({
 
 export const CellStatus = Type.Object({
   name: Type.String(),
+  version: Type.String({ description: 'the version it runs: from its genome (cell.toml before its first build); an old major kept beside a newer one shows its own' }),
   dir: Type.String({ description: 'absolute directory' }),
   parent: Nullable(Type.String({ description: 'name of the parent cell in the tree' })),
   state: Type.Union(
@@ -154,7 +156,10 @@ export const nucleusContract = defineContract({
     }),
     reload: unary({
       description: 'Rebuilds a cell and replaces its replicas one by one without dropping calls.',
-      input: CellRef,
+      input: Type.Object({
+        cell: CellRef.properties.cell,
+        typecheck: Type.Optional(Type.Boolean({ description: 'false: rebuild without type-checking (`--no-typecheck`); default: as the tree was started' })),
+      }),
       output: Type.Object({
         replaced: Type.Integer(),
         rebuilt: Type.Boolean(),
@@ -163,6 +168,15 @@ export const nucleusContract = defineContract({
       errors: {
         NoSuchCell: Type.Object({ cell: Type.String() }),
         ReloadFailed: Type.Object({ reason: Type.String(), code: Type.Union([Type.String(), Type.Null()], { description: 'the CELL_E_* code of the cause' }) }),
+      },
+    }),
+    restart: unary({
+      description: 'Replaces the replicas of a cell one by one with new processes of its current build (nothing is rebuilt), without dropping calls.',
+      input: CellRef,
+      output: Type.Object({ replaced: Type.Integer({ description: 'replicas that were serving and were replaced' }) }),
+      errors: {
+        NoSuchCell: Type.Object({ cell: Type.String() }),
+        RestartFailed: Type.Object({ reason: Type.String(), code: Type.Union([Type.String(), Type.Null()], { description: 'the CELL_E_* code of the cause' }) }),
       },
     }),
     stop: unary({ description: 'Stops the whole tree gracefully.', input: Type.Object({}), output: Type.Object({}) }),

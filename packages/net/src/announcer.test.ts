@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { type Announcement, parseAnnouncement } from './announcement.ts';
 import { Announcer } from './announcer.ts';
 import { cellKey } from './cell-key.ts';
-import { ANNOUNCE_TOPIC, type ControlPlane, createControlPlane } from './control-plane.ts';
+import { ANNOUNCE_TOPIC, type ControlPlane } from './control-plane.ts';
+import { type P2pNode, startP2pNode } from './p2p-node.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { loopbackConfig, memoryLogger, quietLogger, tempDir, waitFor } from './test-support/fixtures.ts';
 
@@ -144,16 +145,16 @@ describe('Announcer (control plane faked)', () => {
 
 describe('Announcer (real control planes on loopback)', () => {
   const dir = tempDir();
-  const planes: ControlPlane[] = [];
+  const planes: P2pNode[] = [];
   let speaker: ControlPlane;
   let listener: ControlPlane;
 
   beforeAll(async () => {
     const config = loopbackConfig({ discovery: ['gossip'] });
-    speaker = await createControlPlane(await loadOrCreateIdentity(join(dir.path, 'speaker')), config);
-    planes.push(speaker);
-    listener = await createControlPlane(await loadOrCreateIdentity(join(dir.path, 'listener')), config);
-    planes.push(listener);
+    planes.push(await startP2pNode(await loadOrCreateIdentity(join(dir.path, 'speaker')), config));
+    planes.push(await startP2pNode(await loadOrCreateIdentity(join(dir.path, 'listener')), config));
+    speaker = planes[0]!.libp2p;
+    listener = planes[1]!.libp2p;
   });
   afterAll(async () => {
     await Promise.all(planes.map((p) => p.stop()));

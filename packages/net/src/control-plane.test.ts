@@ -2,8 +2,9 @@ import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { multiaddr } from '@multiformats/multiaddr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANNOUNCE_TOPIC, type ControlPlane, createControlPlane, DHT_PROTOCOL } from './control-plane.ts';
+import { ANNOUNCE_TOPIC, type ControlPlane, DHT_PROTOCOL } from './control-plane.ts';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.ts';
+import { type P2pNode, startP2pNode } from './p2p-node.ts';
 import { loopbackConfig, tempDir, waitFor } from './test-support/fixtures.ts';
 
 /** The TCP port of a node's first /ip4/127.0.0.1/tcp/<port> address. */
@@ -25,9 +26,9 @@ function probe(port: number): Promise<string> {
   });
 }
 
-describe('createControlPlane', () => {
+describe('the control plane (libp2p created by the node\'s Helia)', () => {
   const dir = tempDir();
-  const started: ControlPlane[] = [];
+  const started: P2pNode[] = [];
   let a: NodeIdentity;
   let b: NodeIdentity;
 
@@ -41,9 +42,9 @@ describe('createControlPlane', () => {
   });
 
   const start = async (identity: NodeIdentity, overrides: Parameters<typeof loopbackConfig>[0] = {}) => {
-    const node = await createControlPlane(identity, loopbackConfig(overrides));
+    const node = await startP2pNode(identity, loopbackConfig(overrides));
     started.push(node);
-    return node;
+    return node.libp2p;
   };
 
   it('runs libp2p under the node key, listening on the configured host with a port from the OS', async () => {
@@ -73,17 +74,19 @@ describe('createControlPlane', () => {
   });
 
   it('stops cleanly and frees its port', async () => {
-    const node = await start(await loadOrCreateIdentity(join(dir.path, 'd')));
-    const port = tcpPort(node);
+    const node = await startP2pNode(await loadOrCreateIdentity(join(dir.path, 'd')), loopbackConfig());
+    started.push(node);
+    const port = tcpPort(node.libp2p);
     await node.stop();
-    expect(node.status).toBe('stopped');
+    expect(node.libp2p.status).toBe('stopped');
+    expect(node.helia.status).toBe('stopped');
     expect(await probe(port)).toBe('ECONNREFUSED');
   });
 
   it('fails to start on an address it cannot bind', async () => {
     const holder = await start(await loadOrCreateIdentity(join(dir.path, 'e')));
     const port = tcpPort(holder);
-    const outcome = await createControlPlane(await loadOrCreateIdentity(join(dir.path, 'f')), loopbackConfig({ p2p: { host: '127.0.0.1', port } })).then(
+    const outcome = await startP2pNode(await loadOrCreateIdentity(join(dir.path, 'f')), loopbackConfig({ p2p: { host: '127.0.0.1', port } })).then(
       (node) => (started.push(node), 'started'),
       (err: unknown) => err,
     );

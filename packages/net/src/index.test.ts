@@ -5,7 +5,22 @@ import { joinNetwork } from './start-node-network.ts';
 
 describe('@cell/net public surface', () => {
   it('exports exactly what other packages use, by hand', () => {
-    expect(Object.keys(net).sort()).toEqual(['NodeNetwork', 'cellHome', 'joinNetwork', 'loadOrCreateIdentity', 'nodeContract', 'parseAxonUrl']);
+    expect(Object.keys(net).sort()).toEqual([
+      'ContentStore',
+      'NodeNetwork',
+      'announcePublished',
+      'cellHome',
+      'contentDir',
+      'joinNetwork',
+      'loadOrCreateIdentity',
+      'nodeContract',
+      'openBlockstore',
+      'parseAxonUrl',
+      'parsePublicationNotice',
+      'readPublished',
+      'recordPublished',
+      'startP2pNode',
+    ]);
   });
 
   it('exports the modules themselves, not copies', () => {

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { PeerId } from '@libp2p/interface';
 import type { Static } from 'typebox';
 import { CellError } from '@cell/protocol';
@@ -11,10 +11,13 @@ import { ownAddresses, parseAxonUrl, unmapIpv4 } from './addresses.ts';
 import { type Announcement, MAX_ANNOUNCEMENT_BYTES, parseAnnouncement } from './announcement.ts';
 import { Announcer } from './announcer.ts';
 import { cellKey } from './cell-key.ts';
-import { ANNOUNCE_TOPIC, type ControlPlane, createControlPlane, NODE_INFO_PROTOCOL } from './control-plane.ts';
+import type { ContentStore } from './content-store.ts';
+import { ANNOUNCE_TOPIC, type ControlPlane, NODE_INFO_PROTOCOL, PUBLISH_TOPIC } from './control-plane.ts';
 import { DirectoryClient, LOOKUP_TIMEOUT_MS } from './directory-client.ts';
 import type { NodeIdentity } from './identity.ts';
 import { nodeContract } from './node-contract.ts';
+import { contentDir, type P2pNode, startP2pNode } from './p2p-node.ts';
+import { parsePublicationNotice, type PublicationNotice, readPublished } from './publications.ts';
 import { type KnownNode, NodeRegistry } from './registry.ts';
 
 /** A cell this node serves to others: its genome summary and the axon ports of its replicas. */
@@ -33,10 +36,17 @@ export interface NodeNetworkOptions {
   log: Logger;
   /** The cells this node serves right now. */
   localCells(): LocalServedCell[];
+  /**
+   * Where the node keeps its content (blocks, datastore, trees published from this machine);
+   * default `content/` beside the identity file. `null`: in memory.
+   */
+  storeDir?: string | null;
 }
 
 type Candidate = Static<typeof RemoteCandidate>;
 const RESOLVE_CACHE_MS = 1000;
+/** Publication notices kept from other nodes (the newest per manifest). */
+const MAX_NOTICES = 1000;
 
 /**
  * A tree's presence on the network. Serves its directory (the `node` contract) over an axon at
@@ -48,6 +58,10 @@ export class NodeNetwork {
   readonly identity: NodeIdentity;
   readonly directoryPort: number;
   private readonly p2p: ControlPlane;
+  private readonly node: P2pNode;
+  /** Blocks by CID: bundles and manifests, this node's and fetched ones. */
+  readonly content: ContentStore;
+  private readonly notices = new Map<string, PublicationNotice>();
   private readonly directory: Membrane;
   private readonly registry: NodeRegistry;
   private readonly options: NodeNetworkOptions;
@@ -57,10 +71,14 @@ export class NodeNetwork {
   private readonly announcer: Announcer;
   private readonly resolved = new Map<string, { at: number; value: Promise<Candidate[]> }>();
 
-  private constructor(options: NodeNetworkOptions, p2p: ControlPlane, directory: Membrane, credentials: AxonCredentials) {
+  private constructor(options: NodeNetworkOptions, node: P2pNode, directory: Membrane, credentials: AxonCredentials) {
     this.options = options;
     this.identity = options.identity;
-    this.p2p = p2p;
+    this.node = node;
+    this.p2p = node.libp2p;
+    this.content = node.content;
+    const p2p = this.p2p;
+    const storeDir = NodeNetwork.storeDirOf(options);
     this.directory = directory;
     this.directoryPort = directory.axonPort!;
     this.credentials = credentials;
@@ -75,6 +93,7 @@ export class NodeNetwork {
       everyMs: announceEveryMs,
       log: this.log,
       current: () => this.announcement(),
+      published: () => (storeDir ? readPublished(storeDir) : []),
     });
   }
 
@@ -96,9 +115,9 @@ export class NodeNetwork {
         axon: { host: config.listen.host, port: config.listen.port, credentials, allowedKeys: 'any' },
       },
     );
-    let p2p: ControlPlane;
+    let p2p: P2pNode;
     try {
-      p2p = await createControlPlane(identity, config);
+      p2p = await startP2pNode(identity, config, { storeDir: NodeNetwork.storeDirOf(options) });
     } catch (err) {
       await directory.stop({ graceMs: 0 });
       throw new CellError('CELL_E_UNAVAILABLE', `the control plane could not start on ${config.p2p.host}:${config.p2p.port}: ${(err as Error).message}`, { cause: err });
@@ -106,8 +125,18 @@ export class NodeNetwork {
     const network = new NodeNetwork(options, p2p, directory, credentials);
     ref.network = network;
     network.wire();
-    network.log.info({ node: identity.peerId, directory: network.directoryAddresses(), p2p: p2p.getMultiaddrs().map(String) }, 'node on the network');
+    network.log.info({ node: identity.peerId, directory: network.directoryAddresses(), p2p: p2p.libp2p.getMultiaddrs().map(String) }, 'node on the network');
     return network;
+  }
+
+  private static storeDirOf(options: NodeNetworkOptions): string | undefined {
+    if (options.storeDir === null) return undefined;
+    return options.storeDir ?? contentDir(dirname(options.identity.file));
+  }
+
+  /** Trees other nodes announced as published from them, newest first. */
+  publications(): PublicationNotice[] {
+    return [...this.notices.values()].reverse();
   }
 
   /** The identity file cells read their TLS credentials from. */
@@ -154,7 +183,9 @@ export class NodeNetwork {
       this.p2p.services.pubsub.subscribe(ANNOUNCE_TOPIC);
       this.p2p.services.pubsub.addEventListener('message', (event) => {
         if (event.detail.topic === ANNOUNCE_TOPIC) this.learn(event.detail.data, 'gossip');
+        if (event.detail.topic === PUBLISH_TOPIC) this.notice(event.detail.data);
       });
+      this.p2p.services.pubsub.subscribe(PUBLISH_TOPIC);
     }
     this.announcer.start();
   }
@@ -163,6 +194,14 @@ export class NodeNetwork {
     const a = parseAnnouncement(data);
     if (!a || a.node === this.identity.peerId) return;
     this.registry.learn({ node: a.node, directory: a.directory, cells: a.cells, via, seenAt: Date.now() });
+  }
+
+  private notice(data: Uint8Array): void {
+    const n = parsePublicationNotice(data);
+    if (!n || n.node === this.identity.peerId) return;
+    this.notices.delete(n.manifest);
+    this.notices.set(n.manifest, n);
+    if (this.notices.size > MAX_NOTICES) this.notices.delete(this.notices.keys().next().value!);
   }
 
   private async askNodeInfo(peer: PeerId): Promise<void> {
@@ -245,6 +284,6 @@ export class NodeNetwork {
     this.announcer.stop();
     await this.directories.close();
     await this.directory.stop({ graceMs: 200 });
-    await this.p2p.stop();
+    await this.node.stop();
   }
 }

@@ -23,6 +23,15 @@ export const ERROR_CODES = {
   CELL_E_TREE_RUNNING: 'A nucleus already runs this tree (one per tree); `details.pid` names it.',
   CELL_E_TREE_NOT_RUNNING: 'No nucleus runs this tree.',
   CELL_E_CONFIG_INVALID: 'A cell.toml is malformed or wrong; `details.problems` lists each problem with file, line and key.',
+  CELL_E_CAPSID_UNAVAILABLE: 'This machine cannot run cells in a capsid (the sandbox of donated cells); `details.reasons` lists every missing piece.',
+  CELL_E_TYPECHECK_FAILED: 'A cell does not type-check; `details.errors` lists each error as tsc prints it (file(line,column): error TSnnnn: message).',
+  CELL_E_TYPECHECK_UNAVAILABLE: 'The TypeScript compiler cannot run on this machine (its platform package is not installed).',
+  // Publishing (authors, source bundles, manifests, content).
+  CELL_E_AUTHOR_MISSING: 'No author key exists in CELL_HOME; publishing needs one.',
+  CELL_E_AUTHOR_EXISTS: 'An author key already exists in CELL_HOME and would be replaced.',
+  CELL_E_BUNDLE_FAILED: "A cell's source bundle could not be made; `details.cell` names the cell, the message the file or package.",
+  CELL_E_MANIFEST_INVALID: 'A manifest or author record is malformed or does not verify; `details.reason` says which check failed.',
+  CELL_E_CONTENT_UNAVAILABLE: 'Content (a block, bundle or manifest) could not be read here nor fetched from a peer in time.',
 } as const;
 
 /** Every stable error code. */

@@ -1,5 +1,9 @@
 export { buildCell, BUILD_DIR, MAIN_FILE, type BuildResult } from './ribosome/build-cell.ts';
-export { buildTree, localDeps, type TreeBuild } from './ribosome/build-tree.ts';
+export { buildTree, localDeps, type TreeBuild, type TreeBuildOptions } from './ribosome/build-tree.ts';
+export { typecheckCells, typecheckFailure, type TypecheckOptions, type TypecheckReport, type CellTypecheck } from './ribosome/typecheck-cells.ts';
+export { shippedCompiler, type TypeScriptCompiler } from './ribosome/typecheck-compiler.ts';
+export { typecheckTarget, programConfig, programTsconfig, type TypecheckTarget, type ProgramConfig } from './ribosome/typecheck-config.ts';
+export type { TypecheckDiagnostic } from './ribosome/typecheck-diagnostics.ts';
 export { genomeFromSource, readGenomeFile, GENOME_FILE } from './ribosome/contract-genome.ts';
 export {
   generateDependencyTypes,
@@ -18,4 +22,10 @@ export { runningNucleusPid } from './nucleus/tree-lock.ts';
 export type { TreeNetwork, TreeNetworkContext, TreeNetworkFactory, LocalServedCell, NetworkStatus } from './network/tree-network.ts';
 export { startStandaloneCell } from './standalone/standalone-cell.ts';
 export { RotatingFile } from './logs/rotating-file.ts';
-export { findRunningTree, runningTree, treeStatus, reloadCell, stopCell, buildTreeChecked, type RunningTree } from './control/tree-control.ts';
+export { findRunningTree, runningTree, treeStatus, reloadCell, restartCell, stopCell, buildTreeChecked, type RunningTree } from './control/tree-control.ts';
+export { reloadWithConsumers, type ConsumersReload } from './control/consumer-upgrade.ts';
+export { createCapsidHost, DEFAULT_SANDBOX_UID, type CapsidHost, type CapsidHostOptions, type CapsidRunSpec } from './capsid/capsid-host.ts';
+export { probeCapsid, capsidUnavailable, type CapsidProbe, type CapsidProbeOptions } from './capsid/capsid-probe.ts';
+export { CapsidProcess, type CapsidExit } from './capsid/capsid-process.ts';
+export type { CapsidBuildSpec, CapsidBuildResult } from './capsid/capsid-build.ts';
+export type { CapsidResources } from './capsid/capsid-context.ts';

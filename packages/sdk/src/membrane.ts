@@ -13,6 +13,7 @@ import {
   keyFromPeerId,
   listenAxon,
   listenUnix,
+  listenUnixFd,
   loadAxonCredentials,
   type MembraneLimits,
   MembraneSession,
@@ -61,6 +62,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   readonly log: Logger;
   /** The process logger, without this module's `component`: handlers' and the process integration's lines derive from it. */
   readonly baseLog: Logger;
+  /** One debug line per call, decided once from the logger's level (docs/logging.md). */
+  readonly logCalls: boolean;
   readonly limits: MembraneLimits;
   readonly validateOutput: boolean;
   readonly clock: Clock = systemClock;
@@ -74,6 +77,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   private readonly maxConnections: number;
   private refusedSince = 0;
   private server: NetServer | undefined;
+  private readonly socketFd: number | undefined;
   private stopping: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
 
@@ -83,6 +87,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     const socketPath = options.socketPath ?? launch.socket;
     if (!socketPath) throw new CellError('CELL_E_INVALID_ARGUMENT', 'serve() needs socketPath (or CELL_SOCKET in the environment)');
     this.socketPath = socketPath;
+    // A capsid's socket is inherited, bound by its nucleus outside the sandbox (docs/capsid.md).
+    this.socketFd = options.socketPath === undefined ? launch.socketFd : undefined;
     this.genome = toGenome(contract);
     this.identity = { name: this.genome.name, version: this.genome.version, fingerprint: this.genome.fingerprint };
     this.replica = options.replica ?? launch.replica;
@@ -90,6 +96,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     this.events = buildEventTable(contract);
     this.baseLog = options.logger ?? processLog();
     this.log = this.baseLog.child({ component: 'sdk.membrane' });
+    this.logCalls = this.log.isLevelEnabled('debug');
     this.limits = {
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
       frameTimeoutMs: options.frameTimeoutMs ?? DEFAULT_LIMITS.frameTimeoutMs,
@@ -119,7 +126,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   }
 
   async listen(): Promise<void> {
-    this.server = await listenUnix(this.socketPath, (socket) => this.accept(socket, undefined));
+    const onConnection = (socket: Socket) => this.accept(socket, undefined);
+    this.server = this.socketFd === undefined ? await listenUnix(this.socketPath, onConnection) : await listenUnixFd(this.socketFd, onConnection);
     if (this.axon) {
       const { server, port } = await listenAxon(this.axon.host, this.axon.port ?? 0, this.axon.credentials, (socket, key) =>
         this.accept(socket, { key, address: `${socket.remoteAddress}:${socket.remotePort}`, localAddress: socket.localAddress ?? '' }),
@@ -216,7 +224,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     if (!cluster.isWorker) {
       await closed;
       try {
-        unlinkSync(this.socketPath);
+        // An inherited socket's file is its binder's (a capsid's nucleus may already serve a new generation on it).
+        if (this.socketFd === undefined) unlinkSync(this.socketPath);
       } catch {
         // already gone: closing the server removes it
       }

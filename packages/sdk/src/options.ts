@@ -1,4 +1,4 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type TObject, type TSchema } from 'typebox';
 import { Check, Errors } from 'typebox/value';
 import { CellError } from '@cell/protocol';
 import { type AxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '@cell/wire';
@@ -128,12 +128,24 @@ const ConnectOptionsSchema = Type.Object(
 // Checked by TypeBox's interpreter, not a compiled validator: this runs once per process (or per
 // connection), where compiling would cost more start-up time and memory than it saves.
 
-function check(what: string, schema: TSchema, options: unknown): void {
+function check(what: string, schema: TObject, options: unknown): void {
   if (options === undefined || options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new CellError('CELL_E_INVALID_ARGUMENT', `${what} options must be an object`);
   }
   if (Check(schema, options)) return;
-  const problems = Errors(schema, options).map((e) => `${e.instancePath.slice(1).replaceAll('/', '.') || '(options)'}: ${e.message}`);
+  // Each option on its own: TypeBox stops collecting errors after a few, which would leave later
+  // bad options unnamed.
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(options)) {
+    const property = schema.properties[key];
+    if (property === undefined) {
+      problems.push(`${key}: unknown option`);
+      continue;
+    }
+    const one = Type.Object({ [key]: property });
+    if (!Check(one, { [key]: value })) problems.push(...Errors(one, { [key]: value }).map((e) => `${e.instancePath.slice(1).replaceAll('/', '.') || '(options)'}: ${e.message}`));
+  }
+  if (problems.length === 0) problems.push('(options): invalid');
   throw new CellError('CELL_E_INVALID_ARGUMENT', `invalid ${what} options: ${problems.join('; ')}`, { details: { problems } });
 }
 

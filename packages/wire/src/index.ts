@@ -17,6 +17,6 @@ export { SynapsePool, type PoolConfig, type RemoteInfo } from './synapse/synapse
 export type { SynapseConnection } from './synapse/synapse-connection.ts';
 export type { WireCallOptions } from './synapse/pending-calls.ts';
 export { type Endpoint, type CandidateStats, MAX_CANDIDATES } from './synapse/candidates.ts';
-export { listenUnix, connectUnix, probeSocket, MAX_SOCKET_PATH_BYTES } from './transport/unix-transport.ts';
+export { listenUnix, listenUnixFd, connectUnix, probeSocket, MAX_SOCKET_PATH_BYTES } from './transport/unix-transport.ts';
 export { listenAxon, connectAxon, loadAxonCredentials, peerKeyOf, type AxonCredentials, type AxonEndpoint } from './transport/axon-transport.ts';
 export { peerIdFromKey, keyFromPeerId, isPeerId } from './transport/peer-key.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildResult } from '@cell/runtime';
 import { calcCellFiles, ROOT_TOML, runCell, tempTree, type TempTree, userCellFiles } from '../test-support/fixtures.ts';
-import { buildCommand } from './build.ts';
+import { buildCommand, formatTypecheck, NO_TYPECHECK_WARNING } from './build.ts';
 
 /** Builds in process and returns, per cell, whether it was rebuilt. */
 async function build(root: string, force = false): Promise<Record<string, boolean>> {
@@ -59,12 +59,42 @@ describe('cell build', () => {
     }
   });
 
-  it('prints one line per cell through the CLI', () => {
+  it('prints one line per cell through the CLI, then one on the type-check', () => {
     const r = runCell(['build', tree.root]);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n').sort((a, b) => a.slice(11).localeCompare(b.slice(11)));
+    const all = r.stdout.trim().split('\n');
+    expect(all.at(-1)).toMatch(/^type-check: \d checked, \d up to date \(TypeScript 7\.\d+\.\d+, \d+ ms\)$/);
+    const lines = all.slice(0, -1).sort((a, b) => a.slice(11).localeCompare(b.slice(11)));
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/^(built {5}|up to date) user \(\d+ ms\)$/);
     expect(lines[0]).toMatch(/^up to date calc \(\d+ ms\)$/);
+  });
+});
+
+describe('formatTypecheck', () => {
+  it('counts the cells checked, up to date and without TypeScript', () => {
+    const cells = (statuses: string[]) => statuses.map((status, i) => ({ cell: `c${i}`, dir: `/t/c${i}`, status, diagnostics: [] })) as never;
+    expect(formatTypecheck({ compiler: '7.0.2', programs: 1, durationMs: 1234.4, cells: cells(['checked', 'up-to-date', 'up-to-date']) })).toBe(
+      'type-check: 1 checked, 2 up to date (TypeScript 7.0.2, 1234 ms)',
+    );
+    expect(formatTypecheck({ compiler: '', programs: 0, durationMs: 1, cells: cells(['skipped']) })).toBe('type-check: 0 checked, 0 up to date, 1 without TypeScript to check (TypeScript not needed, 1 ms)');
+  });
+
+  it('--no-typecheck warns on every use, and builds what does not compile', async () => {
+    const t = tempTree({ ...calcCellFiles('.') });
+    try {
+      t.write('src/extra.ts', "export const n: number = 'not a number';\n");
+      t.write('src/main.ts', `import './extra.ts';\n${readFileSync(join(t.root, 'src/main.ts'), 'utf8')}`);
+      const refused = runCell(['build', t.root]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/error CELL_E_TYPECHECK_FAILED: calc does not type-check \(1 error\):\n {2}src\/extra\.ts\(1,14\): error TS2322: /);
+      for (let i = 0; i < 2; i++) {
+        const r = runCell(['build', t.root, '--no-typecheck']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toBe(`warning: ${NO_TYPECHECK_WARNING}\n`);
+      }
+    } finally {
+      await t.remove();
+    }
   });
 });

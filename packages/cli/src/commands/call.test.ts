@@ -10,7 +10,14 @@ describe('cell call (one running tree)', () => {
   const calc = () => join(tree.root, 'cells/calc');
 
   beforeAll(() => {
-    tree = tempTree({ 'cell.toml': ROOT_TOML, ...calcCellFiles('cells/calc') });
+    const files = calcCellFiles('cells/calc');
+    // One method with a closed input schema: extra keys are refused.
+    files['cells/calc/src/contract.ts'] = files['cells/calc/src/contract.ts']!.replace(
+      '    half:',
+      '    strict: unary({ input: Type.Object({ n: Type.Integer() }, { additionalProperties: false }), output: Type.Object({ n: Type.Integer() }) }),\n    half:',
+    );
+    files['cells/calc/src/main.ts'] = files['cells/calc/src/main.ts']!.replace('  echo:', '  strict: ({ n }) => ({ n }),\n  echo:');
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...files });
     const up = runCell(['mitosis', tree.root, '--detach']);
     if (up.code !== 0) throw new Error(`the test tree did not start (${up.code}): ${up.stderr}`);
   });
@@ -36,6 +43,40 @@ describe('cell call (one running tree)', () => {
   it('passes on the stable codes: invalid input, unknown method', async () => {
     await expect(callCommand(calc(), 'echo', '{"n":"x"}', {})).rejects.toMatchObject({ code: 'CELL_E_INVALID_INPUT' });
     await expect(callCommand(calc(), 'nope', '{}', {})).rejects.toMatchObject({ code: 'CELL_E_UNKNOWN_METHOD' });
+  });
+
+  it('lists the methods and the closest name for an unknown method (still CELL_E_UNKNOWN_METHOD)', async () => {
+    await expect(callCommand(calc(), 'ecko', '{"n":1}', {})).rejects.toMatchObject({
+      code: 'CELL_E_UNKNOWN_METHOD',
+      details: { method: 'ecko', methods: ['echo', 'half', 'strict', 'whoami'], suggestion: 'echo' },
+    });
+    const far = await callCommand(calc(), 'refund', '{}', {}).then(
+      () => undefined,
+      (e: { code: string; details: unknown }) => e,
+    );
+    expect(far).toMatchObject({ code: 'CELL_E_UNKNOWN_METHOD', details: { method: 'refund', methods: ['echo', 'half', 'strict', 'whoami'] } });
+    expect(far?.details).not.toHaveProperty('suggestion');
+  });
+
+  it("passes input keys an open schema does not name to the cell, and warns which; a closed schema refuses them", async () => {
+    const warnings: string[][] = [];
+    const warn = (w: { keys: string[] }) => warnings.push(w.keys);
+    expect(await callCommand(calc(), 'echo', '{"n":2,"m":3}', { warn })).toEqual({ n: 2 });
+    expect(warnings).toEqual([['/m']]);
+    expect(await callCommand(calc(), 'echo', '{"n":2}', { warn })).toEqual({ n: 2 });
+    expect(warnings).toHaveLength(1);
+    await expect(callCommand(calc(), 'strict', '{"n":2,"m":3}', { warn })).rejects.toMatchObject({
+      code: 'CELL_E_INVALID_INPUT',
+      details: { errors: expect.arrayContaining([expect.objectContaining({ path: '/m' })]) },
+    });
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('finds the cell by name in the tree around cwd, and warns on stderr through the CLI', () => {
+    const r = runCell(['call', 'calc', 'echo', '{"n":7,"typo":1}'], { cwd: tree.root });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ n: 7 });
+    expect(r.stderr).toMatch(/^warning: .*\/typo/);
   });
 
   it('refuses input that is not JSON with CELL_E_INVALID_ARGUMENT, before looking for the cell', async () => {

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogRecord } from '../output/log-format.ts';
-import { ROOT_TOML, runCell, tempTree, type TempTree } from '../test-support/fixtures.ts';
+import { calcCellFiles, ROOT_TOML, runCell, tempTree, type TempTree, waitFor } from '../test-support/fixtures.ts';
 import { logsCommand } from './logs.ts';
 
 const T = 1_700_000_000_000;
@@ -68,7 +68,7 @@ describe('cell logs (log files written by hand)', () => {
     }
   });
 
-  it('follows until Ctrl-C: prints lines as they are appended, whole lines only, from new files too, and again after truncation', async () => {
+  it('follows from --since until Ctrl-C: prints lines as they are appended, whole lines only, from new files too, and again after truncation', async () => {
     const live = tempTree({ 'cell.toml': ROOT_TOML, 'cells/c/cell.toml': '[cell]\nname = "c"\nversion = "1.0.0"\n' });
     const file = join(live.root, 'cells/c/log/c-0.log');
     mkdirSync(dirname(file), { recursive: true });
@@ -92,7 +92,7 @@ describe('cell logs (log files written by hand)', () => {
     const started = Date.now();
     try {
       // followMs only bounds a test that went wrong; Ctrl-C after the last step ends it.
-      await logsCommand(live.root, 'c', { follow: true, followMs: 20_000 }, (r) => {
+      await logsCommand(live.root, 'c', { follow: true, since: T, followMs: 20_000, pollMs: 20 }, (r) => {
         seen.push(r);
         steps[String(r.value['msg'])]?.();
       });
@@ -112,5 +112,165 @@ describe('cell logs (log files written by hand)', () => {
     const pretty = runCell(['logs', tree.root, 'b']);
     expect(pretty.code).toBe(0);
     expect(pretty.stdout.trim()).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: b b0 4$/);
+  });
+});
+
+describe('cell logs: filters, following from the end, rotation, one tree only', () => {
+  const rec = (time: number, level: string, cell: string | undefined, msg: string, more: Record<string, unknown> = {}) =>
+    JSON.stringify({ time, level, ...(cell ? { cell } : {}), msg, ...more });
+  let tree: TempTree;
+  const write = (path: string, lines: string[]) => {
+    mkdirSync(dirname(join(tree.root, path)), { recursive: true });
+    writeFileSync(join(tree.root, path), lines.map((l) => `${l}\n`).join(''));
+  };
+  /** Ctrl-C for `logs -f`: the listener the command added, called without signalling the test process. */
+  const ctrlC = (before: NodeJS.SignalsListener[]) => {
+    for (const l of process.listeners('SIGINT')) if (!before.includes(l)) l('SIGINT');
+  };
+
+  beforeAll(() => {
+    tree = tempTree({
+      'cell.toml': ROOT_TOML,
+      'cells/a/cell.toml': '[cell]\nname = "a"\nversion = "1.0.0"\n\n[deps]\nx = "../../other/x"\n',
+      'other/x/cell.toml': '[cell]\nname = "x"\nversion = "1.0.0"\n',
+    });
+    write('log/nucleus.log', [
+      rec(T + 1, 'info', 'a', 'cell built'),
+      rec(T + 3, 'info', 'a', 'replica ready', { replica: 'a-0', component: 'runtime.nucleus' }),
+      rec(T + 9, 'info', undefined, 'tree stopped'),
+    ]);
+    write('cells/a/log/a-0.log', [
+      rec(T + 2, 'debug', 'a', 'call ended', { method: 'place', outcome: 'ok' }),
+      rec(T + 3, 'info', 'a', 'replica ready', { replica: 'a-0', component: 'runtime.nucleus' }),
+      rec(T + 4, 'warn', 'a', 'slow disk'),
+      rec(T + 5, 'error', 'a', 'handler failed', { method: 'place', err: { message: 'card service down' } }),
+    ]);
+    write('cells/a/log/a-0.log.1', [rec(T, 'info', 'a', 'from the rotated file')]);
+    write('cells/a/log/b-0.log', [rec(T + 6, 'info', 'b', 'a cell of another name once lived here')]);
+    write('other/x/log/x-0.log', [rec(T + 7, 'info', 'x', 'x, a dependency outside the folder')]);
+  });
+  afterAll(async () => {
+    await tree?.remove();
+  });
+
+  it("shows each line once: the nucleus's notes about a replica come from the replica's log; rotated files first", async () => {
+    expect(await messages(tree.root)).toEqual(['from the rotated file', 'cell built', 'call ended', 'replica ready', 'slow disk', 'handler failed', 'x, a dependency outside the folder', 'tree stopped']);
+  });
+
+  it("shows, for one cell, the nucleus's lines about it", async () => {
+    expect(await messages(tree.root, 'a', { level: 'info' })).toEqual(['from the rotated file', 'cell built', 'replica ready', 'slow disk', 'handler failed']);
+  });
+
+  it('filters by level, grep (any value) and time, and keeps the last n of what passes', async () => {
+    expect(await messages(tree.root, undefined, { level: 'warn' })).toEqual(['slow disk', 'handler failed']);
+    expect(await messages(tree.root, undefined, { grep: /place/ })).toEqual(['call ended', 'handler failed']);
+    expect(await messages(tree.root, undefined, { grep: /card service/, level: 'error' })).toEqual(['handler failed']);
+    expect(await messages(tree.root, undefined, { lines: 2 })).toEqual(['x, a dependency outside the folder', 'tree stopped']);
+    expect(await messages(tree.root, undefined, { lines: 2, level: 'info', since: T + 4 })).toEqual(['x, a dependency outside the folder', 'tree stopped']);
+    expect(await messages(tree.root, undefined, { lines: 0 })).toEqual([]);
+  });
+
+  it("leaves out a cell another running tree runs: its log holds that tree's lines", async () => {
+    const pointer = join(tree.root, 'other/x/run/nucleus.json');
+    mkdirSync(dirname(pointer), { recursive: true });
+    // A live process (this one) runs `x` for a tree rooted elsewhere.
+    writeFileSync(pointer, JSON.stringify({ pid: process.pid, socket: '/nowhere.sock', root: join(tree.root, 'other') }));
+    try {
+      expect(await messages(tree.root)).not.toContain('x, a dependency outside the folder');
+      expect(await messages(tree.root, 'x').catch((e: { code: string }) => e.code)).toBe('CELL_E_INVALID_ARGUMENT');
+    } finally {
+      rmSync(pointer);
+    }
+  });
+
+  it('suggests the closest cell name for one that is not in the tree', async () => {
+    await expect(messages(tree.root, 'aa')).rejects.toMatchObject({ code: 'CELL_E_INVALID_ARGUMENT', details: { cell: 'aa', suggestion: 'a' } });
+  });
+
+  it('follows from the end: what was there before is not printed, what is appended is', async () => {
+    const seen: string[] = [];
+    const before = process.listeners('SIGINT');
+    const log = join(tree.root, 'cells/a/log/a-0.log');
+    const following = logsCommand(tree.root, 'a', { follow: true, followMs: 20_000, pollMs: 20 }, (r) => {
+      seen.push(String(r.value['msg']));
+      ctrlC(before);
+    });
+    // The command looked at the files before its first wait: this line comes after.
+    appendFileSync(log, `${rec(T + 20, 'info', 'a', 'appended')}\n`);
+    await following;
+    expect(seen).toEqual(['appended']);
+  });
+
+  it('follows across a rotation without printing a line twice or losing one', async () => {
+    const live = tempTree({ 'cell.toml': ROOT_TOML, 'cells/c/cell.toml': '[cell]\nname = "c"\nversion = "1.0.0"\n' });
+    const file = join(live.root, 'cells/c/log/c-0.log');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${rec(T, 'info', 'c', 'one')}\n`);
+    const seen: string[] = [];
+    const before = process.listeners('SIGINT');
+    const steps: Record<string, () => void> = {
+      one: () => {
+        // Written, then rotated away before the next read, then a new file.
+        appendFileSync(file, `${rec(T + 1, 'info', 'c', 'two')}\n`);
+        renameSync(file, `${file}.1`);
+        writeFileSync(file, `${rec(T + 2, 'info', 'c', 'three')}\n`);
+      },
+      three: () => ctrlC(before),
+    };
+    try {
+      await logsCommand(live.root, undefined, { follow: true, lines: 5, followMs: 20_000, pollMs: 20 }, (r) => {
+        seen.push(String(r.value['msg']));
+        steps[String(r.value['msg'])]?.();
+      });
+    } finally {
+      await live.remove();
+    }
+    expect(seen).toEqual(['one', 'two', 'three']);
+  });
+
+  it('takes --level, --grep, -n and --since through the CLI, and refuses a bad one with exit 2', () => {
+    const r = runCell(['logs', tree.root, '--json', '--level', 'info', '--grep', 'ready|slow', '-n', '1', '--since', '2023-11-14T22:13:20.003Z']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual(['slow disk']);
+    expect(runCell(['logs', tree.root, '--since', 'yesterday']).code).toBe(2);
+    expect(runCell(['logs', tree.root, '--grep', '(']).code).toBe(2);
+    expect(runCell(['logs', tree.root, '--level', 'loud']).code).toBe(2);
+    expect(runCell(['logs', tree.root, '-n', 'many']).code).toBe(2);
+  });
+});
+
+describe('cell logs of a running tree at debug level (real processes)', () => {
+  let tree: TempTree;
+  beforeAll(() => {
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...calcCellFiles('cells/calc') });
+    const up = runCell(['mitosis', tree.root, '--detach'], { env: { CELL_LOG_LEVEL: 'debug' } });
+    if (up.code !== 0) throw new Error(`the test tree did not start (${up.code}): ${up.stderr}`);
+  });
+  afterAll(async () => {
+    await tree?.remove();
+  });
+
+  it('has one line per call served: method, duration, outcome, trace, caller', async () => {
+    const calc = join(tree.root, 'cells/calc');
+    expect(runCell(['call', calc, 'echo', '{"n":1}']).code).toBe(0);
+    expect(runCell(['call', calc, 'half', '{"n":3}']).code).toBe(1);
+    const served = () => {
+      const r = runCell(['logs', tree.root, 'calc', '--json', '--level', 'debug', '--grep', '^call served$']);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout.trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    };
+    // The replica writes its log asynchronously: wait (bounded) for both lines.
+    const lines = await waitFor(() => {
+      const found = served();
+      return found.length >= 2 ? found : undefined;
+    }, 'two call lines in the log');
+    expect(lines.map((l) => [l['level'], l['cell'], l['method'], l['outcome'], l['caller']])).toEqual([
+      ['debug', 'calc', 'echo', 'ok', 'cli'],
+      ['debug', 'calc', 'half', 'Odd', 'cli'],
+    ]);
+    for (const l of lines) {
+      expect(l['trace']).toMatch(/^[0-9a-f]{32}$/);
+      expect(typeof l['durationMs']).toBe('number');
+    }
   });
 });

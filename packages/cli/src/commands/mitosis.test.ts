@@ -69,7 +69,7 @@ describe('cell mitosis --detach (one tree of one trivial cell)', () => {
     expect(runningNucleusPid(tree.root)).toBeUndefined();
     const { value: code, stdout } = await captured(() => mitosisCommand(tree.root, { detach: true }));
     expect(code).toBe(0);
-    expect(stdout).toMatch(/calc\s+ready/);
+    expect(stdout).toMatch(/calc\s+1\.0\.0\s+ready/);
     const status = await treeStatus(tree.root);
     expect(status.cells.find((c) => c.name === 'calc')?.state).toBe('ready');
     expect(status.nucleus.pid).not.toBe(first);

@@ -23,6 +23,8 @@ export interface MitosisOptions {
   daemon?: boolean;
   /** How long `--detach` waits for the tree (ms). */
   timeoutMs?: number;
+  /** False (`--no-typecheck`): build without type-checking, and reload so too. */
+  typecheck?: boolean;
 }
 
 /** The daemon's word to the `--detach` that started it. */
@@ -39,8 +41,10 @@ function failures(status: TreeStatus): string[] {
   return status.cells
     .filter((c) => c.state === 'failed' || c.replicas.some((r) => r.state === 'failed'))
     .map((c) => {
-      const tail = c.replicas.find((r) => r.state === 'failed')?.lastExit?.logTail ?? [];
-      return `${c.name}: ${c.failure ?? 'failed'}${explain(tail).map((l) => `\n    ${l}`).join('')}`;
+      // The failure names the cause when the nucleus found one; else the log tail says what it can.
+      const exit = c.replicas.find((r) => r.state === 'failed')?.lastExit;
+      const why = exit ? explain(exit).filter((l) => !c.failure?.includes(l)) : [];
+      return `${c.name}: ${c.failure ?? 'failed'}${why.map((l) => `\n    ${l}`).join('')}`;
     });
 }
 
@@ -66,7 +70,7 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
   const logger = createLogger({ destination: pino.multistream(streams) });
   let view: LiveView | undefined;
   let phase = 'starting';
-  const nucleus = Nucleus.create({ root, logger, network: joinNetwork, onChange: () => view?.update() });
+  const nucleus = Nucleus.create({ root, logger, network: joinNetwork, typecheck: options.typecheck !== false, onChange: () => view?.update() });
   if (tty) {
     view = new LiveView(
       () => nucleus.status(),
@@ -106,11 +110,11 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
 }
 
 /** Starts the nucleus in the background; learns its fatal errors over IPC and its readiness from its control socket. */
-function startDaemon(root: string): { child: ChildProcess; fatal: () => CellError<string> | undefined; outPath: string } {
+function startDaemon(root: string, flags: string[]): { child: ChildProcess; fatal: () => CellError<string> | undefined; outPath: string } {
   mkdirSync(join(root, LOG_DIR), { recursive: true });
   const outPath = join(root, LOG_DIR, 'nucleus.out');
   const out = openSync(outPath, 'w');
-  const child = spawn(process.execPath, [BIN, 'mitosis', root, '--daemon'], { detached: true, stdio: ['ignore', out, out, 'ipc'], cwd: root });
+  const child = spawn(process.execPath, [BIN, 'mitosis', root, '--daemon', ...flags], { detached: true, stdio: ['ignore', out, out, 'ipc'], cwd: root });
   closeSync(out);
   let fatal: CellError<string> | undefined;
   child.on('message', (m: DaemonMessage) => {
@@ -126,7 +130,7 @@ async function detach(root: string, options: MitosisOptions): Promise<number> {
   if (pid !== undefined) throw new CellError('CELL_E_TREE_RUNNING', `this tree is already running (nucleus pid ${pid})`, { details: { pid, root } });
   const timeoutMs = options.timeoutMs ?? 180_000;
   const started = Date.now();
-  const { child, fatal, outPath } = startDaemon(root);
+  const { child, fatal, outPath } = startDaemon(root, options.typecheck === false ? ['--no-typecheck'] : []);
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   const control = connect(nucleusContract, { socketPath: nucleusSocketPath(root), timeoutMs: 10_000, connectTimeoutMs: 1000 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive } from '@cell/host';
 import { calcCellFiles, ROOT_TOML, runCell, tempTree, type TempTree, waitFor } from '../test-support/fixtures.ts';
 import { callCommand } from './call.ts';
-import { reloadCommand } from './reload.ts';
+import { formatConsumersReload, formatReload, reloadCommand } from './reload.ts';
 
 describe('cell reload (one running tree)', () => {
   let tree: TempTree;
@@ -48,6 +48,12 @@ describe('cell reload (one running tree)', () => {
     }
   });
 
+  it('--with-consumers on a cell nothing depends on reloads it alone, and says so', () => {
+    const r = runCell(['reload', calc(), '--with-consumers']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^calc 1\.0\.0: (rebuilt|build unchanged); replaced 1 replica$/), '(no cell of the tree depends on it)']);
+  });
+
   it('prints what it did through the CLI (exit 0), and exit 3 where no tree runs', async () => {
     const r = runCell(['reload', calc()]);
     expect(r.code, r.stderr).toBe(0);
@@ -59,5 +65,17 @@ describe('cell reload (one running tree)', () => {
     } finally {
       await idle.remove();
     }
+  });
+});
+
+describe('formatReload / formatConsumersReload', () => {
+  it('says what was rebuilt and replaced, the producer first, then each consumer in the order they were reloaded', () => {
+    expect(formatReload({ replaced: 3, rebuilt: true, keptMajor: 1 })).toBe('rebuilt; replaced 3 replicas; major 1 keeps running beside it for its consumers');
+    expect(
+      formatConsumersReload({
+        producer: { cell: 'payments', version: '1.1.0', replaced: 1, rebuilt: true, keptMajor: null },
+        consumers: [{ cell: 'orders', replaced: 1, rebuilt: true }, { cell: 'audit', replaced: 2, rebuilt: false }],
+      }).split('\n'),
+    ).toEqual(['payments 1.1.0: rebuilt; replaced 1 replica', 'orders: rebuilt; replaced 1 replica', 'audit: build unchanged; replaced 2 replicas']);
   });
 });

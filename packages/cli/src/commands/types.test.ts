@@ -45,6 +45,11 @@ describe('cell types', () => {
     expect((await typesCommand(tree.root, {}))[0]!.action).toBe('updated');
   });
 
+  it('--from-source takes the producer\'s contract module (not the running cell)', async () => {
+    const [t] = await typesCommand(tree.root, { fromSource: true });
+    expect(t).toMatchObject({ source: 'source', dep: 'calc' });
+  });
+
   it('regenerates bindings offline from cell.lock alone', async () => {
     rmSync(join(user(), '.cell/bindings'), { recursive: true, force: true });
     const [t] = await typesCommand(tree.root, { offline: true });

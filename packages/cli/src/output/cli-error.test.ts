@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CellError, ERROR_CODES, type CellErrorCode } from '@cell/protocol';
-import { color, ExitCode, reportError } from './cli-error.ts';
+import { CellError, ERROR_CODES, isCellErrorCode, type CellErrorCode } from '@cell/protocol';
+import { color, ExitCode, printableError, reportError } from './cli-error.ts';
 
 let stderr = '';
 beforeEach(() => {
@@ -33,7 +33,7 @@ describe('ExitCode', () => {
 describe('reportError', () => {
   const expected = (code: CellErrorCode): number => {
     if (code === 'CELL_E_TREE_NOT_RUNNING') return ExitCode.NOT_RUNNING;
-    if (['CELL_E_CONFIG_INVALID', 'CELL_E_CONFIG_NOT_FOUND', 'CELL_E_INVALID_ARGUMENT', 'CELL_E_BUILD_FAILED'].includes(code)) return ExitCode.USAGE;
+    if (['CELL_E_CONFIG_INVALID', 'CELL_E_CONFIG_NOT_FOUND', 'CELL_E_INVALID_ARGUMENT', 'CELL_E_BUILD_FAILED', 'CELL_E_TYPECHECK_FAILED'].includes(code)) return ExitCode.USAGE;
     return ExitCode.FAILED;
   };
 
@@ -56,9 +56,28 @@ describe('reportError', () => {
     expect(lines[0]).toMatch(/^error CELL_E_TREE_NOT_RUNNING: /);
   });
 
+  it('never prints a code that is not a documented CELL_E_ code, except a called cell\'s declared error', () => {
+    const strangers = [
+      new CellError<string>('ReloadFailed', 'ReloadFailed', { declared: true, details: { reason: 'x', code: null } }),
+      new CellError<string>('NoSuchCell', 'NoSuchCell', { declared: true }),
+      Object.assign(new Error('no such file'), { code: 'ENOENT' }),
+      new CellError<string>('ENOENT', 'no such file'),
+    ];
+    for (const e of strangers) {
+      const printed = printableError(e);
+      expect(isCellErrorCode(printed.code), printed.code).toBe(true);
+      reportError(e, false);
+    }
+    expect(stripVTControlCharacters(stderr).trimEnd().split('\n').every((l) => /^error CELL_E_[A-Z_]+: /.test(l))).toBe(true);
+    expect(printableError(strangers[0]).message).toContain('ReloadFailed');
+    const declared = new CellError<string>('OutOfStock', 'none left', { declared: true, details: { available: 0 } });
+    expect(printableError(declared, { declared: true })).toBe(declared);
+    expect(printableError(declared).code).toBe('CELL_E_INTERNAL');
+  });
+
   it('prints the wire form as one JSON line with --json: code, message, details, declared', () => {
     reportError(new CellError('CELL_E_TREE_RUNNING', 'already running', { details: { pid: 42, root: '/t' } }), true);
-    reportError(new CellError<string>('OutOfStock', 'none left', { declared: true, details: { available: 0 } }), true);
+    reportError(new CellError<string>('OutOfStock', 'none left', { declared: true, details: { available: 0 } }), true, { declared: true });
     reportError(new Error('boom'), true);
     const lines = stderr.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(3);

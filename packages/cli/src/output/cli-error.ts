@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import { toCellError } from '@cell/protocol';
+import { CellError, isCellErrorCode, toCellError } from '@cell/protocol';
 
 /** Exit codes of every `cell` command. */
 export const ExitCode = {
@@ -12,11 +12,22 @@ export const ExitCode = {
   NOT_RUNNING: 3,
 } as const;
 
-const USAGE_CODES = new Set(['CELL_E_CONFIG_INVALID', 'CELL_E_CONFIG_NOT_FOUND', 'CELL_E_INVALID_ARGUMENT', 'CELL_E_BUILD_FAILED']);
+const USAGE_CODES = new Set(['CELL_E_CONFIG_INVALID', 'CELL_E_CONFIG_NOT_FOUND', 'CELL_E_INVALID_ARGUMENT', 'CELL_E_BUILD_FAILED', 'CELL_E_TYPECHECK_FAILED']);
+
+/**
+ * The error as the CLI prints it: always with a stable `CELL_E_*` code (docs/errors.md). A
+ * cell's declared error (`OutOfStock`) is printed as it is only where the command says so (`cell
+ * call` shows the callee's typed errors); any other code becomes CELL_E_INTERNAL naming it.
+ */
+export function printableError(err: unknown, options: { declared?: boolean } = {}): CellError<string> {
+  const e = toCellError(err);
+  if (isCellErrorCode(e.code) || (e.declared && options.declared)) return e;
+  return new CellError('CELL_E_INTERNAL', `${e.code}: ${e.message}`, { details: { code: e.code, details: e.details }, cause: e });
+}
 
 /** Prints an error for people (or as JSON) and returns the exit code it deserves. */
-export function reportError(err: unknown, json: boolean): number {
-  const e = toCellError(err);
+export function reportError(err: unknown, json: boolean, options: { declared?: boolean } = {}): number {
+  const e = printableError(err, options);
   if (json) process.stderr.write(`${JSON.stringify(e.toJSON())}\n`);
   else process.stderr.write(`${color('red', `error ${e.code}`, process.stderr)}: ${e.message}\n`);
   if (e.code === 'CELL_E_TREE_NOT_RUNNING') return ExitCode.NOT_RUNNING;

@@ -25,20 +25,26 @@ describe('formatMs', () => {
 });
 
 describe('explain', () => {
-  it('picks the last error line (not a stack frame) and the last line', () => {
-    const tail = ['starting', 'TypeError: first', '    at a (x.ts:1:1)', 'Error: boom at start', '    at main (main.ts:3:7)', 'exiting'];
-    expect(explain(tail)).toEqual(['Error: boom at start', 'exiting']);
+  const tail = (logTail: string[]) => ({ cause: null, logTail });
+
+  it('shows the cause the nucleus found, alone: the error message, not the Node version footer', () => {
+    expect(explain({ cause: 'Error: listen EADDRINUSE 127.0.0.1:8080', logTail: ["  code: 'EADDRINUSE',", '}', 'Node.js v24.21.0'] })).toEqual(['Error: listen EADDRINUSE 127.0.0.1:8080']);
+  });
+
+  it('without a cause, picks the last error line (not a stack frame) and the last line', () => {
+    const lines = ['starting', 'TypeError: first', '    at a (x.ts:1:1)', 'Error: boom at start', '    at main (main.ts:3:7)', 'exiting'];
+    expect(explain(tail(lines))).toEqual(['Error: boom at start', 'exiting']);
   });
 
   it('gives the last line once when it is the error', () => {
-    expect(explain(['ok', 'RangeError: out of range'])).toEqual(['RangeError: out of range']);
+    expect(explain(tail(['ok', 'RangeError: out of range']))).toEqual(['RangeError: out of range']);
   });
 
   it('recognises FATAL and exceptions, and falls back to the last line alone', () => {
-    expect(explain(['FATAL: cannot bind', 'bye'])).toEqual(['FATAL: cannot bind', 'bye']);
-    expect(explain(['Uncaught Exception: x', 'bye'])).toEqual(['Uncaught Exception: x', 'bye']);
-    expect(explain(['all fine', 'still fine'])).toEqual(['still fine']);
-    expect(explain([])).toEqual([]);
+    expect(explain(tail(['FATAL: cannot bind', 'bye']))).toEqual(['FATAL: cannot bind', 'bye']);
+    expect(explain(tail(['Uncaught Exception: x', 'bye']))).toEqual(['Uncaught Exception: x', 'bye']);
+    expect(explain(tail(['all fine', 'still fine']))).toEqual(['still fine']);
+    expect(explain(tail([]))).toEqual([]);
   });
 });
 
@@ -52,22 +58,23 @@ describe('renderTree', () => {
       replicasWanted: 2,
       replicas: [replicaStatus('inventory-0'), replicaStatus('inventory-1', { state: 'backoff', pid: null, uptimeMs: null, rssBytes: null, restarts: 2 })],
     }),
-    cellStatus('stock', { parent: 'inventory' }),
+    cellStatus('stock', { parent: 'inventory', version: '12.0.3' }),
     cellStatus('mailer', { parent: 'shop', state: 'idle', idleTimeoutMs: 600_000, replicas: [replicaStatus('mailer-0', { state: 'idle', pid: null })] }),
   ]);
 
-  it('nests cells under their parents with branches, state and ready/wanted replicas', () => {
+  it('nests cells under their parents with branches, version, state and ready/wanted replicas', () => {
     const lines = plain(renderTree(shop, { replicas: false }));
     expect(lines).toHaveLength(5);
-    expect(lines[0]).toMatch(/^shop\s+group$/);
-    expect(lines[1]).toMatch(/^├─ orders\s+ready\s+1\/1$/);
-    expect(lines[2]).toMatch(/^├─ inventory\s+degraded\s+1\/2$/);
-    expect(lines[3]).toMatch(/^│ {2}└─ stock\s+ready\s+1\/1$/);
-    expect(lines[4]).toMatch(/^└─ mailer\s+idle\s+0\/1\s+\(exited after 10m 0s idle; starts on the next call\)$/);
+    expect(lines[0]).toMatch(/^shop\s+1\.0\.0\s+group$/);
+    expect(lines[1]).toMatch(/^├─ orders\s+1\.0\.0\s+ready\s+1\/1$/);
+    expect(lines[2]).toMatch(/^├─ inventory\s+1\.0\.0\s+degraded\s+1\/2$/);
+    expect(lines[3]).toMatch(/^│ {2}└─ stock\s+12\.0\.3\s+ready\s+1\/1$/);
+    expect(lines[4]).toMatch(/^└─ mailer\s+1\.0\.0\s+idle\s+0\/1\s+\(exited after 10m 0s idle; starts on the next call\)$/);
   });
 
-  it('aligns every state in one column', () => {
+  it('aligns every version and every state in one column', () => {
     const lines = plain(renderTree(shop, { replicas: false }));
+    expect(new Set(lines.map((l) => l.search(/\d+\.\d+\.\d+/))).size).toBe(1);
     const column = lines.map((l) => l.search(/(group|ready|degraded|idle)/));
     expect(new Set(column).size).toBe(1);
   });
@@ -93,13 +100,13 @@ describe('renderTree', () => {
           replicaStatus('payments-0', {
             state: 'failed',
             pid: null,
-            lastExit: { code: 1, signal: null, reason: 'crash', at, logTail: ['booting', 'Error: cannot read config', '    at main (main.ts:1:1)', 'exiting'] },
+            lastExit: { code: 1, signal: null, reason: 'crash', at, cause: null, logTail: ['booting', 'Error: cannot read config', '    at main (main.ts:1:1)', 'exiting'] },
           }),
         ],
       }),
     ]);
     const lines = plain(renderTree(status, { replicas: true }));
-    expect(lines[0]).toMatch(/^payments\s+failed\s+0\/1\s+crashed 6 times within 60s$/);
+    expect(lines[0]).toMatch(/^payments\s+1\.0\.0\s+failed\s+0\/1\s+crashed 6 times within 60s$/);
     const exit = lines.findIndex((l) => l.includes('last exit: crash (code 1)'));
     expect(exit).toBeGreaterThan(0);
     expect(lines[exit]).toMatch(/last exit: crash \(code 1\) \d+s ago$/);
@@ -111,7 +118,7 @@ describe('renderTree', () => {
       cellStatus('eater', {
         state: 'starting',
         limits: { memoryBytes: 64 * 2 ** 20, cpu: null, enforcedBy: 'none', warning: 'no cgroup delegation' },
-        replicas: [replicaStatus('eater-0', { state: 'starting', lastExit: { code: null, signal: 'SIGKILL', reason: 'oom', at: Date.now(), logTail: [] } })],
+        replicas: [replicaStatus('eater-0', { state: 'starting', lastExit: { code: null, signal: 'SIGKILL', reason: 'oom', at: Date.now(), cause: null, logTail: [] } })],
       }),
     ]);
     const lines = plain(renderTree(status, { replicas: true }));
@@ -120,7 +127,7 @@ describe('renderTree', () => {
   });
 
   it('hides the exit of a replica that is ready again', () => {
-    const status = treeStatus([cellStatus('orders', { replicas: [replicaStatus('orders-0', { restarts: 1, lastExit: { code: 1, signal: null, reason: 'crash', at: Date.now(), logTail: ['Error: x'] } })] })]);
+    const status = treeStatus([cellStatus('orders', { replicas: [replicaStatus('orders-0', { restarts: 1, lastExit: { code: 1, signal: null, reason: 'crash', at: Date.now(), cause: 'Error: x', logTail: ['Error: x'] } })] })]);
     expect(plain(renderTree(status, { replicas: true })).some((l) => l.includes('last exit'))).toBe(false);
   });
 });

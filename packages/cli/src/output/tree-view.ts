@@ -1,4 +1,6 @@
-import type { CellStatus, TreeStatus } from '@cell/host';
+import type { CellStatus, ReplicaStatus, TreeStatus } from '@cell/host';
+
+type ReplicaExit = NonNullable<ReplicaStatus['lastExit']>;
 import { color } from './cli-error.ts';
 
 const STATE_COLOR: Record<string, Parameters<typeof color>[0]> = {
@@ -18,8 +20,14 @@ function paint(state: string): string {
   return color(STATE_COLOR[state] ?? 'bold', state.padEnd(9));
 }
 
-/** The lines of a log tail that say what went wrong: the last error message, and the last line. */
-export function explain(tail: string[]): string[] {
+/**
+ * What to show of why a process ended: the line the nucleus found to say why (`cause`, e.g.
+ * `Error: listen EADDRINUSE 127.0.0.1:8080`); without one, the last error message of its log
+ * tail and its last line.
+ */
+export function explain(lastExit: Pick<ReplicaExit, 'cause' | 'logTail'>): string[] {
+  if (lastExit.cause) return [lastExit.cause];
+  const tail = lastExit.logTail;
   const error = tail.findLast((l) => /(^|\s)(\w*Error|Exception|FATAL)\b[:\s]/.test(l) && !/^\s*at /.test(l));
   const last = tail.at(-1);
   return [...new Set([error, last].filter((l): l is string => Boolean(l)))];
@@ -38,9 +46,9 @@ function formatBytes(bytes: number | null): string {
   return bytes === null ? '' : `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
-function cellLine(c: CellStatus): string {
+function cellLine(c: CellStatus, versionWidth: number): string {
   const ready = c.replicas.filter((r) => r.state === 'ready').length;
-  const parts = [paint(c.state)];
+  const parts = [color('gray', c.version.padEnd(versionWidth)), paint(c.state)];
   if (c.state !== 'group') parts.push(`${ready}/${c.replicasWanted}`.padEnd(5));
   if (c.state === 'idle' && c.idleTimeoutMs) parts.push(color('gray', `(exited after ${formatMs(c.idleTimeoutMs)} idle; starts on the next call)`));
   if (c.failure) parts.push(color('red', c.failure));
@@ -57,10 +65,11 @@ export function renderTree(status: TreeStatus, options: { replicas: boolean }): 
   for (const c of status.cells) byParent.set(c.parent, [...(byParent.get(c.parent) ?? []), c]);
   const names = status.cells.flatMap((c) => [c.name, ...(options.replicas ? c.replicas.map((r) => `${r.id}    `) : [])]);
   const width = Math.max(...names.map((n) => n.length)) + 6;
+  const versionWidth = Math.max(0, ...status.cells.map((c) => c.version.length));
   const lines: string[] = [];
   const walk = (c: CellStatus, prefix: string, last: boolean, top: boolean) => {
     const branch = top ? '' : last ? '└─ ' : '├─ ';
-    lines.push(`${prefix}${branch}${color('bold', c.name)}${' '.repeat(Math.max(1, width - prefix.length - branch.length - c.name.length))}${cellLine(c)}`);
+    lines.push(`${prefix}${branch}${color('bold', c.name)}${' '.repeat(Math.max(1, width - prefix.length - branch.length - c.name.length))}${cellLine(c, versionWidth)}`);
     const childPrefix = top ? prefix : prefix + (last ? '   ' : '│  ');
     if (options.replicas) {
       for (const r of c.replicas) {
@@ -76,7 +85,7 @@ export function renderTree(status: TreeStatus, options: { replicas: boolean }): 
         if (r.lastExit && r.state !== 'ready') {
           const exit = `last exit: ${r.lastExit.reason} (${r.lastExit.signal ?? `code ${r.lastExit.code}`}) ${formatMs(Date.now() - r.lastExit.at)} ago`;
           lines.push(`${childPrefix}    ${color('gray', exit)}`);
-          for (const l of explain(r.lastExit.logTail)) lines.push(`${childPrefix}      ${color('gray', l.slice(0, 160))}`);
+          for (const l of explain(r.lastExit)) lines.push(`${childPrefix}      ${color('gray', l.slice(0, 160))}`);
         }
       }
     }

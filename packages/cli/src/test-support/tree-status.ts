@@ -25,6 +25,7 @@ export function cellStatus(name: string, overrides: Partial<CellStatus> = {}): C
   const state = overrides.state ?? 'ready';
   return {
     name,
+    version: '1.0.0',
     dir: `/trees/shop/cells/${name}`,
     parent: null,
     state,

@@ -5,7 +5,7 @@ import { Nucleus } from '../nucleus/nucleus.ts';
 import { runningNucleusPid } from '../nucleus/tree-lock.ts';
 import { GENOME_FILE } from '../ribosome/contract-genome.ts';
 import { capturedLogger, cellFiles, cellToml, contractSource, errorOf, plainCell, startSleeper, tempDir, useTeardown, within, whoami } from '../test-fixtures/temp-cells.ts';
-import { buildTreeChecked, findRunningTree, reloadCell, runningTree, stopCell, treeStatus } from './tree-control.ts';
+import { buildTreeChecked, findRunningTree, reloadCell, restartCell, runningTree, stopCell, treeStatus } from './tree-control.ts';
 
 const deferAll = useTeardown('all');
 const defer = useTeardown();
@@ -24,6 +24,7 @@ describe('tree control without a running tree', () => {
     expect((await errorOf(() => runningTree(api))).code).toBe('CELL_E_TREE_NOT_RUNNING');
     expect((await errorOf(() => treeStatus(api))).code).toBe('CELL_E_TREE_NOT_RUNNING');
     expect((await errorOf(() => reloadCell(api))).code).toBe('CELL_E_TREE_NOT_RUNNING');
+    expect((await errorOf(() => restartCell(api))).code).toBe('CELL_E_TREE_NOT_RUNNING');
     expect((await errorOf(() => stopCell(api, 1000))).code).toBe('CELL_E_TREE_NOT_RUNNING');
   });
 
@@ -87,6 +88,21 @@ describe('tree control of a tree running in this process', () => {
     expect(await whoami(join(dirOf('store'), after.socket))).toEqual({ pid: after.pid, replica: 'store-0', build: 'two' });
   });
 
+  it('restarts a cell: a new process of the build it runs, even when its source changed since', async () => {
+    const before = await replicaOf('store');
+    const served = await whoami(join(dirOf('store'), before.socket));
+    writeFileSync(join(dirOf('store'), 'src/main.ts'), cellFiles('.', 'store', { build: 'not built' })['./src/main.ts']!);
+    expect(await within(restartCell(dirOf('store')), 30_000, 'the restart')).toEqual({ replaced: 1 });
+    const after = await replicaOf('store');
+    expect(after.pid).not.toBe(before.pid);
+    expect(await whoami(join(dirOf('store'), after.socket))).toEqual({ ...served, pid: after.pid });
+  });
+
+  it('refuses to restart a group (no process) with CELL_E_INVALID_ARGUMENT, and a directory that is no cell of the tree with CELL_E_CONFIG_NOT_FOUND', async () => {
+    expect((await errorOf(() => restartCell(root))).code).toBe('CELL_E_INVALID_ARGUMENT');
+    expect((await errorOf(() => restartCell(join(root, 'cells')))).code).toBe('CELL_E_CONFIG_NOT_FOUND');
+  });
+
   it('refuses a reload, and a build, that would break a running consumer (CELL_E_SCHEMA_MISMATCH)', async () => {
     const before = await replicaOf('store');
     const genomeBefore = readFileSync(join(dirOf('store'), GENOME_FILE), 'utf8');
@@ -103,8 +119,8 @@ describe('tree control of a tree running in this process', () => {
     writeFileSync(join(dirOf('store'), 'src/contract.ts'), contractSource('store', '2.0.0', GET_RENAMED));
     expect(await within(reloadCell(dirOf('store')), 30_000, 'the reload')).toEqual({ replaced: 1, rebuilt: true, keptMajor: 1 });
     const cells = (await treeStatus(root)).cells;
-    expect(cells.find((c) => c.name === 'store-v1')).toMatchObject({ state: 'ready', dir: dirOf('store') });
-    expect(cells.find((c) => c.name === 'store')).toMatchObject({ state: 'ready' });
+    expect(cells.find((c) => c.name === 'store-v1')).toMatchObject({ state: 'ready', dir: dirOf('store'), version: '1.0.0' });
+    expect(cells.find((c) => c.name === 'store')).toMatchObject({ state: 'ready', version: '2.0.0' });
   });
 
   it('stops the tree through its nucleus, which lets go of it; this process goes on', async () => {

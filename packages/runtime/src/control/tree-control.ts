@@ -11,6 +11,7 @@ import { currentGenome } from '../ribosome/dependency-types.ts';
 import { nucleusPidPath } from '../nucleus/tree-lock.ts';
 import { judgeUpgrade, refuseBlocked, upgradeEdges, type UpgradeEdge } from '../nucleus/upgrade-policy.ts';
 import { stopStandaloneCell } from '../standalone/standalone-cell.ts';
+import { fromControlError } from './control-error.ts';
 
 /** A connection to the nucleus running the tree that contains `dir`. */
 export interface RunningTree {
@@ -56,16 +57,24 @@ export function treeStatus(dir: string): Promise<TreeStatus> {
 }
 
 /** Rebuilds a cell of a running tree and replaces its replicas one by one. */
-export function reloadCell(dir: string): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }> {
-  return withControl(dir, async ({ control }) => {
-    const r = await control.reload.try({ cell: dir });
+export function reloadCell(dir: string, options: { typecheck?: boolean } = {}): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }> {
+  return withControl(dir, async ({ control, root }) => {
+    const r = await control.reload.try({ cell: dir, ...(options.typecheck === false ? { typecheck: false } : {}) });
     if (r.ok) return r.value;
     // The nucleus reports why with the cause's own code: surface that, not the contract's error name.
-    if (r.error.code === 'ReloadFailed') {
-      const details = r.error.details as { reason: string; code: string | null };
-      throw new CellError((details.code as 'CELL_E_UNAVAILABLE' | null) ?? 'CELL_E_UNAVAILABLE', details.reason, { details });
-    }
-    throw r.error;
+    throw fromControlError(r.error, root);
+  });
+}
+
+/**
+ * Restarts a cell of a running tree: each replica replaced by a new process of the current build
+ * (nothing rebuilt), one at a time, dropping no call.
+ */
+export function restartCell(dir: string): Promise<{ replaced: number }> {
+  return withControl(dir, async ({ control, root }) => {
+    const r = await control.restart.try({ cell: dir });
+    if (r.ok) return r.value;
+    throw fromControlError(r.error, root);
   });
 }
 
@@ -104,7 +113,7 @@ export async function stopCell(dir: string, timeoutMs = 60_000): Promise<{ tree:
  * consumer's locked genome (without a major bump) is refused before anything is written, by the
  * same gate `reload` uses.
  */
-export async function buildTreeChecked(dir: string, options: { force?: boolean; onBuild?: (r: BuildResult) => void }): Promise<TreeBuild> {
+export async function buildTreeChecked(dir: string, options: { force?: boolean; typecheck?: boolean; onBuild?: (r: BuildResult) => void }): Promise<TreeBuild> {
   const tree = loadCellTree(dir);
   if (readNucleusPointer(tree.root.dir)) {
     const running = new Set((await treeStatus(tree.root.dir)).cells.filter((c) => c.state === 'ready' || c.state === 'degraded').map((c) => c.name));

@@ -29,6 +29,14 @@ describe('reloading a supervised cell (through its nucleus)', () => {
     await within(nucleus.start(), 60_000, 'the tree to start');
   });
 
+  it('restarts a cell with the build it runs (nothing rebuilt) and refuses a group, which has no process', async () => {
+    const pid = () => nucleus.status().cells.find((c) => c.name === 'store')!.replicas[0]!.pid;
+    const before = pid();
+    expect(await within(nucleus.restart(nucleus.find('store')!), 30_000, 'the restart')).toEqual({ replaced: 1 });
+    expect(pid()).not.toBe(before);
+    expect((await errorOf(() => nucleus.restart(nucleus.find('shop')!))).code).toBe('CELL_E_INVALID_ARGUMENT');
+  });
+
   it('replaces every replica with the new build of a compatible change', async () => {
     setStore('1.1.0');
     expect(await within(nucleus.reload(nucleus.find('store')!), 30_000, 'the reload')).toMatchObject({ replaced: 1, rebuilt: true, keptMajor: null });

@@ -1,10 +1,12 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { CellError } from '@cell/protocol';
 import { type CellTree, loadCellConfig, type TreeNode } from '@cell/config';
 import type { Logger } from '@cell/sdk';
-import { buildCell } from '../ribosome/build-cell.ts';
+import { buildCell, TYPECHECK_DIR } from '../ribosome/build-cell.ts';
 import { localDeps } from '../ribosome/build-tree.ts';
 import { genomeFromSource, readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
+import { typecheckCells, typecheckFailure } from '../ribosome/typecheck-cells.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
 import { judgeUpgrade, refuseBlocked, upgradeEdges } from './upgrade-policy.ts';
 
@@ -16,6 +18,8 @@ export interface ReloadHost {
   mains: Map<TreeNode, string>;
   /** Old major versions kept running beside their successors (a reload may add one). */
   legacy: CellSupervisor[];
+  /** False: rebuild without type-checking (`--no-typecheck`). */
+  typecheck: boolean;
   isRunning(node: TreeNode): boolean;
 }
 
@@ -30,15 +34,40 @@ export async function reloadSupervisedCell(host: ReloadHost, sup: CellSupervisor
   const next = (await genomeFromSource(config)) ?? readGenomeFile(node.dir);
   const verdict = next ? judgeUpgrade(upgradeEdges(host.tree, node, next, host.isRunning)) : { blocking: [], keepMajors: [] };
   refuseBlocked(verdict, `reload ${node.name} ${next?.version ?? ''}`.trim());
+  // Code that does not type-check gets no bundle (buildCell waits for the verdict): the running replicas keep serving.
+  const check = host.typecheck ? typecheckCells([config], { stateDir: join(host.tree.root.dir, TYPECHECK_DIR) }) : undefined;
+  check?.catch(() => undefined);
   const keepMajor = verdict.keepMajors[0] ?? null;
-  if (keepMajor !== null && !host.legacy.some((l) => l.name === `${node.name}-v${keepMajor}`)) await keepOldMajor(host, sup, keepMajor);
-  const result = await buildCell(config, localDeps(node));
+  if (keepMajor !== null && !host.legacy.some((l) => l.name === `${node.name}-v${keepMajor}`)) {
+    // The old major is kept beside code that will replace it, never beside code refused.
+    const checked = (await check)?.cells[0];
+    if (checked?.status === 'failed') throw typecheckFailure(checked);
+    await keepOldMajor(host, sup, keepMajor);
+  }
+  const result = await buildCell(config, localDeps(node), { typecheck: check ?? false });
   host.mains.set(node, result.main);
   host.log.info({ cell: sup.name, rebuilt: result.rebuilt, version: next?.version }, 'reloading cell');
   const replaced = await sup.reload(result.main);
+  sup.version = next?.version ?? config.cell.version;
   if (next) writeGenomeFile(node.dir, next);
   host.log.info({ cell: sup.name, replaced }, 'cell reloaded');
   return { replaced, rebuilt: result.rebuilt, keptMajor: keepMajor };
+}
+
+/**
+ * `cell restart`: replaces each replica of a cell with a new process of its current build (no
+ * rebuild, no genome check: the code does not change), the same way a reload does — the new
+ * process answers on the shared socket before the old one drains, so no call is dropped. A
+ * replica that is failed or waiting to restart starts afresh; an idle one stays idle.
+ */
+export async function restartSupervisedCell(host: Pick<ReloadHost, 'log' | 'mains'>, sup: CellSupervisor): Promise<{ replaced: number }> {
+  if (!sup.hasProcess) throw new CellError('CELL_E_INVALID_ARGUMENT', `${sup.name} has no entry: it is a group of cells, with no process to restart`);
+  const main = host.mains.get(sup.node);
+  if (!main) throw new CellError('CELL_E_UNAVAILABLE', `no build of ${sup.name} is known to this tree (never built, or an old major kept beside a newer one): nothing to restart`);
+  host.log.info({ cell: sup.name }, 'restarting cell');
+  const replaced = await sup.reload(main);
+  host.log.info({ cell: sup.name, replaced }, 'cell restarted');
+  return { replaced };
 }
 
 /** Starts the current (old-major) build of a cell as `<name>-v<major>` before it is replaced. */
@@ -49,6 +78,7 @@ async function keepOldMajor(host: ReloadHost, sup: CellSupervisor, major: number
   const main = join(dir, 'main.mjs');
   copyFileSync(host.mains.get(node)!, main);
   const legacy = new CellSupervisor({ ...node, name: `${node.name}-v${major}` }, sup.context);
+  legacy.version = sup.version;
   host.legacy.push(legacy);
   host.log.info({ cell: node.name, major }, 'keeping the old major version running beside the new one');
   await legacy.start(main);

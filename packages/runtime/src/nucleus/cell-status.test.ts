@@ -80,9 +80,9 @@ describe('cellStatusOf', () => {
     slots[0]!.current = { pid: 4242, startedAt: 1000, axonPort: 7777, rssBytes: () => 50_000_000 } as unknown as ReplicaProcess;
     slots[1]!.state = 'failed';
     slots[1]!.failure = 'crashed 6 times within 60000 ms';
-    slots[1]!.lastExit = { code: 1, signal: null, reason: 'crash', at: 900, logTail: ['boom'] };
-    const s = cellStatusOf({ node: store, parent: 'root', state: 'degraded', hasProcess: true, slots, limitsWarning: undefined, enforcer: 'cgroup-v1' }, 4000);
-    expect(s).toMatchObject({ name: 'store', dir: store.dir, parent: 'root', state: 'degraded', replicasWanted: 2, idleTimeoutMs: 60_000, failure: 'crashed 6 times within 60000 ms', deps: {} });
+    slots[1]!.lastExit = { code: 1, signal: null, reason: 'crash', at: 900, cause: 'Error: boom', logTail: ['Error: boom'] };
+    const s = cellStatusOf({ node: store, version: '2.1.0', parent: 'root', state: 'degraded', hasProcess: true, slots, limitsWarning: undefined, enforcer: 'cgroup-v1' }, 4000);
+    expect(s).toMatchObject({ name: 'store', version: '2.1.0', dir: store.dir, parent: 'root', state: 'degraded', replicasWanted: 2, idleTimeoutMs: 60_000, failure: 'crashed 6 times within 60000 ms', deps: {} });
     expect(s.limits).toEqual({ memoryBytes: 64 * 2 ** 20, cpu: 0.5, enforcedBy: 'cgroup-v1', warning: null });
     expect(s.replicas).toEqual([
       { id: 'store-0', index: 0, state: 'ready', pid: 4242, restarts: 2, startedAt: 1000, uptimeMs: 3000, rssBytes: 50_000_000, socket: 'run/store-0.sock', axonPort: 7777, logError: null, lastExit: null },
@@ -94,7 +94,7 @@ describe('cellStatusOf', () => {
     const t = tree();
     const store = t.nodes.find((n) => n.name === 'store')!;
     const mail = t.nodes.find((n) => n.name === 'mail')!;
-    const base = { parent: 'root', state: 'stopped' as const, hasProcess: true, enforcer: 'cgroup-v2' as const };
+    const base = { version: '1.0.0', parent: 'root', state: 'stopped' as const, hasProcess: true, enforcer: 'cgroup-v2' as const };
     const warned = cellStatusOf({ ...base, node: store, slots: createSlots(store), limitsWarning: 'no cgroup here' });
     expect(warned.limits).toMatchObject({ enforcedBy: 'none', warning: 'no cgroup here' });
     const unlimited = cellStatusOf({ ...base, node: mail, slots: createSlots(mail), limitsWarning: undefined });
@@ -104,7 +104,7 @@ describe('cellStatusOf', () => {
 
   it('a group has no replicas', () => {
     const t = tree();
-    const s = cellStatusOf({ node: t.root, parent: null, state: 'group', hasProcess: false, slots: createSlots(t.root), limitsWarning: undefined, enforcer: 'none' });
+    const s = cellStatusOf({ node: t.root, version: '1.0.0', parent: null, state: 'group', hasProcess: false, slots: createSlots(t.root), limitsWarning: undefined, enforcer: 'none' });
     expect(s).toMatchObject({ name: 'root', parent: null, state: 'group', replicasWanted: 0, replicas: [], failure: null });
   });
 });

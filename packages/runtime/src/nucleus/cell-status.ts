@@ -47,6 +47,8 @@ export function mergeDependencyStats(reports: ReadonlyArray<CellStatus['deps'] |
 /** What a cell's status is made of. */
 export interface CellStatusParts {
   node: TreeNode;
+  /** The version its replicas run. */
+  version: string;
   parent: string | null;
   state: CellStatus['state'];
   hasProcess: boolean;
@@ -61,6 +63,7 @@ export function cellStatusOf(p: CellStatusParts, now = Date.now()): CellStatus {
   const { memory, cpu } = p.node.config.resources;
   return {
     name: p.node.name,
+    version: p.version,
     dir: p.node.dir,
     parent: p.parent,
     state: p.state,

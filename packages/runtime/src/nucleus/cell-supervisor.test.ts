@@ -101,7 +101,8 @@ describe('CellSupervisor', () => {
     expect(sup.state).toBe('failed');
     expect(sup.isRunning).toBe(false);
     const status = sup.status(null);
-    expect(status.failure).toEqual(expect.any(String));
+    expect(status.failure).toMatch(/restart limit 2\): Error: boom at start$/); // the reason, not node's version footer
+    expect(status.replicas[0]!.lastExit!.cause).toBe('Error: boom at start');
     expect(status.replicas[0]).toMatchObject({ state: 'failed', restarts: 2, pid: null });
     expect(status.replicas[0]!.lastExit!.logTail.some((l) => l.includes('boom at start'))).toBe(true);
     expect(logged(lines, /restarting$/)).toHaveLength(2);

@@ -6,7 +6,7 @@ import { type CellStatus, LOG_DIR, privateRunDir } from '@cell/host';
 import type { Logger } from '@cell/sdk';
 import type { ResourceLimiter, ReplicaLimits } from './cgroups.ts';
 import { cellState, cellStatusOf, mergeDependencyStats, startOutcome } from './cell-status.ts';
-import { classifyExit, exitOutcome, refusedWhileFailed, reportExit } from './exit-policy.ts';
+import { classifyExit, exitOutcome, lastExitRecord, refusedWhileFailed, reportExit, withCause } from './exit-policy.ts';
 import { ReplicaLog } from './replica-log.ts';
 import { type ProcessExit, ReplicaProcess } from './replica-process.ts';
 import { clearStaleSocket, createSlots, type ReplicaState, type Slot, socketPathProblem } from './replica-slot.ts';
@@ -43,11 +43,13 @@ export class CellSupervisor {
   /** Exits being recorded (each a moment after its process ended): `stop` waits for them. */
   private readonly exitsInHand = new Set<Promise<void>>();
   private limitsWarning: string | undefined;
-
+  /** The version its replicas run (a reload moves it on; an old major kept beside it keeps its own). */
+  version: string;
   constructor(node: TreeNode, ctx: SupervisorContext) {
     this.node = node;
     this.context = ctx;
     this.slots = createSlots(node);
+    this.version = node.config.cell.version;
   }
 
   get name(): string {
@@ -195,8 +197,8 @@ export class CellSupervisor {
     setTimeout(() => limits.release(), 200).unref();
     if (slot.current !== proc) return; // an older generation finished draining after a reload
     slot.current = undefined;
-    slot.lastExit = { code: exit.code, signal: exit.signal, reason, at: exit.at, logTail: tail.slice(-10) };
-    const outcome = exitOutcome(reason, this.stopping, () => slot.tracker.onCrash(Date.now()));
+    slot.lastExit = lastExitRecord(exit, reason, tail);
+    const outcome = withCause(exitOutcome(reason, this.stopping, () => slot.tracker.onCrash(Date.now())), slot.lastExit.cause);
     if (outcome.state === 'failed') {
       slot.failure = outcome.failure;
       slot.failedAt = Date.now();
@@ -292,6 +294,6 @@ export class CellSupervisor {
   }
 
   status(parent: string | null): CellStatus {
-    return cellStatusOf({ node: this.node, parent, state: this.state, hasProcess: this.hasProcess, slots: this.slots, limitsWarning: this.limitsWarning, enforcer: this.context.limiter.enforcer });
+    return cellStatusOf({ node: this.node, version: this.version, parent, state: this.state, hasProcess: this.hasProcess, slots: this.slots, limitsWarning: this.limitsWarning, enforcer: this.context.limiter.enforcer });
   }
 }

@@ -77,6 +77,31 @@ describe('ResourceLimiter on this machine', () => {
     }
   });
 
+  it('sets sane limits without a warning over a group an earlier run of the tree left with other limits', () => {
+    const { id } = realLimiter();
+    // An earlier nucleus of the same tree, killed before it removed its replica's group (lower limits, pages charged).
+    const earlier = new ResourceLimiter(id);
+    earlier.limit('work-0.g1', { memoryBytes: 64 * MiB, cpu: 0.25 });
+    const later = new ResourceLimiter(id);
+    for (const memoryBytes of [256 * MiB, 32 * MiB]) {
+      const limits = later.limit('work-0.g1', { memoryBytes, cpu: 1 });
+      expect(limits.warning).toBe(later.enforcer === 'none' ? expect.any(String) : undefined);
+      expect(limits.enforcedBy).toBe(later.enforcer);
+      if (later.enforcer === 'cgroup-v1') expect(read(join('/sys/fs/cgroup/memory', `cell-${id}`, 'work-0.g1', 'memory.limit_in_bytes'))).toBe(String(memoryBytes));
+      if (later.enforcer === 'cgroup-v2') expect(read(join('/sys/fs/cgroup', `cell-${id}`, 'work-0.g1', 'memory.max'))).toBe(String(memoryBytes));
+    }
+  });
+
+  it('limits the task count on this machine when its pids controller can be written', () => {
+    const { limiter, id } = realLimiter();
+    if (!limiter.canLimitPids) return; // nothing to enforce it with here: covered on given mounts below
+    const limits = limiter.limit('fork-0.g1', { memoryBytes: undefined, cpu: undefined, pids: 40 });
+    defer(() => limits.release());
+    const dir = limiter.enforcer === 'cgroup-v2' ? join('/sys/fs/cgroup', `cell-${id}`, 'fork-0.g1') : join('/sys/fs/cgroup/pids', `cell-${id}`, 'fork-0.g1');
+    expect(read(join(dir, 'pids.max'))).toBe('40');
+    expect(limits.env['CELL_CGROUP_PROCS']).toContain(join(dir, 'cgroup.procs'));
+  });
+
   it('releaseAll removes the tree\'s groups, with replica groups not released yet', () => {
     const { limiter, id } = realLimiter();
     limiter.limit('late-0.g1', { memoryBytes: 64 * MiB, cpu: 1 }); // never released by the replica
@@ -92,8 +117,9 @@ describe('ResourceLimiter on a given cgroup mount', () => {
     const root = tempDir(defer, { 'cgroup.controllers': 'cpuset cpu io memory pids\n', 'cgroup.subtree_control': '' });
     const limiter = new ResourceLimiter('t2', { root });
     expect(limiter.enforcer).toBe('cgroup-v2');
-    expect(read(join(root, 'cgroup.subtree_control'))).toBe('+memory +cpu');
-    expect(read(join(root, 'cell-t2', 'cgroup.subtree_control'))).toBe('+memory +cpu');
+    expect(limiter.canLimitPids).toBe(true);
+    expect(read(join(root, 'cgroup.subtree_control'))).toBe('+memory +cpu +pids');
+    expect(read(join(root, 'cell-t2', 'cgroup.subtree_control'))).toBe('+memory +cpu +pids');
 
     const dir = join(root, 'cell-t2', 'api-0.g3');
     const limits = limiter.limit('api-0.g3', { memoryBytes: 96 * MiB, cpu: 2 });
@@ -103,6 +129,19 @@ describe('ResourceLimiter on a given cgroup mount', () => {
     expect(limits.oomKilled()).toBe(false);
     writeFileSync(join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n');
     expect(limits.oomKilled()).toBe(true);
+  });
+
+  it('limits the task count with pids.max where v2 offers pids, and warns where it does not', () => {
+    const root = tempDir(defer, { 'cgroup.controllers': 'cpu memory pids\n', 'cgroup.subtree_control': '' });
+    const limits = new ResourceLimiter('t2', { root }).limit('box-0.g1', { memoryBytes: undefined, cpu: undefined, pids: 64 });
+    expect(limits).toMatchObject({ enforcedBy: 'cgroup-v2', warning: undefined });
+    expect(read(join(root, 'cell-t2', 'box-0.g1', 'pids.max'))).toBe('64');
+
+    const noPids = tempDir(defer, { 'cgroup.controllers': 'cpu memory\n', 'cgroup.subtree_control': '' });
+    const limiter = new ResourceLimiter('t2', { root: noPids });
+    expect(limiter.canLimitPids).toBe(false);
+    expect(read(join(noPids, 'cgroup.subtree_control'))).toBe('+memory +cpu');
+    expect(limiter.limit('box-0.g1', { memoryBytes: 64 * MiB, cpu: undefined, pids: 64 }).warning).toEqual(expect.any(String));
   });
 
   it('counts only OOM kills after the replica started', () => {
@@ -130,6 +169,19 @@ describe('ResourceLimiter on a given cgroup mount', () => {
     expect(read(join(cpuDir, 'cpu.cfs_quota_us'))).toBe('25000');
     writeFileSync(join(memDir, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
     expect(both.oomKilled()).toBe(true);
+  });
+
+  it('limits the task count in the v1 pids hierarchy when it is mounted and a limit is asked for', () => {
+    const root = tempDir(defer, { 'memory/cgroup.procs': '', 'cpu/cgroup.procs': '', 'pids/cgroup.procs': '' });
+    const limiter = new ResourceLimiter('t1', { root });
+    expect(limiter.canLimitPids).toBe(true);
+    const memDir = join(root, 'memory', 'cell-t1', 'box-0.g1');
+    const pidsDir = join(root, 'pids', 'cell-t1', 'box-0.g1');
+    const limits = limiter.limit('box-0.g1', { memoryBytes: 64 * MiB, cpu: undefined, pids: 32 });
+    expect(limits.env).toEqual({ CELL_CGROUP_PROCS: `${join(memDir, 'cgroup.procs')}:${join(pidsDir, 'cgroup.procs')}` });
+    expect(read(join(pidsDir, 'pids.max'))).toBe('32');
+    expect(limiter.limit('box-1.g1', { memoryBytes: 64 * MiB, cpu: undefined }).env['CELL_CGROUP_PROCS']).not.toContain('/pids/');
+    expect(new ResourceLimiter('t1', { root: tempDir(defer, { 'memory/cgroup.procs': '', 'cpu/cgroup.procs': '' }) }).canLimitPids).toBe(false);
   });
 
   it('enforces nothing where neither version is there, and caps the heap instead, with a warning', () => {

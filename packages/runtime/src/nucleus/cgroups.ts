@@ -8,6 +8,8 @@ export interface LimitRequest {
   memoryBytes: number | undefined;
   /** CPU cores. */
   cpu: number | undefined;
+  /** Most tasks (processes and threads) the group may hold: a fork bomb's ceiling (a capsid's). */
+  pids?: number | undefined;
 }
 
 /** Limits prepared for one replica process. */
@@ -63,6 +65,17 @@ function removeDir(dir: string): void {
 }
 
 /**
+ * A replica's group as new. A group of the same name left by an earlier run of the tree (its
+ * nucleus killed before it could remove it) keeps that run's limits and the memory charged to
+ * it; writing new limits over those fails (v1: EINVAL below the old swap limit, EBUSY below the
+ * memory still charged), so it is removed first.
+ */
+function freshGroup(dir: string): void {
+  if (existsSync(dir)) removeDir(dir);
+  makeGroup(dir);
+}
+
+/**
  * Enforces `[resources]` maxima with cgroups, v2 or v1 — whichever this machine lets us write —
  * one group per replica under `cell-<tree>`. Where neither is writable it says so once and falls
  * back to the best available limit: a V8 heap cap for memory, nothing for CPU.
@@ -71,6 +84,7 @@ export class ResourceLimiter {
   readonly enforcer: LimitEnforcer;
   /** Why cgroups are not used, when they are not. */
   readonly unavailableReason: string | undefined;
+  private pidsDelegated = false;
   private readonly group: string;
   private readonly root: string;
   private readonly dirs: string[] = [];
@@ -83,6 +97,11 @@ export class ResourceLimiter {
     this.unavailableReason = probe.reason;
   }
 
+  /** True when the pids controller can be written too (`LimitRequest.pids` is enforced). */
+  get canLimitPids(): boolean {
+    return this.pidsDelegated;
+  }
+
   private probe(): { enforcer: LimitEnforcer; reason: string | undefined } {
     if (process.platform !== 'linux') return { enforcer: 'none', reason: 'cgroups exist only on Linux' };
     const errors: string[] = [];
@@ -91,9 +110,8 @@ export class ResourceLimiter {
       if (/\bmemory\b/.test(controllers)) {
         const base = join(this.root, this.group);
         makeGroup(base);
-        write(join(this.root, 'cgroup.subtree_control'), '+memory +cpu');
-        write(join(base, 'cgroup.subtree_control'), '+memory +cpu');
         this.dirs.push(base);
+        this.pidsDelegated = this.enableControllersV2(/\bpids\b/.test(controllers), base);
         return { enforcer: 'cgroup-v2', reason: undefined };
       }
       errors.push('cgroup v2 has no memory controller');
@@ -107,11 +125,35 @@ export class ResourceLimiter {
         makeGroup(base);
         this.dirs.push(base);
       }
+      if (existsSync(join(this.root, 'pids', 'cgroup.procs'))) {
+        const base = join(this.root, 'pids', this.group);
+        makeGroup(base);
+        this.dirs.push(base);
+        this.pidsDelegated = true;
+      }
       return { enforcer: 'cgroup-v1', reason: undefined };
     } catch (err) {
       errors.push(`cgroup v1: ${(err as Error).message}`);
     }
     return { enforcer: 'none', reason: errors.join('; ') };
+  }
+
+  /** Delegates memory and cpu (or throws), and pids when offered; true when pids is delegated. */
+  private enableControllersV2(offersPids: boolean, base: string): boolean {
+    const enable = (list: string) => {
+      write(join(this.root, 'cgroup.subtree_control'), list);
+      write(join(base, 'cgroup.subtree_control'), list);
+    };
+    if (offersPids) {
+      try {
+        enable('+memory +cpu +pids');
+        return true;
+      } catch {
+        // pids not delegated to us: limit memory and cpu without it
+      }
+    }
+    enable('+memory +cpu');
+    return false;
   }
 
   /** Prepares limits for one replica process (`key` must be unique per process). */
@@ -124,7 +166,7 @@ export class ResourceLimiter {
       oomKilled: () => false,
       release: () => undefined,
     });
-    if (request.memoryBytes === undefined && request.cpu === undefined) return none(undefined);
+    if (request.memoryBytes === undefined && request.cpu === undefined && request.pids === undefined) return none(undefined);
     if (this.enforcer === 'none') {
       return none(
         `resource limits are not enforced by cgroups here (${this.unavailableReason}); memory is capped at the V8 heap only${request.cpu ? ', cpu is not limited' : ''}`,
@@ -139,17 +181,18 @@ export class ResourceLimiter {
 
   private limitV2(key: string, request: LimitRequest): ReplicaLimits {
     const dir = join(this.root, this.group, key);
-    makeGroup(dir);
+    freshGroup(dir);
     if (request.memoryBytes !== undefined) {
       write(join(dir, 'memory.max'), String(request.memoryBytes));
       if (existsSync(join(dir, 'memory.swap.max'))) write(join(dir, 'memory.swap.max'), '0');
     }
     if (request.cpu !== undefined) write(join(dir, 'cpu.max'), `${Math.round(request.cpu * CPU_PERIOD_US)} ${CPU_PERIOD_US}`);
+    if (request.pids !== undefined && this.canLimitPids) write(join(dir, 'pids.max'), String(request.pids));
     const events = join(dir, 'memory.events');
     const before = oomKills(events);
     return {
       enforcedBy: 'cgroup-v2',
-      warning: undefined,
+      warning: this.pidsWarning(request),
       env: { CELL_CGROUP_PROCS: join(dir, 'cgroup.procs') },
       execArgv: [],
       oomKilled: () => oomKills(events) > before,
@@ -161,12 +204,15 @@ export class ResourceLimiter {
     const memDir = join(this.root, 'memory', this.group, key);
     const cpuDir = join(this.root, 'cpu', this.group, key);
     const procs: string[] = [];
-    makeGroup(memDir);
+    freshGroup(memDir);
     procs.push(join(memDir, 'cgroup.procs'));
     if (request.memoryBytes !== undefined) {
+      // memory+swap may never be below memory: lift it first (a group that could not be removed keeps its old one).
+      const memsw = join(memDir, 'memory.memsw.limit_in_bytes');
+      if (existsSync(memsw)) write(memsw, '-1');
       write(join(memDir, 'memory.limit_in_bytes'), String(request.memoryBytes));
       // Without this the kernel would swap instead of enforcing the limit.
-      if (existsSync(join(memDir, 'memory.memsw.limit_in_bytes'))) write(join(memDir, 'memory.memsw.limit_in_bytes'), String(request.memoryBytes));
+      if (existsSync(memsw)) write(memsw, String(request.memoryBytes));
       if (existsSync(join(memDir, 'memory.swappiness'))) {
         try {
           write(join(memDir, 'memory.swappiness'), '0');
@@ -176,24 +222,36 @@ export class ResourceLimiter {
       }
     }
     if (request.cpu !== undefined) {
-      makeGroup(cpuDir);
+      freshGroup(cpuDir);
       write(join(cpuDir, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
       write(join(cpuDir, 'cpu.cfs_quota_us'), String(Math.round(request.cpu * CPU_PERIOD_US)));
       procs.push(join(cpuDir, 'cgroup.procs'));
+    }
+    const pidsDir = join(this.root, 'pids', this.group, key);
+    const limitPids = request.pids !== undefined && this.canLimitPids;
+    if (limitPids) {
+      freshGroup(pidsDir);
+      write(join(pidsDir, 'pids.max'), String(request.pids));
+      procs.push(join(pidsDir, 'cgroup.procs'));
     }
     const control = join(memDir, 'memory.oom_control');
     const before = oomKills(control);
     return {
       enforcedBy: 'cgroup-v1',
-      warning: undefined,
+      warning: this.pidsWarning(request),
       env: { CELL_CGROUP_PROCS: procs.join(':') },
       execArgv: [],
       oomKilled: () => oomKills(control) > before,
       release: () => {
         removeDir(memDir);
         if (request.cpu !== undefined) removeDir(cpuDir);
+        if (limitPids) removeDir(pidsDir);
       },
     };
+  }
+
+  private pidsWarning(request: LimitRequest): string | undefined {
+    return request.pids !== undefined && !this.canLimitPids ? 'the pids controller is not available: the process count is not limited' : undefined;
   }
 
   /**

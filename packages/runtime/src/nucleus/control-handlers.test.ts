@@ -42,6 +42,7 @@ function fakeTree(over: Partial<ControlledTree> & { cells?: CellSupervisor[] } =
     fullStatus: async () => STATUS,
     resolve: async () => ({ candidates: [], refused: [] }),
     reload: async () => ({ replaced: 0, rebuilt: false, keptMajor: null }),
+    restart: async () => ({ replaced: 0 }),
     stop: async () => void tree.stops++,
     ...over,
   };
@@ -119,6 +120,47 @@ describe('control handlers', () => {
       codes[name] = !r.ok && (r.error.details as { code: string | null }).code;
     }
     expect(codes).toEqual({ schema: 'CELL_E_SCHEMA_MISMATCH', build: 'CELL_E_BUILD_FAILED', plain: null });
+  });
+
+  it('restart of an unknown cell is NoSuchCell; a restart answers how many replicas the tree replaced', async () => {
+    const store = fakeSupervisor('store');
+    const restarted: CellSupervisor[] = [];
+    const client = await control(
+      fakeTree({
+        cells: [store],
+        restart: async (sup) => {
+          restarted.push(sup);
+          return { replaced: 3 };
+        },
+      }),
+    );
+    const unknown = await client.restart.try({ cell: 'ghost' });
+    expect(!unknown.ok && unknown.error.code).toBe('NoSuchCell');
+    expect(!unknown.ok && unknown.error.details).toEqual({ cell: 'ghost' });
+    expect(await client.restart({ cell: 'store' })).toEqual({ replaced: 3 });
+    expect(restarted).toEqual([store]);
+  });
+
+  it("a restart that fails is RestartFailed carrying the cause's code (null for an error without one)", async () => {
+    const causes: Record<string, Error> = {
+      group: new CellError('CELL_E_INVALID_ARGUMENT', 'shop has no entry'),
+      plain: new Error('disk on fire'),
+    };
+    const client = await control(
+      fakeTree({
+        cells: Object.keys(causes).map((name) => fakeSupervisor(name)),
+        restart: async (sup) => {
+          throw causes[sup.name]!;
+        },
+      }),
+    );
+    const codes: Record<string, unknown> = {};
+    for (const name of Object.keys(causes)) {
+      const r = await client.restart.try({ cell: name });
+      expect(!r.ok && r.error.code).toBe('RestartFailed');
+      codes[name] = !r.ok && (r.error.details as { code: string | null }).code;
+    }
+    expect(codes).toEqual({ group: 'CELL_E_INVALID_ARGUMENT', plain: null });
   });
 
   it('resolve passes the question to the tree and answers its trusted candidates and the nodes it refused', async () => {

@@ -8,11 +8,12 @@ export interface ControlledTree {
   find(cell: string): CellSupervisor | undefined;
   fullStatus(): Promise<TreeStatus>;
   resolve(name: string, major: number | null, via: string | null, trusted: readonly string[] | null): Promise<{ candidates: Array<Static<typeof RemoteCandidate>>; refused: Array<{ node: string; reason: string }> }>;
-  reload(sup: CellSupervisor): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }>;
+  reload(sup: CellSupervisor, typecheck?: boolean): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }>;
+  restart(sup: CellSupervisor): Promise<{ replaced: number }>;
   stop(): Promise<void>;
 }
 
-/** The nucleus contract's handlers: status, start, reload, stop, resolve — each a thin call into the tree. */
+/** The nucleus contract's handlers: status, start, reload, restart, stop, resolve — each a thin call into the tree. */
 export function controlHandlers(tree: ControlledTree): Handlers<typeof nucleusContract> {
   return {
     status: () => tree.fullStatus(),
@@ -27,13 +28,22 @@ export function controlHandlers(tree: ControlledTree): Handlers<typeof nucleusCo
       }
       return { ready: sup.status(null).replicas.filter((r) => r.state === 'ready').length };
     },
-    reload: async ({ cell }, ctx) => {
+    reload: async ({ cell, typecheck }, ctx) => {
       const sup = tree.find(cell);
       if (!sup) throw ctx.fail('NoSuchCell', { cell });
       try {
-        return await tree.reload(sup);
+        return await tree.reload(sup, typecheck);
       } catch (err) {
         throw ctx.fail('ReloadFailed', { reason: (err as Error).message, code: (err as { code?: string }).code ?? null }, (err as Error).message);
+      }
+    },
+    restart: async ({ cell }, ctx) => {
+      const sup = tree.find(cell);
+      if (!sup) throw ctx.fail('NoSuchCell', { cell });
+      try {
+        return await tree.restart(sup);
+      } catch (err) {
+        throw ctx.fail('RestartFailed', { reason: (err as Error).message, code: (err as { code?: string }).code ?? null }, (err as Error).message);
       }
     },
     stop: () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RestartDecision } from './restart-policy.ts';
-import { classifyExit, type ExitEvidence, exitOutcome, type ExitReason } from './exit-policy.ts';
+import { classifyExit, type ExitEvidence, exitOutcome, type ExitReason, lastExitRecord, withCause } from './exit-policy.ts';
 
 function evidence(overrides: Partial<Omit<ExitEvidence, 'exit'>> & { exit?: Partial<ExitEvidence['exit']> } = {}): ExitEvidence {
   return {
@@ -76,5 +76,25 @@ describe('exitOutcome', () => {
     const reasons: ExitReason[] = ['crash', 'oom', 'idle', 'stopped', 'reload', 'start-failed'];
     const states = reasons.map((r) => exitOutcome(r, false, restartIn(100)).state);
     expect(states).toEqual(['backoff', 'backoff', 'idle', 'stopped', 'stopped', 'backoff']);
+  });
+});
+
+describe('lastExitRecord and withCause', () => {
+  const crash = { code: 1, signal: null, idle: false, requested: false, unready: false, at: 5 };
+  const tail = ['replica starting', 'Error: listen EADDRINUSE: address already in use 127.0.0.1:8080', '    at Server.setupListenHandle (node:net:1:1)', "  code: 'EADDRINUSE',", '}', 'Node.js v24.21.0'];
+
+  it('records the line that says why, beside the last lines', () => {
+    expect(lastExitRecord(crash, 'crash', tail)).toEqual({ code: 1, signal: null, reason: 'crash', at: 5, cause: 'Error: listen EADDRINUSE: address already in use 127.0.0.1:8080', logTail: tail });
+    expect(lastExitRecord(crash, 'crash', Array.from({ length: 30 }, (_, i) => `line ${i}`)).logTail).toHaveLength(10);
+    expect(lastExitRecord(crash, 'crash', []).cause).toBeNull();
+  });
+
+  it('a failure names the cause; other outcomes are left as they are', () => {
+    expect(withCause({ state: 'failed', failure: 'crashed 6 times within 60000 ms (restart limit 5)' }, 'Error: listen EADDRINUSE 127.0.0.1:8080')).toEqual({
+      state: 'failed',
+      failure: 'crashed 6 times within 60000 ms (restart limit 5): Error: listen EADDRINUSE 127.0.0.1:8080',
+    });
+    expect(withCause({ state: 'failed', failure: 'crashed' }, null)).toEqual({ state: 'failed', failure: 'crashed' });
+    expect(withCause({ state: 'backoff', restartInMs: 100, what: 'crashed' }, 'Error: x')).toEqual({ state: 'backoff', restartInMs: 100, what: 'crashed' });
   });
 });

@@ -5,6 +5,7 @@ import type { ProcessExit } from './replica-process.ts';
 import type { Logger } from '@cell/sdk';
 import type { ReplicaLog } from './replica-log.ts';
 import type { ReplicaState, Slot } from './replica-slot.ts';
+import { exitCause } from './exit-cause.ts';
 
 export type ExitReason = NonNullable<ReplicaStatus['lastExit']>['reason'];
 
@@ -28,6 +29,12 @@ export function classifyExit(e: ExitEvidence): ExitReason {
   return 'crash';
 }
 
+/** What `cell status` keeps of an exit: how, why in one line (`cause`), and the last lines. */
+export function lastExitRecord(exit: ProcessExit, reason: ExitReason, tail: readonly string[]): NonNullable<ReplicaStatus['lastExit']> {
+  return { code: exit.code, signal: exit.signal, reason, at: exit.at, cause: exitCause(tail) ?? null, logTail: tail.slice(-10) };
+}
+
+
 /** What the supervisor does after an exit. */
 export type ExitOutcome =
   | { state: Extract<ReplicaState, 'idle' | 'stopped'> }
@@ -45,6 +52,11 @@ export function exitOutcome(reason: ExitReason, stopping: boolean, decide: () =>
   const decision = decide();
   if (!decision.restart) return { state: 'failed', failure: `${what} ${decision.reason}` };
   return { state: 'backoff', restartInMs: decision.delayMs, what };
+}
+
+/** A failure names the reason the process gave, when it gave one: `crashed 6 times ...: Error: listen EADDRINUSE ...`. */
+export function withCause(outcome: ExitOutcome, cause: string | null): ExitOutcome {
+  return outcome.state === 'failed' && cause ? { state: 'failed', failure: `${outcome.failure}: ${cause}` } : outcome;
 }
 
 /**

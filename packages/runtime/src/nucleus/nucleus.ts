@@ -20,7 +20,7 @@ import { inDependencyOrder, inReverseDependencyOrder } from './dependency-order.
 import { refuseForeignCells, refuseLongSocketPaths } from './preflight.ts';
 import { removePointers, writePointers } from './run-pointers.ts';
 import { RunDirWatch } from './run-dir-watch.ts';
-import { reloadSupervisedCell } from './cell-reload.ts';
+import { reloadSupervisedCell, restartSupervisedCell } from './cell-reload.ts';
 import { treeStatusOf } from './tree-status.ts';
 import { acquireTreeLock } from './tree-lock.ts';
 import type { TrustVerdict } from '../network/trust-filter.ts';
@@ -36,6 +36,8 @@ export interface NucleusOptions {
   onChange?: () => void;
   /** Called for each cell build (for progress output). */
   onBuild?: (result: BuildResult) => void;
+  /** False: cells are built and reloaded without type-checking them (`--no-typecheck`). */
+  typecheck?: boolean;
 }
 
 /**
@@ -188,11 +190,12 @@ export class Nucleus {
     this.options.onChange?.();
     try {
       const { builds, types } = await buildTree(this.tree, {
+        typecheck: this.options.typecheck !== false,
         onBuild: (result) => {
           const node = this.tree.nodes.find((n) => n.name === result.cell)!;
           this.mains.set(node, result.main);
           this.building.delete(node);
-          this.log.info({ cell: result.cell, rebuilt: result.rebuilt, durationMs: Math.round(result.durationMs) }, result.rebuilt ? 'cell built' : 'cell build up to date');
+          this.log.info({ cell: result.cell, rebuilt: result.rebuilt, typecheck: result.typecheck, durationMs: Math.round(result.durationMs) }, result.rebuilt ? 'cell built' : 'cell build up to date');
           this.options.onBuild?.(result);
           this.options.onChange?.();
         },
@@ -232,15 +235,14 @@ export class Nucleus {
     return [...this.supervisors.values()].filter((s) => s.hasProcess && (s.state === 'failed' || s.state === 'starting')).map((s) => s.name);
   }
 
-  /**
-   * Rebuilds a cell and replaces its replicas one by one, unless the upgrade policy refuses the
-   * new genome; an old major a running consumer still needs keeps running beside the new one.
-   */
-  reload(sup: CellSupervisor): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }> {
-    return reloadSupervisedCell(
-      { tree: this.tree, log: this.log, mains: this.mains, legacy: this.legacy, isRunning: (node) => this.supervisors.get(node)?.isRunning ?? false },
-      sup,
-    );
+  /** `cell reload`: rebuilds a cell and replaces its replicas one by one (see reloadSupervisedCell). */
+  reload(sup: CellSupervisor, typecheck = this.options.typecheck !== false): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }> {
+    return reloadSupervisedCell({ tree: this.tree, log: this.log, mains: this.mains, legacy: this.legacy, typecheck, isRunning: (node) => this.supervisors.get(node)?.isRunning ?? false }, sup);
+  }
+
+  /** `cell restart`: new processes of the current build, one replica at a time (see restartSupervisedCell). */
+  restart(sup: CellSupervisor): Promise<{ replaced: number }> {
+    return restartSupervisedCell({ log: this.log, mains: this.mains }, sup);
   }
 
   /** The status with each cell's dependency candidates (asked of the replicas). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCellTree } from '@cell/config';
-import { nucleusPointerPath, privateRunDir } from '@cell/host';
+import { nucleusPointerPath, privateRunDir, processStartTime } from '@cell/host';
 import { refuseForeignCells, refuseLongSocketPaths } from './preflight.ts';
 
 const cleanup: Array<() => void> = [];
@@ -46,6 +46,19 @@ describe('preflight', () => {
     expect(() => refuseForeignCells(loadCellTree(base))).toThrow(expect.objectContaining({ code: 'CELL_E_TREE_RUNNING', details: expect.objectContaining({ pid: other.pid }) }));
     other.kill('SIGKILL');
     await new Promise((resolve) => other.once('exit', resolve));
+    expect(() => refuseForeignCells(loadCellTree(base))).not.toThrow();
+  });
+
+  it('refuses a tree one of whose cells runs on its own (started on demand), naming its pid, and ignores a dead one', async () => {
+    const base = tree(join(tempDir(), 't'), ['work']);
+    const alone = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    cleanup.push(() => alone.kill('SIGKILL'));
+    const work = join(base, 'cells', 'work');
+    privateRunDir(work);
+    writeFileSync(join(work, 'run', 'work-0.pid'), JSON.stringify({ pid: alone.pid, startTime: processStartTime(alone.pid!) }));
+    expect(() => refuseForeignCells(loadCellTree(base))).toThrow(expect.objectContaining({ code: 'CELL_E_TREE_RUNNING', details: expect.objectContaining({ cell: 'work', pid: alone.pid }) }));
+    alone.kill('SIGKILL');
+    await new Promise((resolve) => alone.once('exit', resolve));
     expect(() => refuseForeignCells(loadCellTree(base))).not.toThrow();
   });
 });

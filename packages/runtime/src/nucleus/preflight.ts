@@ -1,13 +1,18 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import type { CellTree } from '@cell/config';
-import { nucleusSocketPath, readNucleusPointer, replicaSocketPath } from '@cell/host';
+import type { CellTree, TreeNode } from '@cell/config';
+import { nucleusSocketPath, readNucleusPointer, replicaSocketPath, RUN_DIR } from '@cell/host';
 import { MAX_SOCKET_PATH_BYTES } from '@cell/wire';
+import { isRecordedProcessAlive, readPidFile } from '../files/pid-lock.ts';
 
 // Checks a nucleus makes before it starts anything: what would fail later, fails now, with the reason.
 
 /**
- * Refuses to start a tree one of whose cells another live nucleus already runs (a tree that
- * depends on a cell of another running tree): the two would fight over its sockets and pointers.
+ * Refuses to start a tree one of whose cells already runs elsewhere — in another live nucleus's
+ * tree (a tree that depends on a cell of another running tree), or on its own (started on demand
+ * by `cell call`): the two would fight over its sockets, and this tree's pointers would hide the
+ * other from `cell status` and `cell stop`. Nothing has started when it throws.
  */
 export function refuseForeignCells(tree: CellTree): void {
   for (const node of tree.nodes) {
@@ -17,7 +22,27 @@ export function refuseForeignCells(tree: CellTree): void {
         details: { cell: node.name, dir: node.dir, root: p.root, pid: p.pid },
       });
     }
+    const pids = standalonePids(node);
+    if (pids.length > 0) {
+      throw new CellError('CELL_E_TREE_RUNNING', `cell ${node.name} (${node.dir}) already runs on its own (pid ${pids.join(', ')}, started on demand); stop it first (cell stop ${node.dir})`, {
+        details: { cell: node.name, dir: node.dir, root: null, pid: pids[0] },
+      });
+    }
   }
+}
+
+/** Live processes of a cell started on its own, outside any tree (their pid files in its run/). */
+function standalonePids(node: TreeNode): number[] {
+  let files: string[];
+  try {
+    files = readdirSync(join(node.dir, RUN_DIR)).filter((f) => f.startsWith(`${node.name}-`) && f.endsWith('.pid'));
+  } catch {
+    return [];
+  }
+  return files.flatMap((f) => {
+    const record = readPidFile(join(node.dir, RUN_DIR, f));
+    return record?.startTime !== undefined && isRecordedProcessAlive(record) ? [record.pid] : [];
+  });
 }
 
 /**

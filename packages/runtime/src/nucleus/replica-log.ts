@@ -30,7 +30,7 @@ export class ReplicaLog {
     const dest: DestinationStream = { write: (line: string) => this.file.write(line) };
     this.log = lineLogger(dest);
     this.base = base;
-    this.tailSize = options.tailSize ?? 20;
+    this.tailSize = options.tailSize ?? 40; // a crash's stack and error properties, with its message above them
   }
 
   /** Why lines could not be written (a full disk, an unwritable log/), if they could not. */

@@ -43,6 +43,7 @@ function placeholderStatus(node: TreeNode, parent: string | null): TreeStatus['c
   const { memory, cpu } = node.config.resources;
   return {
     name: node.name,
+    version: node.config.cell.version,
     dir: node.dir,
     parent,
     state: node.config.cell.entry ? 'stopped' : 'group',

@@ -7,7 +7,7 @@ import { judgeUpgrade, refuseBlocked, type UpgradeEdge, upgradeEdges } from './u
 const defer = useTeardown();
 
 function edge(consumer: string, locked: Genome, next: Genome): UpgradeEdge {
-  return { consumer, dep: 'store', producer: 'store', locked, next };
+  return { consumer, dep: 'store', producer: 'store', producerDir: '/t/cells/store', locked, next };
 }
 
 describe('judgeUpgrade', () => {
@@ -58,6 +58,12 @@ describe('refuseBlocked', () => {
     expect(blocked).toMatchObject({ consumer: 'api', dep: 'store', producer: 'store', from: '1.0.0', to: '1.1.0' });
     expect(blocked!['breaking']).toEqual(expect.arrayContaining([expect.any(String)]));
   });
+
+  it('names the one command that moves the consumers along with the producer while the tree runs', async () => {
+    const verdict = judgeUpgrade([edge('api', storeGenome('1.0.0'), storeGenome('1.1.0', 'breaking'))]);
+    const err = await errorOf(() => refuseBlocked(verdict, 'reload store 1.1.0'));
+    expect(err.details['command']).toBe('cell reload /t/cells/store --with-consumers');
+  });
 });
 
 describe('upgradeEdges', () => {
@@ -78,6 +84,6 @@ describe('upgradeEdges', () => {
     const next = storeGenome('2.0.0', 'breaking');
     const running = new Set(['api', 'mail']);
     const edges = upgradeEdges(tree, node('store'), next, (c) => running.has(c.name));
-    expect(edges).toEqual([{ consumer: 'api', dep: 'inventory', producer: 'store', locked, next }]);
+    expect(edges).toEqual([{ consumer: 'api', dep: 'inventory', producer: 'store', producerDir: node('store').dir, locked, next }]);
   });
 });

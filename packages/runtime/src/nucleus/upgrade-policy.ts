@@ -9,6 +9,8 @@ export interface UpgradeEdge {
   consumer: string;
   dep: string;
   producer: string;
+  /** The producer's directory (the refusal names the command that moves its consumers along). */
+  producerDir: string;
   locked: Genome;
   next: Genome;
 }
@@ -47,7 +49,7 @@ export function upgradeEdges(tree: CellTree, producer: TreeNode, next: Genome, i
     for (const [dep, node] of Object.entries(consumer.deps)) {
       if (node !== producer || !isRunning(consumer)) continue;
       const locked = readLock(consumer.dir)?.deps[dep];
-      if (locked) edges.push({ consumer: consumer.name, dep, producer: producer.name, locked: locked.genome, next });
+      if (locked) edges.push({ consumer: consumer.name, dep, producer: producer.name, producerDir: producer.dir, locked: locked.genome, next });
     }
   }
   return edges;
@@ -59,10 +61,18 @@ export function refuseBlocked(verdict: UpgradeVerdict, what: string): void {
   const lines = verdict.blocking.map(
     ({ edge, breaking }) => `  ${edge.consumer} (built against ${edge.producer}@${edge.locked.version}) -> ${edge.producer} ${edge.next.version}:\n${breaking.map((c) => `    ${formatChange(c)}`).join('\n')}`,
   );
+  const producerDir = verdict.blocking[0]!.edge.producerDir;
+  const command = `cell reload ${producerDir} --with-consumers`;
   throw new CellError(
     'CELL_E_SCHEMA_MISMATCH',
     `refused to ${what}: it breaks running consumers locked to the old genome:\n${lines.join('\n')}\n` +
-      "bump the producer's major version to run both side by side, or update the consumers first (cell types, then fix what no longer compiles)",
-    { details: { blocking: verdict.blocking.map(({ edge, breaking }) => ({ consumer: edge.consumer, dep: edge.dep, producer: edge.producer, from: edge.locked.version, to: edge.next.version, breaking: breaking.map(formatChange) })) } },
+      "either bump the producer's major version to run both side by side, or move its consumers along with it: " +
+      `change their code for the new genome, then \`${command}\` (their bindings regenerated from the producer's source, each built and type-checked — nothing is reloaded if one does not compile — then the producer reloaded, then them)`,
+    {
+      details: {
+        command,
+        blocking: verdict.blocking.map(({ edge, breaking }) => ({ consumer: edge.consumer, dep: edge.dep, producer: edge.producer, from: edge.locked.version, to: edge.next.version, breaking: breaking.map(formatChange) })),
+      },
+    },
   );
 }

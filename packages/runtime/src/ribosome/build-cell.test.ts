@@ -20,7 +20,7 @@ describe('buildCell', () => {
     const dir = cell('[life_cycle]\nidle_timeout = "90s"\ngrace = "2s"');
     const deps = { store: { name: 'store', dir: '/srv/store' } };
     const r = await buildCell(loadCellConfig(dir), deps);
-    expect(r).toMatchObject({ cell: 'printer', main: join(dir, MAIN_FILE), rebuilt: true, warnings: [] });
+    expect(r).toMatchObject({ cell: 'printer', main: join(dir, MAIN_FILE), rebuilt: true, warnings: [], typecheck: 'checked' });
     expect(r.durationMs).toBeGreaterThanOrEqual(0);
     expect(execFileSync(process.execPath, [r.main], { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('built and running');
     expect(readLaunchSpec(dir)).toEqual({ name: 'printer', main: MAIN_FILE, idleTimeoutMs: 90_000, graceMs: 2000, deps });
@@ -55,6 +55,17 @@ describe('buildCell', () => {
     const err = await errorOf(() => buildCell(loadCellConfig(dir), {}));
     expect(err.code).toBe('CELL_E_BUILD_FAILED');
     expect((err.details['errors'] as string[])[0]).toMatch(/^src\/main\.ts:1:/);
+  });
+
+  it('type-checks the cell: one that does not compile gets neither bundle nor launch spec, unless the check is off', async () => {
+    const dir = cell('', "const n: number = 'one';\nconsole.log(n);\n");
+    const err = await errorOf(() => buildCell(loadCellConfig(dir), {}));
+    expect(err.code).toBe('CELL_E_TYPECHECK_FAILED');
+    expect(err.details['errors']).toEqual([expect.stringMatching(/^src\/main\.ts\(1,7\): error TS2322: Type 'string' is not assignable to type 'number'/)]);
+    expect(existsSync(join(dir, MAIN_FILE))).toBe(false);
+    expect(existsSync(join(dir, '.cell/launch.json'))).toBe(false);
+    expect(await buildCell(loadCellConfig(dir), {}, { typecheck: false })).toMatchObject({ rebuilt: true, typecheck: 'off' });
+    expect(existsSync(join(dir, MAIN_FILE))).toBe(true);
   });
 
   it('makes the process join the cgroups it is given before any of its own code runs', async () => {

@@ -6,6 +6,7 @@ import type { DependencyRef } from '@cell/host';
 import type { LaunchSpec } from '../standalone/launch-spec.ts';
 import { bundleIfChanged } from './bundle.ts';
 import { writeFileAtomic } from '../files/write-atomic.ts';
+import { type CellTypecheck, typecheckCells, typecheckFailure, type TypecheckReport } from './typecheck-cells.ts';
 
 /** Where a cell's build output lives, inside the cell's own directory. */
 export const BUILD_DIR = join('.cell', 'build');
@@ -19,7 +20,12 @@ export interface BuildResult {
   rebuilt: boolean;
   durationMs: number;
   warnings: string[];
+  /** The type-check's verdict (`off`: not asked for, `--no-typecheck`). */
+  typecheck: Exclude<CellTypecheck['status'], 'failed'> | 'off';
 }
+
+/** Where a cell built on its own keeps its type-check state. */
+export const TYPECHECK_DIR = join('.cell', 'typecheck');
 
 // Runs before any bundled code: joins the cgroup the nucleus prepared (so limits apply from the
 // first allocation) and exits when the nucleus goes away, so no cell outlives its tree.
@@ -29,13 +35,18 @@ if (process.send) process.on('disconnect', () => process.exit(0));`;
 
 /**
  * The ribosome: bundles a cell's TypeScript entry (and everything it imports, the SDK included)
- * into `.cell/build/main.mjs`, only when an input changed since the last build. Also writes
+ * into `.cell/build/main.mjs`, only when an input changed since the last build, and type-checks
+ * it (see {@link typecheckCells}): a cell that does not type-check fails with
+ * CELL_E_TYPECHECK_FAILED and nothing of it is written, its previous build stays. Also writes
  * `.cell/launch.json`, which lets a caller start the cell without a nucleus.
+ *
+ * `typecheck`: false skips the check; a report (promised) gives this cell's verdict from a check
+ * of several cells (a tree's); by default the cell is checked on its own.
  */
 export async function buildCell(
   config: CellConfig,
   deps: Record<string, DependencyRef>,
-  options: { force?: boolean; outFile?: string } = {},
+  options: { force?: boolean; outFile?: string; typecheck?: boolean | Promise<TypecheckReport> } = {},
 ): Promise<BuildResult> {
   const started = performance.now();
   const entry = config.cell.entry;
@@ -48,8 +59,22 @@ export async function buildCell(
     graceMs: config.lifeCycle.graceMs,
     deps,
   };
+  const check =
+    options.typecheck === false
+      ? undefined
+      : options.typecheck === undefined || options.typecheck === true
+        ? typecheckCells([config], { stateDir: join(config.dir, TYPECHECK_DIR), force: options.force ?? false })
+        : options.typecheck;
+  let typecheck: BuildResult['typecheck'] = 'off';
+  const beforeWrite = async () => {
+    const verdict = check && (await check).cells.find((c) => c.dir === config.dir);
+    if (verdict?.status === 'failed') throw typecheckFailure(verdict);
+    if (verdict) typecheck = verdict.status;
+  };
+  // Checked while esbuild bundles; awaited (and its rejection handled) before anything is written.
+  check?.catch(() => undefined);
   mkdirSync(join(config.dir, BUILD_DIR), { recursive: true });
+  const { rebuilt, warnings } = await bundleIfChanged({ cell: config.cell.name, dir: config.dir, entry, outFile: main, banner: BANNER, force: options.force ?? false, beforeWrite });
   writeFileAtomic(join(config.dir, '.cell', 'launch.json'), `${JSON.stringify(launch, null, 2)}\n`);
-  const { rebuilt, warnings } = await bundleIfChanged({ cell: config.cell.name, dir: config.dir, entry, outFile: main, banner: BANNER, force: options.force ?? false });
-  return { cell: config.cell.name, main, rebuilt, durationMs: performance.now() - started, warnings };
+  return { cell: config.cell.name, main, rebuilt, durationMs: performance.now() - started, warnings, typecheck };
 }

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCellTree } from '@cell/config';
@@ -7,6 +7,7 @@ import { cellToml, contractSource, errorOf, plainCell, tempDir, tempTree, useTea
 import type { BuildResult } from './build-cell.ts';
 import { buildTree, localDeps } from './build-tree.ts';
 import { readGenomeFile } from './contract-genome.ts';
+import { generateDependencyTypes } from './dependency-types.ts';
 
 const defer = useTeardown();
 
@@ -34,8 +35,8 @@ describe('buildTree', () => {
       'cell.toml': cellToml('root', { entry: false }),
       ...plainCell('cells/api', 'api', '[deps]\nstore = "../store"'),
       ...plainCell('cells/store', 'store'),
-      'cells/api/src/contract.ts': contractSource('api', '1.0.0', '', true),
-      'cells/store/src/contract.ts': contractSource('store', '1.0.0', '', true),
+      'cells/api/src/contract.ts': contractSource('api'),
+      'cells/store/src/contract.ts': contractSource('store'),
     });
     const tree = loadCellTree(root);
     const built: BuildResult[] = [];
@@ -50,7 +51,7 @@ describe('buildTree', () => {
     expect(types).toEqual([expect.objectContaining({ consumer: 'api', dep: 'store', producer: 'store', action: 'created', source: 'source' })]);
     expect(existsSync(join(root, 'cells/api/.cell/bindings/store.ts'))).toBe(true);
     expect(readLock(join(root, 'cells/api'))?.deps['store']?.fingerprint).toBe(readGenomeFile(join(root, 'cells/store'))!.fingerprint);
-    expect(existsSync(join(root, '.cell'))).toBe(false); // the group has nothing to build
+    expect(existsSync(join(root, '.cell', 'build'))).toBe(false); // the group has nothing to build
 
     const again = await buildTree(tree);
     expect([...again.builds.values()].map((r) => r.rebuilt)).toEqual([false, false]);
@@ -81,5 +82,79 @@ describe('buildTree', () => {
     });
     expect((await errorOf(() => buildTree(tree))).code).toBe('CELL_E_BUILD_FAILED');
     expect(existsSync(join(tree.root.dir, 'cells/bad/.cell/build/main.mjs'))).toBe(false);
+  });
+});
+
+/** A contract whose `whoami` answers a pid of the given TypeBox type. */
+function pidContract(name: string, pidType: string): string {
+  return contractSource(name).replace('pid: Type.Integer()', `pid: ${pidType}`);
+}
+
+/** A producer whose handlers are typed by its contract (no `as never`): a contract change can break them. */
+const TYPED_MAIN = `import { serve } from '@cell/sdk';
+import { contract } from './contract.ts';
+await serve(contract, { whoami: () => ({ pid: process.pid, replica: 'r', build: 'b' }) });
+`;
+
+/** A consumer written against its bindings of `store`: it needs a numeric pid. */
+const CONSUMER_MAIN = `import { connectStore } from '../.cell/bindings/store.ts';
+const store = connectStore();
+export const pid: number = (await store.whoami({})).pid;
+`;
+
+describe('buildTree type-checks', () => {
+  function typedTree() {
+    const root = tempDir(defer, {
+      'cell.toml': cellToml('root', { entry: false }),
+      'cells/store/cell.toml': cellToml('store'),
+      'cells/store/src/contract.ts': pidContract('store', 'Type.Integer()'),
+      'cells/store/src/main.ts': TYPED_MAIN,
+      'cells/api/cell.toml': cellToml('api', { extra: '[deps]\nstore = "../store"' }),
+      'cells/api/src/main.ts': CONSUMER_MAIN,
+    });
+    return { root, tree: loadCellTree(root), main: (cell: string) => join(root, 'cells', cell, '.cell/build/main.mjs') };
+  }
+
+  it('refuses a producer whose handlers no longer match its changed contract, keeping its previous bundle', async () => {
+    const { root, tree, main } = typedTree();
+    const first = await buildTree(tree);
+    expect(first.typecheck?.cells.map((c) => [c.cell, c.status])).toEqual([['store', 'checked'], ['api', 'checked']]);
+    const before = readFileSync(main('store'));
+    writeFileSync(join(root, 'cells/store/src/main.ts'), TYPED_MAIN.replace("build: 'b'", "build: 'b2', extra: 1"));
+    writeFileSync(join(root, 'cells/store/src/contract.ts'), pidContract('store', 'Type.String()'));
+    const err = await errorOf(() => buildTree(loadCellTree(root)));
+    expect(err.code).toBe('CELL_E_TYPECHECK_FAILED');
+    expect(err.message).toMatch(/^store does not type-check \(\d+ errors?\):\n {2}src\/main\.ts\(3,\d+\): error TS\d+: /);
+    expect(readFileSync(main('store'))).toEqual(before); // nothing of the failed build was written
+  });
+
+  it('refuses a consumer that no longer compiles against the bindings it locked', async () => {
+    const { root, tree, main } = typedTree();
+    await buildTree(tree);
+    const mtime = statSync(main('api')).mtimeMs;
+    // The producer's pid becomes a string (a breaking change), and the consumer accepts its genome (`cell types`).
+    writeFileSync(join(root, 'cells/store/src/contract.ts'), pidContract('store', 'Type.String()'));
+    writeFileSync(join(root, 'cells/store/src/main.ts'), TYPED_MAIN.replace('pid: process.pid', 'pid: String(process.pid)'));
+    await generateDependencyTypes(loadCellTree(root), 'accept');
+    const err = await errorOf(() => buildTree(loadCellTree(root)));
+    expect(err.code).toBe('CELL_E_TYPECHECK_FAILED');
+    expect(err.details['errors']).toEqual([expect.stringMatching(/^src\/main\.ts\(3,14\): error TS2322: Type 'string' is not assignable to type 'number'/)]);
+    expect(err.details['cell']).toBe('api');
+    expect(statSync(main('api')).mtimeMs).toBe(mtime);
+  });
+
+  it('takes the incremental path when nothing changed, and skips the check when told to', async () => {
+    const { root, tree } = typedTree();
+    await buildTree(tree);
+    const again = await buildTree(tree);
+    expect(again.typecheck).toMatchObject({ programs: 0 });
+    expect(again.typecheck?.cells.map((c) => c.status)).toEqual(['up-to-date', 'up-to-date']);
+    expect([...again.builds.values()].map((b) => b.typecheck)).toEqual(['up-to-date', 'up-to-date']);
+
+    writeFileSync(join(root, 'cells/store/src/contract.ts'), pidContract('store', 'Type.String()'));
+    const off = await buildTree(loadCellTree(root), { typecheck: false });
+    expect(off.typecheck).toBeUndefined();
+    const store = [...off.builds.values()].find((b) => b.cell === 'store');
+    expect(store).toMatchObject({ rebuilt: true, typecheck: 'off' }); // built though it does not type-check
   });
 });

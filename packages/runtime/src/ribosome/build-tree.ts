@@ -1,10 +1,12 @@
+import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { CellTree, TreeNode } from '@cell/config';
 import type { Genome } from '@cell/contract';
 import type { DependencyRef } from '@cell/host';
-import { buildCell, type BuildResult } from './build-cell.ts';
+import { buildCell, type BuildResult, TYPECHECK_DIR } from './build-cell.ts';
 import { genomesFromSources, writeGenomeFile } from './contract-genome.ts';
 import { type DependencyTypes, generateDependencyTypes, generateRemoteTypes } from './dependency-types.ts';
+import { typecheckCells, type TypecheckReport } from './typecheck-cells.ts';
 
 /** A cell's dependencies as its processes receive them (`CELL_DEPS`): local ones, and on other nodes. */
 export function localDeps(node: TreeNode, trustedKeys: readonly string[] = []): Record<string, DependencyRef> {
@@ -17,6 +19,15 @@ export function localDeps(node: TreeNode, trustedKeys: readonly string[] = []): 
 export interface TreeBuild {
   builds: Map<TreeNode, BuildResult>;
   types: DependencyTypes[];
+  /** The type-check of the tree's cells; undefined when it was turned off. */
+  typecheck: TypecheckReport | undefined;
+}
+
+export interface TreeBuildOptions {
+  force?: boolean;
+  /** False: build without type-checking (default true). */
+  typecheck?: boolean;
+  onBuild?: (r: BuildResult) => void;
 }
 
 /** Runs `fn` over `items`, `limit` at a time. */
@@ -30,9 +41,11 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
 /**
  * Builds a tree in the order compile-time safety needs: every cell's genome from its contract
  * module, then each consumer's bindings (and cell.lock) from its dependencies' genomes, then
- * each cell's bundle. Build errors of all cells are reported together.
+ * each cell's bundle while the cells are type-checked against those bindings (together, state in
+ * the root's `.cell/typecheck/`); a cell that does not type-check gets no new bundle. Errors of
+ * all cells are reported together.
  */
-export async function buildTree(tree: CellTree, options: { force?: boolean; onBuild?: (r: BuildResult) => void } = {}): Promise<TreeBuild> {
+export async function buildTree(tree: CellTree, options: TreeBuildOptions = {}): Promise<TreeBuild> {
   const failures: CellError<string>[] = [];
   const record = (err: unknown): void => {
     failures.push(err as CellError<string>);
@@ -43,11 +56,15 @@ export async function buildTree(tree: CellTree, options: { force?: boolean; onBu
   if (failures.length > 0) throw combine(failures);
   const types = [...(await generateDependencyTypes(tree, 'build')), ...(await generateRemoteTypes(tree, undefined))];
   const builds = new Map<TreeNode, BuildResult>();
+  const withCode = tree.startOrder.filter((n) => n.config.cell.entry);
+  const typecheck =
+    options.typecheck === false ? undefined : typecheckCells(withCode.map((n) => n.config), { stateDir: join(tree.root.dir, TYPECHECK_DIR), force: options.force ?? false });
+  typecheck?.catch(() => undefined); // each cell's build awaits it, and reports its failure
   await eachLimited(
-    tree.startOrder.filter((n) => n.config.cell.entry),
+    withCode,
     4,
     (node) =>
-      buildCell(node.config, localDeps(node), { force: options.force ?? false }).then((r) => {
+      buildCell(node.config, localDeps(node), { force: options.force ?? false, typecheck: typecheck ?? false }).then((r) => {
         const genome = genomes.get(node);
         if (genome) writeGenomeFile(node.dir, genome);
         builds.set(node, r);
@@ -55,10 +72,13 @@ export async function buildTree(tree: CellTree, options: { force?: boolean; onBu
       }, record),
   );
   if (failures.length > 0) throw combine(failures);
-  return { builds, types };
+  return { builds, types, typecheck: await typecheck };
 }
 
-function combine(failures: CellError<string>[]): CellError<string> {
+/** One error for the failures of several cells: CELL_E_TYPECHECK_FAILED when that is all they are. */
+function combine(all: CellError<string>[]): CellError<string> {
+  const failures = [...new Set(all)]; // a compiler that cannot run fails every cell with one error
   if (failures.length === 1) return failures[0]!;
-  return new CellError('CELL_E_BUILD_FAILED', failures.map((f) => f.message).join('\n'), { details: { errors: failures.map((f) => f.details) } });
+  const code = failures.every((f) => f.code === 'CELL_E_TYPECHECK_FAILED') ? 'CELL_E_TYPECHECK_FAILED' : 'CELL_E_BUILD_FAILED';
+  return new CellError(code, failures.map((f) => f.message).join('\n'), { details: { errors: failures.map((f) => f.details) } });
 }

@@ -29,6 +29,21 @@ describe('bundleIfChanged', () => {
     expect(Object.keys(manifest.inputs).sort()).toEqual([join(dir, 'src/greeting.ts'), join(dir, 'src/main.ts')]);
   });
 
+  it('writes nothing when beforeWrite refuses the bundle, and asks it of an up-to-date bundle too', async () => {
+    const { req } = project();
+    const refuse = async () => {
+      throw new Error('refused');
+    };
+    await expect(bundleIfChanged({ ...req, beforeWrite: refuse })).rejects.toThrow('refused');
+    expect(() => statSync(req.outFile)).toThrow();
+    expect(() => statSync(`${req.outFile}.manifest.json`)).toThrow();
+    let asked = 0;
+    await bundleIfChanged({ ...req, beforeWrite: async () => void asked++ });
+    expect((await bundleIfChanged({ ...req, beforeWrite: async () => void asked++ })).rebuilt).toBe(false);
+    expect(asked).toBe(2);
+    await expect(bundleIfChanged({ ...req, beforeWrite: refuse })).rejects.toThrow('refused');
+  });
+
   it('does not rebuild when no input changed', async () => {
     const { req } = project();
     await bundleIfChanged(req);

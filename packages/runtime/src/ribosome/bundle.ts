@@ -24,6 +24,11 @@ export interface BundleRequest {
   /** Code to run before the bundle's own (after the require() shim every bundle gets). */
   banner?: string;
   force?: boolean;
+  /**
+   * Awaited once the bundle is known to be good (built, or still up to date) and before anything
+   * is written: when it throws, nothing is written and the previous bundle stays (the type-check).
+   */
+  beforeWrite?: () => Promise<void>;
 }
 
 export interface BundleResult {
@@ -83,7 +88,10 @@ function describeMessage(m: Message): string {
  * an input changed since the last bundle (mtime and size of every input are recorded).
  */
 export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult> {
-  if (!req.force && upToDate(req)) return { rebuilt: false, warnings: [] };
+  if (!req.force && upToDate(req)) {
+    await req.beforeWrite?.();
+    return { rebuilt: false, warnings: [] };
+  }
   mkdirSync(dirname(req.outFile), { recursive: true });
   let result;
   try {
@@ -114,6 +122,7 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
       cause: err,
     });
   }
+  await req.beforeWrite?.();
   for (const out of result.outputFiles) writeFileAtomic(out.path, out.contents);
   const inputs: Manifest['inputs'] = {};
   for (const input of Object.keys(result.metafile.inputs)) {

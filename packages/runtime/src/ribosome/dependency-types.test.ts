@@ -6,7 +6,7 @@ import { readLock } from '@cell/codegen';
 import type { Genome } from '@cell/contract';
 import { cellToml, contractSource, errorOf, plainCell, storeGenome, tempDir, useTeardown } from '../test-fixtures/temp-cells.ts';
 import { writeGenomeFile } from './contract-genome.ts';
-import { checkTree, currentGenome, generateDependencyTypes, generateRemoteTypes, majorOf } from './dependency-types.ts';
+import { checkTree, currentGenome, generateDependencyTypes, generateRemoteTypes, lockConsumersTo, majorOf } from './dependency-types.ts';
 
 const defer = useTeardown();
 
@@ -122,6 +122,33 @@ describe('checkTree', () => {
     expect(edge!.locked).toMatchObject({ version: '1.0.0' });
     expect(edge!.current!.fingerprint).not.toBe(edge!.locked!.fingerprint);
     expect(edge!.report.breaking.length).toBeGreaterThan(0);
+  });
+});
+
+describe('lockConsumersTo', () => {
+  it('moves only the consumers\' entries for that producer onto the genome given, breaking or not', async () => {
+    const { tree, node, lockedFingerprint } = shop();
+    await only(tree, 'build');
+    const next = storeGenome('1.1.0', 'breaking');
+    const moved = await lockConsumersTo(tree, node('store'), next);
+    expect(moved).toEqual([expect.objectContaining({ consumer: 'api', dep: 'inventory', producer: 'store', source: 'source', action: 'updated', genome: next })]);
+    expect(moved[0]!.report!.breaking.length).toBeGreaterThan(0);
+    expect(lockedFingerprint()).toBe(next.fingerprint);
+    expect(await lockConsumersTo(tree, node('api'), next)).toEqual([]); // nobody depends on api
+  });
+});
+
+describe('generateDependencyTypes from the source first', () => {
+  it('takes the source genome even where a recorded (or live) one comes first by default', async () => {
+    const { tree, node, setContract } = shop();
+    await only(tree, 'build');
+    writeGenomeFile(node('store').dir, storeGenome('0.9.0'));
+    setContract(contractSource('store', '1.0.0', GET_RENAMED, true));
+    const [fromSource] = await generateDependencyTypes(tree, 'accept', tree.nodes, ['source', 'recorded']);
+    expect(fromSource).toMatchObject({ source: 'source', action: 'updated' });
+    expect(Object.keys(fromSource!.genome.methods.get!.input.properties as object)).toEqual(['code']);
+    const [recorded] = await generateDependencyTypes(tree, 'accept', tree.nodes, ['recorded', 'source']);
+    expect(recorded).toMatchObject({ source: 'recorded', genome: { version: '0.9.0' } });
   });
 });
 

@@ -113,11 +113,16 @@ function bind(consumer: TreeNode, deps: Array<[string, string, Lookup, string]>,
  * Generates `.cell/bindings/<dep>.ts` for every path dependency of every cell in `consumers`
  * (default: the whole tree) and keeps each consumer's `cell.lock` per `mode`.
  */
-export async function generateDependencyTypes(tree: CellTree, mode: LockMode, consumers: readonly TreeNode[] = tree.nodes): Promise<DependencyTypes[]> {
+export async function generateDependencyTypes(
+  tree: CellTree,
+  mode: LockMode,
+  consumers: readonly TreeNode[] = tree.nodes,
+  order: GenomeSource[] = ['live', 'source', 'recorded'],
+): Promise<DependencyTypes[]> {
   const producers = new Map<TreeNode, Promise<{ genome: Genome; source: GenomeSource } | undefined>>();
   const lookup = (node: TreeNode) => () => {
     let p = producers.get(node);
-    if (!p) producers.set(node, (p = currentGenome(node, ['live', 'source', 'recorded'])));
+    if (!p) producers.set(node, (p = currentGenome(node, order)));
     return p;
   };
   const results: DependencyTypes[] = [];
@@ -125,6 +130,20 @@ export async function generateDependencyTypes(tree: CellTree, mode: LockMode, co
     const deps = Object.entries(consumer.deps);
     if (deps.length === 0) continue;
     results.push(...(await bind(consumer, deps.map(([name, producer]) => [name, producer.name, lookup(producer), producer.dir]), mode)));
+  }
+  return results;
+}
+
+/**
+ * Moves every consumer of `producer` in the tree onto `genome` (its new source genome): their
+ * bindings for it and their cell.lock entries, and nothing else of theirs.
+ */
+export async function lockConsumersTo(tree: CellTree, producer: TreeNode, genome: Genome): Promise<DependencyTypes[]> {
+  const results: DependencyTypes[] = [];
+  for (const consumer of tree.nodes) {
+    const deps = Object.entries(consumer.deps).filter(([, p]) => p === producer);
+    if (deps.length === 0) continue;
+    results.push(...(await bind(consumer, deps.map(([name]) => [name, producer.name, () => Promise.resolve({ genome, source: 'source' as const }), producer.dir]), 'accept')));
   }
   return results;
 }

@@ -83,7 +83,7 @@ try { await startStandaloneCell(${JSON.stringify(cell)}, ${START_MS}); console.l
     const runs = [0, 1, 2].map(
       () =>
         new Promise<string>((resolve) => {
-          const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+          const child = spawn(process.execPath, ['--conditions=cell-source', script], { stdio: ['ignore', 'pipe', 'inherit'] });
           defer(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
           let out = '';
           child.stdout.on('data', (d: Buffer) => (out += d.toString()));

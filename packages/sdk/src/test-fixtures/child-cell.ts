@@ -16,7 +16,8 @@ export interface ChildCell {
 
 /** Starts the echo cell in its own process and waits (bounded) until it listens. */
 export function startChildEcho(socketPath: string, env: Record<string, string> = {}, timeoutMs = 15_000): Promise<ChildCell> {
-  const child = spawn(process.execPath, [SERVER, socketPath], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The @cell packages' TypeScript sources (their cell-source export condition), never a stale dist/.
+  const child = spawn(process.execPath, ['--conditions=cell-source', SERVER, socketPath], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const cell: ChildCell = {
     child,

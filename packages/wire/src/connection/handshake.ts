@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { Check, Errors } from 'typebox/value';
 import { CellError } from '@cell/protocol';
 import { MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '../limits.ts';
@@ -47,18 +47,21 @@ export type ClientHello = Absent<Static<typeof ClientHelloSchema>>;
 /** The membrane's answer. */
 export type ServerHello = Absent<Static<typeof ServerHelloSchema>>;
 
+/** One bad field of a HELLO: its name and what is wrong with it. */
+interface HandshakeProblem {
+  field: string;
+  message: string;
+}
+
 // Checked by TypeBox's interpreter, not a compiled validator: this runs once per process (or per
 // connection), where compiling would cost more start-up time and memory than it saves.
 
 function parse<T>(body: unknown, schema: typeof ClientHelloSchema | typeof ServerHelloSchema, role: string): T {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('body is not a map');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad([{ field: '(body)', message: 'is not a map' }]);
   const o = body as Record<string, unknown>;
-  if (o['v'] !== PROTOCOL_VERSION) throw bad(`unsupported protocol version ${JSON.stringify(o['v'])}, expected ${PROTOCOL_VERSION}`);
-  if (o['role'] !== role) throw bad(`role must be ${role}`);
-  if (!Check(schema, o)) {
-    const first = Errors(schema, o)[0];
-    throw bad(first ? `${first.instancePath || '/'} ${first.message}` : 'malformed');
-  }
+  if (o['v'] !== PROTOCOL_VERSION) throw bad([{ field: 'v', message: `unsupported protocol version ${JSON.stringify(o['v'])}, expected ${PROTOCOL_VERSION}` }]);
+  if (o['role'] !== role) throw bad([{ field: 'role', message: `must be ${role}` }]);
+  if (!Check(schema, o)) throw bad(fieldProblems(schema, o));
   // Only the declared fields, nulls as undefined: nothing else a peer sends reaches us.
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
@@ -68,11 +71,26 @@ function parse<T>(body: unknown, schema: typeof ClientHelloSchema | typeof Serve
   return out as T;
 }
 
-function bad(message: string): CellError {
-  return new CellError('CELL_E_PROTOCOL', `bad handshake: ${message}`);
+/**
+ * Every bad field, each checked on its own: TypeBox stops collecting errors after a few (and a
+ * union reports one error per branch), which would leave later bad fields unnamed.
+ */
+function fieldProblems(schema: typeof ClientHelloSchema | typeof ServerHelloSchema, o: Record<string, unknown>): HandshakeProblem[] {
+  const problems: HandshakeProblem[] = [];
+  for (const [field, fieldSchema] of Object.entries(schema.properties)) {
+    const one = Type.Object({ [field]: fieldSchema as TSchema });
+    const value = Object.hasOwn(o, field) ? { [field]: o[field] } : {};
+    if (!Check(one, value)) problems.push({ field, message: Errors(one, value)[0]?.message ?? 'is malformed' });
+  }
+  return problems.length > 0 ? problems : [{ field: '(body)', message: 'is malformed' }];
 }
 
-/** Validates a caller's HELLO body; throws CELL_E_PROTOCOL naming the bad field. */
+function bad(problems: HandshakeProblem[]): CellError {
+  const message = problems.map((p) => `${p.field} ${p.message}`).join('; ');
+  return new CellError('CELL_E_PROTOCOL', `bad handshake: ${message}`, { details: { problems } });
+}
+
+/** Validates a caller's HELLO body; throws CELL_E_PROTOCOL naming every bad field (`details.problems`). */
 export function parseClientHello(body: unknown): ClientHello {
   return parse<ClientHello>(body, ClientHelloSchema, 'client');
 }

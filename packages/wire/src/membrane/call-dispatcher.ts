@@ -5,6 +5,7 @@ import type { WireLogger } from '../logger.ts';
 import { StreamCredit, StreamInbox } from '../streams/stream-flow.ts';
 import { DeadlineTimer } from '../time/deadline-timer.ts';
 import { handlerError, invalidInput, invalidOutput, tooLargeForPeer } from './handler-outcome.ts';
+import { CallLog } from './call-log.ts';
 import type { ContextHost, MethodEntry } from './method-entry.ts';
 import { type OutputStreamSession, pumpOutput } from './output-pump.ts';
 import { ServerCall } from './server-call.ts';
@@ -38,12 +39,15 @@ export class CallDispatcher implements OutputStreamSession {
   private readonly host: SessionHost;
   private readonly session: DispatchSession;
   private readonly log: WireLogger;
+  /** Set only when the membrane logs each call (debug): undefined costs one test per call. */
+  private readonly callLog: CallLog | undefined;
 
   constructor(host: SessionHost, session: DispatchSession) {
     this.host = host;
     this.session = session;
     this.conn = session.conn;
     this.log = host.log;
+    this.callLog = host.logCalls ? new CallLog(host.log, host.clock) : undefined;
     this.validateOutput = host.validateOutput;
     this.deadlines = new DeadlineTimer((now) => this.expire(now), host.clock);
   }
@@ -81,24 +85,25 @@ export class CallDispatcher implements OutputStreamSession {
     }
     const entry = this.host.methods.get(name);
     if (!entry) {
-      return this.sendError(id, new CellError('CELL_E_UNKNOWN_METHOD', `cell ${this.host.identity.name} has no method ${JSON.stringify(name)}`, { details: { method: name } }));
+      return this.refuse(f, new CellError('CELL_E_UNKNOWN_METHOD', `cell ${this.host.identity.name} has no method ${JSON.stringify(name)}`, { details: { method: name } }));
     }
     const maxInFlight = this.host.limits.maxInFlightPerConnection;
-    if (this.calls.size >= maxInFlight) return this.sendError(id, new CellError('CELL_E_OVERLOADED', `more than ${maxInFlight} calls in flight on one connection`));
+    if (this.calls.size >= maxInFlight) return this.refuse(f, new CellError('CELL_E_OVERLOADED', `more than ${maxInFlight} calls in flight on one connection`));
     const streamIn = (f.flags & FLAG_STREAM_IN) !== 0;
     if (streamIn !== entry.streamsIn) {
-      return this.sendError(id, new CellError('CELL_E_PROTOCOL', `method ${name} ${entry.streamsIn ? 'takes' : 'does not take'} a stream`));
+      return this.refuse(f, new CellError('CELL_E_PROTOCOL', `method ${name} ${entry.streamsIn ? 'takes' : 'does not take'} a stream`));
     }
     let input: unknown;
     if (!streamIn) {
       const decoded = decode(f);
-      if (!decoded.ok) return this.sendError(id, new CellError('CELL_E_PROTOCOL', 'request body is not valid msgpack'));
+      if (!decoded.ok) return this.refuse(f, new CellError('CELL_E_PROTOCOL', 'request body is not valid msgpack'));
       input = decoded.value;
-      if (!entry.input.check(input)) return this.sendError(id, invalidInput(name, entry.input.issues(input)));
+      if (!entry.input.check(input)) return this.refuse(f, invalidInput(name, entry.input.issues(input)));
     }
-    if (f.deadlineMs === 0) return this.sendError(id, new CellError('CELL_E_TIMEOUT', 'deadline passed before the call arrived'));
+    if (f.deadlineMs === 0) return this.refuse(f, new CellError('CELL_E_TIMEOUT', 'deadline passed before the call arrived'));
 
     const call = new ServerCall(entry, f.deadlineMs === undefined ? Infinity : this.host.clock.now() + f.deadlineMs, id, f.trace ?? newTraceId());
+    this.callLog?.started(call);
     if (f.deadlineMs !== undefined) this.deadlines.watch(call.deadline);
     if (streamIn) {
       call.inbox = new StreamInbox(
@@ -140,6 +145,12 @@ export class CallDispatcher implements OutputStreamSession {
     if (body !== undefined && body.length + 64 > limit) return this.finish(id, call, tooLargeForPeer(body.length, limit));
     this.conn.send({ kind: FrameKind.RESPONSE, streamId: id, body });
     this.end(id, call);
+  }
+
+  /** Refuses a request before any handler runs. */
+  private refuse(f: Frame, error: CellError<string>): void {
+    this.sendError(f.streamId, error);
+    this.callLog?.refused(f, this.session.caller.cell, error);
   }
 
   /** Ends a call with what its handler threw (mapped to what the caller may see), or an error as it is. */
@@ -206,7 +217,9 @@ export class CallDispatcher implements OutputStreamSession {
     return next;
   }
 
-  end(id: number, call: ServerCall): void {
+  /** Ends a call: normally, or with `error` (from `finish`). */
+  end(id: number, call: ServerCall, error?: CellError<string>): void {
+    this.callLog?.ended(call, this.session.caller.cell, error);
     this.calls.delete(id);
     call.credit?.cancel();
     this.host.callEnded();
@@ -217,7 +230,7 @@ export class CallDispatcher implements OutputStreamSession {
   private finish(id: number, call: ServerCall, error: CellError<string>, tell = true): void {
     if (this.calls.get(id) !== call) return;
     if (tell) this.sendError(id, error);
-    this.end(id, call);
+    this.end(id, call, error);
     call.inbox?.fail(error);
     call.abort(error);
   }

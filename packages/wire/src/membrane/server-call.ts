@@ -12,6 +12,8 @@ export class ServerCall implements CallHandle {
   readonly id: number;
   /** The call's 16-byte trace id. */
   readonly traceId: Buffer;
+  /** Monotonic ms the call arrived, when its membrane logs calls (for `durationMs`). */
+  startedAt: number | undefined;
   inbox: StreamInbox<unknown> | undefined;
   credit: StreamCredit | undefined;
   private controller: AbortController | undefined;

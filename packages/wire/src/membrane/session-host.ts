@@ -22,6 +22,11 @@ export interface SessionHost {
   readonly methods: ReadonlyMap<string, MethodEntry>;
   readonly events: ReadonlyMap<string, Validator>;
   readonly log: WireLogger;
+  /**
+   * Log one debug line per call (method, duration, outcome, trace). Decided once, from the
+   * logger's level, so a membrane that does not log them pays one boolean test per call.
+   */
+  readonly logCalls?: boolean;
   readonly limits: MembraneLimits;
   readonly validateOutput: boolean;
   readonly clock: Clock;

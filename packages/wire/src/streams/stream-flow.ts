@@ -116,7 +116,9 @@ export class StreamCredit {
 
   add(bytes: number): void {
     this.credit += bytes;
-    this.wakeUp();
+    // The last item sent may have overdrawn the credit by up to a frame; a grant that leaves it at
+    // or below zero must not release the sender, or its next item would overrun the reader.
+    if (this.credit > 0) this.wakeUp();
   }
 
   spend(bytes: number): void {

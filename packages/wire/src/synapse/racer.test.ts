@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PeakEwma } from '../time/peak-ewma.ts';
 import { pickEntrant, raceScore, REMOTE_PENALTY, type RaceEntrant } from './racer.ts';
 
 const entrant = (id: string, e: Partial<RaceEntrant> = {}): RaceEntrant & { id: string } => ({ id, isUsable: true, inFlight: 0, latencyMs: 1, local: true, ...e });
@@ -59,5 +60,60 @@ describe('pickEntrant', () => {
     for (let i = 0; i < 3000; i++) counts[pickEntrant(entrants, i, random)!.id as 'a' | 'b' | 'c']++;
     expect(counts.c).toBe(0); // the slow one loses every pairing
     expect(Math.abs(counts.a - counts.b)).toBeLessThan(300);
+  });
+});
+
+describe('a slow candidate among remote ones (a simulated race: clock and randomness driven by the test)', () => {
+  interface Sim extends RaceEntrant {
+    id: 'fast' | 'slow';
+    serviceMs: number;
+    ewma: PeakEwma;
+    inFlight: number;
+  }
+
+  /** `lanes` callers, each calling again 1 ms after its last reply; the served candidate of every reply, in reply order. */
+  function race(lanes: number, calls: number): Array<'fast' | 'slow'> {
+    let now = 0;
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    // Both start from their handshake round trip: the slow one handshakes as fast as the other.
+    const make = (id: Sim['id'], serviceMs: number): Sim => {
+      const ewma = new PeakEwma(0.5, 5000, () => now);
+      return { id, serviceMs, ewma, inFlight: 0, isUsable: true, local: false, get latencyMs() { return ewma.ms; } };
+    };
+    const entrants = [make('fast', 1), make('slow', 20)];
+    const pending: Array<{ at: number; sim: Sim; sentAt: number }> = [];
+    const send = () => {
+      const sim = pickEntrant(entrants, 0, random) as Sim;
+      sim.inFlight++;
+      pending.push({ at: now + sim.serviceMs, sim, sentAt: now });
+    };
+    for (let i = 0; i < lanes; i++) send();
+    const served: Array<'fast' | 'slow'> = [];
+    while (served.length < calls) {
+      pending.sort((a, b) => a.at - b.at);
+      const done = pending.shift()!;
+      now = done.at;
+      done.sim.inFlight--;
+      done.sim.ewma.observe(now - done.sentAt);
+      served.push(done.sim.id);
+      now += 1;
+      send();
+    }
+    return served;
+  }
+
+  it('loses most of the traffic within a bounded number of calls after its first reply, and keeps losing it', () => {
+    const served = race(4, 2000);
+    const first = served.indexOf('slow');
+    expect(first).toBeGreaterThanOrEqual(0); // it was tried
+    const window = 50;
+    let settledAfter = -1;
+    for (let i = first; i + window <= served.length && settledAfter < 0; i++) {
+      if (served.slice(i, i + window).filter((s) => s === 'slow').length < window * 0.2) settledAfter = i - first;
+    }
+    expect(settledAfter).toBeGreaterThanOrEqual(0);
+    expect(settledAfter).toBeLessThan(200);
+    expect(served.slice(-200).filter((s) => s === 'slow').length / 200).toBeLessThan(0.2);
   });
 });

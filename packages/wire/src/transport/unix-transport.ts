@@ -69,6 +69,22 @@ async function bindUnix(path: string, onConnection: (socket: Socket) => void): P
   return server;
 }
 
+/**
+ * Serves on a listening Unix socket inherited as file descriptor `fd` — a capsid's: its nucleus
+ * bound the socket outside the sandbox, where the cell has no path to it. The socket file belongs
+ * to whoever bound it; closing this server never removes it.
+ */
+export function listenUnixFd(fd: number, onConnection: (socket: Socket) => void): Promise<Server> {
+  const server = createServer({ noDelay: true }, onConnection);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ fd }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
 /** Connects to a Unix socket; fails with CELL_E_UNAVAILABLE (never hangs past `timeoutMs`). */
 export function connectUnix(path: string, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import * as contract from './index.ts';
+
+describe('@cell/contract public surface', () => {
+  it('exports exactly the contract builders, genomes, compatibility reports and validators', () => {
+    expect(Object.keys(contract).sort()).toEqual(
+      [
+        'canonicalJson',
+        'clientStream',
+        'compareGenomes',
+        'compileValidator',
+        'defineContract',
+        'describeSchema',
+        'duplex',
+        'formatChange',
+        'genomeFingerprint',
+        'methodFingerprint',
+        'notify',
+        'schemaShape',
+        'serverStream',
+        'toGenome',
+        'unary',
+        'unknownKeys',
+      ].sort(),
+    );
+  });
+});

@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { CID } from 'multiformats/cid';
+import * as raw from 'multiformats/codecs/raw';
+import { sha256 } from 'multiformats/hashes/sha2';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadOrCreateIdentity } from './identity.ts';
+import { contentDir, startP2pNode } from './p2p-node.ts';
+import { loopbackConfig, tempDir } from './test-support/fixtures.ts';
+
+describe('startP2pNode', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it("keeps content on disk under the node's home, across restarts, with one libp2p under the node key", async () => {
+    const home = join(dir.path, 'home');
+    const identity = await loadOrCreateIdentity(home);
+    const bytes = new TextEncoder().encode('kept');
+    const cid = CID.create(1, raw.code, await sha256.digest(bytes));
+    const first = await startP2pNode(identity, loopbackConfig(), { storeDir: contentDir(home) });
+    expect(first.libp2p.peerId.toString()).toBe(identity.peerId);
+    await first.content.put(cid, bytes);
+    await first.stop();
+    const second = await startP2pNode(identity, loopbackConfig(), { storeDir: contentDir(home) });
+    try {
+      expect(await second.content.has(cid)).toBe(true);
+      expect(new TextDecoder().decode(await second.content.get(cid))).toBe('kept');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('keeps nothing on disk without a store directory', async () => {
+    const identity = await loadOrCreateIdentity(join(dir.path, 'mem'));
+    const node = await startP2pNode(identity, loopbackConfig());
+    try {
+      expect(node.helia.status).toBe('started');
+    } finally {
+      await node.stop();
+    }
+  });
+});

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import type { Helia } from 'helia';
+import type { NetworkConfig } from '@cell/config';
+import { ContentStore } from './content-store.ts';
+import { type ControlPlane, controlPlaneOptions } from './control-plane.ts';
+import type { NodeIdentity } from './identity.ts';
+
+/** Where a node keeps its content: blocks and its libp2p/Helia datastore. Undefined: in memory. */
+export interface P2pNodeOptions {
+  /** A directory (created if missing), normally `<CELL_HOME>/content`. */
+  storeDir?: string | undefined;
+}
+
+/** A node's one libp2p instance and the Helia (IPFS) node that created it. */
+export interface P2pNode {
+  readonly helia: Helia;
+  readonly libp2p: ControlPlane;
+  /** Blocks by CID over this node's Helia. */
+  readonly content: ContentStore;
+  stop(): Promise<void>;
+}
+
+/** The content directory of the node whose identity lives in `home`. */
+export function contentDir(home: string): string {
+  return join(home, 'content');
+}
+
+/**
+ * Starts a node's peer-to-peer side: Helia (UnixFS blocks in `blockstore-fs`, its datastore in
+ * `datastore-fs`) creating the node's only libp2p instance from `controlPlaneOptions`, so
+ * discovery, announcements and content exchange (bitswap) share one peer id and one set of
+ * connections. Helia is composed by hand (`createHeliaLight` + libp2p + bitswap) rather than with
+ * `createHelia`, whose HTTP gateways and delegated routers would reach public servers: content is
+ * found only through Cell's private DHT and connected Cell nodes.
+ */
+export async function startP2pNode(identity: NodeIdentity, config: NetworkConfig, options: P2pNodeOptions = {}): Promise<P2pNode> {
+  // Loaded here, not at import: Helia costs about a second to load, and commands that only read
+  // the node's identity (cell id) or publish without announcing never start a node.
+  const [{ withBitswap }, { withLibp2pLight }, { FsBlockstore }, { FsDatastore }, { createHeliaLight }] = await Promise.all([
+    import('@helia/bitswap'),
+    import('@helia/libp2p'),
+    import('blockstore-fs'),
+    import('datastore-fs'),
+    import('helia'),
+  ]);
+  const stores = options.storeDir
+    ? { blockstore: new FsBlockstore(join(options.storeDir, 'blocks')), datastore: new FsDatastore(join(options.storeDir, 'datastore')) }
+    : {};
+  const helia = withBitswap(withLibp2pLight(createHeliaLight(stores), controlPlaneOptions(identity, config)));
+  await helia.start();
+  return {
+    helia,
+    libp2p: helia.libp2p as ControlPlane,
+    content: await ContentStore.of(helia),
+    stop: async () => {
+      await helia.stop();
+    },
+  };
+}

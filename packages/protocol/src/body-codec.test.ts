@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBody, encodeBody } from './body-codec.ts';
+
+/** msgpack type bytes of the extension types (the record extension would use one). */
+const EXT_TYPES = new Set([0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8]);
+
+describe('body codec', () => {
+  it('encodes undefined as no body at all, and decodes no body (or an empty one) as undefined', () => {
+    expect(encodeBody(undefined)).toBeUndefined();
+    expect(decodeBody(undefined)).toBeUndefined();
+    expect(decodeBody(Buffer.alloc(0))).toBeUndefined();
+    expect(decodeBody(encodeBody(null))).toBeNull();
+  });
+
+  it('round-trips the values contracts describe: maps as plain objects, arrays, strings, numbers, booleans, bytes', () => {
+    const value = { s: 'é✓', n: -1.5, i: 42, big: 2 ** 40, t: true, f: false, nil: null, list: [1, 'two', { three: [3] }], nested: { deep: { deeper: 'x' } } };
+    const back = decodeBody(encodeBody(value)) as Record<string, unknown>;
+    expect(back).toEqual(value);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(back['nested'])).toBe(Object.prototype);
+    const bytes = decodeBody(encodeBody(Buffer.from([1, 2, 3])));
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect([...(bytes as Uint8Array)]).toEqual([1, 2, 3]);
+  });
+
+  it('keeps integers beyond 2^53 exact, as bigints', () => {
+    expect(decodeBody(encodeBody(2n ** 60n))).toBe(2n ** 60n);
+    expect(typeof decodeBody(encodeBody(Number.MAX_SAFE_INTEGER))).toBe('number');
+  });
+
+  it('writes plain msgpack any peer can read: no record extension, even for repeated shapes', () => {
+    const encoded = encodeBody([{ a: 1, b: 'x' }, { a: 2, b: 'y' }, { a: 3, b: 'z' }])!;
+    expect([...encoded].some((b) => EXT_TYPES.has(b))).toBe(false);
+    expect(decodeBody(encoded)).toEqual([{ a: 1, b: 'x' }, { a: 2, b: 'y' }, { a: 3, b: 'z' }]);
+  });
+
+  it('gives each body its own meaning: a shape seen before changes nothing later', () => {
+    const first = encodeBody({ sku: 'a', qty: 1 });
+    const again = encodeBody({ sku: 'a', qty: 1 });
+    expect(again!.equals(first!)).toBe(true);
+  });
+
+  it('decodes a hostile __proto__ key without touching any prototype', () => {
+    // { "__proto__": { "polluted": 1 } }, written by hand as a peer could send it
+    const hostile = Buffer.concat([Buffer.from([0x81, 0xa9]), Buffer.from('__proto__'), Buffer.from([0x81, 0xa8]), Buffer.from('polluted'), Buffer.from([0x01])]);
+    const value = decodeBody(hostile) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(value['polluted']).toBeUndefined();
+  });
+
+  it('throws on truncated msgpack and on bytes after the value', () => {
+    expect(() => decodeBody(Buffer.from([0x92, 0x01]))).toThrow(); // an array of 2 holding 1
+    expect(() => decodeBody(Buffer.from([0xa5, 0x61]))).toThrow(); // a 5-byte string holding 1
+    expect(() => decodeBody(Buffer.concat([encodeBody('ok')!, Buffer.from([0x01])]))).toThrow();
+  });
+});

@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { CellError } from '@cell/protocol';
+import { ResourceLimiter } from '../nucleus/cgroups.ts';
+import { MAIN_FILE } from '../ribosome/build-cell.ts';
+import { bwrapArgs, systemEntries } from './bwrap-args.ts';
+import { buildInCapsid, type CapsidBuildResult, type CapsidBuildSpec } from './capsid-build.ts';
+import { type CapsidContext, type CapsidResources, enforcedLimits, procsFiles } from './capsid-context.ts';
+import { type CapsidProbe, capsidUnavailable, probeCapsid, SANDBOX_NODE } from './capsid-probe.ts';
+import { CapsidProcess } from './capsid-process.ts';
+import { assertReachable, ownedDir } from './host-paths.ts';
+import { InheritedSocket } from './inherited-socket.ts';
+import { spawnSandboxed } from './sandbox-spawn.ts';
+
+/** The unprivileged host uid (and gid) capsids run as when the donor runs as root: `nobody`. */
+export const DEFAULT_SANDBOX_UID = 65534;
+/** Where a running cell sees its code, and its own writable data directory. */
+const SANDBOX_CELL_DIR = '/cell';
+const SANDBOX_DATA_DIR = '/data';
+/** Descriptor of the inherited listening socket inside the capsid (`CELL_SOCKET_FD`). */
+const SOCKET_FD = 3;
+
+/** Options of `createCapsidHost`. */
+export interface CapsidHostOptions {
+  /**
+   * Directory holding the capsids' data and build directories. Made `0711` (the sandbox uid
+   * may pass through it, not list it); its parents must let that uid through too.
+   */
+  root: string;
+  /** bubblewrap's executable; default `bwrap` on `PATH`. */
+  bwrap?: string | undefined;
+  /** Host uid and gid of sandboxed processes when this process is root. Default 65534 (`nobody`). */
+  uid?: number | undefined;
+  gid?: number | undefined;
+  /** The Node binary capsids run. Default: the one running this process. */
+  nodePath?: string | undefined;
+  /** cgroup mount (tests). */
+  cgroupRoot?: string | undefined;
+}
+
+/** One cell to run in a capsid. */
+export interface CapsidRunSpec {
+  cell: string;
+  replica: string;
+  /** The built cell (bundle, and any `node_modules` it loads), bound read-only at `/cell`. */
+  codeDir: string;
+  /** Entry, relative to `codeDir`. Default `.cell/build/main.mjs`. */
+  main?: string | undefined;
+  /** The cell's own writable directory, bound at `/data` (made, and given to the sandbox uid). */
+  dataDir: string;
+  /** Where callers reach the cell: the host binds it here and the cell inherits only its descriptor. */
+  socket: string;
+  resources: CapsidResources;
+  /** More launch variables (`CELL_GRACE_MS`, `CELL_IDLE_TIMEOUT_MS`, `CELL_LOG_LEVEL`, ...). */
+  env?: Readonly<Record<string, string>> | undefined;
+  /** Node flags. */
+  execArgv?: readonly string[] | undefined;
+  /** Size of its private `/tmp`. Default 64 MiB (counted against its memory too). */
+  tmpBytes?: number | undefined;
+  /** Default 30 s. */
+  readyTimeoutMs?: number | undefined;
+}
+
+/** Builds and runs cells in capsids on this machine. */
+export interface CapsidHost {
+  /** What the probe found (always `ok`: a host is only created where capsids work). */
+  readonly probe: CapsidProbe;
+  /** Host uid and gid of sandboxed processes. */
+  readonly uid: number;
+  readonly gid: number;
+  /** Starts a cell in a capsid; await `ready` before sending it calls. */
+  run(spec: CapsidRunSpec): Promise<CapsidProcess>;
+  /** Installs a bundle's dependencies in a capsid without network. */
+  build(spec: CapsidBuildSpec): Promise<CapsidBuildResult>;
+  /** Removes the host's cgroups (after every capsid exited). */
+  close(): void;
+}
+
+/**
+ * Creates a capsid host, or refuses with `CELL_E_CAPSID_UNAVAILABLE` naming every reason this
+ * machine cannot sandbox cells — what `cell donate` must do before it offers anything.
+ */
+export function createCapsidHost(options: CapsidHostOptions): CapsidHost {
+  const isRoot = process.getuid?.() === 0;
+  const uid = isRoot ? (options.uid ?? DEFAULT_SANDBOX_UID) : process.getuid!();
+  const gid = isRoot ? (options.gid ?? options.uid ?? DEFAULT_SANDBOX_UID) : process.getgid!();
+  const nodePath = options.nodePath ?? process.execPath;
+  const probe = probeCapsid({ bwrap: options.bwrap, uid, gid, nodePath, cgroupRoot: options.cgroupRoot });
+  if (!probe.ok) throw capsidUnavailable(probe);
+  const root = resolve(options.root);
+  mkdirSync(root, { recursive: true });
+  chmodSync(root, 0o711);
+  assertReachable(join(root, '.'), uid, gid, 'root');
+  const group = `capsids-${createHash('sha256').update(root).digest('hex').slice(0, 10)}`;
+  const ctx: CapsidContext = {
+    bwrap: probe.bwrap!,
+    system: systemEntries(),
+    uid,
+    gid,
+    dropTo: isRoot ? { uid, gid } : undefined,
+    nodePath,
+    limiter: new ResourceLimiter(group, { root: options.cgroupRoot }),
+  };
+  return {
+    probe,
+    uid,
+    gid,
+    run: (spec) => runInCapsid(ctx, spec),
+    build: (spec) => buildInCapsid(ctx, spec),
+    close: () => ctx.limiter.releaseAll(),
+  };
+}
+
+async function runInCapsid(ctx: CapsidContext, spec: CapsidRunSpec): Promise<CapsidProcess> {
+  const main = spec.main ?? MAIN_FILE;
+  if (main.startsWith('/') || main.split('/').includes('..')) {
+    throw new CellError('CELL_E_INVALID_ARGUMENT', `capsid main must be a path inside the code directory: ${main}`, { details: { main } });
+  }
+  assertReachable(spec.codeDir, ctx.uid, ctx.gid, 'code directory');
+  ownedDir(spec.dataDir, ctx.uid, ctx.gid);
+  assertReachable(spec.dataDir, ctx.uid, ctx.gid, 'data directory');
+  const limits = enforcedLimits(ctx, spec.replica, spec.resources);
+  let socket: InheritedSocket;
+  try {
+    socket = await InheritedSocket.bind(spec.socket);
+  } catch (err) {
+    limits.release();
+    throw err;
+  }
+  const env = {
+    ...spec.env,
+    PATH: '/opt/cell/bin:/usr/bin:/bin',
+    HOME: SANDBOX_DATA_DIR,
+    TMPDIR: '/tmp',
+    CELL_NAME: spec.cell,
+    CELL_REPLICA: spec.replica,
+    CELL_SOCKET: spec.socket,
+    CELL_SOCKET_FD: String(SOCKET_FD),
+  };
+  const args = bwrapArgs(
+    {
+      uid: ctx.uid,
+      gid: ctx.gid,
+      readOnly: [
+        [ctx.nodePath, SANDBOX_NODE],
+        [spec.codeDir, SANDBOX_CELL_DIR],
+      ],
+      writable: [[spec.dataDir, SANDBOX_DATA_DIR]],
+      tmpBytes: spec.tmpBytes ?? 64 * 2 ** 20,
+      env,
+      cwd: SANDBOX_CELL_DIR,
+      command: [SANDBOX_NODE, ...(spec.execArgv ?? []), `${SANDBOX_CELL_DIR}/${main}`],
+    },
+    ctx.system,
+  );
+  const child = spawnSandboxed({ bwrap: ctx.bwrap, args, cgroupProcs: procsFiles(limits), dropTo: ctx.dropTo, stdio: ['ignore', 'pipe', 'pipe', socket.fd] });
+  // The child holds the socket now (or failed to start: then nothing holds it and it is removed on exit).
+  socket.releaseOwnCopy();
+  if (child.pid === undefined) {
+    socket.remove();
+    limits.release();
+    const err = await new Promise<Error>((r) => child.once('error', r));
+    throw new CellError('CELL_E_CAPSID_UNAVAILABLE', `could not start a capsid: ${err.message}`, { details: { reasons: [err.message] }, cause: err });
+  }
+  return new CapsidProcess(child, socket, limits, spec.readyTimeoutMs ?? 30_000);
+}

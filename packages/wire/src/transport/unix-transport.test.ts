@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CellError } from '@cell/protocol';
+import { connectUnix, listenUnix, MAX_SOCKET_PATH_BYTES, probeSocket } from './unix-transport.ts';
+
+const servers: Server[] = [];
+const sockets: Socket[] = [];
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const s of sockets.splice(0)) s.destroy();
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cell-unix-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Listens on `path` with a server that echoes what it reads. */
+async function echoServer(path: string): Promise<Server> {
+  const server = await listenUnix(path, (s) => {
+    sockets.push(s);
+    s.pipe(s);
+  });
+  servers.push(server);
+  return server;
+}
+
+async function roundTrip(path: string, text: string): Promise<string> {
+  const socket = await connectUnix(path, 5000);
+  sockets.push(socket);
+  socket.write(text);
+  return new Promise((resolve) => socket.once('data', (d: Buffer) => resolve(d.toString())));
+}
+
+const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as CellError<string>);
+
+describe('Unix transport', () => {
+  it('listens and connects, creating the directory the socket goes in', async () => {
+    const path = join(tempDir(), 'run', 'deep', 'cell.sock');
+    await echoServer(path);
+    expect(await roundTrip(path, 'ping')).toBe('ping');
+    expect(await probeSocket(path)).toBe(true);
+  });
+
+  it('makes the socket 0600 whatever the umask', async () => {
+    const path = join(tempDir(), 'cell.sock');
+    const previous = process.umask(0);
+    try {
+      await echoServer(path);
+    } finally {
+      process.umask(previous);
+    }
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  it('replaces the stale socket file a killed process left behind', async () => {
+    const path = join(tempDir(), 'cell.sock');
+    const child = spawn(process.execPath, ['-e', "require('node:net').createServer().listen(process.argv[1], () => console.log('ready'))", path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the child did not listen in time')), 10_000);
+      createInterface({ input: child.stdout! }).once('line', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    expect(existsSync(path)).toBe(true); // nobody removed it
+    expect(await probeSocket(path)).toBe(false);
+    await echoServer(path);
+    expect(await roundTrip(path, 'mine now')).toBe('mine now');
+  });
+
+  it('refuses a path a live process serves on, leaving it serving', async () => {
+    const path = join(tempDir(), 'cell.sock');
+    await echoServer(path);
+    const error = await failure(listenUnix(path, () => undefined));
+    expect(error?.code).toBe('CELL_E_INVALID_ARGUMENT');
+    expect(error?.details).toEqual({ path });
+    expect(await roundTrip(path, 'still me')).toBe('still me');
+  });
+
+  it('refuses a path longer than 107 bytes (counting bytes, not characters)', async () => {
+    const dir = tempDir();
+    const fit = join(dir, 'x'.repeat(MAX_SOCKET_PATH_BYTES - dir.length - 1));
+    expect(Buffer.byteLength(fit)).toBe(107);
+    await echoServer(fit);
+    const long = `${fit}y`;
+    const wide = join(dir, 'é'.repeat(Math.ceil((MAX_SOCKET_PATH_BYTES - dir.length) / 2)));
+    expect(wide.length).toBeLessThanOrEqual(MAX_SOCKET_PATH_BYTES);
+    for (const path of [long, wide]) {
+      const error = await failure(listenUnix(path, () => undefined));
+      expect(error?.code).toBe('CELL_E_INVALID_ARGUMENT');
+      expect(error?.details).toEqual({ path });
+    }
+  });
+
+  it('fails to connect with CELL_E_UNAVAILABLE, naming the path and the reason', async () => {
+    const dir = tempDir();
+    const missing = join(dir, 'missing.sock');
+    expect(await failure(connectUnix(missing, 5000))).toMatchObject({ code: 'CELL_E_UNAVAILABLE', details: { path: missing, errno: 'ENOENT' } });
+    const notASocket = join(dir, 'file');
+    writeFileSync(notASocket, '');
+    expect(await failure(connectUnix(notASocket, 5000))).toMatchObject({ code: 'CELL_E_UNAVAILABLE', details: { path: notASocket } });
+    expect(await probeSocket(missing)).toBe(false);
+  });
+});
