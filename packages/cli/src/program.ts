@@ -181,10 +181,11 @@ export function program(): Command {
     .option('-d, --detach', 'return once every cell is ready, leaving the tree running')
     .option('--json', 'machine output (JSON lines) even on a terminal')
     .option('--no-typecheck', 'emergencies only: skip the type-check (a cell that does not compile can start; warns on every use)')
+    .option('-w, --watch', 'on save, rebuild, type-check and reload the changed cells (and consumers of a changed contract); no call dropped')
     .addOption(new Option('--daemon', 'run as the background nucleus of --detach').hideHelp())
     .description('build (type-checked) and start the tree, supervise it until Ctrl-C (or cell stop)')
     .action(
-      action((dir: string, opts: { detach?: boolean; json?: boolean; daemon?: boolean; typecheck?: boolean }) => {
+      action((dir: string, opts: { detach?: boolean; json?: boolean; daemon?: boolean; typecheck?: boolean; watch?: boolean }) => {
         warnNoTypecheck(opts);
         return mitosisCommand(dir, opts);
       }, jsonFlag),

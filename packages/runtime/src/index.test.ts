@@ -13,6 +13,7 @@ describe('@cell/runtime public surface', () => {
         'MAIN_FILE',
         'Nucleus',
         'RotatingFile',
+        'TreeWatch',
         'buildCell',
         'buildTree',
         'buildTreeChecked',

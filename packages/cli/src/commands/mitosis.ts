@@ -7,11 +7,12 @@ import { CellError, fromWireError, toCellError } from '@cell/protocol';
 import { loadCellTree } from '@cell/config';
 import { LOG_DIR, nucleusContract, nucleusSocketPath, type TreeStatus } from '@cell/host';
 import { connect, createLogger } from '@cell/sdk';
-import { Nucleus, RotatingFile, runningNucleusPid, type TreeNetworkFactory } from '@cell/runtime';
+import { Nucleus, reloadCell, reloadWithConsumers, RotatingFile, runningNucleusPid, TreeWatch, type TreeNetworkFactory } from '@cell/runtime';
 import { cellDir } from '../locate-tree.ts';
 import { color, ExitCode } from '../output/cli-error.ts';
 import { LiveView } from '../output/live-view.ts';
 import { explain, formatMs, renderTree } from '../output/tree-view.ts';
+import { WatchReport, watchLogFields } from '../output/watch-report.ts';
 
 /** The package's command (it picks the sources in the repository, the build when installed). */
 const BIN = fileURLToPath(new URL('../../bin/cell.mjs', import.meta.url));
@@ -25,6 +26,8 @@ export interface MitosisOptions {
   timeoutMs?: number;
   /** False (`--no-typecheck`): build without type-checking, and reload so too. */
   typecheck?: boolean;
+  /** Rebuild, type-check and reload the cells a saved file concerns (foreground only). */
+  watch?: boolean;
 }
 
 /** The daemon's word to the `--detach` that started it. */
@@ -60,6 +63,9 @@ const joinNetwork: TreeNetworkFactory = async (context) => (await import('@cell/
  */
 export async function mitosisCommand(dirArg: string | undefined, options: MitosisOptions): Promise<number> {
   const root = cellDir(dirArg);
+  if (options.watch && (options.detach || options.daemon)) {
+    throw new CellError('CELL_E_INVALID_ARGUMENT', '--watch runs in the foreground, where its errors can be seen: drop --detach (or run `cell reload <cell>` after a change)');
+  }
   if (options.detach) return detach(root, options);
   mkdirSync(join(root, LOG_DIR), { recursive: true });
   const tty = Boolean(process.stdout.isTTY) && !options.json && !options.daemon;
@@ -70,11 +76,13 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
   const logger = createLogger({ destination: pino.multistream(streams) });
   let view: LiveView | undefined;
   let phase = 'starting';
+  const watchReport = options.watch ? new WatchReport(root) : undefined;
   const nucleus = Nucleus.create({ root, logger, network: joinNetwork, typecheck: options.typecheck !== false, onChange: () => view?.update() });
   if (tty) {
     view = new LiveView(
       () => nucleus.status(),
-      () => color('gray', phase === 'running' ? `tree running · logs: cell logs ${root} -f · Ctrl-C stops it` : `${phase}…`),
+      () =>
+        [color('gray', phase === 'running' ? `tree running · logs: cell logs ${root} -f · Ctrl-C stops it` : `${phase}…`), ...(phase === 'running' && watchReport ? watchReport.lines() : [])].join('\n'),
     );
     view.draw();
   }
@@ -103,10 +111,26 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
   view?.update();
   const failed = failures(nucleus.status());
   if (failed.length > 0) logger.child({ component: 'cli' }).error({ failed }, 'some cells failed to start; the rest keeps running');
+  const watch = watchReport ? startWatch(root, options, watchReport, logger, () => view?.update()) : undefined;
   await nucleus.stopped;
+  await watch?.close();
   view?.finish();
   await file.close();
   return signals > 1 ? 130 : ExitCode.OK;
+}
+
+/** `--watch`: reloads what a save concerns, through the control socket like `cell reload`; each event logged and shown. */
+function startWatch(root: string, options: MitosisOptions, report: WatchReport, logger: ReturnType<typeof createLogger>, redraw: () => void): TreeWatch {
+  const log = logger.child({ component: 'watch' });
+  const typecheck = options.typecheck === false ? { typecheck: false } : {};
+  const watch = new TreeWatch(root, { reload: (dir) => reloadCell(dir, typecheck), reloadWithConsumers: (dir) => reloadWithConsumers(dir) }, (event) => {
+    const { level, fields, msg } = watchLogFields(event);
+    log[level](fields, msg);
+    if (report.take(event)) redraw();
+  });
+  watch.start();
+  log.info({ root }, 'watching for changes');
+  return watch;
 }
 
 /** Starts the nucleus in the background; learns its fatal errors over IPC and its readiness from its control socket. */

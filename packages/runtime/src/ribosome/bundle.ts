@@ -57,6 +57,15 @@ function manifestPath(outFile: string): string {
   return `${outFile}.manifest.json`;
 }
 
+/** The files the last build of `outFile` read (absolute paths); none when it was never built. */
+export function bundleInputs(outFile: string): string[] {
+  try {
+    return Object.keys((JSON.parse(readFileSync(manifestPath(outFile), 'utf8')) as Manifest).inputs);
+  } catch {
+    return [];
+  }
+}
+
 function upToDate(req: BundleRequest): boolean {
   const path = manifestPath(req.outFile);
   if (!existsSync(path) || !existsSync(req.outFile)) return false;

@@ -83,6 +83,15 @@ export function recordPassingCheck(target: TypecheckTarget, fingerprint: string 
   return true;
 }
 
+/** The files the cell's last passing type-check read (absolute paths); none when there is no record. */
+export function checkedInputs(dir: string): string[] {
+  try {
+    return Object.keys((JSON.parse(readFileSync(join(dir, TYPECHECK_MANIFEST), 'utf8')) as Manifest).inputs);
+  } catch {
+    return [];
+  }
+}
+
 /** Removes the cell's record: its next build checks it again. */
 export function forgetCheck(target: TypecheckTarget): false {
   rmSync(join(target.dir, TYPECHECK_MANIFEST), { force: true });
