@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,20 @@ describe('a project outside the repository, from the packed packages', () => {
     expect(out).toMatch(/^ℹ pass 2$/m);
     expect(out).toMatch(/^ℹ fail 0$/m);
     expect(npx(['tsc', '--noEmit', '-p', '.'])).toMatchObject({ status: 0 });
+  }, 120_000);
+
+  it('npx cell build refuses a handler that breaks its contract, naming file, line and column', () => {
+    const handlers = join(app, 'cells/greeter/src/handlers.ts');
+    const good = readFileSync(handlers, 'utf8');
+    writeFileSync(handlers, good.replace('return { greeting: `Hello, ${name}!` };', 'return { greeting: name.length };'));
+    try {
+      const r = npx(['cell', 'build']);
+      expect(r.status, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/src\/handlers\.ts\(\d+,\d+\): error TS2322/);
+    } finally {
+      writeFileSync(handlers, good);
+    }
+    expect(npx(['cell', 'build'])).toMatchObject({ status: 0 });
   }, 120_000);
 
   it('npx cell stop stops the tree', () => {
