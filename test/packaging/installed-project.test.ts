@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,11 +42,39 @@ describe('a project outside the repository, from the packed packages', () => {
     expect(JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'))).toMatchObject({ dependencies: { '@cell/sdk': '0.1.0' }, devDependencies: { '@cell/cli': '0.1.0' } });
   }, 120_000);
 
-  it('installs from the tarballs, with nothing from the repository', () => {
-    npm(['install', '--no-audit', '--no-fund', ...packed.map((p) => p.tarball)], app, env);
+  it('installs from the tarballs what the registry would give: no network packages unless asked for', () => {
+    // Each Cell package resolves to its tarball, as it would to its registry version: npm installs
+    // only what @cell/sdk and @cell/cli need, nothing from the repository.
+    const pkgFile = join(app, 'package.json');
+    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; overrides?: Record<string, string> };
+    pkg.overrides = Object.fromEntries(packed.map((p) => [p.name, `file:${p.tarball}`]));
+    pkg.dependencies['@cell/sdk'] = pkg.overrides['@cell/sdk']!;
+    pkg.devDependencies['@cell/cli'] = pkg.overrides['@cell/cli']!;
+    writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
+    npm(['install', '--no-audit', '--no-fund'], app, env);
     const sdk = JSON.parse(readFileSync(join(app, 'node_modules', '@cell', 'sdk', 'package.json'), 'utf8')) as { version: string };
     expect(sdk.version).toBe('0.1.0');
     expect(npx(['cell', '--version'])).toMatchObject({ status: 0 });
+    // The network (libp2p, Helia) is an optional peer: a project on one machine installs none of it.
+    expect(existsSync(join(app, 'node_modules', '@cell', 'net'))).toBe(false);
+    expect(existsSync(join(app, 'node_modules', 'libp2p'))).toBe(false);
+  }, 300_000);
+
+  it('a network command without @cell/net says how to add it, and works once it is added', () => {
+    const missing = npx(['cell', 'id']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('CELL_E_NOT_INSTALLED: cell id needs the network package, which this project does not install: npm install -D @cell/net');
+    // `npm install -D @cell/net` from the registry; here its tarball, so its override goes (npm refuses
+    // an override of a direct dependency).
+    const pkgFile = join(app, 'package.json');
+    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { overrides: Record<string, string> };
+    const net = pkg.overrides['@cell/net']!;
+    delete pkg.overrides['@cell/net'];
+    writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
+    npm(['install', '--no-audit', '--no-fund', '-D', net], app, env);
+    const id = npx(['cell', 'id', '--json']);
+    expect(id.status, id.stderr).toBe(0);
+    expect(JSON.parse(id.stdout)).toMatchObject({ node: expect.stringMatching(/^12D3KooW/) });
   }, 300_000);
 
   it('npx cell mitosis --detach starts both cells; npx cell call goes through the bindings', () => {

@@ -12,5 +12,6 @@ export {
   type NucleusPointer,
 } from './run-layout.ts';
 export { isProcessAlive, processStartTime } from './process-alive.ts';
+export { cellHome } from './cell-home.ts';
 export { type NucleusMessage, type CellMessage, isCellMessage, isNucleusMessage } from './ipc-messages.ts';
 export { nucleusContract, TreeStatus, CellStatus, ReplicaStatus, ExitReason, RemoteCandidate, Candidate } from './nucleus-contract.ts';

@@ -1,12 +1,11 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { connectAxon, keyFromPeerId, listenAxon, loadAxonCredentials, peerKeyOf } from '@cell/wire';
-import { cellHome, loadOrCreateIdentity } from './identity.ts';
+import { loadOrCreateIdentity } from './identity.ts';
 import { credentialsOf, tempDir } from './test-support/fixtures.ts';
 
 const dir = tempDir('cell-identity-');
@@ -15,18 +14,11 @@ afterAll(() => dir.remove());
 let homes = 0;
 const freshHome = () => join(dir.path, `home-${++homes}`);
 
-describe('cellHome', () => {
+describe('the default home', () => {
   const saved = process.env['CELL_HOME'];
   afterEach(() => {
     if (saved === undefined) delete process.env['CELL_HOME'];
     else process.env['CELL_HOME'] = saved;
-  });
-
-  it('is CELL_HOME when set, else ~/.cell', () => {
-    process.env['CELL_HOME'] = join(dir.path, 'elsewhere');
-    expect(cellHome()).toBe(join(dir.path, 'elsewhere'));
-    delete process.env['CELL_HOME'];
-    expect(cellHome()).toBe(join(homedir(), '.cell'));
   });
 
   it('is where loadOrCreateIdentity keeps the key by default', async () => {

@@ -1,11 +1,11 @@
 import { createPrivateKey, webcrypto } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair, privateKeyFromRaw } from '@libp2p/crypto/keys';
 import type { PrivateKey } from '@libp2p/interface';
 import 'reflect-metadata'; // @peculiar/x509 resolves its ASN.1 codecs through tsyringe, which needs it
 import * as x509 from '@peculiar/x509';
+import { cellHome } from '@cell/host';
 import { CellError } from '@cell/protocol';
 import { peerIdFromKey } from '@cell/wire';
 import writeFileAtomic from 'write-file-atomic';
@@ -31,11 +31,6 @@ interface IdentityFile {
   publicKey: string;
   keyPem: string;
   certPem: string;
-}
-
-/** Where a user's node identity lives: `CELL_HOME`, else `~/.cell`. */
-export function cellHome(): string {
-  return process.env['CELL_HOME'] ?? join(homedir(), '.cell');
 }
 
 /** A raw Ed25519 key pair as JWK (RFC 8037), which node:crypto and WebCrypto both import. */

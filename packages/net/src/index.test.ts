@@ -9,7 +9,6 @@ describe('@cell/net public surface', () => {
       'ContentStore',
       'NodeNetwork',
       'announcePublished',
-      'cellHome',
       'contentDir',
       'joinNetwork',
       'loadOrCreateIdentity',

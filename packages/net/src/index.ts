@@ -1,4 +1,4 @@
-export { loadOrCreateIdentity, cellHome, type NodeIdentity } from './identity.ts';
+export { loadOrCreateIdentity, type NodeIdentity } from './identity.ts';
 export { NodeNetwork, type LocalServedCell, type NodeNetworkOptions } from './node-network.ts';
 export { joinNetwork, type JoinContext } from './start-node-network.ts';
 export { parseAxonUrl } from './addresses.ts';

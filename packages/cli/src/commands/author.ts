@@ -1,3 +1,4 @@
+import { cellHome } from '@cell/host';
 import type { AuthorRecord } from '@cell/publish';
 
 /** What `cell author` prints: the signed record, and where its key is kept. */
@@ -11,7 +12,6 @@ export interface AuthorView {
  * signed record (name, contact, key, time). Refuses to replace an existing author without `force`.
  */
 export async function authorInitCommand(opts: { name: string; contact: string; force?: boolean }): Promise<AuthorView> {
-  const { cellHome } = await import('@cell/net');
   const { createAuthor } = await import('@cell/publish');
   const author = await createAuthor({ home: cellHome(), name: opts.name, contact: opts.contact, force: opts.force });
   return { record: author.record, file: author.file };
@@ -19,7 +19,6 @@ export async function authorInitCommand(opts: { name: string; contact: string; f
 
 /** `cell author show`: the author of this machine's publications (CELL_E_AUTHOR_MISSING when none). */
 export async function authorShowCommand(): Promise<AuthorView> {
-  const { cellHome } = await import('@cell/net');
   const { loadAuthor } = await import('@cell/publish');
   const author = loadAuthor(cellHome());
   return { record: author.record, file: author.file };

@@ -9,6 +9,7 @@ import { LOG_DIR, nucleusContract, nucleusSocketPath, type TreeStatus } from '@c
 import { connect, createLogger } from '@cell/sdk';
 import { Nucleus, reloadCell, reloadWithConsumers, RotatingFile, runningNucleusPid, TreeWatch, type TreeNetworkFactory } from '@cell/runtime';
 import { cellDir } from '../locate-tree.ts';
+import { loadNet } from '../network-package.ts';
 import { color, ExitCode } from '../output/cli-error.ts';
 import { LiveView } from '../output/live-view.ts';
 import { explain, formatMs, renderTree } from '../output/tree-view.ts';
@@ -55,7 +56,7 @@ function failures(status: TreeStatus): string[] {
 const NUCLEUS_LOG_MAX_BYTES = 48_000_000;
 
 /** The network, loaded only for a tree with `[network]` (a local tree never loads libp2p). */
-const joinNetwork: TreeNetworkFactory = async (context) => (await import('@cell/net')).joinNetwork(context);
+const joinNetwork: TreeNetworkFactory = async (context) => (await loadNet('a tree with [network]')).joinNetwork(context);
 
 /**
  * `cell mitosis <dir>`: builds and starts the tree, supervises it until Ctrl-C / SIGTERM (or

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { loadCellTree } from '@cell/config';
+import { cellHome } from '@cell/host';
 import type { PublishedCell, PublishProgress } from '@cell/publish';
+import { loadNet } from '../network-package.ts';
 
 export interface PublishCommandOptions {
   /** Announce on the network (gossip + DHT) after storing; needs `[network]` in the tree's root. */
@@ -34,7 +36,7 @@ export interface PublishSummary {
  */
 export async function publishCommand(dir: string, options: PublishCommandOptions = {}): Promise<PublishSummary> {
   const tree = loadCellTree(resolve(dir));
-  const { cellHome, contentDir, loadOrCreateIdentity, openBlockstore, recordPublished, announcePublished } = await import('@cell/net');
+  const { contentDir, loadOrCreateIdentity, openBlockstore, recordPublished, announcePublished } = await loadNet('cell publish');
   const { loadAuthor, npmTarballs, publishTree } = await import('@cell/publish');
   const home = cellHome();
   const author = loadAuthor(home);
