@@ -2,47 +2,13 @@
 // never throw for a refused attempt: they return the errno, so tests assert on codes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Type } from 'typebox';
-import { defineContract, unary } from '@cell/contract';
+import { fileURLToPath } from 'node:url';
 import { bundleIfChanged } from '../../ribosome/bundle.ts';
 
-const Attempt = Type.Object({ ok: Type.Boolean(), code: Type.Optional(Type.String()), text: Type.Optional(Type.String()) });
-const Empty = Type.Object({});
+export { probeContract } from './probe-contract.ts';
 
-/** The probe cell's contract (the test's synapse is typed from it). */
-export const probeContract = defineContract({
-  name: 'probe',
-  version: '1.0.0',
-  methods: {
-    whoami: unary({ input: Empty, output: Type.Object({ pid: Type.Integer(), uid: Type.Integer(), hostname: Type.String(), home: Type.String(), cwd: Type.String() }) }),
-    echo: unary({ input: Type.Object({ text: Type.String() }), output: Type.Object({ text: Type.String() }) }),
-    read: unary({ input: Type.Object({ path: Type.String() }), output: Attempt }),
-    write: unary({ input: Type.Object({ path: Type.String() }), output: Attempt }),
-    connectTcp: unary({ input: Type.Object({ host: Type.String(), port: Type.Integer() }), output: Attempt }),
-    spawnMany: unary({ input: Type.Object({ count: Type.Integer() }), output: Type.Object({ started: Type.Integer(), code: Type.Optional(Type.String()) }) }),
-    allocate: unary({ input: Type.Object({ mb: Type.Integer() }), output: Type.Object({ mb: Type.Integer() }) }),
-    forkBomb: unary({ input: Empty, output: Attempt }),
-  },
-});
-
-const CONTRACT = `import { defineContract, Type, unary } from '@cell/sdk';
-const Attempt = Type.Object({ ok: Type.Boolean(), code: Type.Optional(Type.String()), text: Type.Optional(Type.String()) });
-const Empty = Type.Object({});
-export const probeContract = defineContract({
-  name: 'probe',
-  version: '1.0.0',
-  methods: {
-    whoami: unary({ input: Empty, output: Type.Object({ pid: Type.Integer(), uid: Type.Integer(), hostname: Type.String(), home: Type.String(), cwd: Type.String() }) }),
-    echo: unary({ input: Type.Object({ text: Type.String() }), output: Type.Object({ text: Type.String() }) }),
-    read: unary({ input: Type.Object({ path: Type.String() }), output: Attempt }),
-    write: unary({ input: Type.Object({ path: Type.String() }), output: Attempt }),
-    connectTcp: unary({ input: Type.Object({ host: Type.String(), port: Type.Integer() }), output: Attempt }),
-    spawnMany: unary({ input: Type.Object({ count: Type.Integer() }), output: Type.Object({ started: Type.Integer(), code: Type.Optional(Type.String()) }) }),
-    allocate: unary({ input: Type.Object({ mb: Type.Integer() }), output: Type.Object({ mb: Type.Integer() }) }),
-    forkBomb: unary({ input: Empty, output: Attempt }),
-  },
-});
-`;
+/** The probe cell's contract module: this one, bundled into the cell. */
+const CONTRACT = `export { probeContract } from ${JSON.stringify(fileURLToPath(new URL('./probe-contract.ts', import.meta.url)))};\n`;
 
 const MAIN = `import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
