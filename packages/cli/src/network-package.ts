@@ -1,6 +1,7 @@
+import type * as NetModule from '@cell/net';
 import { CellError } from '@cell/protocol';
 
-type Net = typeof import('@cell/net');
+type Net = typeof NetModule;
 
 /**
  * The network half of Cell, `@cell/net` (libp2p, Helia, identities, axons): an optional peer of
