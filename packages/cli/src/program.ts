@@ -1,11 +1,8 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
-import { formatProblem } from '@cell/config';
-import { buildCommand, formatTypecheck, NO_TYPECHECK_WARNING } from './commands/build.ts';
+import { buildCommand, formatTypecheck } from './commands/build.ts';
 import { checkCommand, formatCheck } from './commands/check.ts';
 import { typesCommand } from './commands/types.ts';
 import { idCommand } from './commands/id.ts';
-import { authorInitCommand, authorShowCommand, formatAuthor } from './commands/author.ts';
-import { formatPublishedCell, formatPublishSummary, publishCommand } from './commands/publish.ts';
 import { callCommand } from './commands/call.ts';
 import { initCommand } from './commands/init.ts';
 import { logsCommand } from './commands/logs.ts';
@@ -16,47 +13,17 @@ import { describeCommand } from './commands/describe.ts';
 import { completionCommand, SHELLS } from './commands/completion.ts';
 import { formatStatus, statusCommand } from './commands/status.ts';
 import { stopCommand } from './commands/stop.ts';
-import { color, ExitCode, reportError } from './output/cli-error.ts';
+import { color, ExitCode } from './output/cli-error.ts';
 import { prettyPrinter } from './output/log-format.ts';
 import { LOG_LEVELS, type LogLevel, parseGrep, parseSince } from './logs/log-filter.ts';
 import { formatDescription } from './output/genome-view.ts';
-
-function out(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
-
-/** `--no-typecheck` is for emergencies: every use says so, on standard error. */
-function warnNoTypecheck(opts: { typecheck?: boolean }): void {
-  if (opts.typecheck === false) process.stderr.write(`${color('yellow', 'warning', process.stderr)}: ${NO_TYPECHECK_WARNING}\n`);
-}
-
-/** Runs one command and turns its outcome into an exit code. */
-function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>, json: (args: unknown[]) => boolean = () => false, options: { declared?: boolean } = {}): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      process.exitCode = (await fn(...args)) ?? ExitCode.OK;
-    } catch (err) {
-      const problems = (err as { details?: { problems?: Parameters<typeof formatProblem>[0][] } }).details?.problems;
-      if (problems && !json(args)) {
-        process.stderr.write(`${color('red', `error ${(err as { code: string }).code}`, process.stderr)}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in cell.toml\n`);
-        for (const p of problems) process.stderr.write(`  ${formatProblem(p)}\n`);
-        process.exitCode = ExitCode.USAGE;
-        return;
-      }
-      process.exitCode = reportError(err, json(args), options);
-    }
-  };
-}
+import { action, jsonFlag, out, warnNoTypecheck } from './command-kit.ts';
+import { registerNetworkCommands } from './network-commands.ts';
 
 /** `-n`: a whole number of lines. */
 function lineCount(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number of lines');
   return Number(value);
-}
-
-/** True when the command's options (its last argument before the Command) ask for JSON. */
-function jsonFlag(args: unknown[]): boolean {
-  return args.some((a) => typeof a === 'object' && a !== null && (a as { json?: unknown }).json === true);
 }
 
 /** The `cell` command line. */
@@ -109,43 +76,7 @@ export function program(): Command {
       }, jsonFlag),
     );
 
-  const author = cli.command('author').description('the author key that signs what this machine publishes (never anonymous)');
-  const showAuthor = (json: boolean | undefined, v: Awaited<ReturnType<typeof authorShowCommand>>) => out(json ? JSON.stringify(v, null, 2) : formatAuthor(v));
-  author
-    .command('init')
-    .requiredOption('--name <name>', 'who publishes (a person or an organisation)')
-    .requiredOption('--contact <contact>', 'how to reach them (an e-mail address or a URL)')
-    .option('--force', 'replace an existing author key')
-    .option('--json', 'the signed record as JSON')
-    .description('create the Ed25519 author key (in CELL_HOME, mode 0600) and its signed record')
-    .action(action(async (opts: { name: string; contact: string; force?: boolean; json?: boolean }) => showAuthor(opts.json, await authorInitCommand(opts)), jsonFlag));
-  author
-    .command('show')
-    .option('--json', 'the signed record as JSON')
-    .description("this machine's author: name, contact, key")
-    .action(action(async (opts: { json?: boolean }) => showAuthor(opts.json, await authorShowCommand()), jsonFlag));
-
-  cli
-    .command('publish')
-    .argument('[dir]', 'root of the tree', '.')
-    .option('--no-announce', 'store and sign only; do not announce on the network')
-    .option('--announce-timeout <ms>', 'how long to look for peers to announce to', (v) => Number(v), 5000)
-    .option('--json', 'machine output (JSON lines) even on a terminal')
-    .description('bundle every cell from source (with its lockfile and npm tarballs), store, sign the manifest, announce it; prints the manifest CID')
-    .action(
-      action(async (dir: string, opts: { announce?: boolean; announceTimeout: number; json?: boolean }) => {
-        const human = !opts.json && Boolean(process.stdout.isTTY);
-        const summary = await publishCommand(dir, {
-          announce: opts.announce,
-          announceTimeoutMs: opts.announceTimeout,
-          onProgress: (p) => {
-            if (!human) out(JSON.stringify(p));
-            else if (p.event === 'bundled') out(formatPublishedCell(p));
-          },
-        });
-        out(human ? formatPublishSummary(summary) : JSON.stringify({ event: 'published', ...summary }));
-      }, jsonFlag),
-    );
+  registerNetworkCommands(cli);
 
   cli
     .command('types')

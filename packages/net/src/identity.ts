@@ -7,7 +7,7 @@ import 'reflect-metadata'; // @peculiar/x509 resolves its ASN.1 codecs through t
 import * as x509 from '@peculiar/x509';
 import { cellHome } from '@cell/host';
 import { CellError } from '@cell/protocol';
-import { peerIdFromKey } from '@cell/wire';
+import { type AxonCredentials, peerIdFromKey } from '@cell/wire';
 import writeFileAtomic from 'write-file-atomic';
 
 /** A node's identity: its Ed25519 key (its address) and a self-signed TLS certificate for it. */
@@ -109,4 +109,9 @@ export async function loadOrCreateIdentity(home = cellHome()): Promise<NodeIdent
   };
   writeFileAtomic.sync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
   return identity;
+}
+
+/** The TLS credentials of a node identity, as its axons (directory, cells, relays) present them. */
+export function axonCredentials(identity: NodeIdentity): AxonCredentials {
+  return { keyPem: identity.keyPem, certPem: identity.certPem, publicKey: identity.publicKey, peerId: identity.peerId };
 }

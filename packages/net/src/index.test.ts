@@ -16,8 +16,11 @@ describe('@cell/net public surface', () => {
       'openBlockstore',
       'parseAxonUrl',
       'parsePublicationNotice',
+      'parseTrustPolicy',
+      'parseUntil',
       'readPublished',
       'recordPublished',
+      'startDonation',
       'startP2pNode',
     ]);
   });

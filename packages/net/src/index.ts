@@ -7,3 +7,6 @@ export { startP2pNode, contentDir, type P2pNode, type P2pNodeOptions } from './p
 export { ContentStore, type FetchOptions } from './content-store.ts';
 export { readPublished, recordPublished, parsePublicationNotice, type PublishedTree, type PublicationNotice } from './publications.ts';
 export { openBlockstore, announcePublished, type AnnouncePublishedOptions, type AnnounceOutcome } from './publication-announce.ts';
+export { startDonation, type Donation, type DonationOptions } from './donor/donation.ts';
+export { parseTrustPolicy, type TrustPolicy } from './donor/trust-policy.ts';
+export { parseUntil } from './donor/donation-window.ts';

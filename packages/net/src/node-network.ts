@@ -10,11 +10,12 @@ import { type AxonCredentials, keyFromPeerId } from '@cell/wire';
 import { ownAddresses, parseAxonUrl, unmapIpv4 } from './addresses.ts';
 import { type Announcement, MAX_ANNOUNCEMENT_BYTES, parseAnnouncement } from './announcement.ts';
 import { Announcer } from './announcer.ts';
+import { redialBootstrap } from './bootstrap-redial.ts';
 import { cellKey } from './cell-key.ts';
 import type { ContentStore } from './content-store.ts';
 import { ANNOUNCE_TOPIC, type ControlPlane, NODE_INFO_PROTOCOL, PUBLISH_TOPIC } from './control-plane.ts';
 import { DirectoryClient, LOOKUP_TIMEOUT_MS } from './directory-client.ts';
-import type { NodeIdentity } from './identity.ts';
+import { axonCredentials, type NodeIdentity } from './identity.ts';
 import { nodeContract } from './node-contract.ts';
 import { contentDir, type P2pNode, startP2pNode } from './p2p-node.ts';
 import { parsePublicationNotice, type PublicationNotice, readPublished } from './publications.ts';
@@ -41,6 +42,8 @@ export interface NodeNetworkOptions {
    * default `content/` beside the identity file. `null`: in memory.
    */
   storeDir?: string | null;
+  /** Called once for each tree another node announces as published (a donor offers it to itself). */
+  onPublication?: ((notice: PublicationNotice) => void) | undefined;
 }
 
 type Candidate = Static<typeof RemoteCandidate>;
@@ -69,6 +72,7 @@ export class NodeNetwork {
   private readonly credentials: AxonCredentials;
   private readonly directories: DirectoryClient;
   private readonly announcer: Announcer;
+  private stopRedial: () => void = () => undefined;
   private readonly resolved = new Map<string, { at: number; value: Promise<Candidate[]> }>();
 
   private constructor(options: NodeNetworkOptions, node: P2pNode, directory: Membrane, credentials: AxonCredentials) {
@@ -100,7 +104,7 @@ export class NodeNetwork {
   /** Starts the node's directory and control plane, and begins announcing. */
   static async start(options: NodeNetworkOptions): Promise<NodeNetwork> {
     const { identity, config } = options;
-    const credentials: AxonCredentials = { keyPem: identity.keyPem, certPem: identity.certPem, publicKey: identity.publicKey, peerId: identity.peerId };
+    const credentials = axonCredentials(identity);
     // The directory answers from the network object, which needs the directory to exist first.
     const ref: { network?: NodeNetwork } = {};
     const directory = await serve(
@@ -188,6 +192,7 @@ export class NodeNetwork {
       this.p2p.services.pubsub.subscribe(PUBLISH_TOPIC);
     }
     this.announcer.start();
+    this.stopRedial = redialBootstrap(this.p2p, this.options.config.bootstrap);
   }
 
   private learn(data: Uint8Array, via: KnownNode['via']): void {
@@ -199,8 +204,9 @@ export class NodeNetwork {
   private notice(data: Uint8Array): void {
     const n = parsePublicationNotice(data);
     if (!n || n.node === this.identity.peerId) return;
-    this.notices.delete(n.manifest);
+    const known = this.notices.delete(n.manifest);
     this.notices.set(n.manifest, n);
+    if (!known) this.options.onPublication?.(n);
     if (this.notices.size > MAX_NOTICES) this.notices.delete(this.notices.keys().next().value!);
   }
 
@@ -281,6 +287,7 @@ export class NodeNetwork {
   }
 
   async stop(): Promise<void> {
+    this.stopRedial();
     this.announcer.stop();
     await this.directories.close();
     await this.directory.stop({ graceMs: 200 });

@@ -33,6 +33,9 @@ export const ERROR_CODES = {
   CELL_E_BUNDLE_FAILED: "A cell's source bundle could not be made; `details.cell` names the cell, the message the file or package.",
   CELL_E_MANIFEST_INVALID: 'A manifest or author record is malformed or does not verify; `details.reason` says which check failed.',
   CELL_E_CONTENT_UNAVAILABLE: 'Content (a block, bundle or manifest) could not be read here nor fetched from a peer in time.',
+  // Donating (capacity, trust).
+  CELL_E_CAPACITY: 'A placement asks for more than this donor offers or has left; `details.asked`, `details.free`, `details.offered`.',
+  CELL_E_UNTRUSTED_AUTHOR: "The author of a published tree is not allowed by this donor's trust policy; `details.author`.",
 } as const;
 
 /** Every stable error code. */

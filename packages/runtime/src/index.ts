@@ -30,3 +30,4 @@ export { probeCapsid, capsidUnavailable, type CapsidProbe, type CapsidProbeOptio
 export { CapsidProcess, type CapsidExit } from './capsid/capsid-process.ts';
 export type { CapsidBuildSpec, CapsidBuildResult } from './capsid/capsid-build.ts';
 export type { CapsidResources } from './capsid/capsid-context.ts';
+export { installCellSandboxed, bundleCellSandboxed, type SandboxedCellBuild, type CellBuilder } from './capsid/capsid-cell-build.ts';

@@ -1,5 +1,8 @@
-import { resolve } from 'node:path';
-import { loadCellTree } from '@cell/config';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { loadCellConfig, loadCellTree } from '@cell/config';
+import { CellError } from '@cell/protocol';
+import { createLogger } from '@cell/sdk';
 import { cellHome } from '@cell/host';
 import type { PublishedCell, PublishProgress } from '@cell/publish';
 import { loadNet } from '../network-package.ts';
@@ -9,6 +12,8 @@ export interface PublishCommandOptions {
   announce?: boolean;
   /** How long the announcement may look for peers. */
   announceTimeoutMs?: number;
+  /** Take `[network]` from `<dir>/cell.toml` instead of the tree's root (e.g. a donor directory). */
+  node?: string | undefined;
   onProgress?(p: PublishProgress): void;
 }
 
@@ -53,7 +58,8 @@ export async function publishCommand(dir: string, options: PublishCommandOptions
   };
   await recordPublished(storeDir, published);
   let announced: PublishSummary['announced'];
-  const network = tree.root.config.network;
+  const network = options.node ? loadCellConfig(resolve(options.node)).network : tree.root.config.network;
+  if (options.node && !network) throw new CellError('CELL_E_INVALID_ARGUMENT', `${resolve(options.node, 'cell.toml')} has no [network]`);
   if (options.announce === false) announced = { skipped: '--no-announce' };
   else if (!network) announced = { skipped: 'the tree has no [network]: stored here, announced by this machine’s node when one runs' };
   else {
@@ -70,6 +76,23 @@ export async function publishCommand(dir: string, options: PublishCommandOptions
     cells: result.cells,
     announced,
   };
+}
+
+/**
+ * `cell publish --serve`: after publishing, this command stays as this machine's node until `until`
+ * resolves (Ctrl-C): it serves the published blocks to donors and re-announces what this machine
+ * published every `[network] announce_every`. Its `[network]`: `--node <dir>`, else the tree's.
+ */
+export async function servePublished(dir: string, options: { node?: string | undefined; until: Promise<unknown>; onServing?(addresses: string[]): void }): Promise<void> {
+  const network = options.node ? loadCellConfig(resolve(options.node)).network : loadCellTree(resolve(dir)).root.config.network;
+  if (!network) throw new CellError('CELL_E_INVALID_ARGUMENT', "--serve needs a [network]: in the tree's root cell.toml, or another one with --node <dir>");
+  const { loadOrCreateIdentity, NodeNetwork } = await loadNet('cell publish --serve');
+  const home = cellHome();
+  const identity = await loadOrCreateIdentity(home);
+  const node = await NodeNetwork.start({ identity, config: network, root: join(home, 'publisher'), log: createLogger({ destination: pino.destination(2) }), localCells: () => [] });
+  options.onServing?.(node.directoryAddresses());
+  await options.until;
+  await node.stop();
 }
 
 /** One line per cell for people. */

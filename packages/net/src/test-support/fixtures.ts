@@ -3,8 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NetworkConfig } from '@cell/config';
 import { createLogger, type Logger } from '@cell/sdk';
-import type { AxonCredentials } from '@cell/wire';
-import type { NodeIdentity } from '../identity.ts';
 
 /** A `[network]` table on loopback with ports picked by the OS and no multicast discovery. */
 export function loopbackConfig(overrides: Partial<NetworkConfig> = {}): NetworkConfig {
@@ -28,9 +26,7 @@ export function tempDir(prefix = 'cell-net-'): { path: string; remove(): void } 
 }
 
 /** The TLS credentials of a node identity, as cells and directories use them. */
-export function credentialsOf(identity: NodeIdentity): AxonCredentials {
-  return { keyPem: identity.keyPem, certPem: identity.certPem, publicKey: identity.publicKey, peerId: identity.peerId };
-}
+export { axonCredentials as credentialsOf } from '../identity.ts';
 
 /** A logger that keeps its JSON lines in memory (to assert on what a module logged). */
 export function memoryLogger(): { log: Logger; lines: () => Array<Record<string, unknown>> } {

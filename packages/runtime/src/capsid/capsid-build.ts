@@ -20,6 +20,13 @@ export interface CapsidBuildSpec {
    * directory of the build; handed to the sandbox uid.
    */
   dir: string;
+  /**
+   * Where the build directory appears inside (default `/build`); with `readOnly` binding a tree
+   * at a parent of it, a cell builds inside its tree (sibling cells readable, only itself writable).
+   */
+  workdir?: string | undefined;
+  /** More host paths bound read-only, `[hostPath, sandboxPath]`, before the build directory. */
+  readOnly?: ReadonlyArray<readonly [string, string]> | undefined;
   /** Run packages' install scripts (a trust policy's choice). Default false: `--ignore-scripts`. */
   allowScripts?: boolean | undefined;
   /** argv run in the build directory instead of `npm ci` (sandbox paths; `node` is on `PATH`). */
@@ -43,8 +50,13 @@ function npmDir(): string | undefined {
   return npm ? dirname(dirname(realpathSync(npm))) : undefined;
 }
 
+/** `npm cache add` of tarballs (sandbox paths) into the build's own cache, where `npm ci --offline` finds them by integrity. */
+export function npmCacheAddCommand(tarballs: readonly string[], workdir = SANDBOX_BUILD_DIR): string[] {
+  return [SANDBOX_NODE, `${SANDBOX_NPM}/bin/npm-cli.js`, 'cache', 'add', ...tarballs, '--offline', '--no-audit', '--no-fund', '--cache', `${workdir}/.cell/npm-cache`];
+}
+
 /** `npm ci` from the bundle alone: offline, from the lockfile, no scripts unless allowed, no audit. */
-export function npmCiCommand(allowScripts: boolean): string[] {
+export function npmCiCommand(allowScripts: boolean, workdir = SANDBOX_BUILD_DIR): string[] {
   return [
     SANDBOX_NODE,
     `${SANDBOX_NPM}/bin/npm-cli.js`,
@@ -55,7 +67,7 @@ export function npmCiCommand(allowScripts: boolean): string[] {
     '--no-fund',
     '--fetch-retries=0',
     '--cache',
-    `${SANDBOX_BUILD_DIR}/.cell/npm-cache`,
+    `${workdir}/.cell/npm-cache`,
   ];
 }
 
@@ -70,7 +82,8 @@ export async function buildInCapsid(ctx: CapsidContext, spec: CapsidBuildSpec): 
   const allowScripts = spec.allowScripts ?? false;
   assertReachable(spec.dir, ctx.uid, ctx.gid, 'build directory');
   if (ctx.dropTo) chownTree(spec.dir, ctx.uid, ctx.gid);
-  const readOnly: Array<[string, string]> = [[ctx.nodePath, SANDBOX_NODE]];
+  const workdir = spec.workdir ?? SANDBOX_BUILD_DIR;
+  const readOnly: Array<readonly [string, string]> = [[ctx.nodePath, SANDBOX_NODE], ...(spec.readOnly ?? [])];
   const npm = npmDir();
   if (npm) readOnly.push([npm, SANDBOX_NPM]);
   else if (!spec.command) throw new CellError('CELL_E_CAPSID_UNAVAILABLE', "npm is not installed: a capsid builds with the host's npm", { details: { reasons: ['npm is not installed'] } });
@@ -78,7 +91,7 @@ export async function buildInCapsid(ctx: CapsidContext, spec: CapsidBuildSpec): 
   const limits = enforcedLimits(ctx, 'build', resources);
   const env = { PATH: `${dirname(SANDBOX_NODE)}:/usr/bin:/bin`, HOME: '/tmp', TMPDIR: '/tmp', npm_config_update_notifier: 'false', CI: '1' };
   const args = bwrapArgs(
-    { uid: ctx.uid, gid: ctx.gid, readOnly, writable: [[spec.dir, SANDBOX_BUILD_DIR]], tmpBytes: 256 * 2 ** 20, env, cwd: SANDBOX_BUILD_DIR, command: spec.command ?? npmCiCommand(allowScripts) },
+    { uid: ctx.uid, gid: ctx.gid, readOnly, writable: [[spec.dir, workdir]], tmpBytes: 256 * 2 ** 20, env, cwd: workdir, command: spec.command ?? npmCiCommand(allowScripts, workdir) },
     ctx.system,
   );
   const child = spawnSandboxed({ bwrap: ctx.bwrap, args, cgroupProcs: procsFiles(limits), dropTo: ctx.dropTo, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -49,6 +49,14 @@ export interface CapsidRunSpec {
   main?: string | undefined;
   /** The cell's own writable directory, bound at `/data` (made, and given to the sandbox uid). */
   dataDir: string;
+  /**
+   * Where the data directory appears inside instead of `/data`: e.g. `/cell/data`, so a cell that
+   * writes `data/` relative to its directory (as under `cell mitosis`) finds it writable. A path
+   * inside `/cell` must exist in the code directory.
+   */
+  dataMount?: string | undefined;
+  /** More host paths bound read-only, `[hostPath, sandboxPath]` (e.g. dependencies' socket directories). */
+  readOnly?: ReadonlyArray<readonly [string, string]> | undefined;
   /** Where callers reach the cell: the host binds it here and the cell inherits only its descriptor. */
   socket: string;
   resources: CapsidResources;
@@ -120,10 +128,11 @@ async function runInCapsid(ctx: CapsidContext, spec: CapsidRunSpec): Promise<Cap
   assertReachable(spec.codeDir, ctx.uid, ctx.gid, 'code directory');
   ownedDir(spec.dataDir, ctx.uid, ctx.gid);
   assertReachable(spec.dataDir, ctx.uid, ctx.gid, 'data directory');
+  const dataMount = spec.dataMount ?? SANDBOX_DATA_DIR;
   const limits = enforcedLimits(ctx, spec.replica, spec.resources);
   let socket: InheritedSocket;
   try {
-    socket = await InheritedSocket.bind(spec.socket);
+    socket = await InheritedSocket.bind(spec.socket, ctx.dropTo);
   } catch (err) {
     limits.release();
     throw err;
@@ -131,7 +140,7 @@ async function runInCapsid(ctx: CapsidContext, spec: CapsidRunSpec): Promise<Cap
   const env = {
     ...spec.env,
     PATH: '/opt/cell/bin:/usr/bin:/bin',
-    HOME: SANDBOX_DATA_DIR,
+    HOME: dataMount,
     TMPDIR: '/tmp',
     CELL_NAME: spec.cell,
     CELL_REPLICA: spec.replica,
@@ -145,8 +154,9 @@ async function runInCapsid(ctx: CapsidContext, spec: CapsidRunSpec): Promise<Cap
       readOnly: [
         [ctx.nodePath, SANDBOX_NODE],
         [spec.codeDir, SANDBOX_CELL_DIR],
+        ...(spec.readOnly ?? []),
       ],
-      writable: [[spec.dataDir, SANDBOX_DATA_DIR]],
+      writable: [[spec.dataDir, dataMount]],
       tmpBytes: spec.tmpBytes ?? 64 * 2 ** 20,
       env,
       cwd: SANDBOX_CELL_DIR,

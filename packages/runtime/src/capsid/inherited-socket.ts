@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, renameSync, unlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { CellError } from '@cell/protocol';
@@ -55,8 +55,12 @@ export class InheritedSocket {
     this.ino = inode(paths.bindPath);
   }
 
-  /** Binds a new socket next to `publicPath` (same directory, so the final rename is atomic). */
-  static async bind(publicPath: string): Promise<InheritedSocket> {
+  /**
+   * Binds a new socket next to `publicPath` (same directory, so the final rename is atomic).
+   * `connectableBy`: a uid and gid (the sandbox's) given the socket, and passage through its
+   * directory, so other capsids it is bound into can call it.
+   */
+  static async bind(publicPath: string, connectableBy?: { uid: number; gid: number }): Promise<InheritedSocket> {
     const dir = dirname(publicPath);
     const name = randomBytes(6).toString('hex');
     const bindPath = join(dir, `.b-${name}.sock`);
@@ -70,6 +74,10 @@ export class InheritedSocket {
     const server = createServer();
     await listen(server, bindPath);
     chmodSync(bindPath, 0o600);
+    if (connectableBy) {
+      chownSync(bindPath, connectableBy.uid, connectableBy.gid);
+      chmodSync(dir, 0o755); // callers list the replicas by reading it
+    }
     const fd = (server as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
     if (typeof fd !== 'number' || fd < 0) {
       server.close();

@@ -44,6 +44,9 @@ export function spawnSandboxed(s: SandboxSpawn): ChildProcess {
   const [file, ...args] = sandboxArgv(s);
   return spawn(file!, args, {
     stdio: s.stdio,
+    // Its own process group: a Ctrl-C on the donor's terminal reaches the donor, which drains the
+    // capsid, not the capsid directly (it still dies with the donor: --die-with-parent).
+    detached: true,
     // The wrapper's own environment: bubblewrap clears it for the command (--clearenv).
     env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', CELL_CAPSID_PROCS: s.cgroupProcs.join(':') },
   });

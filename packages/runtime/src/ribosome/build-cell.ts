@@ -29,7 +29,7 @@ export const TYPECHECK_DIR = join('.cell', 'typecheck');
 
 // Runs before any bundled code: joins the cgroup the nucleus prepared (so limits apply from the
 // first allocation) and exits when the nucleus goes away, so no cell outlives its tree.
-const BANNER = `import { writeFileSync as __cellWrite } from 'node:fs';
+export const CELL_BANNER = `import { writeFileSync as __cellWrite } from 'node:fs';
 if (process.env.CELL_CGROUP_PROCS) for (const f of process.env.CELL_CGROUP_PROCS.split(':')) { try { __cellWrite(f, String(process.pid)); } catch {} }
 if (process.send) process.on('disconnect', () => process.exit(0));`;
 
@@ -74,7 +74,7 @@ export async function buildCell(
   // Checked while esbuild bundles; awaited (and its rejection handled) before anything is written.
   check?.catch(() => undefined);
   mkdirSync(join(config.dir, BUILD_DIR), { recursive: true });
-  const { rebuilt, warnings } = await bundleIfChanged({ cell: config.cell.name, dir: config.dir, entry, outFile: main, banner: BANNER, force: options.force ?? false, beforeWrite });
+  const { rebuilt, warnings } = await bundleIfChanged({ cell: config.cell.name, dir: config.dir, entry, outFile: main, banner: CELL_BANNER, force: options.force ?? false, beforeWrite });
   writeFileAtomic(join(config.dir, '.cell', 'launch.json'), `${JSON.stringify(launch, null, 2)}\n`);
   return { cell: config.cell.name, main, rebuilt, durationMs: performance.now() - started, warnings, typecheck };
 }

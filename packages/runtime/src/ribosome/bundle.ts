@@ -53,6 +53,23 @@ function shippedNodeModules(): string[] {
 const REQUIRE_SHIM = `import { createRequire as __cellRequire } from 'node:module';
 const require = __cellRequire(import.meta.url);`;
 
+/** How every cell is bundled, here and in a donor's capsid (`sandboxed-bundle.ts`). */
+export const CELL_BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  // Cells run on the Node the user brings (>= 22).
+  target: 'node22',
+  // @cell packages ship their TypeScript sources: a cell is bundled from them, never from a stale build.
+  conditions: ['cell-source'],
+  sourcemap: 'linked',
+} as const;
+
+/** The JavaScript every bundle starts with: the require() shim, then `banner`. */
+export function bundleBanner(banner: string | undefined): string {
+  return banner ? `${REQUIRE_SHIM}\n${banner}` : REQUIRE_SHIM;
+}
+
 function manifestPath(outFile: string): string {
   return `${outFile}.manifest.json`;
 }
@@ -107,17 +124,11 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
     result = await build({
       entryPoints: [req.entry],
       outfile: req.outFile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      // Cells run on the Node the user brings (>= 22).
-      target: 'node22',
-      // @cell packages ship their TypeScript sources: a cell is bundled from them, never from a stale build.
-      conditions: ['cell-source'],
-      sourcemap: 'linked',
+      ...CELL_BUNDLE_OPTIONS,
+      conditions: [...CELL_BUNDLE_OPTIONS.conditions],
       metafile: true,
       logLevel: 'silent',
-      banner: { js: req.banner ? `${REQUIRE_SHIM}\n${req.banner}` : REQUIRE_SHIM },
+      banner: { js: bundleBanner(req.banner) },
       external: nativeExternals(req.dir, shippedNodeModules()),
       nodePaths: shippedNodeModules(),
       absWorkingDir: req.dir,

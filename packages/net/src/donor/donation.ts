@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import type { NetworkConfig } from '@cell/config';
+import { type CapsidHost, createCapsidHost } from '@cell/runtime';
+import type { Logger } from '@cell/sdk';
+import { keyFromPeerId } from '@cell/wire';
+import { axonCredentials, type NodeIdentity } from '../identity.ts';
+import { NodeNetwork } from '../node-network.ts';
+import { Donor } from './donor.ts';
+import { type Capacity, DonorCapacity } from './donor-capacity.ts';
+import type { TrustPolicy } from './trust-policy.ts';
+
+export interface DonationOptions {
+  identity: NodeIdentity;
+  /** The donor node's `[network]` (from the donor directory's `cell.toml`). */
+  network: NetworkConfig;
+  /** The donor directory: its node's run/, the placements, the capsids. Must be reachable by the sandbox uid. */
+  dir: string;
+  offered: Capacity;
+  trust: TrustPolicy;
+  log: Logger;
+  /** Injected for tests; default: a capsid host under `<dir>/capsids` (refuses where the machine cannot sandbox). */
+  capsids?: CapsidHost;
+  /** Drain time of each placed cell on stop. */
+  graceMs?: number;
+}
+
+/** A running donation: the node, the donor, and how to end it. */
+export interface Donation {
+  readonly network: NodeNetwork;
+  readonly donor: Donor;
+  /** Refuses new placements, drains the placed trees (capacity handed back), leaves the network. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts donating: checks the machine can sandbox cells (else CELL_E_CAPSID_UNAVAILABLE with every
+ * reason, before anything joins the network), joins the network as a node whose served cells are
+ * the placed ones, and offers itself every publication it hears of.
+ */
+export async function startDonation(options: DonationOptions): Promise<Donation> {
+  const capsids = options.capsids ?? createCapsidHost({ root: join(options.dir, 'capsids') });
+  const allowedKeys = options.network.allowedKeys.length > 0 ? options.network.allowedKeys.map(keyFromPeerId) : 'any';
+  const ref: { donor?: Donor } = {};
+  let network: NodeNetwork;
+  try {
+    network = await NodeNetwork.start({
+      identity: options.identity,
+      config: options.network,
+      root: options.dir,
+      log: options.log,
+      localCells: () => ref.donor?.servedCells() ?? [],
+      onPublication: (notice) => void ref.donor?.offer(notice),
+    });
+  } catch (err) {
+    capsids.close();
+    throw err;
+  }
+  const donor = new Donor({
+    capsids,
+    content: network.content,
+    credentials: axonCredentials(options.identity),
+    relayHost: options.network.listen.host,
+    allowedKeys,
+    log: options.log,
+    capacity: new DonorCapacity(options.offered),
+    trust: options.trust,
+    root: join(options.dir, 'placements'),
+    graceMs: options.graceMs,
+  });
+  ref.donor = donor;
+  // Publications heard before the donor existed.
+  for (const notice of network.publications()) void donor.offer(notice);
+  let stopped: Promise<void> | undefined;
+  return {
+    network,
+    donor,
+    stop: () =>
+      (stopped ??= (async () => {
+        await donor.drain();
+        await network.stop();
+        capsids.close();
+      })()),
+  };
+}

@@ -1,0 +1,109 @@
+import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { CellError } from '@cell/protocol';
+import { CELL_BANNER, MAIN_FILE } from '../ribosome/build-cell.ts';
+import { bundleBanner, CELL_BUNDLE_OPTIONS } from '../ribosome/bundle.ts';
+import { nativeExternals } from '../ribosome/native-externals.ts';
+import { type CapsidBuildResult, type CapsidBuildSpec, npmCacheAddCommand } from './capsid-build.ts';
+import type { CapsidResources } from './capsid-context.ts';
+
+/** Where a tree appears inside a build capsid; the cell being built is the only writable part of it. */
+const SANDBOX_TREE = '/tree';
+const SANDBOX_ESBUILD = '/opt/cell/esbuild';
+
+/** The native esbuild binary of the host's `esbuild` package (it needs nothing else to run). */
+export function esbuildBinary(): string {
+  const main = createRequire(import.meta.url).resolve('esbuild');
+  const arch = process.arch === 'x64' ? 'x64' : process.arch;
+  const binary = createRequire(main).resolve(`@esbuild/${process.platform}-${arch}/bin/esbuild`);
+  return realpathSync(binary);
+}
+
+/** esbuild's command line for a cell: the options of `bundleIfChanged`, as flags. */
+export function esbuildCliArgs(entry: string, outFile: string, externals: readonly string[]): string[] {
+  const o = CELL_BUNDLE_OPTIONS;
+  return [
+    entry,
+    ...(o.bundle ? ['--bundle'] : []),
+    `--platform=${o.platform}`,
+    `--format=${o.format}`,
+    `--target=${o.target}`,
+    `--conditions=${o.conditions.join(',')}`,
+    `--sourcemap=${o.sourcemap}`,
+    `--outfile=${outFile}`,
+    `--banner:js=${bundleBanner(CELL_BANNER)}`,
+    ...externals.map((e) => `--external:${e}`),
+    '--log-level=warning',
+  ];
+}
+
+/** What a sandboxed build needs of the machine: its capsid host's `build`. */
+export interface CellBuilder {
+  build(spec: CapsidBuildSpec): Promise<CapsidBuildResult>;
+}
+
+export interface SandboxedCellBuild {
+  /** The fetched tree's root (read-only to the build). */
+  treeRoot: string;
+  /** The cell's directory, inside `treeRoot`. */
+  cellDir: string;
+  /** Its entry (from its `cell.toml`): absolute, or relative to `cellDir`; inside the tree. */
+  entry: string;
+  /** Directory of the cell holding registry tarballs for npm's cache (a bundle's `.npm-tarballs`). */
+  tarballDir?: string | undefined;
+  allowScripts?: boolean | undefined;
+  resources?: Partial<CapsidResources> | undefined;
+  timeoutMs?: number | undefined;
+}
+
+/** Where a host path inside the tree is inside the capsid; anything outside the tree is refused. */
+function inSandbox(treeRoot: string, path: string): string {
+  const inTree = relative(treeRoot, resolve(treeRoot, path));
+  if (inTree.startsWith('..') || isAbsolute(inTree)) throw new CellError('CELL_E_INVALID_ARGUMENT', `${path} is not inside the tree ${treeRoot}`);
+  return inTree === '' ? SANDBOX_TREE : `${SANDBOX_TREE}/${inTree.split(sep).join('/')}`;
+}
+
+function sandboxPaths(spec: SandboxedCellBuild) {
+  const workdir = inSandbox(spec.treeRoot, spec.cellDir);
+  return { dir: spec.cellDir, workdir, resources: spec.resources, timeoutMs: spec.timeoutMs, allowScripts: spec.allowScripts };
+}
+
+/**
+ * Builds cells of a fetched tree the way a donor must: nothing of them runs on the host. Step
+ * one, for every cell: in a capsid, `npm ci --offline` installs its lockfile from the tarballs its
+ * bundle carries (when it has one). Step two (`bundleCellSandboxed`), once every cell is
+ * installed (a cell may import a sibling's contract, which resolves the sibling's packages). Both
+ * see the whole tree read-only and may write only the cell's own directory; neither has a network.
+ */
+export async function installCellSandboxed(builder: CellBuilder, spec: SandboxedCellBuild): Promise<void> {
+  if (!existsSync(join(spec.cellDir, 'package-lock.json'))) return;
+  const paths = sandboxPaths(spec);
+  const readOnly: Array<[string, string]> = [[spec.treeRoot, SANDBOX_TREE]];
+  // Registry packages travel as tarballs: into npm's cache first, where `npm ci` finds them by integrity.
+  const carried = spec.tarballDir === undefined ? undefined : join(spec.cellDir, spec.tarballDir);
+  const tarballs = carried !== undefined && existsSync(carried) ? readdirSync(carried).filter((f) => f.endsWith('.tgz')).sort() : [];
+  if (tarballs.length > 0) {
+    await builder.build({ ...paths, readOnly, command: npmCacheAddCommand(tarballs.map((f) => `${paths.workdir}/${spec.tarballDir}/${f}`), paths.workdir) });
+  }
+  await builder.build({ ...paths, readOnly });
+}
+
+/**
+ * In a capsid, the host's esbuild binary bundles the cell's entry with the options of
+ * `cell build` (type-checking was the author's) into `<cellDir>/.cell/build/main.mjs`.
+ */
+export async function bundleCellSandboxed(builder: CellBuilder, spec: SandboxedCellBuild): Promise<string> {
+  mkdirSync(dirname(join(spec.cellDir, MAIN_FILE)), { recursive: true });
+  // Native packages stay outside the bundle, loaded from the cell's node_modules at run time.
+  const externals = nativeExternals(spec.cellDir);
+  await builder.build({
+    ...sandboxPaths(spec),
+    readOnly: [
+      [spec.treeRoot, SANDBOX_TREE],
+      [esbuildBinary(), SANDBOX_ESBUILD],
+    ],
+    command: [SANDBOX_ESBUILD, ...esbuildCliArgs(inSandbox(spec.treeRoot, resolve(spec.cellDir, spec.entry)), MAIN_FILE, externals)],
+  });
+  return join(spec.cellDir, MAIN_FILE);
+}
