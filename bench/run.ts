@@ -1,4 +1,4 @@
-// npm run bench [-- --only rpc,runtime,net,capsid,publish] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
+// npm run bench [-- --only rpc,runtime,net,capsid,publish,donate | network] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
 // (`--only typecheck` runs the type-check part of `runtime` alone, kept under runtime.typecheck.)
 // Runs the benchmark sections, prints a table, and writes bench/results/latest.json (sections not
 // run this time are kept from the previous file).
@@ -11,6 +11,7 @@ import { benchTypecheck } from './runtime/bench-typecheck.ts';
 import { benchNet } from './net/bench-net.ts';
 import { benchCapsid } from './capsid/bench-capsid.ts';
 import { benchPublish } from './publish/bench-publish.ts';
+import { benchDonate } from './net/bench-donate.ts';
 
 const { values } = parseArgs({
   options: {
@@ -21,7 +22,7 @@ const { values } = parseArgs({
     'pipeline-ms': { type: 'string', default: '1500' },
   },
 });
-const sections = new Set((values.only ?? 'rpc,runtime,net,capsid,publish').split(','));
+const sections = new Set((values.only ?? 'rpc,runtime,net,capsid,publish,donate').split(',').flatMap((s) => (s === 'network' ? ['net', 'capsid', 'publish', 'donate'] : [s])));
 const resultsPath = new URL('./results/latest.json', import.meta.url);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -66,6 +67,11 @@ if (sections.has('capsid')) {
 if (sections.has('publish')) {
   results['publish'] = await benchPublish({ rounds: Math.min(3, Number(values.rounds)), log });
   console.log(JSON.stringify(results['publish'], null, 2));
+}
+
+if (sections.has('donate')) {
+  results['donate'] = await benchDonate({ rounds: Number(values.rounds), calls: 2000, log });
+  console.log(JSON.stringify(results['donate'], null, 2));
 }
 
 results['machine'] = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, date: new Date().toISOString() };

@@ -98,6 +98,14 @@ export class TestNetwork {
     return ['ip', 'netns', 'exec', host.ns];
   }
 
+  /**
+   * Command prefix that runs a program on a host without `ip netns exec`'s fresh /sys (which hides
+   * the cgroup mounts a donor's capsids need): only the network namespace is entered.
+   */
+  enter(host: TestHost): string[] {
+    return ['nsenter', `--net=/run/netns/${host.ns}`];
+  }
+
   /** Pulls a host's cable: its link on the bridge goes down. */
   unplug(host: TestHost): void {
     ip(['-n', this.bridgeNs, 'link', 'set', host.port, 'down']);

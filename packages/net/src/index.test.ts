@@ -9,6 +9,7 @@ describe('@cell/net public surface', () => {
       'ContentStore',
       'NodeNetwork',
       'announcePublished',
+      'axonCredentials',
       'contentDir',
       'joinNetwork',
       'loadOrCreateIdentity',
@@ -20,6 +21,7 @@ describe('@cell/net public surface', () => {
       'parseUntil',
       'readPublished',
       'recordPublished',
+      'startAxonRelay',
       'startDonation',
       'startP2pNode',
     ]);

@@ -10,3 +10,5 @@ export { openBlockstore, announcePublished, type AnnouncePublishedOptions, type 
 export { startDonation, type Donation, type DonationOptions } from './donor/donation.ts';
 export { parseTrustPolicy, type TrustPolicy } from './donor/trust-policy.ts';
 export { parseUntil } from './donor/donation-window.ts';
+export { startAxonRelay, type AxonRelay, type AxonRelayOptions } from './donor/axon-relay.ts';
+export { axonCredentials } from './identity.ts';

@@ -39,7 +39,8 @@ export interface Donation {
  */
 export async function startDonation(options: DonationOptions): Promise<Donation> {
   const capsids = options.capsids ?? createCapsidHost({ root: join(options.dir, 'capsids') });
-  const allowedKeys = options.network.allowedKeys.length > 0 ? options.network.allowedKeys.map(keyFromPeerId) : 'any';
+  const keys = options.network.allowedKeys;
+  const allowedKeys = keys.length === 0 || keys.includes('*') ? 'any' : keys.map(keyFromPeerId);
   const ref: { donor?: Donor } = {};
   let network: NodeNetwork;
   try {

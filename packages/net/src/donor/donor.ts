@@ -133,6 +133,11 @@ export class Donor {
     return [...this.placements.values()].flatMap((p) => p.placement.servedCells());
   }
 
+  /** How long fetching, building and starting a placed tree took. */
+  placementTimings(cid: string): PlacementTimings | undefined {
+    return this.placements.get(cid)?.placement.timings;
+  }
+
   /** Placed trees and their replicas. */
   status(): Array<{ cid: string; tree: string; version: string; author: string; replicas: ReturnType<TreePlacement['status']> }> {
     return [...this.placements.entries()].map(([cid, { placement }]) => ({

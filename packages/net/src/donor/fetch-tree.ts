@@ -40,7 +40,10 @@ function cellDirOf(root: string, path: string): string {
 export async function fetchTree(fetcher: BundleFetcher, manifest: Manifest, dest: string, options: FetchTreeOptions = {}): Promise<CellTree> {
   const root = resolve(dest);
   rmSync(root, { recursive: true, force: true });
-  const cells = [...manifest.cells].sort((a, b) => a.path.split('/').length - b.path.split('/').length || a.path.localeCompare(b.path));
+  // Parents before the cells inside them, the root first: by depth, '.' counted as 0 (by text it
+  // would sort after '_shared' or '-tools', which are as deep).
+  const depth = (path: string) => (path === '.' ? 0 : path.split('/').length);
+  const cells = [...manifest.cells].sort((a, b) => depth(a.path) - depth(b.path) || a.path.localeCompare(b.path));
   if (cells[0]?.path !== '.') throw invalid('the manifest has no root cell (path ".")');
   let budget = options.maxBytes ?? Number.MAX_SAFE_INTEGER;
   for (const cell of cells) {

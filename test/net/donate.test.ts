@@ -1,0 +1,165 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, cell, killTree, REPO } from '../e2e/helpers.ts';
+import { cellOn, makeNode, nodesDir, type TestNode } from './fixtures.ts';
+import { netnsUnavailable, TestNetwork } from './netns.ts';
+
+const unavailable = netnsUnavailable();
+
+/** A long-running `cell` command on a host, its JSON lines collected as they come. */
+interface Running {
+  child: ChildProcess;
+  lines: Array<Record<string, unknown>>;
+  exited: Promise<number | null>;
+  /** Resolves with the first line `match` accepts; rejects after `timeoutMs` naming `what`. */
+  waitLine(match: (l: Record<string, unknown>) => boolean, what: string, timeoutMs: number): Promise<Record<string, unknown>>;
+}
+
+function runOn(net: TestNetwork, node: TestNode, args: string[]): Running {
+  const [cmd, ...rest] = [...net.enter(node.host), process.execPath, CLI, ...args];
+  const child = spawn(cmd!, rest, { env: { ...process.env, NO_COLOR: '1', CELL_HOME: node.home }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  let buffered = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const parts = buffered.split('\n');
+    buffered = parts.pop()!;
+    for (const p of parts) {
+      try {
+        lines.push(JSON.parse(p) as Record<string, unknown>);
+      } catch {
+        lines.push({ text: p });
+      }
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString('utf8')).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const waitLine: Running['waitLine'] = (match, what, timeoutMs) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; stderr: ${stderr}; last lines: ${JSON.stringify(lines.slice(-5))}`)), timeoutMs);
+      const check = () => {
+        const found = lines.find(match);
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        } else waiters.push(check);
+      };
+      check();
+    });
+  return { child, lines, exited, waitLine };
+}
+
+function nodeToml(name: string, network: string[]): string {
+  return [`[cell]`, `name = "${name}"`, `version = "1.0.0"`, ``, `[network]`, `listen = "0.0.0.0:7700"`, `p2p = "0.0.0.0:7701"`, `announce_every = "1s"`, ...network, ''].join('\n');
+}
+
+const BUYER_MAIN = `import { defineContract, serve, Type, unary } from '@cell/sdk';
+import { connectOrders } from '../.cell/bindings/orders.ts';
+const buyer = defineContract({
+  name: 'buyer',
+  version: '1.0.0',
+  methods: {
+    buy: unary({
+      input: Type.Object({ sku: Type.String(), qty: Type.Integer() }),
+      output: Type.Object({ id: Type.String(), totalCents: Type.Integer() }),
+      errors: { NoSuchProduct: Type.Object({ sku: Type.String() }), Unreachable: Type.Object({ code: Type.String(), message: Type.String() }) },
+    }),
+  },
+});
+const orders = connectOrders();
+await serve(buyer, {
+  buy: async ({ sku, qty }, ctx) => {
+    const r = await orders.place.try({ sku, qty, card: '4242424242424242', email: 'buyer@example.org' }, ctx);
+    if (r.ok) return { id: r.value.id, totalCents: r.value.totalCents };
+    if (r.error.code === 'UnknownProduct') throw ctx.fail('NoSuchProduct', { sku: r.error.details.sku });
+    throw ctx.fail('Unreachable', { code: r.error.code, message: r.error.message });
+  },
+});
+`;
+
+const isPlaced = (l: Record<string, unknown>) => l['msg'] === 'tree placed';
+
+describe.skipIf(unavailable !== undefined)('cell publish and cell donate across machines (network namespaces)', () => {
+  const running: Running[] = [];
+  let cleanup: () => void = () => undefined;
+  afterAll(async () => {
+    for (const r of running) r.child.kill('SIGINT');
+    await Promise.all(running.map((r) => Promise.race([r.exited, new Promise((res) => setTimeout(res, 15_000))])));
+    cleanup();
+  });
+
+  it('publishes the demo; trusting donors with room place it in capsids, one without room refuses it; a caller reaches it through the racer, and a donor stopped with Ctrl-C drains while the other keeps serving', { timeout: 420_000 }, async () => {
+    const net = TestNetwork.create(5);
+    const dir = nodesDir();
+    // Donor directories must let the sandbox uid through.
+    chmodSync(dir.base, 0o711);
+    const [publisher, d1, d2, small, caller] = ['h1', 'h2', 'h3', 'h4', 'h5'].map((h) => makeNode(net.host(h), dir.base));
+    const nodes = [publisher!, d1!, d2!, small!, caller!];
+    cleanup = () => {
+      killTree(caller!.root);
+      net.destroy();
+      dir.remove(nodes);
+    };
+    // The author, and the node the publisher serves blocks from.
+    const author = cellOn(net, publisher!, ['author', 'init', '--name', 'Test Publisher', '--contact', 'publisher@example.org', '--json']);
+    expect(author.code, author.stderr).toBe(0);
+    const authorKey = (JSON.parse(author.stdout) as { record: { key: string } }).record.key;
+    mkdirSync(publisher!.root, { recursive: true });
+    writeFileSync(join(publisher!.root, 'cell.toml'), nodeToml('publisher', ['discovery = ["gossip", "dht"]']));
+    const bootstrap = `bootstrap = ["/ip4/${publisher!.host.ip}/tcp/7701/p2p/${publisher!.key}"]`;
+    // Donors first: they redial the publisher until it is up.
+    const donate = (n: TestNode, cpu: string, memory: string) => {
+      mkdirSync(n.root, { recursive: true });
+      writeFileSync(join(n.root, 'cell.toml'), nodeToml('donor', ['discovery = ["gossip", "dht"]', bootstrap]));
+      const r = runOn(net, n, ['donate', '--cpu', cpu, '--memory', memory, '--storage', '4GB', '--trust', authorKey, '--dir', n.root]);
+      running.push(r);
+      return r;
+    };
+    const donors = [donate(d1!, '8', '8GB'), donate(d2!, '8', '8GB')];
+    const refusing = donate(small!, '1', '512MB');
+    const pub = runOn(net, publisher!, ['publish', join(REPO, 'examples/shop'), '--node', publisher!.root, '--serve', '--json']);
+    running.push(pub);
+    const published = await pub.waitLine((l) => l['event'] === 'published', 'the publish', 120_000);
+    const manifest = published['manifest'] as string;
+
+    // The donor without room refuses with the typed error, before building anything.
+    const refusal = await refusing.waitLine((l) => l['msg'] === 'publication refused', 'the small donor to refuse', 120_000);
+    expect(refusal['code']).toBe('CELL_E_CAPACITY');
+    expect(refusal['manifest']).toBe(manifest);
+
+    const placed = await Promise.all(donors.map((d) => d.waitLine(isPlaced, 'a donor to place the tree', 300_000)));
+    for (const p of placed) expect(p['manifest']).toBe(manifest);
+
+    // A caller on a fifth machine: its buyer depends on `orders` by name, served by the trusted donors.
+    mkdirSync(join(caller!.root, 'cells/buyer/src'), { recursive: true });
+    writeFileSync(
+      join(caller!.root, 'cell.toml'),
+      nodeToml('caller', ['discovery = ["gossip", "dht"]', `bootstrap = ["/ip4/${d1!.host.ip}/tcp/7701/p2p/${d1!.key}", "/ip4/${d2!.host.ip}/tcp/7701/p2p/${d2!.key}"]`, `trusted_keys = ["${d1!.key}", "${d2!.key}"]`]),
+    );
+    writeFileSync(join(caller!.root, 'cells/buyer/cell.toml'), '[cell]\nname = "buyer"\nversion = "1.0.0"\nentry = "src/main.ts"\n\n[deps]\norders = { major = 1 }\n');
+    writeFileSync(join(caller!.root, 'cells/buyer/src/main.ts'), BUYER_MAIN);
+    const started = cellOn(net, caller!, ['mitosis', caller!.root, '--detach']);
+    expect(started.code, started.stderr).toBe(0);
+
+    const buyer = join(caller!.root, 'cells/buyer');
+    const bought = cell(['call', buyer, 'buy', '{"sku":"mug","qty":1}']);
+    expect(bought.code, bought.stderr).toBe(0);
+    expect(JSON.parse(bought.stdout)).toMatchObject({ totalCents: 1200 });
+    const unknown = cell(['call', buyer, 'buy', '{"sku":"no-such-thing","qty":1}']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('NoSuchProduct');
+
+    // Ctrl-C on the first donor: it drains and hands its placement back; the caller fails over.
+    donors[0]!.child.kill('SIGINT');
+    expect(await donors[0]!.exited).toBe(0);
+    expect(donors[0]!.lines.some((l) => l['msg'] === 'donation ended: placements drained and handed back')).toBe(true);
+    const again = cell(['call', buyer, 'buy', '{"sku":"tee","qty":1}']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ totalCents: 2500 });
+  });
+});
