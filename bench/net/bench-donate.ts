@@ -6,6 +6,7 @@
 //    loopback, each with its own identity and content store.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,32 @@ export interface DonateBenchOptions {
   rounds: number;
   calls: number;
   log(line: string): void;
+}
+
+/** A free TCP port on loopback (for the bare process's axon). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Connects over the axon once the cell answers there (it may still be starting). */
+async function firstCall(port: number, key: string, credentials: ReturnType<typeof axonCredentials>): Promise<DynamicSynapse> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const synapse = connectDynamic({ axon: { host: '127.0.0.1', port, key }, credentials, connectTimeoutMs: 1000 });
+    try {
+      await synapse.call('echo', { n: 0 });
+      return synapse;
+    } catch (err) {
+      await synapse.$close();
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
 }
 
 async function p50(client: DynamicSynapse, calls: number): Promise<number> {
@@ -57,9 +84,9 @@ async function relayCost(options: DonateBenchOptions): Promise<Record<string, un
         let port: number;
         let stop: () => Promise<unknown>;
         if (system === 'axon_direct') {
-          const env = { ...process.env, CELL_SOCKET: socket, CELL_LOG_LEVEL: 'warn', CELL_AXON_HOST: '127.0.0.1', CELL_AXON_PORT: '0', CELL_IDENTITY_FILE: server.file, CELL_ALLOWED_KEYS: client.peerId };
-          const child = spawn(process.execPath, [join(code, '.cell/build/main.mjs')], { cwd: code, env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-          port = await new Promise<number>((resolve) => child.on('message', (m: { type?: string; port?: number }) => m.type === 'cell:axon' && resolve(m.port!)));
+          port = await freePort();
+          const env = { ...process.env, CELL_SOCKET: socket, CELL_LOG_LEVEL: 'warn', CELL_AXON_HOST: '127.0.0.1', CELL_AXON_PORT: String(port), CELL_IDENTITY_FILE: server.file, CELL_ALLOWED_KEYS: client.peerId };
+          const child = spawn(process.execPath, [join(code, '.cell/build/main.mjs')], { cwd: code, env, stdio: ['ignore', 'ignore', 'inherit'] });
           const exited = new Promise((resolve) => child.once('exit', resolve));
           stop = () => (child.kill('SIGKILL'), exited);
         } else {
@@ -73,7 +100,7 @@ async function relayCost(options: DonateBenchOptions): Promise<Record<string, un
             await capsid.kill();
           };
         }
-        const synapse = connectDynamic({ axon: { host: '127.0.0.1', port, key: server.peerId }, credentials: axonCredentials(client) });
+        const synapse = await firstCall(port, server.peerId, axonCredentials(client));
         samples[system].push(await p50(synapse, options.calls));
         await synapse.$close();
         await stop();
@@ -150,7 +177,7 @@ export async function benchDonate(options: DonateBenchOptions): Promise<Record<s
   const relay = await relayCost(options);
   const demo = await publishToFirstCall(options);
   return {
-    method: `call p50: medians of ${options.rounds} interleaved rounds, ${options.calls} sequential echo calls each over TLS from this process, to a bare process's own axon vs a relay in this process in front of the same cell in a capsid; publish_to_first_call: one round of the demo (7 cells, 9 replicas) on loopback, from publishTree to the first successful call through the donor's relay`,
+    method: `call p50: medians of ${options.rounds} interleaved rounds, ${options.calls} sequential echo calls each over TLS from this process, to a bare process's own axon vs a relay in this process in front of the same cell in a capsid; publish_to_first_call: one round of the demo (6 cells with an entry, 8 replicas) on loopback, from publishTree to the first successful call through the donor's relay`,
     call_p50_us: relay,
     publish_to_first_call: demo,
   };

@@ -134,6 +134,9 @@ describe.skipIf(unavailable !== undefined)('cell publish and cell donate across 
 
     const placed = await Promise.all(donors.map((d) => d.waitLine(isPlaced, 'a donor to place the tree', 300_000)));
     for (const p of placed) expect(p['manifest']).toBe(manifest);
+    // Reproducible builds: both donors built every cell of the demo to the same bytes.
+    expect(Object.keys(placed[0]!['artifacts'] as object).sort()).toEqual(['catalog', 'gateway', 'inventory', 'mailer', 'orders', 'payments']);
+    expect(placed[1]!['artifacts']).toEqual(placed[0]!['artifacts']);
 
     // A caller on a fifth machine: its buyer depends on `orders` by name, served by the trusted donors.
     mkdirSync(join(caller!.root, 'cells/buyer/src'), { recursive: true });

@@ -106,7 +106,7 @@ export class Donor {
       throw err;
     }
     this.placements.set(notice.manifest, { placement, release });
-    this.log.info({ manifest: notice.manifest, tree: manifest.tree.name, version: manifest.tree.version, author: manifest.author.key, ...placement.timings }, 'tree placed');
+    this.log.info({ manifest: notice.manifest, tree: manifest.tree.name, version: manifest.tree.version, author: manifest.author.key, ...placement.timings, artifacts: placement.artifacts }, 'tree placed');
     if (this.stopping) await this.remove(notice.manifest);
     else await this.replaceOlder(manifest);
     return { placed: true, cid: notice.manifest, tree: manifest.tree.name, timings: placement.timings };

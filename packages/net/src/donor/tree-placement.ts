@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CellTree, TreeNode } from '@cell/config';
 import { type Manifest, TARBALL_DIR } from '@cell/publish';
@@ -52,6 +52,10 @@ function startOrder(tree: CellTree): TreeNode[] {
   return order;
 }
 
+function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
 /** Timings of a placement, for progress and the bench. */
 export interface PlacementTimings {
   fetchMs: number;
@@ -72,7 +76,14 @@ export class TreePlacement {
   readonly timings: PlacementTimings;
   private readonly cells: PlacedCell[];
 
-  private constructor(manifest: Manifest, cid: string, dir: string, cells: PlacedCell[], timings: PlacementTimings) {
+  /**
+   * sha256 (hex) of each cell's built bundle: builds are reproducible (same source, same esbuild,
+   * same sandbox paths), so donors of one manifest report the same digests.
+   */
+  readonly artifacts: Readonly<Record<string, string>>;
+
+  private constructor(manifest: Manifest, cid: string, dir: string, cells: PlacedCell[], timings: PlacementTimings, artifacts: Record<string, string>) {
+    this.artifacts = artifacts;
     this.manifest = manifest;
     this.cid = cid;
     this.dir = dir;
@@ -99,11 +110,12 @@ export class TreePlacement {
     const running = startOrder(tree);
     const spec = (n: TreeNode) => ({ treeRoot: tree.root.dir, cellDir: n.dir, entry: n.config.cell.entry!, tarballDir: TARBALL_DIR, allowScripts: ctx.allowScripts });
     for (const n of running) await installCellSandboxed(ctx.capsids, spec(n));
-    for (const n of running) await bundleCellSandboxed(ctx.capsids, spec(n));
+    const artifacts: Record<string, string> = {};
+    for (const n of running) artifacts[n.name] = sha256File(await bundleCellSandboxed(ctx.capsids, spec(n)));
     const buildMs = performance.now() - at;
     at = performance.now();
     const cells: PlacedCell[] = [];
-    const placement = new TreePlacement(manifest, cid, dir, cells, { fetchMs, buildMs, startMs: 0 });
+    const placement = new TreePlacement(manifest, cid, dir, cells, { fetchMs, buildMs, startMs: 0 }, artifacts);
     try {
       for (const n of running) await placement.startCell(ctx, n, log);
     } catch (err) {
