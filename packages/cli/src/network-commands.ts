@@ -1,8 +1,15 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { authorInitCommand, authorShowCommand, formatAuthor } from './commands/author.ts';
 import { donateCommand } from './commands/donate.ts';
 import { formatPublishedCell, formatPublishSummary, publishCommand, servePublished } from './commands/publish.ts';
 import { action, jsonFlag, out } from './command-kit.ts';
+
+/** `--quorum`: a whole number from 2 to 16. */
+function quorumOf(value: string): number {
+  const k = Number(value);
+  if (!Number.isInteger(k) || k < 2 || k > 16) throw new InvalidArgumentError('expected a whole number from 2 to 16');
+  return k;
+}
 
 /** Resolves at the first Ctrl-C or SIGTERM. */
 function untilSignal(): Promise<void> {
@@ -36,16 +43,18 @@ export function registerNetworkCommands(cli: Command): void {
     .option('--no-announce', 'store and sign only; do not announce on the network')
     .option('--announce-timeout <ms>', 'how long to look for peers to announce to', (v) => Number(v), 5000)
     .option('--node <dir>', "take [network] from <dir>/cell.toml (e.g. the donor directory) instead of the tree's root")
+    .option('--quorum <k>', 'build quorum: donors run the tree only once k of them built the same bytes (2-16)', (v) => quorumOf(v))
     .option('--serve', 'then stay as this machine\'s node until Ctrl-C: serve the blocks to donors and re-announce')
     .option('--json', 'machine output (JSON lines) even on a terminal')
     .description('bundle every cell from source (with its lockfile and npm tarballs), store, sign the manifest, announce it; prints the manifest CID')
     .action(
-      action(async (dir: string, opts: { announce?: boolean; announceTimeout: number; node?: string; serve?: boolean; json?: boolean }) => {
+      action(async (dir: string, opts: { announce?: boolean; announceTimeout: number; node?: string; quorum?: number; serve?: boolean; json?: boolean }) => {
         const human = !opts.json && Boolean(process.stdout.isTTY);
         const summary = await publishCommand(dir, {
           announce: opts.announce,
           announceTimeoutMs: opts.announceTimeout,
           node: opts.node,
+          quorum: opts.quorum,
           onProgress: (p) => {
             if (!human) out(JSON.stringify(p));
             else if (p.event === 'bundled') out(formatPublishedCell(p));

@@ -65,6 +65,7 @@ export class NodeNetwork {
   /** Blocks by CID: bundles and manifests, this node's and fetched ones. */
   readonly content: ContentStore;
   private readonly notices = new Map<string, PublicationNotice>();
+  private readonly channels = new Map<string, (data: Uint8Array) => void>();
   private readonly directory: Membrane;
   private readonly registry: NodeRegistry;
   private readonly options: NodeNetworkOptions;
@@ -81,7 +82,6 @@ export class NodeNetwork {
     this.node = node;
     this.p2p = node.libp2p;
     this.content = node.content;
-    const p2p = this.p2p;
     const storeDir = NodeNetwork.storeDirOf(options);
     this.directory = directory;
     this.directoryPort = directory.axonPort!;
@@ -91,11 +91,8 @@ export class NodeNetwork {
     this.directories = new DirectoryClient(credentials, this.log);
     const { discovery, announceEveryMs } = options.config;
     this.announcer = new Announcer({
-      p2p,
-      gossip: discovery.includes('gossip'),
-      dht: discovery.includes('dht'),
-      everyMs: announceEveryMs,
-      log: this.log,
+      p2p: this.p2p,
+      gossip: discovery.includes('gossip'), dht: discovery.includes('dht'), everyMs: announceEveryMs, log: this.log,
       current: () => this.announcement(),
       published: () => (storeDir ? readPublished(storeDir) : []),
     });
@@ -134,8 +131,14 @@ export class NodeNetwork {
   }
 
   private static storeDirOf(options: NodeNetworkOptions): string | undefined {
-    if (options.storeDir === null) return undefined;
-    return options.storeDir ?? contentDir(dirname(options.identity.file));
+    return options.storeDir === null ? undefined : (options.storeDir ?? contentDir(dirname(options.identity.file)));
+  }
+
+  /** Gossip on another topic (with `[network] discovery` gossip): `onMessage` hears other nodes; returns how to send (to how many peers). */
+  channel(topic: string, onMessage: (data: Uint8Array) => void): (data: Uint8Array) => Promise<number> {
+    this.channels.set(topic, onMessage);
+    this.p2p.services.pubsub.subscribe(topic);
+    return async (data) => (await this.p2p.services.pubsub.publish(topic, data).catch(() => ({ recipients: [] }))).recipients.length;
   }
 
   /** Trees other nodes announced as published from them, newest first. */
@@ -188,6 +191,7 @@ export class NodeNetwork {
       this.p2p.services.pubsub.addEventListener('message', (event) => {
         if (event.detail.topic === ANNOUNCE_TOPIC) this.learn(event.detail.data, 'gossip');
         if (event.detail.topic === PUBLISH_TOPIC) this.notice(event.detail.data);
+        this.channels.get(event.detail.topic)?.(event.detail.data);
       });
       this.p2p.services.pubsub.subscribe(PUBLISH_TOPIC);
     }

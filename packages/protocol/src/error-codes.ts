@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   // Donating (capacity, trust).
   CELL_E_CAPACITY: 'A placement asks for more than this donor offers or has left; `details.asked`, `details.free`, `details.offered`.',
   CELL_E_UNTRUSTED_AUTHOR: "The author of a published tree is not allowed by this donor's trust policy; `details.author`.",
+  CELL_E_QUORUM_NOT_REACHED: 'A tree published with a build quorum was not built to the same bytes by enough donors in time; `details.quorum`, `details.agreeing` (the other donors that agreed).',
 } as const;
 
 /** Every stable error code. */

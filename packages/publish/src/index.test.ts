@@ -17,6 +17,7 @@ describe('@cell/publish public surface', () => {
       'signManifest',
       'storeBundle',
       'verifyAuthorRecord',
+      'verifyEd25519',
       'verifyManifest',
     ]);
   });

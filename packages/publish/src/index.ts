@@ -4,3 +4,4 @@ export { planBundle, storeBundle, TARBALL_DIR, type BundlePlan, type BundleEntry
 export { npmTarballs, type TarballSource, type NpmTarballOptions } from './npm-tarballs.ts';
 export { signManifest, encodeManifest, verifyManifest, MAX_MANIFEST_BYTES, type Manifest, type ManifestCell, type VerifiedManifest } from './manifest.ts';
 export { publishTree, type PublishTreeOptions, type PublishResult, type PublishedCell, type PublishProgress } from './publish-tree.ts';
+export { verifyEd25519 } from './ed25519.ts';

@@ -36,7 +36,15 @@ export const ManifestCellSchema = Type.Object(
 export const ManifestSchema = Type.Object(
   {
     v: Type.Literal(1),
-    tree: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), version: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+    tree: Type.Object(
+      {
+        name: Type.String({ minLength: 1, maxLength: 200 }),
+        version: Type.String({ minLength: 1, maxLength: 100 }),
+        /** Build quorum: a donor runs the tree only once this many donors (itself included) built the same bytes. Absent: 1. */
+        quorum: Type.Optional(Type.Integer({ minimum: 2, maximum: 16 })),
+      },
+      { additionalProperties: false },
+    ),
     cells: Type.Array(ManifestCellSchema, { minItems: 1, maxItems: 10_000 }),
     author: AuthorRecordSchema,
     /** CID of the manifest this one follows (same tree, same author), null for the first. */

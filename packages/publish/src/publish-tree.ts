@@ -32,6 +32,8 @@ export interface PublishTreeOptions {
   author: Author;
   blockstore: Blockstore;
   tarballs: TarballSource;
+  /** Build quorum asked of donors (2 or more; 1 or absent: none). */
+  quorum?: number | undefined;
   now?: () => Date;
   onProgress?(p: PublishProgress): void;
 }
@@ -123,7 +125,8 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishR
       deps: Object.fromEntries(Object.entries(node.deps).map(([name, dep]) => [name, posix(relative(root, dep.dir))])),
     });
   }
-  const body = { v: 1 as const, tree: { name: tree.root.name, version: tree.root.config.cell.version }, cells: entries };
+  const quorum = options.quorum !== undefined && options.quorum > 1 ? { quorum: options.quorum } : {};
+  const body = { v: 1 as const, tree: { name: tree.root.name, version: tree.root.config.cell.version, ...quorum }, cells: entries };
   const bodyDigest = createHash('sha256').update(canonicalJson(body)).digest('base64url');
   if (sameAuthor && state.body === bodyDigest && (await blockstore.has(CID.parse(state.manifest)))) {
     const bytes = await collect(blockstore.get(CID.parse(state.manifest)));

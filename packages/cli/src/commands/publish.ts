@@ -12,6 +12,8 @@ export interface PublishCommandOptions {
   announce?: boolean;
   /** How long the announcement may look for peers. */
   announceTimeoutMs?: number;
+  /** Build quorum asked of donors (2 or more). */
+  quorum?: number | undefined;
   /** Take `[network]` from `<dir>/cell.toml` instead of the tree's root (e.g. a donor directory). */
   node?: string | undefined;
   onProgress?(p: PublishProgress): void;
@@ -47,7 +49,7 @@ export async function publishCommand(dir: string, options: PublishCommandOptions
   const author = loadAuthor(home);
   const storeDir = contentDir(home);
   const blockstore = await openBlockstore(storeDir);
-  const result = await publishTree({ tree, author, blockstore, tarballs: npmTarballs(), onProgress: options.onProgress });
+  const result = await publishTree({ tree, author, blockstore, tarballs: npmTarballs(), quorum: options.quorum, onProgress: options.onProgress });
   const manifest = result.cid.toString();
   const published = {
     tree: result.manifest.tree.name,

@@ -5,6 +5,7 @@ import type { Logger } from '@cell/sdk';
 import { keyFromPeerId } from '@cell/wire';
 import { axonCredentials, type NodeIdentity } from '../identity.ts';
 import { NodeNetwork } from '../node-network.ts';
+import { AttestationBook, BUILD_TOPIC, encodeAttestation, parseAttestation } from './build-attestation.ts';
 import { Donor } from './donor.ts';
 import { type Capacity, DonorCapacity } from './donor-capacity.ts';
 import type { TrustPolicy } from './trust-policy.ts';
@@ -22,6 +23,8 @@ export interface DonationOptions {
   capsids?: CapsidHost;
   /** Drain time of each placed cell on stop. */
   graceMs?: number;
+  /** How long a built tree waits for its build quorum. */
+  quorumTimeoutMs?: number;
 }
 
 /** A running donation: the node, the donor, and how to end it. */
@@ -56,6 +59,11 @@ export async function startDonation(options: DonationOptions): Promise<Donation>
     capsids.close();
     throw err;
   }
+  const book = new AttestationBook(options.identity.peerId);
+  const attest = network.channel(BUILD_TOPIC, (data) => {
+    const a = parseAttestation(data);
+    if (a) book.record(a);
+  });
   const donor = new Donor({
     capsids,
     content: network.content,
@@ -67,6 +75,8 @@ export async function startDonation(options: DonationOptions): Promise<Donation>
     trust: options.trust,
     root: join(options.dir, 'placements'),
     graceMs: options.graceMs,
+    attestations: { book, send: (manifest, artifacts) => attest(encodeAttestation(options.identity, manifest, artifacts)) },
+    quorumTimeoutMs: options.quorumTimeoutMs,
   });
   ref.donor = donor;
   // Publications heard before the donor existed.

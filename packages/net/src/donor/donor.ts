@@ -5,6 +5,7 @@ import type { Logger } from '@cell/sdk';
 import type { LocalServedCell } from '../node-network.ts';
 import type { PublicationNotice } from '../publications.ts';
 import { type DonorCapacity, treeNeeds } from './donor-capacity.ts';
+import type { AttestationBook } from './build-attestation.ts';
 import type { BundleFetcher } from './fetch-tree.ts';
 import { type PlacementContext, type PlacementTimings, TreePlacement } from './tree-placement.ts';
 import { assertTrusted, type TrustPolicy } from './trust-policy.ts';
@@ -24,7 +25,14 @@ export interface DonorOptions extends Omit<PlacementContext, 'content' | 'allowS
   fetchTimeoutMs?: number;
   /** Drain time each placed cell gets when the donor stops. Default 10 s. */
   graceMs?: number;
+  /** Build attestations heard and how to send this donor's (trees published with a quorum need them). */
+  attestations?: { book: AttestationBook; send(manifest: string, artifacts: Record<string, string>): Promise<number> } | undefined;
+  /** How long a built tree waits for its quorum before it is refused. Default 10 minutes. */
+  quorumTimeoutMs?: number;
 }
+
+/** How often this donor repeats its attestations (for donors that build later). */
+const ATTEST_EVERY_MS = 2000;
 
 /** What became of a publication offered to the donor. */
 export type OfferOutcome =
@@ -46,6 +54,7 @@ export class Donor {
   private readonly placements = new Map<string, { placement: TreePlacement; release: () => void }>();
   private readonly pending = new Map<string, Promise<OfferOutcome>>();
   private readonly strikes = new Map<string, number>();
+  private readonly attesting = new Map<string, NodeJS.Timeout>();
   private stopping = false;
 
   constructor(options: DonorOptions) {
@@ -97,9 +106,11 @@ export class Donor {
     const release = this.options.capacity.reserve(notice.manifest, needs);
     let placement: TreePlacement;
     try {
+      const quorum = manifest.tree.quorum ?? 1;
       placement = await TreePlacement.start({ ...this.options, allowScripts: this.options.trust.allowsScripts }, manifest, notice.manifest, this.options.root, {
         signal,
         maxBytes: needs.storageBytes,
+        beforeStart: quorum > 1 ? (artifacts) => this.awaitQuorum(notice.manifest, artifacts, quorum) : undefined,
       });
     } catch (err) {
       release();
@@ -110,6 +121,28 @@ export class Donor {
     if (this.stopping) await this.remove(notice.manifest);
     else await this.replaceOlder(manifest);
     return { placed: true, cid: notice.manifest, tree: manifest.tree.name, timings: placement.timings };
+  }
+
+  /**
+   * Attests this donor's build and waits until `quorum - 1` other donors attested the same bytes
+   * (CELL_E_QUORUM_NOT_REACHED after the quorum timeout). The attestation is repeated while the
+   * tree stays placed, for donors that build it later.
+   */
+  private async awaitQuorum(cid: string, artifacts: Record<string, string>, quorum: number): Promise<void> {
+    const a = this.options.attestations;
+    if (!a) throw new CellError('CELL_E_QUORUM_NOT_REACHED', `the tree asks for a build quorum of ${quorum} and this donor hears no attestations (no gossip)`, { details: { quorum, agreeing: [] } });
+    const send = () => void a.send(cid, artifacts).catch(() => undefined);
+    send();
+    const repeat = setInterval(send, ATTEST_EVERY_MS);
+    this.attesting.set(cid, repeat);
+    const reached = await a.book.until(cid, artifacts, quorum - 1, AbortSignal.timeout(this.options.quorumTimeoutMs ?? 600_000));
+    if (!reached) {
+      clearInterval(repeat);
+      this.attesting.delete(cid);
+      const agreeing = a.book.agreeing(cid, artifacts);
+      throw new CellError('CELL_E_QUORUM_NOT_REACHED', `${agreeing.length + 1} of the ${quorum} donors the tree asks for built the same bytes in time`, { details: { quorum, agreeing } });
+    }
+    this.log.info({ manifest: cid, quorum, agreeing: a.book.agreeing(cid, artifacts) }, 'build quorum reached');
   }
 
   /** Stops the placement a newer manifest replaces (same author, named as its `previous`). */
@@ -124,6 +157,8 @@ export class Donor {
     const entry = this.placements.get(cid);
     if (!entry) return;
     this.placements.delete(cid);
+    clearInterval(this.attesting.get(cid));
+    this.attesting.delete(cid);
     await entry.placement.stop(this.options.graceMs ?? 10_000);
     entry.release();
   }

@@ -56,6 +56,14 @@ function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
+export interface PlacementOptions {
+  signal?: AbortSignal | undefined;
+  /** Storage reserved for the tree's files. */
+  maxBytes?: number | undefined;
+  /** Awaited once every cell is built, before any runs (a build quorum); throwing abandons the placement. */
+  beforeStart?: ((artifacts: Record<string, string>) => Promise<void>) | undefined;
+}
+
 /** Timings of a placement, for progress and the bench. */
 export interface PlacementTimings {
   fetchMs: number;
@@ -100,7 +108,7 @@ export class TreePlacement {
    * Fetches, builds and starts the tree of a verified manifest under `root`. On any failure what
    * was started is stopped again and the error is thrown.
    */
-  static async start(ctx: PlacementContext, manifest: Manifest, cid: string, root: string, options: { signal?: AbortSignal; maxBytes?: number } = {}): Promise<TreePlacement> {
+  static async start(ctx: PlacementContext, manifest: Manifest, cid: string, root: string, options: PlacementOptions = {}): Promise<TreePlacement> {
     const dir = join(root, TreePlacement.dirName(cid));
     const log = ctx.log.child({ tree: manifest.tree.name, manifest: cid });
     let at = performance.now();
@@ -113,6 +121,7 @@ export class TreePlacement {
     const artifacts: Record<string, string> = {};
     for (const n of running) artifacts[n.name] = sha256File(await bundleCellSandboxed(ctx.capsids, spec(n)));
     const buildMs = performance.now() - at;
+    await options.beforeStart?.(artifacts);
     at = performance.now();
     const cells: PlacedCell[] = [];
     const placement = new TreePlacement(manifest, cid, dir, cells, { fetchMs, buildMs, startMs: 0 }, artifacts);
