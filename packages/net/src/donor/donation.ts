@@ -25,6 +25,8 @@ export interface DonationOptions {
   graceMs?: number;
   /** How long a built tree waits for its build quorum. */
   quorumTimeoutMs?: number;
+  /** How long fetching a manifest and its bundles may take. */
+  fetchTimeoutMs?: number;
 }
 
 /** A running donation: the node, the donor, and how to end it. */
@@ -77,6 +79,7 @@ export async function startDonation(options: DonationOptions): Promise<Donation>
     graceMs: options.graceMs,
     attestations: { book, send: (manifest, artifacts) => attest(encodeAttestation(options.identity, manifest, artifacts)) },
     quorumTimeoutMs: options.quorumTimeoutMs,
+    fetchTimeoutMs: options.fetchTimeoutMs,
   });
   ref.donor = donor;
   // Publications heard before the donor existed.
