@@ -24,6 +24,7 @@ describe('@cell/net public surface', () => {
       'startAxonRelay',
       'startDonation',
       'startP2pNode',
+      'watchDonors',
     ]);
   });
 

@@ -12,3 +12,4 @@ export { parseTrustPolicy, type TrustPolicy } from './donor/trust-policy.ts';
 export { parseUntil } from './donor/donation-window.ts';
 export { startAxonRelay, type AxonRelay, type AxonRelayOptions } from './donor/axon-relay.ts';
 export { axonCredentials } from './identity.ts';
+export { watchDonors } from './donor/donor-advert.ts';

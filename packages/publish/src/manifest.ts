@@ -26,6 +26,8 @@ export const ManifestCellSchema = Type.Object(
     resources: Type.Object({ cpu: RangeSchema, memory: RangeSchema, storage: RangeSchema, gpu: RangeSchema }, { additionalProperties: false }),
     /** Replicas the tree asks for. */
     replicas: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    /** False for a cell without an entry (it groups others and runs no process); absent: it runs. */
+    runs: Type.Optional(Type.Boolean()),
     /** Dependencies on cells of the tree, by the name the cell gives them -> the dependency's path. */
     deps: Type.Record(Type.String(), Type.String({ maxLength: 1000 })),
   },

@@ -122,6 +122,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishR
       bundle,
       resources: { cpu: range(resources.cpu), memory: range(resources.memory), storage: range(resources.storage), gpu: range(resources.gpu) },
       replicas: node.replicas,
+      ...(node.config.cell.entry ? {} : { runs: false }),
       deps: Object.fromEntries(Object.entries(node.deps).map(([name, dep]) => [name, posix(relative(root, dep.dir))])),
     });
   }

@@ -60,7 +60,7 @@ export async function donateCommand(options: DonateOptions, signals: NodeJS.Even
   const human = Boolean(process.stdout.isTTY) && !options.json;
   const log: Logger = createLogger({ destination: pino.destination(1) });
   const identity = await net.loadOrCreateIdentity();
-  const donation = await net.startDonation({ identity, network, dir, offered, trust, log });
+  const donation = await net.startDonation({ identity, network, dir, offered, trust, log, until });
   const say = (text: string) => {
     if (human) process.stderr.write(`${text}\n`);
   };

@@ -88,10 +88,13 @@ export async function publishCommand(dir: string, options: PublishCommandOptions
 export async function servePublished(dir: string, options: { node?: string | undefined; until: Promise<unknown>; onServing?(addresses: string[]): void }): Promise<void> {
   const network = options.node ? loadCellConfig(resolve(options.node)).network : loadCellTree(resolve(dir)).root.config.network;
   if (!network) throw new CellError('CELL_E_INVALID_ARGUMENT', "--serve needs a [network]: in the tree's root cell.toml, or another one with --node <dir>");
-  const { loadOrCreateIdentity, NodeNetwork } = await loadNet('cell publish --serve');
+  const { loadOrCreateIdentity, NodeNetwork, watchDonors } = await loadNet('cell publish --serve');
   const home = cellHome();
   const identity = await loadOrCreateIdentity(home);
-  const node = await NodeNetwork.start({ identity, config: network, root: join(home, 'publisher'), log: createLogger({ destination: pino.destination(2) }), localCells: () => [] });
+  const log = createLogger({ destination: pino.destination(2) });
+  const node = await NodeNetwork.start({ identity, config: network, root: join(home, 'publisher'), log, localCells: () => [] });
+  // Donors advertise their capacity: each one heard is logged (`donor heard`).
+  watchDonors(node.channel.bind(node), log.child({ component: 'net.donors' }), network.announceEveryMs * 3);
   options.onServing?.(node.directoryAddresses());
   await options.until;
   await node.stop();

@@ -1,15 +1,13 @@
-import { sign } from 'node:crypto';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { lazy } from '@cell/protocol';
-import { canonicalJson, verifyEd25519 } from '@cell/publish';
-import { isPeerId, keyFromPeerId } from '@cell/wire';
+import { canonicalJson } from '@cell/publish';
 import type { NodeIdentity } from '../identity.ts';
+import { encodeSigned, parseSigned } from './signed-gossip.ts';
 
 /** Gossip topic of build attestations. */
 export const BUILD_TOPIC = '/cell/builds/1';
 const DOMAIN = 'cell/build-attestation/1\n';
-const MAX_BYTES = 64 * 1024;
 
 const AttestationSchema = Type.Object(
   {
@@ -36,27 +34,15 @@ export interface BuildAttestation {
 }
 
 const checker = lazy(() => Compile(AttestationSchema));
-const signedBytes = (a: Omit<BuildAttestation, 'signature'>) => Buffer.from(DOMAIN + canonicalJson({ v: a.v, manifest: a.manifest, node: a.node, artifacts: a.artifacts }));
 
 /** This node's attestation of a build, encoded for gossip. */
 export function encodeAttestation(identity: NodeIdentity, manifest: string, artifacts: Record<string, string>): Uint8Array {
-  const body = { v: 1 as const, manifest, node: identity.peerId, artifacts };
-  const signature = sign(null, signedBytes(body), identity.keyPem).toString('base64url');
-  return Buffer.from(JSON.stringify({ ...body, signature }));
+  return encodeSigned(identity, DOMAIN, { v: 1, manifest, artifacts });
 }
 
 /** The attestation in `data` when it is well-formed and signed by the node it names; otherwise undefined (peers may send garbage). */
 export function parseAttestation(data: Uint8Array): BuildAttestation | undefined {
-  if (data.byteLength > MAX_BYTES) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(data).toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (!checker().Check(value) || !isPeerId(value.node)) return undefined;
-  const a = value as BuildAttestation;
-  return verifyEd25519(keyFromPeerId(a.node), signedBytes(a), Buffer.from(a.signature, 'base64url')) ? a : undefined;
+  return parseSigned<BuildAttestation>(data, DOMAIN, checker());
 }
 
 /**

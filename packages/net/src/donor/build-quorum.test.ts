@@ -10,6 +10,7 @@ import { openBlockstore } from '../publication-announce.ts';
 import { recordPublished } from '../publications.ts';
 import { loopbackConfig, memoryLogger, quietLogger, tempDir, waitFor } from '../test-support/fixtures.ts';
 import { type Donation, startDonation } from './donation.ts';
+import { watchDonors } from './donor-advert.ts';
 import { parseTrustPolicy } from './trust-policy.ts';
 
 const PROBE_TREE = fileURLToPath(new URL('../../../../test/fixtures/probe-tree/', import.meta.url));
@@ -19,6 +20,7 @@ describe('a build quorum (cell publish --quorum): donors run a tree only once en
   const dir = tempDir('cell-quorum-');
   let publisher: NodeNetwork;
   let author: Author;
+  const publisherLog = memoryLogger();
   const donors: Array<{ donation: Donation; lines: () => Array<Record<string, unknown>> }> = [];
 
   /** Publishes the probe tree with `quorum`; the publisher's node re-announces it every 200 ms. */
@@ -37,6 +39,7 @@ describe('a build quorum (cell publish --quorum): donors run a tree only once en
     author = await createAuthor({ home: join(dir.path, 'publisher'), name: 'Quorum Author', contact: 'q@example.org' });
     const config = loopbackConfig({ announceEveryMs: 200 });
     publisher = await NodeNetwork.start({ identity: await loadOrCreateIdentity(join(dir.path, 'publisher')), config, root: join(dir.path, 'pub-root'), log: quietLogger, localCells: () => [], storeDir: join(dir.path, 'publisher', 'content') });
+    watchDonors(publisher.channel.bind(publisher), publisherLog.log, 5000);
     const p2p = publisher.status().p2p.find((a) => a.includes('127.0.0.1'))!;
     for (const name of ['d1', 'd2']) {
       const { log, lines } = memoryLogger();
@@ -68,6 +71,19 @@ describe('a build quorum (cell publish --quorum): donors run a tree only once en
       expect(reached['agreeing']).toEqual([donors.find((o) => o !== d)!.donation.network.identity.peerId]);
       expect(d.donation.donor.servedCells().map((c) => c.name)).toEqual(['probe']);
     }
+  });
+
+  it('hears every donor advertise its capacity and what it runs (signed adverts on the donors topic)', async () => {
+    const [d1, d2] = donors.map((d) => d.donation);
+    const heard = await waitFor(() => {
+      const nodes = new Set(publisherLog.lines().filter((l) => l['msg'] === 'donor heard').map((l) => l['donor']));
+      return nodes.size >= 2 ? nodes : undefined;
+    }, 'the publisher to hear both donors');
+    expect([...heard].sort()).toEqual([d1!.network.identity.peerId, d2!.network.identity.peerId].sort());
+    const seen = await waitFor(() => d1!.donors.donors().find((a) => a.node === d2!.network.identity.peerId && a.placed.length === 1), 'd1 to hear what d2 runs');
+    expect(seen.offered).toEqual({ cpu: 4, memoryBytes: 4 * GiB, storageBytes: 4 * GiB });
+    expect(seen.free.cpu).toBe(3.5); // the probe cell's one replica holds 0.5 core
+    expect(seen.until).toBeNull();
   });
 
   it('refuses a tree asking for more donors than build it (CELL_E_QUORUM_NOT_REACHED), handing the capacity back', { timeout: 180_000 }, async () => {

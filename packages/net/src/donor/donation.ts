@@ -7,6 +7,7 @@ import { axonCredentials, type NodeIdentity } from '../identity.ts';
 import { NodeNetwork } from '../node-network.ts';
 import { AttestationBook, BUILD_TOPIC, encodeAttestation, parseAttestation } from './build-attestation.ts';
 import { Donor } from './donor.ts';
+import { type DonorDirectory, encodeAdvert, watchDonors } from './donor-advert.ts';
 import { type Capacity, DonorCapacity } from './donor-capacity.ts';
 import type { TrustPolicy } from './trust-policy.ts';
 
@@ -27,12 +28,16 @@ export interface DonationOptions {
   quorumTimeoutMs?: number;
   /** How long fetching a manifest and its bundles may take. */
   fetchTimeoutMs?: number;
+  /** When the donation ends (advertised to other nodes). */
+  until?: Date | undefined;
 }
 
 /** A running donation: the node, the donor, and how to end it. */
 export interface Donation {
   readonly network: NodeNetwork;
   readonly donor: Donor;
+  /** Other donors heard on the network (their signed adverts). */
+  readonly donors: DonorDirectory;
   /** Refuses new placements, drains the placed trees (capacity handed back), leaves the network. */
   stop(): Promise<void>;
 }
@@ -82,14 +87,23 @@ export async function startDonation(options: DonationOptions): Promise<Donation>
     fetchTimeoutMs: options.fetchTimeoutMs,
   });
   ref.donor = donor;
+  // Capacity, advertised every announce interval; other donors' adverts heard.
+  const { announceEveryMs } = options.network;
+  const donors = watchDonors(network.channel.bind(network), options.log.child({ component: 'net.donors' }), announceEveryMs * 3);
+  const advertise = () => void donors.send(encodeAdvert(options.identity, donor.advertisement(options.until))).catch(() => undefined);
+  advertise();
+  const advertising = setInterval(advertise, announceEveryMs);
+  advertising.unref();
   // Publications heard before the donor existed.
   for (const notice of network.publications()) void donor.offer(notice);
   let stopped: Promise<void> | undefined;
   return {
     network,
     donor,
+    donors: donors.directory,
     stop: () =>
       (stopped ??= (async () => {
+        clearInterval(advertising);
         await donor.drain();
         await network.stop();
         capsids.close();

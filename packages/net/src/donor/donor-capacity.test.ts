@@ -34,6 +34,10 @@ describe('treeNeeds', () => {
     });
   });
 
+  it('does not count a cell that runs no process (no entry)', () => {
+    expect(treeNeeds({ cells: [{ ...cell('root', 1), runs: false }, cell('api', 2)] })).toEqual(treeNeeds({ cells: [cell('api', 2)] }));
+  });
+
   it('adds fractions of cores exactly', () => {
     expect(treeNeeds({ cells: [cell('a', 3, { cpu: { min: 0.1, max: null } }), cell('b', 1, { cpu: { min: null, max: 0.2 } })] }).cpu).toBe(0.5);
   });

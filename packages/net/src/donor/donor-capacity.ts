@@ -66,7 +66,7 @@ function bound(range: { min: number | null; max: number | null }, fallback: numb
 /**
  * What all replicas of a tree's cells need together. Per replica a cell counts for its maximum
  * of each resource when it sets one, else its minimum, else the defaults (0.5 core, 256 MiB of
- * memory, 256 MiB of storage); a cell counts `replicas` times. GPUs are not counted here.
+ * memory, 256 MiB of storage); a cell counts `replicas` times; one that runs no process (`runs: false`, no entry) not at all. GPUs are not counted here.
  * Throws CELL_E_MANIFEST_INVALID (`schema`) for a negative amount, which would free capacity.
  */
 export function treeNeeds(manifest: Pick<Manifest, 'cells'>): Capacity {
@@ -74,6 +74,7 @@ export function treeNeeds(manifest: Pick<Manifest, 'cells'>): Capacity {
   let memoryBytes = 0;
   let storageBytes = 0;
   for (const cell of manifest.cells) {
+    if (cell.runs === false) continue; // no entry: no process
     const one = replicaNeeds(cell);
     cpuMilli += toMilli(one.cpu) * cell.replicas;
     memoryBytes += one.memoryBytes * cell.replicas;

@@ -6,6 +6,7 @@ import type { LocalServedCell } from '../node-network.ts';
 import type { PublicationNotice } from '../publications.ts';
 import { type DonorCapacity, treeNeeds } from './donor-capacity.ts';
 import type { AttestationBook } from './build-attestation.ts';
+import type { DonorAdvert } from './donor-advert.ts';
 import type { BundleFetcher } from './fetch-tree.ts';
 import { type PlacementContext, type PlacementTimings, TreePlacement } from './tree-placement.ts';
 import { assertTrusted, type TrustPolicy } from './trust-policy.ts';
@@ -171,6 +172,12 @@ export class Donor {
   /** How long fetching, building and starting a placed tree took. */
   placementTimings(cid: string): PlacementTimings | undefined {
     return this.placements.get(cid)?.placement.timings;
+  }
+
+  /** What this donor advertises: its capacity, what of it is free, the manifests it runs. */
+  advertisement(until: Date | undefined): Omit<DonorAdvert, 'v' | 'node' | 'signature'> {
+    const { capacity } = this.options;
+    return { offered: { ...capacity.offered }, free: capacity.free(), until: until?.toISOString() ?? null, placed: [...this.placements.keys()], at: Date.now() };
   }
 
   /** Placed trees and their replicas. */
