@@ -82,6 +82,34 @@ await serve(buyer, {
 });
 `;
 
+const ATTACKER_MAIN = `import { defineContract, serve, Type, unary } from '@cell/sdk';
+import { connectProbe } from '../.cell/bindings/probe.ts';
+const Attempt = Type.Object({ ok: Type.Boolean(), code: Type.Optional(Type.String()) });
+const attacker = defineContract({
+  name: 'attacker',
+  version: '1.0.0',
+  methods: {
+    tryAll: unary({
+      input: Type.Object({ host: Type.String(), port: Type.Integer() }),
+      output: Type.Object({ root: Attempt, tcp: Attempt, write: Attempt, fork: Attempt, spawned: Type.Integer(), alive: Type.Boolean() }),
+    }),
+  },
+});
+const probe = connectProbe();
+const pick = (a: { ok: boolean; code?: string | undefined }) => ({ ok: a.ok, ...(a.code === undefined ? {} : { code: a.code }) });
+await serve(attacker, {
+  tryAll: async ({ host, port }) => {
+    const root = pick(await probe.read({ path: '/root' }));
+    const tcp = pick(await probe.connectTcp({ host, port }));
+    const write = pick(await probe.write({ path: '/cell/src/main.ts' }));
+    const fork = pick(await probe.forkBomb({}));
+    const spawned = (await probe.spawnMany({ count: 1000 })).started;
+    const alive = (await probe.echo({ text: 'alive' })).text === 'alive';
+    return { root, tcp, write, fork, spawned, alive };
+  },
+});
+`;
+
 const isPlaced = (l: Record<string, unknown>) => l['msg'] === 'tree placed';
 
 describe.skipIf(unavailable !== undefined)('cell publish and cell donate across machines (network namespaces)', () => {
@@ -93,7 +121,7 @@ describe.skipIf(unavailable !== undefined)('cell publish and cell donate across 
     cleanup();
   });
 
-  it('publishes the demo; trusting donors with room place it in capsids, one without room refuses it; a caller reaches it through the racer, and a donor stopped with Ctrl-C drains while the other keeps serving', { timeout: 420_000 }, async () => {
+  it('publishes the demo; trusting donors with room place it in capsids (built to the same bytes), one without room refuses it; a caller reaches it through the racer; a hostile tree placed beside it fails to escape; a donor stopped with Ctrl-C drains while the other keeps serving', { timeout: 420_000 }, async () => {
     const net = TestNetwork.create(5);
     const dir = nodesDir();
     // Donor directories must let the sandbox uid through.
@@ -133,6 +161,10 @@ describe.skipIf(unavailable !== undefined)('cell publish and cell donate across 
     expect(refusal['manifest']).toBe(manifest);
 
     const placed = await Promise.all(donors.map((d) => d.waitLine(isPlaced, 'a donor to place the tree', 300_000)));
+    // A second tree, hostile: stored and recorded on the publisher, whose serving node announces it.
+    const probeTree = cellOn(net, publisher!, ['publish', join(REPO, 'test/fixtures/probe-tree'), '--no-announce', '--json']);
+    expect(probeTree.code, probeTree.stderr).toBe(0);
+    await Promise.all(donors.map((d) => d.waitLine((l) => isPlaced(l) && l['tree'] === 'probe-tree', 'a donor to place the probe tree', 300_000)));
     for (const p of placed) expect(p['manifest']).toBe(manifest);
     // Reproducible builds: both donors built every cell of the demo to the same bytes.
     expect(Object.keys(placed[0]!['artifacts'] as object).sort()).toEqual(['catalog', 'gateway', 'inventory', 'mailer', 'orders', 'payments']);
@@ -146,6 +178,9 @@ describe.skipIf(unavailable !== undefined)('cell publish and cell donate across 
     );
     writeFileSync(join(caller!.root, 'cells/buyer/cell.toml'), '[cell]\nname = "buyer"\nversion = "1.0.0"\nentry = "src/main.ts"\n\n[deps]\norders = { major = 1 }\n');
     writeFileSync(join(caller!.root, 'cells/buyer/src/main.ts'), BUYER_MAIN);
+    mkdirSync(join(caller!.root, 'cells/attacker/src'), { recursive: true });
+    writeFileSync(join(caller!.root, 'cells/attacker/cell.toml'), '[cell]\nname = "attacker"\nversion = "1.0.0"\nentry = "src/main.ts"\n\n[deps]\nprobe = { major = 1 }\n');
+    writeFileSync(join(caller!.root, 'cells/attacker/src/main.ts'), ATTACKER_MAIN);
     const started = cellOn(net, caller!, ['mitosis', caller!.root, '--detach']);
     expect(started.code, started.stderr).toBe(0);
 
@@ -156,6 +191,16 @@ describe.skipIf(unavailable !== undefined)('cell publish and cell donate across 
     const unknown = cell(['call', buyer, 'buy', '{"sku":"no-such-thing","qty":1}']);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain('NoSuchProduct');
+
+    // The hostile cell, placed on the donors, tries to escape: each attempt fails, the donor keeps serving it.
+    const attack = cell(['call', join(caller!.root, 'cells/attacker'), 'tryAll', JSON.stringify({ host: publisher!.host.ip, port: 7700 })]);
+    expect(attack.code, attack.stderr).toBe(0);
+    const tried = JSON.parse(attack.stdout) as { root: { ok: boolean }; tcp: { ok: boolean; code?: string }; write: { code?: string }; spawned: number; alive: boolean };
+    expect(tried.root.ok).toBe(false);
+    expect(tried.tcp).toMatchObject({ ok: false, code: 'ENETUNREACH' }); // another namespace's host: no route from a capsid
+    expect(tried.write.code).toBe('EROFS');
+    expect(tried.spawned).toBeLessThan(256);
+    expect(tried.alive).toBe(true);
 
     // Ctrl-C on the first donor: it drains and hands its placement back; the caller fails over.
     donors[0]!.child.kill('SIGINT');
