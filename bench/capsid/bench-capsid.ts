@@ -5,9 +5,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectDynamic, type DynamicSynapse } from '@cell/sdk';
 import { createCapsidHost } from '@cell/runtime';
-import { median, quantile, round } from '../lib/stats.ts';
+import { echoP50, firstEchoCall } from '../lib/echo-calls.ts';
+import { median, round } from '../lib/stats.ts';
 import { writeTrivialTree } from '../runtime/trivial-tree.ts';
 
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/cell.mjs', import.meta.url));
@@ -17,33 +17,6 @@ export interface CapsidBenchOptions {
   /** Sequential calls per system for the latency figure. */
   calls: number;
   log(line: string): void;
-}
-
-/** Polls `socketPath` until an echo call succeeds; returns the connected synapse. */
-async function firstCall(socketPath: string, deadlineMs = 30_000): Promise<DynamicSynapse> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const client = connectDynamic({ socketPath, connectTimeoutMs: 1000 });
-    try {
-      await client.call('echo', { n: 1 });
-      return client;
-    } catch (err) {
-      await client.$close();
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 1));
-    }
-  }
-}
-
-/** p50 of `calls` sequential echo calls, µs. */
-async function callP50(client: DynamicSynapse, calls: number): Promise<number> {
-  const times = new Float64Array(calls);
-  for (let i = 0; i < calls; i++) {
-    const t = performance.now();
-    await client.call('echo', { n: i });
-    times[i] = (performance.now() - t) * 1000;
-  }
-  return quantile(times.sort(), 0.5);
 }
 
 export async function benchCapsid(options: CapsidBenchOptions): Promise<Record<string, unknown>> {
@@ -74,9 +47,9 @@ export async function benchCapsid(options: CapsidBenchOptions): Promise<Record<s
           capsid.stdout.resume();
           stop = () => capsid.kill();
         }
-        const client = await firstCall(socket);
+        const client = await firstEchoCall({ socketPath: socket });
         const startMs = performance.now() - t;
-        const callUs = await callP50(client, options.calls);
+        const callUs = await echoP50(client, options.calls);
         await client.$close();
         await stop();
         if (r < 0) continue;

@@ -14,8 +14,9 @@ import { loadCellTree, type NetworkConfig } from '@cell/config';
 import { axonCredentials, loadOrCreateIdentity, NodeNetwork, openBlockstore, parseTrustPolicy, recordPublished, startAxonRelay, startDonation } from '@cell/net';
 import { createAuthor, npmTarballs, publishTree } from '@cell/publish';
 import { createCapsidHost } from '@cell/runtime';
-import { connectDynamic, createLogger, type DynamicSynapse } from '@cell/sdk';
-import { median, quantile, round } from '../lib/stats.ts';
+import { connectDynamic, createLogger } from '@cell/sdk';
+import { firstEchoCall, echoP50 } from '../lib/echo-calls.ts';
+import { median, round } from '../lib/stats.ts';
 import { writeTrivialTree } from '../runtime/trivial-tree.ts';
 
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/cell.mjs', import.meta.url));
@@ -36,33 +37,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-/** Connects over the axon once the cell answers there (it may still be starting). */
-async function firstCall(port: number, key: string, credentials: ReturnType<typeof axonCredentials>): Promise<DynamicSynapse> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const synapse = connectDynamic({ axon: { host: '127.0.0.1', port, key }, credentials, connectTimeoutMs: 1000 });
-    try {
-      await synapse.call('echo', { n: 0 });
-      return synapse;
-    } catch (err) {
-      await synapse.$close();
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-}
-
-async function p50(client: DynamicSynapse, calls: number): Promise<number> {
-  for (let i = 0; i < 200; i++) await client.call('echo', { n: i }); // warm-up
-  const times = new Float64Array(calls);
-  for (let i = 0; i < calls; i++) {
-    const t = performance.now();
-    await client.call('echo', { n: i });
-    times[i] = (performance.now() - t) * 1000;
-  }
-  return quantile(times.sort(), 0.5);
 }
 
 /** Call p50 through relay + capsid vs a bare process's own axon. */
@@ -100,8 +74,8 @@ async function relayCost(options: DonateBenchOptions): Promise<Record<string, un
             await capsid.kill();
           };
         }
-        const synapse = await firstCall(port, server.peerId, axonCredentials(client));
-        samples[system].push(await p50(synapse, options.calls));
+        const synapse = await firstEchoCall({ axon: { host: '127.0.0.1', port, key: server.peerId }, credentials: axonCredentials(client) });
+        samples[system].push(await echoP50(synapse, options.calls, 200));
         await synapse.$close();
         await stop();
         options.log(`donate round ${r + 1}/${options.rounds} ${system}: call p50 ${round(samples[system].at(-1)!)} µs`);
