@@ -79,8 +79,9 @@ export function registerNetworkCommands(cli: Command): void {
     .requiredOption('--storage <size>', 'disk lent to fetched trees and their data, e.g. 10GB')
     .option('--until <time>', 'stop (draining) at this local time (HH:MM) or ISO date-time')
     .option('--trust <policy>', "whose trees to build: any (any identified author), author keys separated by commas, or file:<path>", 'any')
+    .option('--allow-install-scripts', "run the packages' install scripts when building trusted trees (still in the build capsid: no network, only the cell's directory writable)")
     .option('--dir <dir>', 'donor directory: its node config (cell.toml [network]), placements, capsids (default /var/lib/cell/donor as root, else CELL_HOME/donor)')
     .option('--json', 'JSON lines only, even on a terminal')
     .description('lend this machine to the network until Ctrl-C: build and run published trees in capsids within these limits')
-    .action(action(async (opts: { cpu: string; memory: string; storage: string; until?: string; trust: string; dir?: string; json?: boolean }) => donateCommand(opts), jsonFlag));
+    .action(action(async (opts: { cpu: string; memory: string; storage: string; until?: string; trust: string; allowInstallScripts?: boolean; dir?: string; json?: boolean }) => donateCommand(opts), jsonFlag));
 }

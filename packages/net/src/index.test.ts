@@ -8,6 +8,7 @@ describe('@cell/net public surface', () => {
     expect(Object.keys(net).sort()).toEqual([
       'ContentStore',
       'NodeNetwork',
+      'allowingInstallScripts',
       'announcePublished',
       'axonCredentials',
       'contentDir',

@@ -8,7 +8,7 @@ export { ContentStore, type FetchOptions } from './content-store.ts';
 export { readPublished, recordPublished, parsePublicationNotice, type PublishedTree, type PublicationNotice } from './publications.ts';
 export { openBlockstore, announcePublished, type AnnouncePublishedOptions, type AnnounceOutcome } from './publication-announce.ts';
 export { startDonation, type Donation, type DonationOptions } from './donor/donation.ts';
-export { parseTrustPolicy, type TrustPolicy } from './donor/trust-policy.ts';
+export { allowingInstallScripts, parseTrustPolicy, type TrustPolicy } from './donor/trust-policy.ts';
 export { parseUntil } from './donor/donation-window.ts';
 export { startAxonRelay, type AxonRelay, type AxonRelayOptions } from './donor/axon-relay.ts';
 export { axonCredentials } from './identity.ts';

@@ -15,6 +15,8 @@ export interface DonateOptions {
   until?: string | undefined;
   /** `any`, author keys separated by commas, or `file:<path>`. Default `any` (any identified author). */
   trust?: string | undefined;
+  /** Let allowed trees run their packages' install scripts while they build (in the build capsid). */
+  allowInstallScripts?: boolean | undefined;
   /** The donor directory. Default `/var/lib/cell/donor` as root, else `CELL_HOME/donor`. */
   dir?: string | undefined;
   json?: boolean | undefined;
@@ -49,7 +51,8 @@ function parsed<T>(flag: string, r: { ok: true; value: T } | { ok: false; messag
 export async function donateCommand(options: DonateOptions, signals: NodeJS.EventEmitter = process): Promise<number> {
   const offered = { cpu: parsed('--cpu', parseCpu(Number.isNaN(Number(options.cpu)) ? options.cpu : Number(options.cpu))), memoryBytes: parsed('--memory', parseBytes(options.memory)), storageBytes: parsed('--storage', parseBytes(options.storage)) };
   const net = await loadNet('cell donate');
-  const trust = net.parseTrustPolicy(options.trust ?? 'any');
+  const policy = net.parseTrustPolicy(options.trust ?? 'any');
+  const trust = options.allowInstallScripts ? net.allowingInstallScripts(policy) : policy;
   const until = options.until === undefined ? undefined : net.parseUntil(options.until, new Date());
   const dir = resolve(options.dir ?? defaultDonorDir());
   mkdirSync(dir, { recursive: true });

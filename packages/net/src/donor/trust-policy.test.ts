@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createAuthor, encodeManifest, signManifest, verifyManifest } from '@cell/publish';
 import { peerIdFromKey } from '@cell/wire';
 import { tempDir } from '../test-support/fixtures.ts';
-import { assertTrusted, parseTrustPolicy, type ReadTextFile } from './trust-policy.ts';
+import { allowingInstallScripts, assertTrusted, parseTrustPolicy, type ReadTextFile } from './trust-policy.ts';
 
 const key = (n: number) => peerIdFromKey(Buffer.alloc(32, n));
 const [ADA, BOB, EVE] = [key(1), key(2), key(3)];
@@ -125,5 +125,13 @@ describe('assertTrusted', () => {
     } finally {
       dir.remove();
     }
+  });
+  it('builds with install scripts off unless the donor allows them, for the same authors', () => {
+    const listed = parseTrustPolicy(`${ADA},${BOB}`);
+    expect(listed.allowsScripts).toBe(false);
+    const scripts = allowingInstallScripts(listed);
+    expect(scripts.allowsScripts).toBe(true);
+    expect([ADA, BOB, EVE].map((k) => scripts.allows(k))).toEqual([true, true, false]);
+    expect(parseTrustPolicy('any').allowsScripts).toBe(false);
   });
 });

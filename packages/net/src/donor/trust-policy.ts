@@ -12,8 +12,9 @@ export interface TrustPolicy {
   /** `any`: every identified author; `authors`: only the listed keys. */
   readonly kind: 'any' | 'authors';
   /**
-   * Whether npm install scripts may run when a tree is built. Always false for now: a donor
-   * builds with scripts off (`npm ci --ignore-scripts`), whoever the author is.
+   * Whether npm install scripts may run when a tree is built (still in the build capsid: no
+   * network, only the cell's directory writable). False unless the donor says so
+   * (`cell donate --allow-install-scripts`, see {@link allowingInstallScripts}).
    */
   readonly allowsScripts: boolean;
   /** True when trees by `authorKey` (peer-id form, `12D3KooW...`) may run here. */
@@ -97,6 +98,11 @@ export function parseTrustPolicy(spec: string, readFile: ReadTextFile = readFile
     .filter((entry) => entry !== '')
     .map((entry) => ({ text: entry, where: '' }));
   return authorsPolicy(collectKeys(entries, 'the list'), 'listed');
+}
+
+/** The same policy, letting the trees it allows run their packages' install scripts while they build. */
+export function allowingInstallScripts(policy: TrustPolicy): TrustPolicy {
+  return { ...policy, allowsScripts: true, describe: () => `${policy.describe()}, install scripts allowed` };
 }
 
 /** Throws CELL_E_UNTRUSTED_AUTHOR (`details.author`) unless `policy` allows `authorKey`. */
