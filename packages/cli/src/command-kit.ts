@@ -18,7 +18,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
     try {
       process.exitCode = (await fn(...args)) ?? ExitCode.OK;
     } catch (err) {
-      const problems = (err as { details?: { problems?: Parameters<typeof formatProblem>[0][] } }).details?.problems;
+      const problems = configProblems(err);
       if (problems && !json(args)) {
         process.stderr.write(`${color('red', `error ${(err as { code: string }).code}`, process.stderr)}: ${problems.length} problem${problems.length > 1 ? 's' : ''} in cell.toml\n`);
         for (const p of problems) process.stderr.write(`  ${formatProblem(p)}\n`);
@@ -30,6 +30,14 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
   };
 }
 
+/** The cell.toml problems an error carries (a config error's `details.problems`), or undefined for any other error. */
+export function configProblems(err: unknown): Parameters<typeof formatProblem>[0][] | undefined {
+  const problems = (err as { details?: { problems?: unknown } }).details?.problems;
+  if (!Array.isArray(problems) || problems.length === 0) return undefined;
+  return problems.every((p) => typeof p === 'object' && p !== null && typeof (p as { file?: unknown }).file === 'string' && typeof (p as { message?: unknown }).message === 'string')
+    ? (problems as Parameters<typeof formatProblem>[0][])
+    : undefined;
+}
 
 /** True when the command's options (its last argument before the Command) ask for JSON. */
 export function jsonFlag(args: unknown[]): boolean {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from './output/cli-error.ts';
@@ -23,6 +24,14 @@ describe('program', () => {
 
   it('gives a fresh command line each time (no state shared between parses)', () => {
     expect(program()).not.toBe(program());
+  });
+});
+
+describe('cell --version (real process)', () => {
+  it("prints the installed package's version", () => {
+    const r = runCell(['--version']);
+    expect(r.code).toBe(ExitCode.OK);
+    expect(r.stdout.trim()).toBe((JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string }).version);
   });
 });
 

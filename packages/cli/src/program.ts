@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { buildCommand, formatTypecheck } from './commands/build.ts';
 import { checkCommand, formatCheck } from './commands/check.ts';
@@ -26,11 +27,16 @@ function lineCount(value: string): number {
   return Number(value);
 }
 
+/** This package's version, as installed. */
+function cliVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** The `cell` command line. */
 export function program(): Command {
   const cli = new Command('cell')
     .description('Run a tree of cells: typed, supervised services on one machine, later across many.')
-    .version('0.1.0')
+    .version(cliVersion())
     .showHelpAfterError()
     // Commander exits 1 on a usage error (unknown command, missing argument); ours is 2, nothing done.
     .exitOverride((err) => process.exit(err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE));
