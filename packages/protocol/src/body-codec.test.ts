@@ -49,6 +49,15 @@ describe('body codec', () => {
     expect(value['polluted']).toBeUndefined();
   });
 
+  it('throws on the never-used type byte 0xC1 anywhere in a body, and not on 0xC1 bytes inside binary data', () => {
+    for (const bytes of [[0xc1], [0x92, 0xc1, 0x01], [0x81, 0xa1, 0x61, 0xc1], [0x91, 0x91, 0x91, 0xc1]]) {
+      expect(() => decodeBody(Buffer.from(bytes))).toThrow(/0xC1/);
+    }
+    const binary = decodeBody(encodeBody({ data: Buffer.from([0xc1, 0xc1]), n: 0xc1 })) as { data: Uint8Array; n: number };
+    expect([...binary.data]).toEqual([0xc1, 0xc1]);
+    expect(binary.n).toBe(0xc1);
+  });
+
   it('throws on truncated msgpack and on bytes after the value', () => {
     expect(() => decodeBody(Buffer.from([0x92, 0x01]))).toThrow(); // an array of 2 holding 1
     expect(() => decodeBody(Buffer.from([0xa5, 0x61]))).toThrow(); // a 5-byte string holding 1
