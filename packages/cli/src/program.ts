@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CellError } from '@cell/protocol';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { buildCommand, formatTypecheck } from './commands/build.ts';
 import { checkCommand, formatCheck } from './commands/check.ts';
@@ -192,6 +193,10 @@ export function program(): Command {
     .description('rebuild (type-checked) a cell and replace its replicas one by one without dropping calls')
     .action(
       action(async (dir: string, opts: { withConsumers?: boolean; typecheck?: boolean }) => {
+        if (opts.withConsumers && opts.typecheck === false) {
+          // Its whole point is proving the consumers still compile: skipping that would silently change what it does.
+          throw new CellError('CELL_E_INVALID_ARGUMENT', '--with-consumers reloads only what type-checks against the new contract; it cannot run with --no-typecheck (reload the cells one by one for that)');
+        }
         warnNoTypecheck(opts);
         out(opts.withConsumers ? formatConsumersReload(await reloadCommand(dir, { withConsumers: true })) : formatReload(await reloadCommand(dir, { typecheck: opts.typecheck })));
       }),

@@ -54,6 +54,13 @@ describe('cell reload (one running tree)', () => {
     expect(r.stdout.trim().split('\n')).toEqual([expect.stringMatching(/^calc 1\.0\.0: (rebuilt|build unchanged); replaced 1 replica$/), '(no cell of the tree depends on it)']);
   });
 
+  it('refuses --with-consumers with --no-typecheck (exit 2), reloading nothing', () => {
+    const r = runCell(['reload', calc(), '--with-consumers', '--no-typecheck']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('CELL_E_INVALID_ARGUMENT');
+    expect(r.stdout).toBe('');
+  });
+
   it('prints what it did through the CLI (exit 0), and exit 3 where no tree runs', async () => {
     const r = runCell(['reload', calc()]);
     expect(r.code, r.stderr).toBe(0);
