@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
+import { Settings } from 'typebox/system';
 
 /** One failing location in a value: a JSON Pointer into the value and what was wrong there. */
 export interface ValidationIssue {
@@ -22,12 +23,17 @@ export function compileValidator(schema: TSchema): Validator {
   return {
     check: (value) => compiled.Check(value),
     issues(value) {
-      const out: ValidationIssue[] = [];
-      for (const e of compiled.Errors(value)) {
-        out.push({ path: e.instancePath === '' ? '/' : e.instancePath, message: e.message });
-        if (out.length >= MAX_ISSUES) break;
+      // TypeBox stops at its global `maxErrors` (8): raised for this call only, and put back.
+      const previous = Settings.Get().maxErrors;
+      Settings.Set({ maxErrors: MAX_ISSUES });
+      try {
+        return compiled
+          .Errors(value)
+          .slice(0, MAX_ISSUES)
+          .map((e) => ({ path: e.instancePath === '' ? '/' : e.instancePath, message: e.message }));
+      } finally {
+        Settings.Set({ maxErrors: previous });
       }
-      return out;
     },
   };
 }
