@@ -8,6 +8,19 @@ export function pinningPrefix(): { prefix: string[]; note: string } {
   return { prefix: [], note: 'not pinned (taskset unavailable)' };
 }
 
+/**
+ * Pins this process (and what it spawns from now on) to `cpus` (taskset list form), returning how
+ * to undo it; a no-op where taskset is missing. Threads started before keep their affinity.
+ */
+export function pinSelf(cpus: string): { note: string; restore(): void } {
+  const before = spawnSync('taskset', ['-p', '-c', String(process.pid)], { encoding: 'utf8' });
+  const current = /:\s*(\S+)\s*$/.exec(before.stdout ?? '')?.[1];
+  if (before.status !== 0 || !current || spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)]).status !== 0) {
+    return { note: 'not pinned (taskset unavailable)', restore: () => undefined };
+  }
+  return { note: `pinned to CPU ${cpus} (taskset), the cell and the relay/client alike`, restore: () => void spawnSync('taskset', ['-a', '-p', '-c', current, String(process.pid)]) };
+}
+
 /** Runs `node <args>` (optionally pinned) and resolves with the child once it prints a ready line. */
 export function startReady(prefix: string[], args: string[], timeoutMs = 30_000): Promise<ChildProcess> {
   const [cmd, ...rest] = [...prefix, process.execPath, '--conditions=cell-source', ...args]; // the @cell packages' TypeScript sources, never a stale build

@@ -15,7 +15,8 @@ import { axonCredentials, loadOrCreateIdentity, NodeNetwork, openBlockstore, par
 import { createAuthor, npmTarballs, publishTree } from '@cell/publish';
 import { createCapsidHost } from '@cell/runtime';
 import { connectDynamic, createLogger } from '@cell/sdk';
-import { firstEchoCall, echoP50 } from '../lib/echo-calls.ts';
+import { echoP50, firstEchoCall } from '../lib/echo-calls.ts';
+import { pinSelf } from '../lib/processes.ts';
 import { median, round } from '../lib/stats.ts';
 import { writeTrivialTree } from '../runtime/trivial-tree.ts';
 
@@ -148,10 +149,17 @@ async function publishToFirstCall(options: DonateBenchOptions): Promise<Record<s
 }
 
 export async function benchDonate(options: DonateBenchOptions): Promise<Record<string, unknown>> {
-  const relay = await relayCost(options);
+  // Every hop of a call (client, relay, cell) on one CPU: no cross-CPU wake-ups in the figures.
+  const pinned = pinSelf('0');
+  let relay: Record<string, unknown>;
+  try {
+    relay = await relayCost(options);
+  } finally {
+    pinned.restore();
+  }
   const demo = await publishToFirstCall(options);
   return {
-    method: `call p50: medians of ${options.rounds} interleaved rounds, ${options.calls} sequential echo calls each over TLS from this process, to a bare process's own axon vs a relay in this process in front of the same cell in a capsid; publish_to_first_call: one round of the demo (6 cells with an entry, 8 replicas) on loopback, from publishTree to the first successful call through the donor's relay`,
+    method: `call p50 (${pinned.note}): medians of ${options.rounds} interleaved rounds, ${options.calls} sequential echo calls each over TLS from this process, to a bare process's own axon vs a relay in this process in front of the same cell in a capsid; publish_to_first_call (not pinned): one round of the demo (6 cells with an entry, 8 replicas) on loopback, from publishTree to the first successful call through the donor's relay`,
     call_p50_us: relay,
     publish_to_first_call: demo,
   };
