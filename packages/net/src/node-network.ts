@@ -246,10 +246,7 @@ export class NodeNetwork {
     await Promise.all(asked);
   }
 
-  /**
-   * Candidates on other nodes for a cell: at a static address (`via`), else from nodes known to
-   * serve it (announcements, mDNS, bootstrap), else from the DHT.
-   */
+  /** Candidates on other nodes for a cell: at `via`, else from nodes known to serve it (announcements, mDNS, bootstrap), else the DHT. */
   resolve(name: string, major: number | null, via: string | null): Promise<Candidate[]> {
     const key = `${name}@${major ?? '*'}|${via ?? ''}`;
     const cached = this.resolved.get(key);

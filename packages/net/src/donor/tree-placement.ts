@@ -116,10 +116,19 @@ export class TreePlacement {
     const fetchMs = performance.now() - at;
     at = performance.now();
     const running = startOrder(tree);
-    const spec = (n: TreeNode) => ({ treeRoot: tree.root.dir, cellDir: n.dir, entry: n.config.cell.entry!, tarballDir: TARBALL_DIR, allowScripts: ctx.allowScripts });
-    for (const n of running) await installCellSandboxed(ctx.capsids, spec(n));
+    // One npm cache for the tree's cells: the tarballs they share are added once.
+    const npmCache = { dir: join(dir, 'npm-cache'), added: new Set<string>() };
+    const spec = (n: TreeNode) => ({ treeRoot: tree.root.dir, cellDir: n.dir, entry: n.config.cell.entry!, tarballDir: TARBALL_DIR, allowScripts: ctx.allowScripts, npmCache });
+    // Progress of the long part, a line per step (a tree of many cells builds for minutes).
+    const step = async <T>(what: string, n: TreeNode, run: () => Promise<T>): Promise<T> => {
+      const t = performance.now();
+      const out = await run();
+      log.info({ cell: n.name, ms: Math.round(performance.now() - t) }, what);
+      return out;
+    };
+    for (const n of running) await step('cell installed', n, () => installCellSandboxed(ctx.capsids, spec(n)));
     const artifacts: Record<string, string> = {};
-    for (const n of running) artifacts[n.name] = sha256File(await bundleCellSandboxed(ctx.capsids, spec(n)));
+    for (const n of running) artifacts[n.name] = sha256File(await step('cell bundled', n, () => bundleCellSandboxed(ctx.capsids, spec(n))));
     const buildMs = performance.now() - at;
     await options.beforeStart?.(artifacts);
     at = performance.now();

@@ -1,10 +1,10 @@
-import { realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CellError } from '@cell/protocol';
 import { bwrapArgs } from './bwrap-args.ts';
 import { type CapsidContext, type CapsidResources, emptied, enforcedLimits, procsFiles } from './capsid-context.ts';
 import { SANDBOX_NODE } from './capsid-probe.ts';
-import { assertReachable, chownTree, findExecutable } from './host-paths.ts';
+import { assertReachable, chownTree, findExecutable, ownedDir } from './host-paths.ts';
 import { spawnSandboxed } from './sandbox-spawn.ts';
 
 /** Where the build directory is inside a build capsid. */
@@ -27,6 +27,11 @@ export interface CapsidBuildSpec {
   workdir?: string | undefined;
   /** More host paths bound read-only, `[hostPath, sandboxPath]`, before the build directory. */
   readOnly?: ReadonlyArray<readonly [string, string]> | undefined;
+  /**
+   * An npm cache shared by several builds (the cells of one tree): made, given to the sandbox uid
+   * and bound writable at `/npm-cache`. Default: the build directory's own `.cell/npm-cache`.
+   */
+  npmCache?: string | undefined;
   /** Run packages' install scripts (a trust policy's choice). Default false: `--ignore-scripts`. */
   allowScripts?: boolean | undefined;
   /** argv run in the build directory instead of `npm ci` (sandbox paths; `node` is on `PATH`). */
@@ -50,13 +55,21 @@ function npmDir(): string | undefined {
   return npm ? dirname(dirname(realpathSync(npm))) : undefined;
 }
 
-/** `npm cache add` of tarballs (sandbox paths) into the build's own cache, where `npm ci --offline` finds them by integrity. */
-export function npmCacheAddCommand(tarballs: readonly string[], workdir = SANDBOX_BUILD_DIR): string[] {
-  return [SANDBOX_NODE, `${SANDBOX_NPM}/bin/npm-cli.js`, 'cache', 'add', ...tarballs, '--offline', '--no-audit', '--no-fund', '--cache', `${workdir}/.cell/npm-cache`];
+/** Where a shared npm cache (`CapsidBuildSpec.npmCache`) is inside a build capsid. */
+export const SANDBOX_NPM_CACHE = '/npm-cache';
+
+/** The npm cache a build uses, inside the capsid. */
+export function npmCachePath(spec: Pick<CapsidBuildSpec, 'npmCache' | 'workdir'>): string {
+  return spec.npmCache === undefined ? `${spec.workdir ?? SANDBOX_BUILD_DIR}/.cell/npm-cache` : SANDBOX_NPM_CACHE;
+}
+
+/** `npm cache add` of tarballs (sandbox paths) into the build's cache, where `npm ci --offline` finds them by integrity. */
+export function npmCacheAddCommand(tarballs: readonly string[], cache: string): string[] {
+  return [SANDBOX_NODE, `${SANDBOX_NPM}/bin/npm-cli.js`, 'cache', 'add', ...tarballs, '--offline', '--no-audit', '--no-fund', '--cache', cache];
 }
 
 /** `npm ci` from the bundle alone: offline, from the lockfile, no scripts unless allowed, no audit. */
-export function npmCiCommand(allowScripts: boolean, workdir = SANDBOX_BUILD_DIR): string[] {
+export function npmCiCommand(allowScripts: boolean, cache = `${SANDBOX_BUILD_DIR}/.cell/npm-cache`): string[] {
   return [
     SANDBOX_NODE,
     `${SANDBOX_NPM}/bin/npm-cli.js`,
@@ -67,7 +80,7 @@ export function npmCiCommand(allowScripts: boolean, workdir = SANDBOX_BUILD_DIR)
     '--no-fund',
     '--fetch-retries=0',
     '--cache',
-    `${workdir}/.cell/npm-cache`,
+    cache,
   ];
 }
 
@@ -87,11 +100,17 @@ export async function buildInCapsid(ctx: CapsidContext, spec: CapsidBuildSpec): 
   const npm = npmDir();
   if (npm) readOnly.push([npm, SANDBOX_NPM]);
   else if (!spec.command) throw new CellError('CELL_E_CAPSID_UNAVAILABLE', "npm is not installed: a capsid builds with the host's npm", { details: { reasons: ['npm is not installed'] } });
+  const writable: Array<readonly [string, string]> = [[spec.dir, workdir]];
+  if (spec.npmCache !== undefined) {
+    if (ctx.dropTo) ownedDir(spec.npmCache, ctx.uid, ctx.gid);
+    else mkdirSync(spec.npmCache, { recursive: true });
+    writable.push([spec.npmCache, SANDBOX_NPM_CACHE]);
+  }
   const resources: CapsidResources = { memoryBytes: 2 ** 30, cpu: 1, pids: 256, ...spec.resources };
   const limits = enforcedLimits(ctx, 'build', resources);
   const env = { PATH: `${dirname(SANDBOX_NODE)}:/usr/bin:/bin`, HOME: '/tmp', TMPDIR: '/tmp', npm_config_update_notifier: 'false', CI: '1' };
   const args = bwrapArgs(
-    { uid: ctx.uid, gid: ctx.gid, readOnly, writable: [[spec.dir, workdir]], tmpBytes: 256 * 2 ** 20, env, cwd: workdir, command: spec.command ?? npmCiCommand(allowScripts, workdir) },
+    { uid: ctx.uid, gid: ctx.gid, readOnly, writable, tmpBytes: 256 * 2 ** 20, env, cwd: workdir, command: spec.command ?? npmCiCommand(allowScripts, npmCachePath(spec)) },
     ctx.system,
   );
   const child = spawnSandboxed({ bwrap: ctx.bwrap, args, cgroupProcs: procsFiles(limits), dropTo: ctx.dropTo, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,7 +5,7 @@ import { CellError } from '@cell/protocol';
 import { CELL_BANNER, MAIN_FILE } from '../ribosome/build-cell.ts';
 import { bundleBanner, CELL_BUNDLE_OPTIONS } from '../ribosome/bundle.ts';
 import { nativeExternals } from '../ribosome/native-externals.ts';
-import { type CapsidBuildResult, type CapsidBuildSpec, npmCacheAddCommand } from './capsid-build.ts';
+import { type CapsidBuildResult, type CapsidBuildSpec, npmCacheAddCommand, npmCachePath } from './capsid-build.ts';
 import type { CapsidResources } from './capsid-context.ts';
 
 /** Where a tree appears inside a build capsid; the cell being built is the only writable part of it. */
@@ -43,6 +43,12 @@ export interface CellBuilder {
   build(spec: CapsidBuildSpec): Promise<CapsidBuildResult>;
 }
 
+/** An npm cache the builds of one tree share, and the tarballs (by file name) already added to it. */
+export interface SharedNpmCache {
+  dir: string;
+  added: Set<string>;
+}
+
 export interface SandboxedCellBuild {
   /** The fetched tree's root (read-only to the build). */
   treeRoot: string;
@@ -52,6 +58,8 @@ export interface SandboxedCellBuild {
   entry: string;
   /** Directory of the cell holding registry tarballs for npm's cache (a bundle's `.npm-tarballs`). */
   tarballDir?: string | undefined;
+  /** An npm cache shared by the cells of a tree: each tarball is added once, for all of them. */
+  npmCache?: SharedNpmCache | undefined;
   allowScripts?: boolean | undefined;
   resources?: Partial<CapsidResources> | undefined;
   timeoutMs?: number | undefined;
@@ -66,7 +74,7 @@ function inSandbox(treeRoot: string, path: string): string {
 
 function sandboxPaths(spec: SandboxedCellBuild) {
   const workdir = inSandbox(spec.treeRoot, spec.cellDir);
-  return { dir: spec.cellDir, workdir, resources: spec.resources, timeoutMs: spec.timeoutMs, allowScripts: spec.allowScripts };
+  return { dir: spec.cellDir, workdir, resources: spec.resources, timeoutMs: spec.timeoutMs, allowScripts: spec.allowScripts, npmCache: spec.npmCache?.dir };
 }
 
 /**
@@ -82,9 +90,12 @@ export async function installCellSandboxed(builder: CellBuilder, spec: Sandboxed
   const readOnly: Array<[string, string]> = [[spec.treeRoot, SANDBOX_TREE]];
   // Registry packages travel as tarballs: into npm's cache first, where `npm ci` finds them by integrity.
   const carried = spec.tarballDir === undefined ? undefined : join(spec.cellDir, spec.tarballDir);
-  const tarballs = carried !== undefined && existsSync(carried) ? readdirSync(carried).filter((f) => f.endsWith('.tgz')).sort() : [];
+  const shared = spec.npmCache;
+  const tarballs = (carried !== undefined && existsSync(carried) ? readdirSync(carried).filter((f) => f.endsWith('.tgz')).sort() : []).filter((f) => !shared?.added.has(f));
   if (tarballs.length > 0) {
-    await builder.build({ ...paths, readOnly, command: npmCacheAddCommand(tarballs.map((f) => `${paths.workdir}/${spec.tarballDir}/${f}`), paths.workdir) });
+    await builder.build({ ...paths, readOnly, command: npmCacheAddCommand(tarballs.map((f) => `${paths.workdir}/${spec.tarballDir}/${f}`), npmCachePath(paths)) });
+    // A tarball of the same name another cell carries may differ: npm still finds each lockfile's by its integrity.
+    for (const f of tarballs) shared?.added.add(f);
   }
   await builder.build({ ...paths, readOnly });
 }
