@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, FrameFormatError, FrameKind, parseFrame, FLAG_STREAM_IN } from './frame.ts';
+import { encodeFrame, fitsPayloadLimit, FLAG_STREAM_IN, FrameFormatError, FrameKind, frameLimit, LENGTH_PREFIX_BYTES, MAX_NAME_BYTES, parseFrame } from './frame.ts';
 import { encodeBody, decodeBody } from './body-codec.ts';
 import { newTraceId } from './trace-id.ts';
 
@@ -47,5 +47,13 @@ describe('frame', () => {
 
   it('rejects trailing bytes after a msgpack body', () => {
     expect(() => decodeBody(Buffer.concat([encodeBody(1)!, Buffer.from([1])]))).toThrow();
+  });
+  it('limits the payload users send, not the framing: a body of exactly the limit, wrapped by msgpack, fits a frame of the limit', () => {
+    const limit = 16 * 2 ** 20;
+    const body = encodeBody({ data: Buffer.alloc(limit) })!;
+    expect(fitsPayloadLimit(body.length, limit)).toBe(true);
+    const frame = encodeFrame({ kind: FrameKind.REQUEST, streamId: 1, deadlineMs: 1000, trace: 'new', name: 'x'.repeat(MAX_NAME_BYTES), body });
+    expect(frame.length - LENGTH_PREFIX_BYTES).toBeLessThanOrEqual(frameLimit(limit));
+    expect(fitsPayloadLimit(limit + 2048, limit)).toBe(false);
   });
 });

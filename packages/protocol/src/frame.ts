@@ -55,6 +55,24 @@ export const TRACE_ID_BYTES = 16;
 export const MAX_NAME_BYTES = 255;
 export const MAX_STREAM_ID = 0xffff_ffff;
 export const MAX_DEADLINE_MS = 0xffff_ffff;
+/** The most a frame's header can take after its length prefix: kind, flags, stream id, deadline, trace id, name. */
+export const MAX_HEADER_BYTES = FIXED_HEADER_BYTES + 4 + TRACE_ID_BYTES + 1 + MAX_NAME_BYTES;
+/** Room beyond a payload limit for msgpack's wrapping of the value (a bin or str prefix, a map key). */
+export const PAYLOAD_ENVELOPE_BYTES = 1024;
+
+/**
+ * The largest frame (after its length prefix) a side announcing `maxFrameBytes` accepts. The limit
+ * is on what users send: a payload of exactly `maxFrameBytes` (16 MiB by default) passes, its
+ * header and msgpack wrapping do not count against it.
+ */
+export function frameLimit(maxFrameBytes: number): number {
+  return maxFrameBytes + MAX_HEADER_BYTES + PAYLOAD_ENVELOPE_BYTES;
+}
+
+/** True when an encoded body fits the payload limit a peer announced. */
+export function fitsPayloadLimit(bodyBytes: number, maxFrameBytes: number): boolean {
+  return bodyBytes <= maxFrameBytes + PAYLOAD_ENVELOPE_BYTES;
+}
 
 /** A decoded frame. `body` is the raw msgpack bytes; decode it with `decodeBody`. */
 export interface Frame {

@@ -13,6 +13,8 @@ export {
   TRACE_ID_BYTES,
   MAX_NAME_BYTES,
   MAX_STREAM_ID,
+  frameLimit,
+  fitsPayloadLimit,
   type Frame,
   type FrameParts,
   encodeFrame,

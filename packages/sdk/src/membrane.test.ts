@@ -23,6 +23,13 @@ describe('membrane and synapse', () => {
     expect(out).toEqual({ text: 'hi' });
   });
 
+  it('carries a payload of exactly the default 16 MiB limit both ways (framing does not count against it)', async () => {
+    h = await startEcho();
+    const text = 'x'.repeat(16 * 2 ** 20);
+    const out = await h.client().echo({ text });
+    expect(out.text.length).toBe(text.length);
+  });
+
   it('delivers a declared error typed and switchable', async () => {
     h = await startEcho();
     const r = await h.client().divide.try({ a: 6, b: 0 });

@@ -6,6 +6,7 @@ import {
   type Frame,
   FrameDecoder,
   FrameKind,
+  frameLimit,
   type FrameParts,
   type OversizeFrame,
 } from '@cell/protocol';
@@ -54,7 +55,7 @@ export class FramedConnection {
     this.socket = socket;
     this.limits = limits;
     this.events = events;
-    this.decoder = new FrameDecoder(limits.maxFrameBytes);
+    this.decoder = new FrameDecoder(frameLimit(limits.maxFrameBytes));
     socket.setNoDelay?.(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());

@@ -1,4 +1,4 @@
-import { CellError, decodeBody, encodeBody, FLAG_STREAM_IN, type Frame, FrameKind, newTraceId, toCellError } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, newTraceId, toCellError } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -142,7 +142,7 @@ export class CallDispatcher implements OutputStreamSession {
     }
     const body = encodeBody(out);
     const limit = this.session.peerMaxFrameBytes;
-    if (body !== undefined && body.length + 64 > limit) return this.finish(id, call, tooLargeForPeer(body.length, limit));
+    if (body !== undefined && !fitsPayloadLimit(body.length, limit)) return this.finish(id, call, tooLargeForPeer(body.length, limit));
     this.conn.send({ kind: FrameKind.RESPONSE, streamId: id, body });
     this.end(id, call);
   }

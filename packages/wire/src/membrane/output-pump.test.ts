@@ -170,7 +170,7 @@ describe('pumpOutput', () => {
 
   it("fails the call with CELL_E_FRAME_TOO_LARGE when an item exceeds the caller's frame limit", async () => {
     const h = harness({ peerMaxFrameBytes: 1024 });
-    await h.pump(['small', 'x'.repeat(2000)]);
+    await h.pump(['small', 'x'.repeat(4000)]);
     expect(h.items()).toEqual(['small']);
     expect(h.outcome.failed).toHaveLength(1);
     expect((h.outcome.failed[0]!.error as CellError<string>).code).toBe('CELL_E_FRAME_TOO_LARGE');

@@ -1,4 +1,4 @@
-import { encodeBody, FrameKind } from '@cell/protocol';
+import { encodeBody, fitsPayloadLimit, FrameKind } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import type { WireLogger } from '../logger.ts';
 import type { MethodEntry } from './method-entry.ts';
@@ -51,7 +51,7 @@ export async function pumpOutput(session: OutputStreamSession, id: number, call:
       if (session.validateOutput && entry.output && !entry.output.check(step.value)) throw (own = invalidOutput(entry, entry.output, step.value, log));
       const body = encodeBody(step.value);
       const bytes = body?.length ?? 0;
-      if (bytes + 64 > session.peerMaxFrameBytes) throw (own = tooLargeForPeer(bytes, session.peerMaxFrameBytes));
+      if (!fitsPayloadLimit(bytes, session.peerMaxFrameBytes)) throw (own = tooLargeForPeer(bytes, session.peerMaxFrameBytes));
       credit.spend(bytes + 1);
       session.conn.send({ kind: FrameKind.STREAM_DATA, streamId: id, body });
     }

@@ -127,10 +127,10 @@ describe('SynapseConnection: unary calls', () => {
 
   it("refuses locally, sending nothing, an input beyond the cell's frame limit", async () => {
     const { conn, membrane } = await rawCell({}, { maxFrameBytes: 1024 });
-    const error = (await conn.unary('m', 'x'.repeat(2000)).catch((e: unknown) => e)) as CellError<string>;
+    const error = (await conn.unary('m', 'x'.repeat(4000)).catch((e: unknown) => e)) as CellError<string>;
     expect(error.code).toBe('CELL_E_FRAME_TOO_LARGE');
     expect(error.details).toMatchObject({ maxFrameBytes: 1024 });
-    expect(() => conn.notify('note', 'x'.repeat(2000))).toThrow(expect.objectContaining({ code: 'CELL_E_FRAME_TOO_LARGE' }));
+    expect(() => conn.notify('note', 'x'.repeat(4000))).toThrow(expect.objectContaining({ code: 'CELL_E_FRAME_TOO_LARGE' }));
     await new Promise((r) => setTimeout(r, 20));
     expect(membrane.frames.filter((f) => f.kind !== FrameKind.HELLO)).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeBody, encodeBody, FLAG_STREAM_IN, type Frame, FrameKind, fromWireError, type OversizeFrame, traceFromHex } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, fromWireError, type OversizeFrame, traceFromHex } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD, type ServerHello } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -23,8 +23,6 @@ export interface SynapseConnectionConfig extends HandshakeConfig {
 }
 
 const NO_OP = (): void => undefined;
-/** Room for the frame header when checking a body against the peer's limit. */
-const HEADER_ALLOWANCE_BYTES = 300;
 const NO_OPTIONS: WireCallOptions = {};
 
 /** The caller's trace, or `'new'` to have a fresh id written straight into the frame. */
@@ -108,7 +106,7 @@ export class SynapseConnection {
 
   private checkSize(body: Buffer | undefined): CellError | undefined {
     const bytes = body?.length ?? 0;
-    if (bytes + HEADER_ALLOWANCE_BYTES <= this.remote.maxFrameBytes) return undefined;
+    if (fitsPayloadLimit(bytes, this.remote.maxFrameBytes)) return undefined;
     return new CellError('CELL_E_FRAME_TOO_LARGE', `input of ${bytes} bytes exceeds the cell's limit of ${this.remote.maxFrameBytes} bytes`, {
       details: { bytes, maxFrameBytes: this.remote.maxFrameBytes },
     });
