@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, fitsPayloadLimit, FLAG_STREAM_IN, FrameFormatError, FrameKind, frameLimit, LENGTH_PREFIX_BYTES, MAX_NAME_BYTES, parseFrame } from './frame.ts';
+import { encodeFrame, encodeFrameHead, fitsPayloadLimit, FLAG_STREAM_IN, FrameFormatError, FrameKind, frameLimit, LENGTH_PREFIX_BYTES, MAX_NAME_BYTES, parseFrame } from './frame.ts';
 import { encodeBody, decodeBody } from './body-codec.ts';
 import { newTraceId } from './trace-id.ts';
 
@@ -55,5 +55,11 @@ describe('frame', () => {
     const frame = encodeFrame({ kind: FrameKind.REQUEST, streamId: 1, deadlineMs: 1000, trace: 'new', name: 'x'.repeat(MAX_NAME_BYTES), body });
     expect(frame.length - LENGTH_PREFIX_BYTES).toBeLessThanOrEqual(frameLimit(limit));
     expect(fitsPayloadLimit(limit + 2048, limit)).toBe(false);
+  });
+  it('encodes a header alone whose length counts the body written after it: the same bytes as the whole frame', () => {
+    const body = encodeBody({ data: Buffer.alloc(100_000, 7) })!;
+    const parts = { kind: FrameKind.RESPONSE, streamId: 9, deadlineMs: 50, trace: newTraceId(), name: 'echo', body };
+    expect(Buffer.concat([encodeFrameHead(parts), body]).equals(encodeFrame(parts))).toBe(true);
+    expect(encodeFrameHead({ kind: FrameKind.PING, streamId: 0 }).equals(encodeFrame({ kind: FrameKind.PING, streamId: 0 }))).toBe(true);
   });
 });

@@ -101,6 +101,22 @@ export interface FrameParts {
 
 /** Encodes a frame, length prefix included. Throws RangeError on fields that cannot be encoded. */
 export function encodeFrame(parts: FrameParts): Buffer {
+  const bodyBytes = parts.body === undefined ? 0 : parts.body.length;
+  const { buf, at } = encodeHeader(parts, bodyBytes, bodyBytes);
+  if (parts.body !== undefined) parts.body.copy(buf, at);
+  return buf;
+}
+
+/**
+ * Encodes only a frame's length prefix and header; its length field counts `parts.body`, which the
+ * caller writes right after it (a gathered write: a large body is never copied into the frame).
+ */
+export function encodeFrameHead(parts: FrameParts): Buffer {
+  return encodeHeader(parts, parts.body === undefined ? 0 : parts.body.length, 0).buf;
+}
+
+/** The header of a frame whose body has `bodyBytes`, in a buffer with `room` bytes after it. */
+function encodeHeader(parts: FrameParts, bodyBytes: number, room: number): { buf: Buffer; at: number } {
   let flags = (parts.flags ?? 0) & FLAG_STREAM_IN;
   let size = LENGTH_PREFIX_BYTES + FIXED_HEADER_BYTES;
   if (parts.deadlineMs !== undefined) {
@@ -119,10 +135,8 @@ export function encodeFrame(parts: FrameParts): Buffer {
     flags |= FLAG_NAME;
     size += 1 + nameBytes;
   }
-  const bodyBytes = parts.body === undefined ? 0 : parts.body.length;
-  size += bodyBytes;
-  const buf = Buffer.allocUnsafe(size);
-  buf.writeUInt32BE(size - LENGTH_PREFIX_BYTES, 0);
+  const buf = Buffer.allocUnsafe(size + room);
+  buf.writeUInt32BE(size + bodyBytes - LENGTH_PREFIX_BYTES, 0);
   buf[4] = parts.kind;
   buf[5] = flags;
   buf.writeUInt32BE(parts.streamId >>> 0, 6);
@@ -142,8 +156,7 @@ export function encodeFrame(parts: FrameParts): Buffer {
     else parts.name.copy(buf, at + 1);
     at += 1 + nameBytes;
   }
-  if (parts.body !== undefined) parts.body.copy(buf, at);
-  return buf;
+  return { buf, at };
 }
 
 /** Why a frame header could not be parsed. */

@@ -22,6 +22,7 @@ describe('@cell/protocol public surface', () => {
         'decodeBody',
         'encodeBody',
         'encodeFrame',
+        'encodeFrameHead',
         'fitsPayloadLimit',
         'frameKindName',
         'frameLimit',

@@ -18,6 +18,7 @@ export {
   type Frame,
   type FrameParts,
   encodeFrame,
+  encodeFrameHead,
   parseFrame,
   FrameFormatError,
 } from './frame.ts';

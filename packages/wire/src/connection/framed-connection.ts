@@ -3,6 +3,7 @@ import {
   CellError,
   encodeBody,
   encodeFrame,
+  encodeFrameHead,
   type Frame,
   FrameDecoder,
   FrameKind,
@@ -30,6 +31,8 @@ export interface ConnectionLimits {
 
 /** Frames smaller than this are concatenated into one write; larger ones go out as they are. */
 const COALESCE_LIMIT_BYTES = 64 * 1024;
+/** Bodies this large are written after their header as they are (their frame exceeds the coalescing limit, so they leave through the corked, gathered path). */
+const GATHER_BODY_BYTES = COALESCE_LIMIT_BYTES;
 
 /**
  * One socket carrying frames both ways. Frames sent in the same tick leave in one write;
@@ -75,9 +78,14 @@ export class FramedConnection {
     return this.queuedBytes + this.socket.writableLength;
   }
 
-  /** Queues a frame; returns false when the connection is already closed. */
+  /**
+   * Queues a frame; returns false when the connection is already closed. A large body is queued
+   * as it is, after its header, and leaves in one gathered write: it is never copied into a frame.
+   */
   send(parts: FrameParts): boolean {
-    return this.sendEncoded(encodeFrame(parts));
+    if (parts.body === undefined || parts.body.length < GATHER_BODY_BYTES) return this.sendEncoded(encodeFrame(parts));
+    if (!this.sendEncoded(encodeFrameHead(parts))) return false;
+    return this.sendEncoded(parts.body);
   }
 
   /** Queues an already encoded frame. */
