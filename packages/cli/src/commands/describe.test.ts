@@ -1,21 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calcCellFiles, ROOT_TOML, runCell, tempTree, type TempTree } from '../test-support/fixtures.ts';
+import { calcCellFiles, runCell, tempTree, type TempTree, useRunningCalcTree } from '../test-support/fixtures.ts';
 import { type CellDescription, describeCommand } from './describe.ts';
 
 describe('cell describe (a running tree)', () => {
-  let tree: TempTree;
-  const calc = () => join(tree.root, 'cells/calc');
-
-  beforeAll(() => {
-    tree = tempTree({ 'cell.toml': ROOT_TOML, ...calcCellFiles('cells/calc', { toml: 'replicas = 2' }) });
-    const up = runCell(['mitosis', tree.root, '--detach']);
-    if (up.code !== 0) throw new Error(`the test tree did not start (${up.code}): ${up.stderr}`);
-  });
-  afterAll(async () => {
-    await tree?.remove();
-  });
+  const running = useRunningCalcTree();
+  const calc = () => join(running().root, 'cells/calc');
 
   it('gives the live genome, version, fingerprint and every replica of the running cell', async () => {
     const d = await describeCommand(calc());
@@ -31,11 +22,11 @@ describe('cell describe (a running tree)', () => {
   });
 
   it('describes the group at the root: no genome, its sub-cells', async () => {
-    expect(await describeCommand(tree.root)).toMatchObject({ cell: 'root', genome: null, source: null, replicas: { wanted: 0 }, children: ['calc'] });
+    expect(await describeCommand(running().root)).toMatchObject({ cell: 'root', genome: null, source: null, replicas: { wanted: 0 }, children: ['calc'] });
   });
 
   it('prints the methods as TypeScript-like types, and the documented JSON with --json, finding the cell by name', () => {
-    const human = runCell(['describe', 'calc'], { cwd: tree.root });
+    const human = runCell(['describe', 'calc'], { cwd: running().root });
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toContain('half(input: { n: number }): { n: number }');
     expect(human.stdout).toContain('error Odd: { n: number }');

@@ -1,28 +1,20 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Compile } from 'typebox/compile';
 import { TreeStatus } from '@cell/host';
-import { calcCellFiles, ROOT_TOML, runCell, tempTree, type TempTree } from '../test-support/fixtures.ts';
+import { ROOT_TOML, runCell, tempTree, useRunningCalcTree } from '../test-support/fixtures.ts';
 import { cellStatus, networkStatus, treeStatus } from '../test-support/tree-status.ts';
 import { formatStatus, statusCommand } from './status.ts';
 
 const checkStatus = Compile(TreeStatus);
 
 describe('cell status (one running tree)', () => {
-  let tree: TempTree;
-  beforeAll(() => {
-    tree = tempTree({ 'cell.toml': ROOT_TOML, ...calcCellFiles('cells/calc', { toml: 'replicas = 2' }) });
-    const up = runCell(['mitosis', tree.root, '--detach']);
-    if (up.code !== 0) throw new Error(`the test tree did not start (${up.code}): ${up.stderr}`);
-  });
-  afterAll(async () => {
-    await tree?.remove();
-  });
+  const running = useRunningCalcTree();
 
   it('is the documented document: every replica with pid, state, socket', async () => {
-    const status = await statusCommand(tree.root);
+    const status = await statusCommand(running().root);
     expect([...checkStatus.Errors(status)]).toEqual([]);
-    expect(status.root).toBe(tree.root);
+    expect(status.root).toBe(running().root);
     const calc = status.cells.find((c) => c.name === 'calc')!;
     expect(calc).toMatchObject({ state: 'ready', parent: 'root', replicasWanted: 2 });
     expect(calc.replicas.map((r) => [r.id, r.state, r.socket])).toEqual([
@@ -33,25 +25,25 @@ describe('cell status (one running tree)', () => {
   });
 
   it('finds the running tree from any of its cells, or its cell.toml', async () => {
-    const fromCell = await statusCommand(join(tree.root, 'cells/calc'));
-    const fromToml = await statusCommand(join(tree.root, 'cells/calc/cell.toml'));
-    expect(fromCell.root).toBe(tree.root);
+    const fromCell = await statusCommand(join(running().root, 'cells/calc'));
+    const fromToml = await statusCommand(join(running().root, 'cells/calc/cell.toml'));
+    expect(fromCell.root).toBe(running().root);
     expect(fromToml.nucleus.pid).toBe(fromCell.nucleus.pid);
   });
 
   it('prints it for people: the nucleus, then one line per cell and per replica', async () => {
-    const status = await statusCommand(tree.root);
+    const status = await statusCommand(running().root);
     const lines = formatStatus(status).split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^tree ${tree.root} · nucleus pid ${status.nucleus.pid} · up \\d+`));
+    expect(lines[0]).toMatch(new RegExp(`^tree ${running().root} · nucleus pid ${status.nucleus.pid} · up \\d+`));
     for (const r of status.cells.find((c) => c.name === 'calc')!.replicas) expect(lines.some((l) => l.includes(r.id) && l.includes(`pid ${r.pid}`))).toBe(true);
   });
 
   it('prints the same document as JSON through the CLI, exit 0', async () => {
-    const r = runCell(['status', tree.root, '--json']);
+    const r = runCell(['status', running().root, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const status = JSON.parse(r.stdout) as TreeStatus;
     expect([...checkStatus.Errors(status)]).toEqual([]);
-    expect(status.nucleus.pid).toBe((await statusCommand(tree.root)).nucleus.pid);
+    expect(status.nucleus.pid).toBe((await statusCommand(running().root)).nucleus.pid);
   });
 
   it('fails with CELL_E_TREE_NOT_RUNNING where nothing runs (exit 3)', async () => {

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { isProcessAlive, processStartTime, readNucleusPointer } from '@cell/host';
 import { stopCell, treeStatus } from '@cell/runtime';
 
@@ -91,6 +92,23 @@ export function tempTree(files: Record<string, string>): TempTree {
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A tree of one calc cell with two replicas (`cells/calc`), started detached before the tests of
+ * the calling `describe` and removed after them. Read `tree()` inside tests.
+ */
+export function useRunningCalcTree(): () => TempTree {
+  let tree: TempTree | undefined;
+  beforeAll(() => {
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...calcCellFiles('cells/calc', { toml: 'replicas = 2' }) });
+    const up = runCell(['mitosis', tree.root, '--detach']);
+    if (up.code !== 0) throw new Error(`the test tree did not start (${up.code}): ${up.stderr}`);
+  });
+  afterAll(async () => {
+    await tree?.remove();
+  });
+  return () => tree!;
 }
 
 /** cell.toml of a tree's root: a group with sub-cells in cells/. */
