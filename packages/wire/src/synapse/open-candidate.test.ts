@@ -3,11 +3,11 @@ import type { Server as TlsServer } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CellError } from '@cell/protocol';
 import { systemClock } from '../clock.ts';
-import { DEFAULT_LIMITS } from '../limits.ts';
 import { silentLogger } from '../logger.ts';
 import { MembraneSession } from '../membrane/membrane-session.ts';
 import { makeAxonCredentials } from '../test-support/axon-credentials.ts';
 import { fakeHost, type FakeHost } from '../test-support/fake-host.ts';
+import { testConnectionConfig } from '../test-support/connection-config.ts';
 import { ManualClock } from '../test-support/manual-clock.ts';
 import { waitUntil } from '../test-support/raw-peer.ts';
 import { startTestMembrane, type TestMembrane, unaryMethod } from '../test-support/test-membrane.ts';
@@ -25,16 +25,7 @@ afterEach(async () => {
 function options(overrides: Partial<OpenOptions> = {}): OpenOptions {
   return {
     connectTimeoutMs: 5000,
-    connection: {
-      maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes,
-      frameTimeoutMs: DEFAULT_LIMITS.frameTimeoutMs,
-      maxWriteBacklogBytes: DEFAULT_LIMITS.maxWriteBacklogBytes,
-      windowBytes: DEFAULT_LIMITS.streamWindowBytes,
-      target: 'test',
-      fingerprint: undefined,
-      cell: 'caller',
-      replica: undefined,
-    },
+    connection: testConnectionConfig('caller'),
     log: silentLogger,
     clock: systemClock,
     trackLatency: false,

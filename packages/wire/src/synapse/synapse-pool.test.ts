@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CellError } from '@cell/protocol';
 import { silentLogger } from '../logger.ts';
-import { DEFAULT_LIMITS } from '../limits.ts';
+import { testConnectionConfig } from '../test-support/connection-config.ts';
 import { ManualClock } from '../test-support/manual-clock.ts';
 import { systemClock } from '../clock.ts';
 import type { Endpoint } from './candidates.ts';
@@ -21,16 +21,7 @@ function config(overrides: Partial<PoolConfig>): PoolConfig {
     describe: 'cell test',
     defaultTimeoutMs: 1000,
     connectTimeoutMs: 500,
-    connection: {
-      maxFrameBytes: DEFAULT_LIMITS.maxFrameBytes,
-      frameTimeoutMs: DEFAULT_LIMITS.frameTimeoutMs,
-      maxWriteBacklogBytes: DEFAULT_LIMITS.maxWriteBacklogBytes,
-      windowBytes: DEFAULT_LIMITS.streamWindowBytes,
-      target: 'test',
-      fingerprint: undefined,
-      cell: undefined,
-      replica: undefined,
-    },
+    connection: testConnectionConfig(undefined),
     log: silentLogger,
     clock: systemClock,
     random: () => 0.5,
