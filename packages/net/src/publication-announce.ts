@@ -59,7 +59,11 @@ export async function announcePublished(options: AnnouncePublishedOptions): Prom
     const outcome: AnnounceOutcome = { peers: libp2p.getPeers().length, notified: 0, provided: 0 };
     if (config.discovery.includes('gossip')) {
       const notice = encodePublicationNotice({ v: 1, manifest: t.manifest, author: t.author, tree: t.tree, version: t.version, node: options.identity.peerId });
-      outcome.notified = (await pubsub.publish(PUBLISH_TOPIC, notice).catch(() => ({ recipients: [] }))).recipients.length;
+      // A subscriber can be known (its subscription arrived on its stream) before ours to it is open,
+      // and then a publish reaches nobody: publish again until it reaches someone or time is up.
+      do {
+        outcome.notified = (await pubsub.publish(PUBLISH_TOPIC, notice).catch(() => ({ recipients: [] }))).recipients.length;
+      } while (outcome.notified === 0 && now() < deadline && (await new Promise((r) => setTimeout(r, 100, true))));
     }
     if (config.discovery.includes('dht') && outcome.peers > 0) {
       for (const cid of t.cids) {
