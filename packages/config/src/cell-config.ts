@@ -31,6 +31,47 @@ export interface CellConfig {
   readonly auth: { readonly allowedKeys: readonly string[] };
   /** The node this tree runs as on the network (`[network]`, root cell only); undefined: local only. */
   readonly network: NetworkConfig | undefined;
+  /** What a process cell runs (`[cell] run`); undefined for a Node cell or a group. */
+  readonly process: ProcessConfig | undefined;
+  /** Ports the nucleus gives each replica (`[cell] ports`), in order: the first is also `PORT`. */
+  readonly ports: readonly PortSpec[];
+  /** Variables for the cell's processes: `env_file`, then `[env]` over it; `${VAR}` expanded at start. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Variables read from files at start (`[secrets]`): name -> absolute path of a file only its owner reads. */
+  readonly secrets: Readonly<Record<string, string>>;
+}
+
+/** A port a replica gets: fixed, or allocated by the nucleus (0). */
+export interface PortSpec {
+  readonly name: string;
+  readonly port: number;
+}
+
+/** How a process cell shows it is ready; values as written (`${PORT}` expanded at start). */
+export type ReadyCheck =
+  | { readonly kind: 'tcp'; readonly port: string }
+  | { readonly kind: 'unix'; readonly path: string }
+  | { readonly kind: 'http'; readonly target: string }
+  | { readonly kind: 'exec'; readonly command: readonly string[] }
+  | { readonly kind: 'log'; readonly pattern: string };
+
+/** A process cell: any executable, supervised like a Node cell. */
+export interface ProcessConfig {
+  /** The executable and its arguments, as written. */
+  readonly run: readonly string[];
+  /** A user of this machine to run as; undefined: the nucleus's own. */
+  readonly user: string | undefined;
+  /** The URL dependents get as `CELL_DEP_<NAME>_URL` (a template); undefined: `tcp://${HOST}:${PORT}`. */
+  readonly url: string | undefined;
+  /** Undefined: ready once started (no ports), else a TCP connect to the first port. */
+  readonly ready: ReadyCheck | undefined;
+  /** Sent to stop it; SIGKILL follows after `[life_cycle] grace`. */
+  readonly stopSignal: string;
+}
+
+/** True for a cell that runs a process (a Node entry or `run`), false for a group of cells. */
+export function runsProcess(config: Pick<CellConfig, 'cell' | 'process'>): boolean {
+  return config.cell.entry !== undefined || config.process !== undefined;
 }
 
 /** A dependency another node serves. */

@@ -9,7 +9,11 @@ export {
   type Resources,
   type RestartPolicy,
   type SubCellSpec,
+  type PortSpec,
+  type ProcessConfig,
+  type ReadyCheck,
   formatProblem,
+  runsProcess,
 } from './cell-config.ts';
 export { loadCellConfig, readCellConfig, cellTomlPath } from './load-config.ts';
 export { loadCellTree, findNode, type CellTree, type TreeNode } from './cell-tree.ts';

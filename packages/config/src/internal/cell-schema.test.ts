@@ -23,7 +23,7 @@ describe('[cell]', () => {
   it('needs entry and contract to be source files that exist', () => {
     const dir = files({ 'src/main.ts': '', 'main.py': '' });
     expect(problemsOf('[cell]\nname = "a"\nversion = "1.0.0"\nentry = "main.py"\ncontract = "src/gone.ts"\n', dir)).toEqual({
-      'cell.entry': 'entry "main.py" must be a .ts, .mts, .js, .mjs file',
+      'cell.entry': 'entry "main.py" must be a .ts, .mts, .js, .mjs file (to run any other executable, use run = ["./program", "arg"])',
       'cell.contract': `contract file "src/gone.ts" does not exist (looked for ${join(dir, 'src/gone.ts')})`,
     });
   });

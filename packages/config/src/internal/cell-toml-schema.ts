@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { CellTable } from './cell-schema.ts';
 import { CellsTable } from './cells-schema.ts';
 import { DepsTable } from './deps-schema.ts';
+import { EnvTable, SecretsTable } from './env-schema.ts';
 import { LifeCycleTable } from './life-cycle-schema.ts';
 import { NetworkTable } from './network-schema.ts';
 import { ResourcesTable } from './resources-schema.ts';
@@ -18,5 +19,7 @@ export const CellTomlSchema = table({
   deps: DepsTable,
   cells: CellsTable,
   auth: AuthTable,
+  env: EnvTable,
+  secrets: SecretsTable,
   network: Type.Optional(NetworkTable),
 });

@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import type { LifeCycle } from '../cell-config.ts';
 import type { BuildContext } from './build-context.ts';
+import { ReadyKey, StopSignalKey } from './process-schema.ts';
 import { duration, durationRange, table, wholeNumber } from './schema-kit.ts';
 
 /** `[life_cycle] restart`: Erlang-style restart intensity. */
@@ -21,6 +22,8 @@ export const LifeCycleTable = table(
     grace: duration({ default: '5s' }),
     // A replica that must answer its handshake at once can never start.
     ready_timeout: duration({ default: '30s', minMs: 100 }),
+    ready: Type.Optional(ReadyKey),
+    stop_signal: Type.Optional(StopSignalKey),
   },
   { default: {} },
 );

@@ -27,6 +27,10 @@ describe('validateConfig', () => {
         cells: {},
         auth: { allowedKeys: [] },
         network: undefined,
+        process: undefined,
+        ports: [],
+        env: {},
+        secrets: {},
       },
       problems: [],
     });

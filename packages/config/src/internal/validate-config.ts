@@ -4,9 +4,11 @@ import { buildCell } from './cell-schema.ts';
 import { AuthTable, CellTomlSchema } from './cell-toml-schema.ts';
 import { buildCells } from './cells-schema.ts';
 import { buildDeps } from './deps-schema.ts';
+import { buildEnv, buildSecrets } from './env-schema.ts';
 import { buildLifeCycle } from './life-cycle-schema.ts';
 import { buildNetwork } from './network-schema.ts';
 import { ProblemReport } from './problem-report.ts';
+import { buildPorts, buildProcess } from './process-schema.ts';
 import { buildResources } from './resources-schema.ts';
 import { compiled } from './schema-kit.ts';
 import { reportSchemaProblems } from './schema-problems.ts';
@@ -34,8 +36,12 @@ export function validateConfig(
   const cells = buildCells(ctx);
   const auth = ctx.decoded(['auth'], AuthTable);
   const network = buildNetwork(ctx);
+  const ports = buildPorts(ctx);
+  const processCell = buildProcess(ctx, ports);
+  const env = buildEnv(ctx);
+  const secrets = buildSecrets(ctx);
 
-  if (report.count > 0 || !cell || !resources || !lifeCycle || !deps || !cells || !auth) {
+  if (report.count > 0 || !cell || !resources || !lifeCycle || !deps || !cells || !auth || !env || !secrets) {
     return { config: undefined, problems: report.problems() };
   }
   return {
@@ -50,6 +56,10 @@ export function validateConfig(
       cells,
       auth: { allowedKeys: auth.allowed_keys },
       network,
+      process: processCell,
+      ports,
+      env,
+      secrets,
     },
     problems: [],
   };
