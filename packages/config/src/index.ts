@@ -18,3 +18,4 @@ export {
 export { loadCellConfig, readCellConfig, cellTomlPath } from './load-config.ts';
 export { loadCellTree, findNode, type CellTree, type TreeNode } from './cell-tree.ts';
 export { parseBytes, parseDuration, parseDurationRange, parseCpu } from './units.ts';
+export { secretFileProblem } from './internal/env-schema.ts';

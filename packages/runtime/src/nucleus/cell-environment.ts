@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { CellTree, TreeNode } from '@cell/config';
+import type { ReplicaPorts } from '../process/port-allocation.ts';
+import { dependencyVariables } from '../process/replica-variables.ts';
 import { launchEnv, nucleusSocketPath } from '@cell/host';
 import { localDeps } from '../ribosome/build-tree.ts';
 
@@ -24,4 +26,14 @@ export function cellEnvironment(tree: CellTree, node: TreeNode, identityFile: st
     }),
     NODE_COMPILE_CACHE: join(node.dir, '.cell', 'compile-cache'),
   };
+}
+
+/** Where `node`'s dependencies with ports are now (`CELL_DEP_<NAME>_*`), from their supervisors' allocated ports. */
+export function dependencyEnvironment(node: TreeNode, portsOf: (dep: TreeNode) => { config: TreeNode['config']; ports: readonly ReplicaPorts[] | undefined } | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, dep] of Object.entries(node.deps)) {
+    const found = portsOf(dep);
+    if (found?.ports) Object.assign(out, dependencyVariables(name, found.config, found.ports));
+  }
+  return out;
 }

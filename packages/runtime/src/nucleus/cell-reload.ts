@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
-import { type CellTree, loadCellConfig, type TreeNode } from '@cell/config';
+import { type CellConfig, type CellTree, loadCellConfig, type TreeNode } from '@cell/config';
 import type { Logger } from '@cell/sdk';
 import { buildCell, TYPECHECK_DIR } from '../ribosome/build-cell.ts';
 import { localDeps } from '../ribosome/build-tree.ts';
@@ -29,8 +29,9 @@ export interface ReloadHost {
  */
 export async function reloadSupervisedCell(host: ReloadHost, sup: CellSupervisor): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }> {
   const node = sup.node;
-  // The code and the version may have changed since the tree started: read cell.toml again.
+  // The code, the version and the environment may have changed since the tree started: read cell.toml again.
   const config = loadCellConfig(node.dir);
+  if (config.process) return reloadProcessCell(host, sup, config);
   const next = (await genomeFromSource(config)) ?? readGenomeFile(node.dir);
   const verdict = next ? judgeUpgrade(upgradeEdges(host.tree, node, next, host.isRunning)) : { blocking: [], keepMajors: [] };
   refuseBlocked(verdict, `reload ${node.name} ${next?.version ?? ''}`.trim());
@@ -47,11 +48,21 @@ export async function reloadSupervisedCell(host: ReloadHost, sup: CellSupervisor
   const result = await buildCell(config, localDeps(node), { typecheck: check ?? false });
   host.mains.set(node, result.main);
   host.log.info({ cell: sup.name, rebuilt: result.rebuilt, version: next?.version }, 'reloading cell');
-  const replaced = await sup.reload(result.main);
+  const replaced = await sup.reload(result.main, config);
   sup.version = next?.version ?? config.cell.version;
   if (next) writeGenomeFile(node.dir, next);
   host.log.info({ cell: sup.name, replaced }, 'cell reloaded');
   return { replaced, rebuilt: result.rebuilt, keptMajor: keepMajor };
+}
+
+/** A process cell has nothing to build or type-check: its new processes start with the new cell.toml. */
+async function reloadProcessCell(host: ReloadHost, sup: CellSupervisor, config: CellConfig): Promise<{ replaced: number; rebuilt: boolean; keptMajor: null }> {
+  host.mains.set(sup.node, config.file);
+  host.log.info({ cell: sup.name, version: config.cell.version }, 'reloading cell');
+  const replaced = await sup.reload(config.file, config);
+  sup.version = config.cell.version;
+  host.log.info({ cell: sup.name, replaced }, 'cell reloaded');
+  return { replaced, rebuilt: false, keptMajor: null };
 }
 
 /**

@@ -37,6 +37,7 @@ function supervised(build: 'work' | 'broken' | 'stuck', toml: string, where?: st
     limiter: new ResourceLimiter('sup', { root: tempDir(defer) }), // no cgroups there
     log: logger,
     env: {},
+    treeRoot: dir,
     changed: () => void changes++,
     gate: new StartGate(4),
   });
@@ -184,7 +185,7 @@ describe('CellSupervisor', () => {
 
   it('a group without code starts at once and has no replicas to run', async () => {
     const dir = tempDir(defer, { 'cell.toml': cellToml('group', { entry: false }) });
-    const sup = new CellSupervisor(loadCellTree(dir).root, { limiter: new ResourceLimiter('g', { root: tempDir(defer) }), log: capturedLogger().logger, env: {}, changed: () => undefined, gate: new StartGate(4) });
+    const sup = new CellSupervisor(loadCellTree(dir).root, { limiter: new ResourceLimiter('g', { root: tempDir(defer) }), log: capturedLogger().logger, env: {}, treeRoot: dir, changed: () => undefined, gate: new StartGate(4) });
     await within(sup.start('/nonexistent/main.mjs'), 5000, 'a group to start');
     expect(sup.hasProcess).toBe(false);
     expect(sup.state).toBe('group');

@@ -1,15 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { CellError } from '@cell/protocol';
-import type { TreeNode } from '@cell/config';
-import { type CellStatus, LOG_DIR, privateRunDir } from '@cell/host';
+import { type CellConfig, runsProcess, type TreeNode } from '@cell/config';
+import type { CellStatus } from '@cell/host';
 import type { Logger } from '@cell/sdk';
 import type { ResourceLimiter, ReplicaLimits } from './cgroups.ts';
 import { cellState, cellStatusOf, mergeDependencyStats, startOutcome } from './cell-status.ts';
 import { classifyExit, exitOutcome, lastExitRecord, refusedWhileFailed, reportExit, withCause } from './exit-policy.ts';
-import { ReplicaLog } from './replica-log.ts';
-import { type ProcessExit, ReplicaProcess } from './replica-process.ts';
-import { clearStaleSocket, createSlots, type ReplicaState, type Slot, socketPathProblem } from './replica-slot.ts';
+import { allocatePorts, portsByName, type ReplicaPorts } from '../process/port-allocation.ts';
+import { launchReplica } from './replica-launch.ts';
+import type { ProcessExit, SupervisedProcess } from './supervised-process.ts';
+import { clearStaleSocket, createSlots, markUnstartedFailed, prepareSlots, type ReplicaState, type Slot } from './replica-slot.ts';
 import type { StartGate } from './start-gate.ts';
 
 /** What a cell supervisor needs from the nucleus. */
@@ -20,6 +20,10 @@ export interface SupervisorContext {
   gate: StartGate;
   /** Environment every replica of this cell gets (deps, idle timeout, log level...). */
   env: Record<string, string>;
+  /** The tree's root directory. */
+  treeRoot: string;
+  /** Addresses of the cell's dependencies that have ports (`CELL_DEP_<NAME>_*`), as they are now. */
+  dependencyEnv?: () => Record<string, string>;
   /** True once the whole tree is stopping: nothing starts any more. */
   isTreeStopping?: () => boolean;
   /** Called on every state change (for live views). */
@@ -27,9 +31,9 @@ export interface SupervisorContext {
 }
 
 /**
- * Supervises the replicas of one cell (the nucleus has one per cell): starts them, checks they
- * answer a handshake, restarts crashed ones with backoff until the intensity limit, records why
- * each process ended (crash, out of memory, idle), and replaces them one by one on reload.
+ * Supervises the replicas of one cell (the nucleus has one per cell), Node or process cell alike:
+ * starts them, waits until they are ready, restarts crashed ones with backoff until the intensity
+ * limit, records why each process ended (crash, out of memory, idle), and replaces them on reload.
  */
 export class CellSupervisor {
   readonly node: TreeNode;
@@ -43,6 +47,10 @@ export class CellSupervisor {
   /** Exits being recorded (each a moment after its process ended): `stop` waits for them. */
   private readonly exitsInHand = new Set<Promise<void>>();
   private limitsWarning: string | undefined;
+  /** Each replica's ports, allocated at the first start and kept (dependents were told them). */
+  ports: readonly ReplicaPorts[] | undefined;
+  /** The cell's configuration its next processes start with (a reload reads cell.toml again). */
+  config: CellConfig;
   /** The version its replicas run (a reload moves it on; an old major kept beside it keeps its own). */
   version: string;
   constructor(node: TreeNode, ctx: SupervisorContext) {
@@ -50,6 +58,7 @@ export class CellSupervisor {
     this.context = ctx;
     this.slots = createSlots(node);
     this.version = node.config.cell.version;
+    this.config = node.config;
   }
 
   get name(): string {
@@ -63,7 +72,7 @@ export class CellSupervisor {
 
   /** True for a cell with code (a pure group has none). */
   get hasProcess(): boolean {
-    return this.node.config.cell.entry !== undefined;
+    return runsProcess(this.config);
   }
 
   /** Starts every replica of the built cell at `main`; resolves when all answer, rejects when one fails for good. */
@@ -72,16 +81,12 @@ export class CellSupervisor {
     this.main = main;
     this.stopping = false;
     if (!this.hasProcess) return Promise.resolve();
-    privateRunDir(this.node.dir);
-    mkdirSync(join(this.node.dir, LOG_DIR), { recursive: true });
-    for (const slot of this.slots) {
-      const tooLong = socketPathProblem(slot);
-      if (tooLong) return Promise.reject(tooLong);
-      slot.log ??= new ReplicaLog(join(this.node.dir, LOG_DIR, `${slot.id}.log`), { cell: this.name, replica: slot.id }, { maxBytes: this.node.config.resources.logs.max });
-    }
+    const unusable = prepareSlots(this.node, this.slots);
+    if (unusable) return Promise.reject(unusable);
     this.starting ??= (async () => {
       const pending = this.slots.filter((s) => !s.current && s.state !== 'backoff');
       await Promise.all(pending.map((s) => clearStaleSocket(s, this.node.dir)));
+      this.ports ??= await allocatePorts(this.name, this.config.ports, this.slots.length);
       for (const slot of pending) void this.startThroughGate(slot);
       await this.settled();
     })().finally(() => (this.starting = undefined));
@@ -136,7 +141,7 @@ export class CellSupervisor {
   }
 
   private limitsFor(slot: Slot): ReplicaLimits {
-    const { memory, cpu } = this.node.config.resources;
+    const { memory, cpu } = this.config.resources;
     const limits = this.context.limiter.limit(`${slot.id}.g${slot.generation}`, { memoryBytes: memory.max, cpu: cpu.max });
     if (limits.warning && limits.warning !== this.limitsWarning) {
       this.limitsWarning = limits.warning;
@@ -145,27 +150,18 @@ export class CellSupervisor {
     return limits;
   }
 
-  private spawn(slot: Slot): ReplicaProcess {
+  private spawn(slot: Slot): SupervisedProcess {
     slot.generation++;
     slot.restartTimer = undefined;
     const limits = this.limitsFor(slot);
     const log = slot.log!;
-    const proc = new ReplicaProcess({
-      cell: this.name,
-      replicaId: slot.id,
-      dir: this.node.dir,
-      main: this.main!,
-      socket: slot.socket,
-      env: this.context.env,
-      limits,
-      log,
-      readyTimeoutMs: this.node.config.lifeCycle.readyTimeoutMs,
-      onAxon: () => this.notify(),
-    });
+    const env = { ...this.context.env, ...this.context.dependencyEnv?.() };
+    const ports = this.ports?.[slot.index] ?? [];
+    const proc = launchReplica({ config: this.config, replica: slot.id, main: this.main!, socket: slot.socket, treeRoot: this.context.treeRoot, env, ports, limits, log, onAxon: () => this.notify() });
     const previous = slot.current;
     slot.current = proc;
     if (!previous) this.setState(slot, 'starting');
-    log.note('info', 'replica starting', { generation: slot.generation, childPid: proc.pid });
+    log.note('info', 'replica starting', { generation: slot.generation, childPid: proc.pid, ...portsByName(ports) });
     // Give the log stream a moment to deliver the process's last lines before recording the exit.
     const recorded: Promise<void> = proc.exited
       .then((exit) => new Promise<void>((resolve) => setTimeout(() => resolve(this.recordExit(slot, proc, exit, limits)), 50)))
@@ -191,14 +187,14 @@ export class CellSupervisor {
     return proc;
   }
 
-  private recordExit(slot: Slot, proc: ReplicaProcess, exit: ProcessExit, limits: ReplicaLimits): void {
+  private recordExit(slot: Slot, proc: SupervisedProcess, exit: ProcessExit, limits: ReplicaLimits): void {
     const tail = slot.log!.tail();
     const reason = classifyExit({ exit, oomKilled: limits.oomKilled(), tail, stopping: this.stopping });
     setTimeout(() => limits.release(), 200).unref();
     if (slot.current !== proc) return; // an older generation finished draining after a reload
     slot.current = undefined;
     slot.lastExit = lastExitRecord(exit, reason, tail);
-    const outcome = withCause(exitOutcome(reason, this.stopping, () => slot.tracker.onCrash(Date.now())), slot.lastExit.cause);
+    const outcome = withCause(exitOutcome(reason, this.stopping, () => slot.tracker.onCrash(Date.now()), exit.cannotStart), slot.lastExit.cause);
     if (outcome.state === 'failed') {
       slot.failure = outcome.failure;
       slot.failedAt = Date.now();
@@ -212,9 +208,10 @@ export class CellSupervisor {
     this.setState(slot, outcome.state);
   }
 
-  /** Replaces each replica by a process of the new build, one at a time; the old one drains only once the new one answers on the shared socket. */
-  async reload(main: string): Promise<number> {
+  /** Replaces each replica by a process of the new build (and config), one at a time (see `replace`). */
+  async reload(main: string, config: CellConfig = this.config): Promise<number> {
     this.main = main;
+    this.config = config;
     let replaced = 0;
     for (const slot of this.slots) {
       const old = slot.current;
@@ -226,19 +223,26 @@ export class CellSupervisor {
         }
         continue;
       }
-      const next = this.spawn(slot);
-      try {
-        await next.ready;
-      } catch (err) {
-        slot.current = old;
-        await next.kill();
-        throw new CellError('CELL_E_UNAVAILABLE', `new build of ${slot.id} did not become ready: ${(err as Error).message}; the old one keeps serving`);
-      }
-      await old.drain(this.node.config.lifeCycle.graceMs);
+      await this.replace(slot, old);
       slot.tracker.reset();
       replaced++;
     }
     return replaced;
+  }
+
+  /** A Node cell's new process answers on the shared socket before the old one drains (no call dropped); a process cell's old one stops first (the new one needs its ports and files). */
+  private async replace(slot: Slot, old: SupervisedProcess): Promise<void> {
+    const graceMs = this.config.lifeCycle.graceMs;
+    const exclusive = this.config.process !== undefined;
+    if (exclusive) await old.drain(graceMs);
+    const next = this.spawn(slot);
+    if (exclusive) this.setState(slot, 'starting');
+    const failure = await next.ready.then(() => undefined, (err: Error) => err.message);
+    if (failure === undefined) return exclusive ? undefined : void (await old.drain(graceMs));
+    if (exclusive) throw new CellError('CELL_E_UNAVAILABLE', `new process of ${slot.id} did not become ready: ${failure}; it is restarted with backoff`);
+    slot.current = old;
+    await next.kill();
+    throw new CellError('CELL_E_UNAVAILABLE', `new build of ${slot.id} did not become ready: ${failure}; the old one keeps serving`);
   }
 
   /** Drains every replica (up to the grace period), then kills what is left. */
@@ -247,7 +251,7 @@ export class CellSupervisor {
     for (const slot of this.slots) if (slot.restartTimer) clearTimeout(slot.restartTimer);
     const running = this.slots.filter((s) => s.current);
     for (const s of running) this.setState(s, 'stopping');
-    await Promise.all(running.map((s) => s.current!.drain(this.node.config.lifeCycle.graceMs)));
+    await Promise.all(running.map((s) => s.current!.drain(this.config.lifeCycle.graceMs)));
     await Promise.all([...this.exitsInHand]); // each exit recorded (lastExit, its log lines) before the logs close
     for (const s of this.slots) if (s.state !== 'failed') s.state = 'stopped';
     this.notify();
@@ -257,12 +261,7 @@ export class CellSupervisor {
 
   /** Marks the replicas that never got a process as failed, with why (a start that threw before spawning them). */
   markFailed(reason: string): void {
-    for (const s of this.slots) {
-      if (s.current || s.state === 'failed') continue;
-      s.state = 'failed';
-      s.failure = reason;
-      s.failedAt = Date.now();
-    }
+    markUnstartedFailed(this.slots, reason, Date.now());
     this.notify();
   }
 
@@ -279,7 +278,7 @@ export class CellSupervisor {
 
   /** True when a ready replica's socket file is gone (deleted under the running tree): callers cannot reach it. */
   get hasLostSockets(): boolean {
-    return this.slots.some((s) => s.state === 'ready' && !existsSync(s.socket));
+    return !this.config.process && this.slots.some((s) => s.state === 'ready' && !existsSync(s.socket));
   }
 
   /** Axon ports of the replicas that are ready (what this node serves other nodes). */

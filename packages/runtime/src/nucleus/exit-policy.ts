@@ -1,7 +1,7 @@
 import { CellError } from '@cell/protocol';
 import type { ReplicaStatus } from '@cell/host';
 import type { RestartDecision } from './restart-policy.ts';
-import type { ProcessExit } from './replica-process.ts';
+import type { ProcessExit } from './supervised-process.ts';
 import type { Logger } from '@cell/sdk';
 import type { ReplicaLog } from './replica-log.ts';
 import type { ReplicaState, Slot } from './replica-slot.ts';
@@ -44,8 +44,10 @@ export type ExitOutcome =
 /**
  * The supervisor's response to an exit: idle and deliberate exits rest; a crash or an OOM is
  * restarted after the backoff the restart policy gives, or marks the replica failed past its limit.
+ * A process that could not be started at all fails at once.
  */
-export function exitOutcome(reason: ExitReason, stopping: boolean, decide: () => RestartDecision): ExitOutcome {
+export function exitOutcome(reason: ExitReason, stopping: boolean, decide: () => RestartDecision, cannotStart?: string): ExitOutcome {
+  if (cannotStart !== undefined) return { state: 'failed', failure: `cannot start: ${cannotStart}` }; // a retry cannot help
   if (reason === 'idle') return { state: 'idle' };
   if (reason === 'stopped' || reason === 'reload' || stopping) return { state: 'stopped' };
   const what = reason === 'oom' ? 'ran out of memory' : reason === 'start-failed' ? 'did not become ready in time' : 'crashed';

@@ -12,7 +12,7 @@ import { reportTypes } from '../ribosome/report-types.ts';
 import type { LocalServedCell, TreeNetworkFactory } from '../network/tree-network.ts';
 import type { PidLock } from '../files/pid-lock.ts';
 import { ResourceLimiter } from './cgroups.ts';
-import { cellEnvironment } from './cell-environment.ts';
+import { cellEnvironment, dependencyEnvironment } from './cell-environment.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
 import { StartGate } from './start-gate.ts';
 import { serveControl } from './control-handlers.ts';
@@ -118,21 +118,15 @@ export class Nucleus {
   }
 
   private createSupervisors(): void {
+    const { limiter, gate, log } = this;
+    const changed = () => {
+      this.link?.network.announceSoon();
+      this.options.onChange?.();
+    };
     for (const node of this.tree.nodes) {
-      this.supervisors.set(
-        node,
-        new CellSupervisor(node, {
-          limiter: this.limiter,
-          gate: this.gate,
-          log: this.log,
-          env: cellEnvironment(this.tree, node, this.link?.network.identityFile),
-          isTreeStopping: () => this.stopping !== undefined,
-          changed: () => {
-            this.link?.network.announceSoon();
-            this.options.onChange?.();
-          },
-        }),
-      );
+      const env = cellEnvironment(this.tree, node, this.link?.network.identityFile);
+      const dependencyEnv = () => dependencyEnvironment(node, (dep) => this.supervisors.get(dep));
+      this.supervisors.set(node, new CellSupervisor(node, { limiter, gate, log, env, treeRoot: this.tree.root.dir, dependencyEnv, isTreeStopping: () => this.stopping !== undefined, changed }));
     }
   }
 
@@ -201,6 +195,7 @@ export class Nucleus {
         },
       });
       for (const [node, r] of builds) this.mains.set(node, r.main);
+      for (const n of this.tree.nodes) if (n.config.process) this.mains.set(n, n.config.file); // a process cell runs what its cell.toml says
       for (const t of types) reportTypes(this.log, t);
     } finally {
       this.building.clear();

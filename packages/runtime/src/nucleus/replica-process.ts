@@ -1,11 +1,12 @@
 import cluster, { type Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { CellError } from '@cell/protocol';
-import { type CellMessage, isCellMessage, type NucleusMessage } from '@cell/host';
+import { isCellMessage, type NucleusMessage } from '@cell/host';
 import { connectDynamic } from '@cell/sdk';
 import { MAX_TIMER_MS } from '@cell/wire';
 import type { ReplicaLimits } from './cgroups.ts';
 import type { ReplicaLog } from './replica-log.ts';
+import type { CellStats, ProcessExit, SupervisedProcess } from './supervised-process.ts';
 
 /** Everything needed to run one process of a replica. */
 export interface ProcessSpec {
@@ -24,21 +25,8 @@ export interface ProcessSpec {
   onAxon?: (port: number) => void;
 }
 
-/** How a process ended. */
-export interface ProcessExit {
-  code: number | null;
-  signal: string | null;
-  /** The process announced apoptosis (idle exit) before leaving. */
-  idle: boolean;
-  /** The nucleus asked it to stop (drain or kill). */
-  requested: boolean;
-  /** The nucleus killed it because it did not answer a handshake within its ready timeout. */
-  unready: boolean;
-  at: number;
-}
-
 /** One OS process of a replica: forked, readiness-checked, drained. */
-export class ReplicaProcess {
+export class ReplicaProcess implements SupervisedProcess {
   readonly worker: Worker;
   readonly pid: number;
   readonly startedAt = Date.now();
@@ -50,7 +38,7 @@ export class ReplicaProcess {
   private idle = false;
   private requested = false;
   private unready = false;
-  private statsWaiters: Array<(m: Extract<CellMessage, { type: 'cell:stats' }> | undefined) => void> = [];
+  private statsWaiters: Array<(m: CellStats | undefined) => void> = [];
   private readonly spec: ProcessSpec;
 
   constructor(spec: ProcessSpec) {
@@ -90,7 +78,7 @@ export class ReplicaProcess {
     this.worker.on('error', () => undefined); // IPC to a dying process: the exit handler reports it
     this.exited = new Promise((resolve) => {
       this.worker.process.once('exit', (code, signal) => {
-        resolve({ code, signal, idle: this.idle, requested: this.requested, unready: this.unready, at: Date.now() });
+        resolve({ code, signal, idle: this.idle, requested: this.requested, unready: this.unready, cannotStart: undefined, at: Date.now() });
       });
     });
     this.ready = this.waitReady();
@@ -134,7 +122,7 @@ export class ReplicaProcess {
   }
 
   /** What the process reports about itself (calls, connections, its dependencies' candidates). */
-  stats(timeoutMs = 300): Promise<Extract<CellMessage, { type: 'cell:stats' }> | undefined> {
+  stats(timeoutMs = 300): Promise<CellStats | undefined> {
     if (!this.isRunning) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(undefined), timeoutMs);
@@ -178,7 +166,6 @@ export class ReplicaProcess {
     return this.exited;
   }
 
-  /** Kills the process at once. */
   /** Kills a process that never became ready: a failure of the replica (restarted with backoff, counted against its limit), not a stop. */
   killUnready(): Promise<ProcessExit> {
     this.unready = true;
@@ -186,6 +173,7 @@ export class ReplicaProcess {
     return this.exited;
   }
 
+  /** Kills the process at once. */
   kill(): Promise<ProcessExit> {
     this.requested = true;
     if (this.isRunning) this.worker.process.kill('SIGKILL');

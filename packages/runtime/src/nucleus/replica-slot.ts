@@ -1,11 +1,11 @@
-import { existsSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import { MAX_SOCKET_PATH_BYTES, probeSocket } from '@cell/wire';
 import type { TreeNode } from '@cell/config';
-import { type ReplicaStatus, RUN_DIR } from '@cell/host';
-import type { ReplicaLog } from './replica-log.ts';
-import type { ReplicaProcess } from './replica-process.ts';
+import { LOG_DIR, privateRunDir, type ReplicaStatus, RUN_DIR } from '@cell/host';
+import { ReplicaLog } from './replica-log.ts';
+import type { SupervisedProcess } from './supervised-process.ts';
 import { RestartTracker } from './restart-policy.ts';
 
 export type ReplicaState = ReplicaStatus['state'];
@@ -16,7 +16,7 @@ export interface Slot {
   id: string;
   socket: string;
   state: ReplicaState;
-  current: ReplicaProcess | undefined;
+  current: SupervisedProcess | undefined;
   restarts: number;
   lastExit: ReplicaStatus['lastExit'];
   tracker: RestartTracker;
@@ -50,6 +50,28 @@ export function createSlots(node: TreeNode): Slot[] {
       failedAt: undefined,
     };
   });
+}
+
+/** Marks the replicas that never got a process as failed, with why. */
+export function markUnstartedFailed(slots: Slot[], reason: string, now: number): void {
+  for (const s of slots) {
+    if (s.current || s.state === 'failed') continue;
+    s.state = 'failed';
+    s.failure = reason;
+    s.failedAt = now;
+  }
+}
+
+/** Makes a cell's `run/` and `log/` and opens each replica's log; returns why a replica's socket cannot exist, if one cannot. */
+export function prepareSlots(node: TreeNode, slots: Slot[]): CellError | undefined {
+  privateRunDir(node.dir);
+  mkdirSync(join(node.dir, LOG_DIR), { recursive: true });
+  for (const slot of slots) {
+    const tooLong = socketPathProblem(slot);
+    if (tooLong) return tooLong;
+    slot.log ??= new ReplicaLog(join(node.dir, LOG_DIR, `${slot.id}.log`), { cell: node.name, replica: slot.id }, { maxBytes: node.config.resources.logs.max });
+  }
+  return undefined;
 }
 
 /** Why a replica's socket cannot exist (a path over the 107 bytes of a Unix socket), if it cannot. */

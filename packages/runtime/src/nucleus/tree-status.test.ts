@@ -16,7 +16,7 @@ function setup() {
   });
   const limiter = new ResourceLimiter('status', { root: tempDir(defer) }); // no cgroups there: touches nothing
   const node = (name: string) => tree.nodes.find((n) => n.name === name)!;
-  const supervisor = (n: TreeNode) => new CellSupervisor(n, { limiter, log: capturedLogger().logger, env: {}, changed: () => undefined, gate: new StartGate(4) });
+  const supervisor = (n: TreeNode) => new CellSupervisor(n, { limiter, log: capturedLogger().logger, env: {}, treeRoot: tree.root.dir, changed: () => undefined, gate: new StartGate(4) });
   const parts = (over: Partial<TreeStatusParts> = {}): TreeStatusParts => ({
     tree,
     startedAt: 1000,

@@ -1,4 +1,4 @@
-import type { CellTree, TreeNode } from '@cell/config';
+import { type CellTree, runsProcess, type TreeNode } from '@cell/config';
 import type { TreeStatus } from '@cell/host';
 import type { CellSupervisor } from './cell-supervisor.ts';
 
@@ -46,8 +46,8 @@ function placeholderStatus(node: TreeNode, parent: string | null): TreeStatus['c
     version: node.config.cell.version,
     dir: node.dir,
     parent,
-    state: node.config.cell.entry ? 'stopped' : 'group',
-    replicasWanted: node.config.cell.entry ? node.replicas : 0,
+    state: runsProcess(node.config) ? 'stopped' : 'group',
+    replicasWanted: runsProcess(node.config) ? node.replicas : 0,
     idleTimeoutMs: node.config.lifeCycle.idleTimeoutMs ?? null,
     limits: { memoryBytes: memory.max ?? null, cpu: cpu.max ?? null, enforcedBy: 'none', warning: null },
     replicas: [],

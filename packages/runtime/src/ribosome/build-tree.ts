@@ -11,7 +11,7 @@ import { typecheckCells, type TypecheckReport } from './typecheck-cells.ts';
 /** A cell's dependencies as its processes receive them (`CELL_DEPS`): local ones, and on other nodes. */
 export function localDeps(node: TreeNode, trustedKeys: readonly string[] = []): Record<string, DependencyRef> {
   const deps: Record<string, DependencyRef> = {};
-  for (const [k, d] of Object.entries(node.deps)) deps[k] = { name: d.name, dir: d.dir };
+  for (const [k, d] of Object.entries(node.deps)) if (!d.config.process) deps[k] = { name: d.name, dir: d.dir }; // a process cell is reached at its address (CELL_DEP_*)
   for (const [k, d] of Object.entries(node.config.remoteDeps)) deps[k] = { name: d.name, axon: d.axon, major: d.major, trust: [...new Set([...d.trust, ...trustedKeys])] };
   return deps;
 }

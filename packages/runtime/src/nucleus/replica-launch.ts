@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import type { CellConfig } from '@cell/config';
+import { ExecProcess } from '../process/exec-process.ts';
+import { execSpecFor } from '../process/exec-launch.ts';
+import type { ReplicaPorts } from '../process/port-allocation.ts';
+import { dataDir, replicaVariables } from '../process/replica-variables.ts';
+import type { ReplicaLimits } from './cgroups.ts';
+import type { ReplicaLog } from './replica-log.ts';
+import { ReplicaProcess } from './replica-process.ts';
+import type { SupervisedProcess } from './supervised-process.ts';
+import { UnstartedProcess } from './unstarted-process.ts';
+
+/** One replica's process, about to start. */
+export interface ReplicaLaunch {
+  config: CellConfig;
+  replica: string;
+  /** The built Node entry (unused by a process cell). */
+  main: string;
+  socket: string;
+  treeRoot: string;
+  /** The nucleus's launch environment for the cell, with its dependencies' addresses. */
+  env: Record<string, string>;
+  ports: ReplicaPorts;
+  limits: ReplicaLimits;
+  log: ReplicaLog;
+  onAxon: () => void;
+}
+
+/**
+ * Starts a replica's process: a Node cell forked with its bundle, or a process cell's
+ * executable. One that cannot start at all (CELL_E_START_FAILED: a missing executable, an unset
+ * variable, a secret others may read) is an UnstartedProcess carrying why.
+ */
+export function launchReplica(l: ReplicaLaunch): SupervisedProcess {
+  const { config } = l;
+  try {
+    const inherited = { ...process.env, ...l.env };
+    const own = replicaVariables(config, { replica: l.replica, ports: l.ports }, inherited);
+    const readyTimeoutMs = config.lifeCycle.readyTimeoutMs;
+    if (config.process) {
+      return new ExecProcess(execSpecFor(config, config.process, { replica: l.replica, treeRoot: l.treeRoot, env: { ...inherited, ...own }, limits: l.limits, log: l.log }, readyTimeoutMs));
+    }
+    mkdirSync(dataDir(config), { recursive: true, mode: 0o700 });
+    return new ReplicaProcess({ cell: config.cell.name, replicaId: l.replica, dir: config.dir, main: l.main, socket: l.socket, env: { ...l.env, ...own }, limits: l.limits, log: l.log, readyTimeoutMs, onAxon: l.onAxon });
+  } catch (err) {
+    return new UnstartedProcess(err as Error);
+  }
+}

@@ -1,0 +1,47 @@
+import type { CellMessage } from '@cell/host';
+
+/** What a replica reports about itself (calls, connections, its dependencies' candidates). */
+export type CellStats = Extract<CellMessage, { type: 'cell:stats' }>;
+
+/** How a process ended. */
+export interface ProcessExit {
+  code: number | null;
+  signal: string | null;
+  /** The process announced apoptosis (idle exit) before leaving. */
+  idle: boolean;
+  /** The nucleus asked it to stop (drain or kill). */
+  requested: boolean;
+  /** The nucleus killed it because it did not answer a handshake within its ready timeout. */
+  unready: boolean;
+  /** It could not be started at all (a missing executable, a port in use): why. A retry cannot help. */
+  cannotStart?: string | undefined;
+  at: number;
+}
+
+/**
+ * One OS process of a replica as its supervisor sees it, whatever it runs: a Node cell
+ * (ReplicaProcess, forked, ready when it answers a handshake) or any executable (ExecProcess,
+ * ready when its readiness check passes).
+ */
+export interface SupervisedProcess {
+  readonly pid: number;
+  readonly startedAt: number;
+  /** Resolves once the process is ready to serve; rejects if it dies or is too slow. */
+  readonly ready: Promise<void>;
+  readonly exited: Promise<ProcessExit>;
+  /** TCP port of the process's axon, when it serves other nodes. */
+  readonly axonPort: number | undefined;
+  readonly isRunning: boolean;
+  /** What the process reports about itself; undefined when it cannot say (or is gone). */
+  stats(timeoutMs?: number): Promise<CellStats | undefined>;
+  /** Resident memory in bytes (null when gone). */
+  rssBytes(): number | null;
+  /** Asks the process to stop; kills it after `graceMs` (+1 s). */
+  drain(graceMs: number): Promise<ProcessExit>;
+  /** Kills a process that never became ready: a failure (restarted with backoff), not a stop. */
+  killUnready(): Promise<ProcessExit>;
+  /** Kills the process at once. */
+  kill(): Promise<ProcessExit>;
+}
+
+

@@ -1,0 +1,224 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { CellError } from '@cell/protocol';
+import { MAX_TIMER_MS } from '@cell/wire';
+import type { ReplicaLimits } from '../nucleus/cgroups.ts';
+import type { ReplicaLog } from '../nucleus/replica-log.ts';
+import type { CellStats, ProcessExit, SupervisedProcess } from '../nucleus/supervised-process.ts';
+import { probeOnce, type ReadyProbe } from './ready-probe.ts';
+import type { SystemUser } from './system-user.ts';
+
+/** Everything needed to run one process of a process cell's replica (variables already expanded). */
+export interface ExecSpec {
+  cell: string;
+  replicaId: string;
+  cwd: string;
+  /** The executable (an absolute path) and its arguments. */
+  command: readonly string[];
+  /** The whole environment of the process. */
+  env: Record<string, string>;
+  user: SystemUser | undefined;
+  limits: ReplicaLimits;
+  log: ReplicaLog;
+  ready: ReadyProbe;
+  readyTimeoutMs: number;
+  stopSignal: NodeJS.Signals;
+}
+
+/**
+ * The launcher every process cell starts through (`sh -c`): it waits for the nucleus to release
+ * it (once it is in its cgroup, so limits hold from the first instruction), leaves a watcher on
+ * the nucleus's pipe that kills the whole process group when the pipe closes — the nucleus died,
+ * even by SIGKILL, or the process already exited — then becomes the cell's executable.
+ */
+const LAUNCHER = [
+  'read -r _ || exit 0',
+  'exec 3<&0',
+  '{ while read -r _; do :; done; kill -KILL 0; } <&3 >/dev/null 2>&1 &',
+  'exec "$@" </dev/null 3<&-',
+].join('\n');
+
+/** Calls `onLine` for each line of a stream (alongside the replica log reading it). */
+function eachLine(stream: Readable, onLine: (line: string) => void): void {
+  let pending = '';
+  stream.on('data', (chunk: string | Buffer) => {
+    pending += String(chunk);
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
+    if (pending.length > 64 * 1024) pending = '';
+  });
+}
+
+/** What a readiness check asks, in a few words, for errors. */
+function describeProbe(p: ReadyProbe): string {
+  switch (p.kind) {
+    case 'tcp':
+      return `TCP port ${p.port}`;
+    case 'unix':
+      return `socket ${p.path}`;
+    case 'http':
+      return `GET ${p.url}`;
+    case 'exec':
+      return `command ${p.command.join(' ')}`;
+    case 'log':
+      return `a log line matching /${p.pattern.source}/`;
+    case 'started':
+      return 'its start';
+  }
+}
+
+/**
+ * One OS process of a process cell (any executable): started in its own process group and
+ * cgroup, as its user, with its output turned into the replica's JSON log lines; ready when its
+ * readiness check passes; stopped with its stop signal, then SIGKILL for the whole group after
+ * the grace period. The group never outlives its nucleus.
+ */
+export class ExecProcess implements SupervisedProcess {
+  readonly pid: number;
+  readonly startedAt = Date.now();
+  readonly ready: Promise<void>;
+  readonly exited: Promise<ProcessExit>;
+  readonly axonPort = undefined;
+  private readonly child: ChildProcess;
+  private readonly spec: ExecSpec;
+  private requested = false;
+  private unready = false;
+  private ended = false;
+  private readonly logMatched = Promise.withResolvers<void>();
+
+  constructor(spec: ExecSpec) {
+    this.spec = spec;
+    const user = spec.user;
+    this.child = spawn('/bin/sh', ['-c', LAUNCHER, `cell:${spec.replicaId}`, ...spec.command], {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    });
+    this.pid = this.child.pid ?? 0;
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (err) => {
+        if (this.child.pid === undefined) resolve(this.exit(null, null, `cannot start ${spec.command[0]}: ${err.message}`));
+      });
+      this.child.once('exit', (code, signal) => resolve(this.exit(code, signal, undefined)));
+    });
+    this.child.stdin!.on('error', () => undefined); // the launcher is gone: its exit is reported
+    if (this.pid === 0) {
+      this.ready = this.exited.then((e) => Promise.reject(new CellError('CELL_E_START_FAILED', e.cannotStart ?? 'cannot start')));
+      this.ready.catch(() => undefined);
+      return;
+    }
+    spec.log.attach(this.child.stdout!, 'stdout', this.pid);
+    spec.log.attach(this.child.stderr!, 'stderr', this.pid);
+    const pattern = spec.ready.kind === 'log' ? spec.ready.pattern : undefined;
+    if (pattern) for (const s of [this.child.stdout!, this.child.stderr!]) eachLine(s, (line) => pattern.test(line) && this.logMatched.resolve());
+    this.release();
+    this.ready = this.waitReady();
+    this.ready.catch(() => undefined);
+  }
+
+  /** Moves the launcher into the replica's cgroup, then lets it run the executable. */
+  private release(): void {
+    for (const file of (this.spec.limits.env['CELL_CGROUP_PROCS'] ?? '').split(':').filter(Boolean)) {
+      try {
+        writeFileSync(file, String(this.pid));
+      } catch {
+        // The limiter already warned when groups cannot be used; a group that vanished is not worse.
+      }
+    }
+    this.child.stdin!.write('\n');
+  }
+
+  private exit(code: number | null, signal: NodeJS.Signals | null, cannotStart: string | undefined): ProcessExit {
+    this.ended = true;
+    this.child.stdin?.destroy(); // the watcher sees the pipe close and kills what is left of the group
+    return { code, signal, idle: false, requested: this.requested, unready: this.unready, cannotStart, at: Date.now() };
+  }
+
+  private async waitReady(): Promise<void> {
+    const { ready, readyTimeoutMs, replicaId } = this.spec;
+    const deadline = Date.now() + readyTimeoutMs;
+    const late = () => new CellError('CELL_E_TIMEOUT', `${replicaId} did not become ready within ${readyTimeoutMs} ms (waited for ${describeProbe(ready)})`);
+    const died = this.exited.then((e) => {
+      throw new CellError('CELL_E_UNAVAILABLE', `${replicaId} exited while starting (${e.signal ?? `code ${e.code}`})`);
+    });
+    died.catch(() => undefined);
+    if (ready.kind === 'started') return;
+    if (ready.kind === 'log') {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(late()), Math.min(MAX_TIMER_MS, readyTimeoutMs))));
+      try {
+        return await Promise.race([this.logMatched.promise, died, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    for (let pause = 25; Date.now() < deadline; pause = Math.min(500, pause * 2)) {
+      if (this.ended) await died;
+      if (await Promise.race([probeOnce(ready, Math.max(50, Math.min(2000, deadline - Date.now()))), died])) {
+        if (this.ended) await died;
+        return;
+      }
+      await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - Date.now()))));
+    }
+    throw late();
+  }
+
+  get isRunning(): boolean {
+    return !this.ended && this.pid !== 0;
+  }
+
+  /** A process cell has no membrane to ask. */
+  stats(): Promise<CellStats | undefined> {
+    return Promise.resolve(undefined);
+  }
+
+  rssBytes(): number | null {
+    try {
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1];
+      return kb ? Number(kb) * 1024 : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private signalGroup(signal: NodeJS.Signals): void {
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Sends the stop signal to the process; SIGKILL to its whole group after `graceMs`. */
+  async drain(graceMs: number): Promise<ProcessExit> {
+    this.requested = true;
+    if (this.isRunning) {
+      try {
+        process.kill(this.pid, this.spec.stopSignal);
+      } catch {
+        // already gone
+      }
+      const timer = setTimeout(() => this.signalGroup('SIGKILL'), Math.min(MAX_TIMER_MS, graceMs));
+      const exit = await this.exited;
+      clearTimeout(timer);
+      return exit;
+    }
+    return this.exited;
+  }
+
+  killUnready(): Promise<ProcessExit> {
+    this.unready = true;
+    if (this.isRunning) this.signalGroup('SIGKILL');
+    return this.exited;
+  }
+
+  kill(): Promise<ProcessExit> {
+    this.requested = true;
+    if (this.isRunning) this.signalGroup('SIGKILL');
+    return this.exited;
+  }
+}
