@@ -11,6 +11,7 @@ REQUIRED=(
   "bubblewrap:bwrap"    # the capsid: the sandbox donated cells build and run in
   "util-linux:setpriv"  # capsids started by root drop to an unprivileged uid with it
   "iproute2:ip"         # network tests: \`ip netns\`
+  "python3:python3"     # process-cell tests: a non-Node service (standard library only) as a cell
 )
 
 missing=()

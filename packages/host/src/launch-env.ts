@@ -13,6 +13,10 @@ export const LaunchEnvSchema = Type.Object({
   CELL_NAME: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9-]{0,62}$' })),
   /** Replica id, e.g. `inventory-2`. */
   CELL_REPLICA: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  /** The cell's data directory (`data/` in the cell): it survives restarts and reloads. */
+  CELL_DATA: Type.Optional(Type.String({ minLength: 1 })),
+  /** The cell's `run/` directory (sockets, pid files). */
+  CELL_RUN: Type.Optional(Type.String({ minLength: 1 })),
   /** Unix socket the membrane listens on (shared by the nucleus's cluster handle). */
   CELL_SOCKET: Type.Optional(Type.String({ minLength: 1 })),
   /** A listening Unix socket inherited as this file descriptor: the membrane listens on it instead of binding `CELL_SOCKET` (a capsid's). */

@@ -52,10 +52,12 @@ describe('a process cell ([cell] run)', () => {
     expect(problemsOf(`${CELL}run = [""]\n`)).toEqual({ 'cell.run': 'the executable (the first item) is empty' });
     expect(problemsOf(`${CELL}run = ["x"]\nports = { http = 70000 }\n`)['cell.ports.http']).toContain('a port from 1 to 65535');
     expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nready = { tcp = 1, log = "x" }\nstop_signal = "SIGSTOP"\n`)).toMatchObject({
-      'life_cycle.ready': expect.stringContaining('one of { tcp = "${PORT}" }'),
+      'life_cycle.ready': 'give exactly one of tcp, unix, http, exec, log; got tcp and log',
       'life_cycle.stop_signal': expect.stringContaining('one of SIGTERM, SIGINT'),
     });
     expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nready = { log = "(" }\n`)['life_cycle.ready.log']).toContain('not a regular expression');
+    expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nready = {}\n`)['life_cycle.ready']).toBe('give exactly one of tcp, unix, http, exec, log; got none');
+    expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nready = { tpc = 1 }\n`)['life_cycle.ready.tpc']).toContain('did you mean "tcp"');
     expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nready = { http = "/health" }\n`)['life_cycle.ready']).toContain('declares none');
   });
 

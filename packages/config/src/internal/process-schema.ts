@@ -41,16 +41,22 @@ function regexProblem(v: string): string | undefined {
   }
 }
 
+const READY_KINDS = ['tcp', 'unix', 'http', 'exec', 'log'] as const;
+
 /** `[life_cycle] ready`: exactly one way to tell the process is ready. */
-export const ReadyKey = Type.Union(
-  [
-    table({ tcp: Type.Union([wholeNumber(1, 65535), Type.String({ minLength: 1 })], { expected: 'a port, or "${PORT}"' }) }),
-    table({ unix: Type.String({ minLength: 1, expected: 'a socket path, relative to the cell' }) }),
-    table({ http: Type.String({ pattern: '^(/|https?://)', expected: 'a path like "/health" (on the first port), or an http:// URL' }) }),
-    table({ exec: Type.Array(Type.String(), { minItems: 1, expected: 'a command like ["pg_isready", "-p", "${PORT}"]' }) }),
-    table({ log: Type.Refine(Type.String({ minLength: 1 }), (v) => regexProblem(v) === undefined, (v) => regexProblem(v)!) }),
-  ],
-  { expected: 'one of { tcp = "${PORT}" }, { unix = "run/x.sock" }, { http = "/health" }, { exec = [...] }, { log = "regex" }' },
+export const ReadyKey = Type.Refine(
+  table(
+    {
+      tcp: Type.Optional(Type.Union([wholeNumber(1, 65535), Type.String({ minLength: 1 })], { expected: 'a port, or "${PORT}"' })),
+      unix: Type.Optional(Type.String({ minLength: 1, expected: 'a socket path, relative to the cell' })),
+      http: Type.Optional(Type.String({ pattern: '^(/|https?://)', expected: 'a path like "/health" (on the first port), or an http:// URL' })),
+      exec: Type.Optional(Type.Array(Type.String(), { minItems: 1, expected: 'a command like ["pg_isready", "-p", "${PORT}"]' })),
+      log: Type.Optional(Type.Refine(Type.String({ minLength: 1 }), (v) => regexProblem(v) === undefined, (v) => regexProblem(v)!)),
+    },
+    { expected: 'a table like { tcp = "${PORT}" }, { unix = "run/x.sock" }, { http = "/health" }, { exec = [...] } or { log = "regex" }' },
+  ),
+  (t) => READY_KINDS.filter((k) => k in t).length === 1,
+  (t) => `give exactly one of ${READY_KINDS.join(', ')}; got ${READY_KINDS.filter((k) => k in (t as object)).join(' and ') || 'none'}`,
 );
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;

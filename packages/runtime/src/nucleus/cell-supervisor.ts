@@ -194,7 +194,7 @@ export class CellSupervisor {
     if (slot.current !== proc) return; // an older generation finished draining after a reload
     slot.current = undefined;
     slot.lastExit = lastExitRecord(exit, reason, tail);
-    const outcome = withCause(exitOutcome(reason, this.stopping, () => slot.tracker.onCrash(Date.now()), exit.cannotStart), slot.lastExit.cause);
+    const outcome = withCause(exitOutcome(reason, this.stopping, () => slot.tracker.onCrash(Date.now()), exit.cannotStart), exit.cannotStart ? null : slot.lastExit.cause);
     if (outcome.state === 'failed') {
       slot.failure = outcome.failure;
       slot.failedAt = Date.now();

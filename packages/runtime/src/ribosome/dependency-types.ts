@@ -109,6 +109,11 @@ function bind(consumer: TreeNode, deps: Array<[string, string, Lookup, string]>,
   })();
 }
 
+/** A process cell is reached at its address (`CELL_DEP_<NAME>_URL`), not called: it has no genome to bind to. */
+function hasGenome(producer: TreeNode): boolean {
+  return producer.config.process === undefined;
+}
+
 /**
  * Generates `.cell/bindings/<dep>.ts` for every path dependency of every cell in `consumers`
  * (default: the whole tree) and keeps each consumer's `cell.lock` per `mode`.
@@ -127,7 +132,7 @@ export async function generateDependencyTypes(
   };
   const results: DependencyTypes[] = [];
   for (const consumer of consumers) {
-    const deps = Object.entries(consumer.deps);
+    const deps = Object.entries(consumer.deps).filter(([, producer]) => hasGenome(producer));
     if (deps.length === 0) continue;
     results.push(...(await bind(consumer, deps.map(([name, producer]) => [name, producer.name, lookup(producer), producer.dir]), mode)));
   }
@@ -197,7 +202,7 @@ export async function checkTree(tree: CellTree): Promise<CheckedEdge[]> {
   const genomes = new Map<TreeNode, Promise<{ genome: Genome; source: GenomeSource } | undefined>>();
   for (const consumer of tree.nodes) {
     const lock = readLock(consumer.dir);
-    for (const [depName, producer] of Object.entries(consumer.deps)) {
+    for (const [depName, producer] of Object.entries(consumer.deps).filter(([, p]) => hasGenome(p))) {
       let p = genomes.get(producer);
       if (!p) genomes.set(producer, (p = currentGenome(producer, ['source', 'recorded', 'live'])));
       const found = await p;
