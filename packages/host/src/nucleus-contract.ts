@@ -33,7 +33,8 @@ export const ReplicaStatus = Type.Object({
   startedAt: Nullable(Type.Number({ description: 'epoch ms the current process started' })),
   uptimeMs: Nullable(Type.Number()),
   rssBytes: Nullable(Type.Number()),
-  socket: Type.String({ description: 'socket path relative to the cell directory, e.g. run/inventory-2.sock' }),
+  socket: Nullable(Type.String({ description: 'socket path relative to the cell directory, e.g. run/inventory-2.sock; null for a process cell (it is reached at its ports)' })),
+  ports: Type.Record(Type.String(), Type.Integer(), { description: 'the ports the nucleus gave it, by name (`[cell] ports`); empty when none' }),
   axonPort: Nullable(Type.Integer({ description: 'TCP port other nodes call this replica on, when it serves the network' })),
   logError: Nullable(Type.String({ description: 'why lines of its log could not be written (a full disk, an unwritable log/), if they could not' })),
   lastExit: Nullable(

@@ -1,4 +1,4 @@
-import { loadCellTree, type TreeNode } from '@cell/config';
+import { type CellConfig, loadCellTree, runsProcess, type TreeNode } from '@cell/config';
 import type { Genome } from '@cell/contract';
 import { toCellError } from '@cell/protocol';
 import { currentGenome, type GenomeSource, treeStatus } from '@cell/runtime';
@@ -18,8 +18,15 @@ export interface CellDescription {
     /** Processes the tree runs it as (`replicas`, the largest of its own, its parent's and its consumers'). */
     wanted: number;
     /** Each replica of the running tree; null when no tree runs it. */
-    running: Array<{ id: string; state: string; pid: number | null }> | null;
+    running: Array<{ id: string; state: string; pid: number | null; ports: Record<string, number> }> | null;
   };
+  /** What a process cell runs (`[cell] run`, as written), its user and readiness check; null for a Node cell or a group. */
+  process: { run: string[]; user: string | null; ready: string; stopSignal: string } | null;
+  /** Ports it asks for (0: picked by the nucleus). */
+  ports: Array<{ name: string; port: number }>;
+  /** Names of the variables it gets from `[env]`/`env_file` and from `[secrets]` (never their values). */
+  env: string[];
+  secrets: string[];
   /** Sub-cells (a group of cells has no genome of its own). */
   children: string[];
 }
@@ -55,6 +62,15 @@ async function genomeOf(node: TreeNode): Promise<{ genome: Genome; source: Genom
   return undefined;
 }
 
+/** A process cell's command line and readiness, as written. */
+function processOf(config: CellConfig): CellDescription['process'] {
+  const p = config.process;
+  if (!p) return null;
+  const ready = p.ready;
+  const check = !ready ? 'once started' : ready.kind === 'tcp' ? `tcp ${ready.port}` : ready.kind === 'unix' ? `unix ${ready.path}` : ready.kind === 'http' ? `http ${ready.target}` : ready.kind === 'exec' ? `exec ${ready.command.join(' ')}` : `log /${ready.pattern}/`;
+  return { run: [...p.run], user: p.user ?? null, ready: check, stopSignal: p.stopSignal };
+}
+
 /** The replicas of the running tree that runs `dir`, if one does. */
 async function runningReplicas(node: TreeNode): Promise<CellDescription['replicas']['running']> {
   let status;
@@ -65,7 +81,7 @@ async function runningReplicas(node: TreeNode): Promise<CellDescription['replica
     throw err;
   }
   const cell = status.cells.find((c) => c.dir === node.dir && c.name === node.name);
-  return cell ? cell.replicas.map((r) => ({ id: r.id, state: r.state, pid: r.pid })) : null;
+  return cell ? cell.replicas.map((r) => ({ id: r.id, state: r.state, pid: r.pid, ports: r.ports })) : null;
 }
 
 /**
@@ -83,7 +99,11 @@ export async function describeCommand(cellArg: string | undefined): Promise<Cell
     source: found?.source ?? null,
     genome: found?.genome ?? null,
     note: found?.note ?? null,
-    replicas: { wanted: node.config.cell.entry === undefined ? 0 : node.replicas, running },
+    replicas: { wanted: runsProcess(node.config) ? node.replicas : 0, running },
+    process: processOf(node.config),
+    ports: [...node.config.ports],
+    env: Object.keys(node.config.env),
+    secrets: Object.keys(node.config.secrets),
     children: node.children.map((c) => c.name),
   };
 }

@@ -33,7 +33,11 @@ function description(over: Partial<CellDescription> = {}): CellDescription {
     source: 'live',
     genome,
     note: null,
-    replicas: { wanted: 2, running: [{ id: 'orders-0', state: 'ready', pid: 4100 }, { id: 'orders-1', state: 'backoff', pid: null }] },
+    replicas: { wanted: 2, running: [{ id: 'orders-0', state: 'ready', pid: 4100, ports: {} }, { id: 'orders-1', state: 'backoff', pid: null, ports: {} }] },
+    process: null,
+    ports: [],
+    env: [],
+    secrets: [],
     children: [],
     ...over,
   };
@@ -79,6 +83,33 @@ describe('formatDescription', () => {
     expect(formatDescription(description({ source: 'source', replicas: { wanted: 2, running: null } }))).toContain('replicas     2 wanted (no running tree runs it)');
     const group = formatDescription(description({ cell: 'shop', genome: null, source: null, replicas: { wanted: 0, running: null }, children: ['orders', 'payments'] }));
     expect(group.split('\n')).toEqual(['shop 1.4.0', '  replicas     none: a group of cells (orders, payments)', '  directory    /trees/shop/cells/orders']);
+  });
+
+  it('shows what a process cell runs, its ports, and the names (never the values) of its variables and secrets', () => {
+    const text = formatDescription(
+      description({
+        cell: 'db',
+        genome: null,
+        source: null,
+        replicas: { wanted: 1, running: [{ id: 'db-0', state: 'ready', pid: 77, ports: { pg: 41234 } }] },
+        process: { run: ['postgres', '-p', '${PORT}'], user: 'postgres', ready: 'tcp ${PORT}', stopSignal: 'SIGINT' },
+        ports: [{ name: 'pg', port: 0 }],
+        env: ['PGDATA'],
+        secrets: ['PGPASSWORD'],
+      }),
+    );
+    expect(text.split('\n')).toEqual([
+      'db 1.4.0',
+      '  replicas     1 wanted · db-0 ready pid 77 pg :41234',
+      '  runs         postgres -p ${PORT}  (as postgres)',
+      '  ready        tcp ${PORT}; stopped with SIGINT',
+      '  ports        pg  (PORT, PORT_<NAME>)',
+      '  env          PGDATA',
+      '  secrets      PGPASSWORD',
+      '  directory    /trees/shop/cells/orders',
+      '',
+      'a process cell: no contract; dependents reach it at CELL_DEP_<NAME>_URL',
+    ]);
   });
 
   it('says when no genome is known for a cell with code, and carries the note about a source that does not build', () => {

@@ -24,7 +24,19 @@ function replicasLine(d: CellDescription): string {
   const { wanted, running } = d.replicas;
   if (wanted === 0) return d.children.length > 0 ? `none: a group of cells (${d.children.join(', ')})` : 'none: no entry';
   if (!running) return `${wanted} wanted (no running tree runs it)`;
-  return [`${wanted} wanted`, ...running.map((r) => `${r.id} ${r.state}${r.pid === null ? '' : ` pid ${r.pid}`}`)].join(' · ');
+  const ports = (r: { ports: Record<string, number> }) => Object.entries(r.ports).map(([name, port]) => ` ${name} :${port}`).join('');
+  return [`${wanted} wanted`, ...running.map((r) => `${r.id} ${r.state}${r.pid === null ? '' : ` pid ${r.pid}`}${ports(r)}`)].join(' · ');
+}
+
+/** A process cell's command, user, readiness; its ports, variables and secrets (names only). */
+function runLines(d: CellDescription): string[] {
+  const lines: string[] = [];
+  const p = d.process;
+  if (p) lines.push(`  runs         ${p.run.join(' ')}${p.user ? color('gray', `  (as ${p.user})`) : ''}`, `  ready        ${p.ready}; stopped with ${p.stopSignal}`);
+  if (d.ports.length > 0) lines.push(`  ports        ${d.ports.map((x) => (x.port === 0 ? x.name : `${x.name} = ${x.port}`)).join(', ')}${color('gray', '  (PORT, PORT_<NAME>)')}`);
+  if (d.env.length > 0) lines.push(`  env          ${d.env.join(', ')}`);
+  if (d.secrets.length > 0) lines.push(`  secrets      ${d.secrets.join(', ')}`);
+  return lines;
 }
 
 /** The human form of `cell describe`. */
@@ -33,10 +45,11 @@ export function formatDescription(d: CellDescription, width = 100): string {
   const lines = [`${color('bold', d.cell)} ${d.version}${g ? color('gray', `  (genome ${SOURCE[d.source ?? ''] ?? d.source})`) : ''}`];
   if (g?.description) lines.push(`  ${g.description}`);
   if (g) lines.push(`  fingerprint  ${g.fingerprint}`);
-  lines.push(`  replicas     ${replicasLine(d)}`, `  directory    ${d.dir}`);
+  lines.push(`  replicas     ${replicasLine(d)}`, ...runLines(d), `  directory    ${d.dir}`);
   if (d.note) lines.push(color('yellow', `  note: ${d.note}`));
   if (!g) {
-    if (d.replicas.wanted > 0) lines.push('', 'no genome known: it has no contract module, was never built and is not running');
+    if (d.process) lines.push('', 'a process cell: no contract; dependents reach it at CELL_DEP_<NAME>_URL');
+    else if (d.replicas.wanted > 0) lines.push('', 'no genome known: it has no contract module, was never built and is not running');
     return lines.join('\n');
   }
   const methods = Object.entries(g.methods);

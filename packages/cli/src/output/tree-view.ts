@@ -79,7 +79,7 @@ export function renderTree(status: TreeStatus, options: { replicas: boolean }): 
           `restarts ${r.restarts}`,
           r.uptimeMs !== null ? `up ${formatMs(r.uptimeMs)}` : '',
           formatBytes(r.rssBytes),
-          color('gray', r.socket),
+          color('gray', r.socket ?? Object.entries(r.ports).map(([name, port]) => `${name} :${port}`).join(', ')),
         ].filter(Boolean);
         lines.push(`${childPrefix}${color('gray', '· ')}${r.id.padEnd(Math.max(r.id.length + 1, width - childPrefix.length - 2))}${bits.join('  ')}`);
         if (r.lastExit && r.state !== 'ready') {

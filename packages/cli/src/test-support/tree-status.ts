@@ -13,6 +13,7 @@ export function replicaStatus(id: string, overrides: Partial<ReplicaStatus> = {}
     uptimeMs: 5000,
     rssBytes: 64 * 2 ** 20,
     socket: `run/${id}.sock`,
+    ports: {},
     axonPort: null,
     logError: null,
     lastExit: null,

@@ -85,17 +85,17 @@ describe('tree control of a tree running in this process', () => {
     writeFileSync(join(dirOf('store'), 'src/main.ts'), cellFiles('.', 'store', { build: 'two' })['./src/main.ts']!);
     expect(await within(reloadCell(dirOf('store')), 30_000, 'the reload')).toEqual({ replaced: 1, rebuilt: true, keptMajor: null });
     const after = await replicaOf('store');
-    expect(await whoami(join(dirOf('store'), after.socket))).toEqual({ pid: after.pid, replica: 'store-0', build: 'two' });
+    expect(await whoami(join(dirOf('store'), after.socket!))).toEqual({ pid: after.pid, replica: 'store-0', build: 'two' });
   });
 
   it('restarts a cell: a new process of the build it runs, even when its source changed since', async () => {
     const before = await replicaOf('store');
-    const served = await whoami(join(dirOf('store'), before.socket));
+    const served = await whoami(join(dirOf('store'), before.socket!));
     writeFileSync(join(dirOf('store'), 'src/main.ts'), cellFiles('.', 'store', { build: 'not built' })['./src/main.ts']!);
     expect(await within(restartCell(dirOf('store')), 30_000, 'the restart')).toEqual({ replaced: 1 });
     const after = await replicaOf('store');
     expect(after.pid).not.toBe(before.pid);
-    expect(await whoami(join(dirOf('store'), after.socket))).toEqual({ ...served, pid: after.pid });
+    expect(await whoami(join(dirOf('store'), after.socket!))).toEqual({ ...served, pid: after.pid });
   });
 
   it('refuses to restart a group (no process) with CELL_E_INVALID_ARGUMENT, and a directory that is no cell of the tree with CELL_E_CONFIG_NOT_FOUND', async () => {

@@ -81,12 +81,12 @@ describe('cellStatusOf', () => {
     slots[1]!.state = 'failed';
     slots[1]!.failure = 'crashed 6 times within 60000 ms';
     slots[1]!.lastExit = { code: 1, signal: null, reason: 'crash', at: 900, cause: 'Error: boom', logTail: ['Error: boom'] };
-    const s = cellStatusOf({ node: store, version: '2.1.0', parent: 'root', state: 'degraded', hasProcess: true, slots, limitsWarning: undefined, enforcer: 'cgroup-v1' }, 4000);
+    const s = cellStatusOf({ node: store, version: '2.1.0', parent: 'root', state: 'degraded', hasProcess: true, slots, ports: undefined, isProcess: false, limitsWarning: undefined, enforcer: 'cgroup-v1' }, 4000);
     expect(s).toMatchObject({ name: 'store', version: '2.1.0', dir: store.dir, parent: 'root', state: 'degraded', replicasWanted: 2, idleTimeoutMs: 60_000, failure: 'crashed 6 times within 60000 ms', deps: {} });
     expect(s.limits).toEqual({ memoryBytes: 64 * 2 ** 20, cpu: 0.5, enforcedBy: 'cgroup-v1', warning: null });
     expect(s.replicas).toEqual([
-      { id: 'store-0', index: 0, state: 'ready', pid: 4242, restarts: 2, startedAt: 1000, uptimeMs: 3000, rssBytes: 50_000_000, socket: 'run/store-0.sock', axonPort: 7777, logError: null, lastExit: null },
-      { id: 'store-1', index: 1, state: 'failed', pid: null, restarts: 0, startedAt: null, uptimeMs: null, rssBytes: null, socket: 'run/store-1.sock', axonPort: null, logError: null, lastExit: slots[1]!.lastExit },
+      { id: 'store-0', index: 0, state: 'ready', pid: 4242, restarts: 2, startedAt: 1000, uptimeMs: 3000, rssBytes: 50_000_000, socket: 'run/store-0.sock', ports: {}, axonPort: 7777, logError: null, lastExit: null },
+      { id: 'store-1', index: 1, state: 'failed', pid: null, restarts: 0, startedAt: null, uptimeMs: null, rssBytes: null, socket: 'run/store-1.sock', ports: {}, axonPort: null, logError: null, lastExit: slots[1]!.lastExit },
     ]);
   });
 
@@ -94,7 +94,7 @@ describe('cellStatusOf', () => {
     const t = tree();
     const store = t.nodes.find((n) => n.name === 'store')!;
     const mail = t.nodes.find((n) => n.name === 'mail')!;
-    const base = { version: '1.0.0', parent: 'root', state: 'stopped' as const, hasProcess: true, enforcer: 'cgroup-v2' as const };
+    const base = { version: '1.0.0', parent: 'root', state: 'stopped' as const, hasProcess: true, ports: undefined, isProcess: false, enforcer: 'cgroup-v2' as const };
     const warned = cellStatusOf({ ...base, node: store, slots: createSlots(store), limitsWarning: 'no cgroup here' });
     expect(warned.limits).toMatchObject({ enforcedBy: 'none', warning: 'no cgroup here' });
     const unlimited = cellStatusOf({ ...base, node: mail, slots: createSlots(mail), limitsWarning: undefined });
@@ -104,7 +104,7 @@ describe('cellStatusOf', () => {
 
   it('a group has no replicas', () => {
     const t = tree();
-    const s = cellStatusOf({ node: t.root, version: '1.0.0', parent: null, state: 'group', hasProcess: false, slots: createSlots(t.root), limitsWarning: undefined, enforcer: 'none' });
+    const s = cellStatusOf({ node: t.root, version: '1.0.0', parent: null, state: 'group', hasProcess: false, slots: createSlots(t.root), ports: undefined, isProcess: false, limitsWarning: undefined, enforcer: 'none' });
     expect(s).toMatchObject({ name: 'root', parent: null, state: 'group', replicasWanted: 0, replicas: [], failure: null });
   });
 });

@@ -4,6 +4,7 @@ import type { TreeNode } from '@cell/config';
 import type { CellStatus } from '@cell/host';
 import type { LimitEnforcer } from './cgroups.ts';
 import type { ReplicaState, Slot } from './replica-slot.ts';
+import type { ReplicaPorts } from '../process/port-allocation.ts';
 
 /** A cell's state, derived from its replicas' states (`group` for a cell without code). */
 export function cellState(hasProcess: boolean, states: readonly ReplicaState[]): CellStatus['state'] {
@@ -53,6 +54,10 @@ export interface CellStatusParts {
   state: CellStatus['state'];
   hasProcess: boolean;
   slots: readonly Slot[];
+  /** Each replica's ports (undefined before the first start). */
+  ports: readonly ReplicaPorts[] | undefined;
+  /** True for a process cell (no socket: it is reached at its ports). */
+  isProcess: boolean;
   /** Why limits are not (fully) enforced, if they are not. */
   limitsWarning: string | undefined;
   enforcer: LimitEnforcer;
@@ -85,7 +90,8 @@ export function cellStatusOf(p: CellStatusParts, now = Date.now()): CellStatus {
           startedAt: s.current?.startedAt ?? null,
           uptimeMs: s.current ? now - s.current.startedAt : null,
           rssBytes: s.current?.rssBytes() ?? null,
-          socket: relative(p.node.dir, s.socket),
+          socket: p.isProcess ? null : relative(p.node.dir, s.socket),
+          ports: Object.fromEntries((p.ports?.[s.index] ?? []).map((port) => [port.name, port.port])),
           axonPort: s.current?.axonPort ?? null,
           logError: s.log?.error ?? null,
           lastExit: s.lastExit,

@@ -58,7 +58,7 @@ describe('CellSupervisor', () => {
     expect(sup.isRunning).toBe(true);
     const replicas = sup.status(null).replicas;
     expect(replicas.map((r) => [r.id, r.state])).toEqual([['work-0', 'ready'], ['work-1', 'ready']]);
-    for (const r of replicas) expect(await whoami(join(dir, r.socket))).toEqual({ pid: r.pid, replica: r.id, build: 'one' });
+    for (const r of replicas) expect(await whoami(join(dir, r.socket!))).toEqual({ pid: r.pid, replica: r.id, build: 'one' });
     expect(logged(lines, /^replica ready$/).map((l) => l['replica']).sort()).toEqual(['work-0', 'work-1']);
     expect(changes()).toBeGreaterThan(0);
 
@@ -83,7 +83,7 @@ describe('CellSupervisor', () => {
     expect(second.pid).not.toBe(first.pid);
     expect(second.lastExit).toMatchObject({ reason: 'crash', signal: 'SIGKILL', code: null });
     expect(second.startedAt!).toBeGreaterThanOrEqual(second.lastExit!.at + 100 - 5); // waited out the backoff
-    expect(await whoami(join(dir, second.socket))).toMatchObject({ pid: second.pid });
+    expect(await whoami(join(dir, second.socket!))).toMatchObject({ pid: second.pid });
 
     process.kill(second.pid!, 'SIGKILL');
     await waitFor('the second restart', () => replica0(sup).state === 'ready' && replica0(sup).restarts === 2);
@@ -143,7 +143,7 @@ describe('CellSupervisor', () => {
     expect(after).toMatchObject({ state: 'ready', restarts: 0 });
     expect(after.pid).not.toBe(before.pid);
     await waitFor('the old process to be gone', () => !isProcessAlive(before.pid!), 10_000);
-    expect(await whoami(join(dir, after.socket))).toMatchObject({ pid: after.pid });
+    expect(await whoami(join(dir, after.socket!))).toMatchObject({ pid: after.pid });
   });
 
   it('cannot start on demand what was never built', async () => {

@@ -293,6 +293,6 @@ export class CellSupervisor {
   }
 
   status(parent: string | null): CellStatus {
-    return cellStatusOf({ node: this.node, version: this.version, parent, state: this.state, hasProcess: this.hasProcess, slots: this.slots, limitsWarning: this.limitsWarning, enforcer: this.context.limiter.enforcer });
+    return cellStatusOf({ node: this.node, version: this.version, parent, state: this.state, hasProcess: this.hasProcess, slots: this.slots, ports: this.ports, isProcess: this.config.process !== undefined, limitsWarning: this.limitsWarning, enforcer: this.context.limiter.enforcer });
   }
 }

@@ -75,7 +75,7 @@ describe('Nucleus over a local tree', () => {
   it('runs each cell\'s replica on its socket', async () => {
     for (const name of ['api', 'store']) {
       const replica = cellOf(run.nucleus.status(), name).replicas[0]!;
-      expect(await whoami(join(root, 'cells', name, replica.socket))).toMatchObject({ pid: replica.pid });
+      expect(await whoami(join(root, 'cells', name, replica.socket!))).toMatchObject({ pid: replica.pid });
     }
   });
 
