@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { type LogLine, tempDir, useTeardown, waitFor, within } from '../test-fixtures/temp-cells.ts';
-import { ReplicaLog } from './replica-log.ts';
+import { levelOf, ReplicaLog } from './replica-log.ts';
 
 const defer = useTeardown();
 const BASE = { cell: 'work', replica: 'work-0' };
@@ -54,6 +54,17 @@ describe('ReplicaLog', () => {
       expect.objectContaining({ level: 'error', msg: 'Error: boom', component: 'stderr' }),
       expect.objectContaining({ level: 'error', msg: '    at main.mjs:3:7', component: 'stderr' }),
     ]);
+  });
+
+  it('takes the level a server names in a plain line, whatever the stream', async () => {
+    const { log, file } = open();
+    await feed(log, 'stderr', ['2026-11-29 01:06:55.881 UTC [14900] LOG:  database system is ready to accept connections\n', '2026-11-29 01:07:00.000 UTC [14901] FATAL:  role "x" does not exist\n']);
+    await feed(log, 'stdout', ['WARNING:root:disk almost full\n', 'ts=1 level=debug msg=tick\n', 'compiled 3 files, 0 errors\n']);
+    const { parsed } = await linesOf(log, file, 5);
+    expect(parsed.map((l) => l['level'])).toEqual(['info', 'fatal', 'warn', 'debug', 'info']);
+    expect(levelOf('[INFO] started')).toBe('info');
+    expect(levelOf('Error: boom')).toBeUndefined(); // a crash on stderr stays an error by its stream
+    expect(levelOf('an error occurred')).toBeUndefined();
   });
 
   it('joins lines split across chunks, keeps a last line without newline, skips blank lines, wraps broken JSON', async () => {

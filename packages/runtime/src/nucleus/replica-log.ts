@@ -6,9 +6,23 @@ const MAX_LINE_CHARS = 64 * 1024;
 /** Default bound of one replica's log files (`[resources] logs`). */
 const DEFAULT_MAX_BYTES = 48_000_000;
 
-/** The one line format of Cell logs (docs/logging.md), with every key given per line. */
+/** The one line format of Cell logs (docs/logging.md), with every key given per line; every line the process wrote is kept, whatever its level. */
 function lineLogger(dest: DestinationStream): Pino {
-  return pino({ base: null, messageKey: 'msg', errorKey: 'err', formatters: { level: (label) => ({ level: label }) } }, dest);
+  return pino({ level: 'trace', base: null, messageKey: 'msg', errorKey: 'err', formatters: { level: (label) => ({ level: label }) } }, dest);
+}
+
+/** A level word in capitals near the start of a plain line (`LOG:`, `WARNING:root:`, `[ERROR]`, `INFO  started`) or `level=warn`, as servers write them. */
+const LEVEL_WORD = /^.{0,60}?(?:\b(PANIC|FATAL|CRITICAL|ERROR|WARNING|WARN|NOTICE|INFO|LOG|DEBUG|TRACE)(?=[:\]|]| {1,2}\S)|\blevel=(panic|fatal|error|warn|warning|info|debug|trace)\b)/;
+const LEVELS: Record<string, Level> = { panic: 'fatal', fatal: 'fatal', critical: 'fatal', error: 'error', warning: 'warn', warn: 'warn', notice: 'info', info: 'info', log: 'info', debug: 'debug', trace: 'trace' };
+
+/**
+ * The level a plain line names, if it names one: a process cell's server (PostgreSQL writes
+ * everything to stderr, `LOG:` included) is not in error for every line it writes.
+ */
+export function levelOf(line: string): Level | undefined {
+  const match = LEVEL_WORD.exec(line);
+  const word = match?.[1] ?? match?.[2];
+  return word === undefined ? undefined : LEVELS[word.toLowerCase()];
 }
 
 /**
@@ -77,7 +91,7 @@ export class ReplicaLog {
         // not JSON after all: wrap it below
       }
     }
-    this.log[source === 'stderr' ? 'error' : 'info']({ pid, ...this.base, component: source }, text);
+    this.log[levelOf(text) ?? (source === 'stderr' ? 'error' : 'info')]({ pid, ...this.base, component: source }, text);
     this.remember(text);
   }
 

@@ -62,7 +62,7 @@ function prepareDirs(config: CellConfig, user: SystemUser | undefined, treeRoot:
  */
 export function execSpecFor(config: CellConfig, process: ProcessConfig, launch: ExecLaunch, readyTimeoutMs: number): ExecSpec {
   const cell = config.cell.name;
-  const user = runAsUser(cell, process.user);
+  const user = runAsUser(cell, process.user, config.dir);
   const bins = [join(config.dir, 'node_modules', '.bin'), join(launch.treeRoot, 'node_modules', '.bin')];
   const path = [...new Set([...bins, ...(launch.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter)])].join(delimiter);
   const scope = { ...launch.env, PATH: path };

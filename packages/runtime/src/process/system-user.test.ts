@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, useTeardown } from '../test-fixtures/temp-cells.ts';
@@ -17,10 +17,18 @@ describe('system users', () => {
     expect(lookupUser('nope', passwd())).toBeUndefined();
   });
 
-  it('refuses a user that does not exist, and another user unless the nucleus is root', () => {
-    expect(runAsUser('db', undefined, passwd())).toBeUndefined();
-    expect(() => runAsUser('db', 'nope', passwd())).toThrow('cell db: user "nope" does not exist on this machine');
-    if (process.getuid!() === 0) expect(runAsUser('db', 'pg', passwd())).toMatchObject({ uid: 4242 });
-    else expect(() => runAsUser('db', 'pg', passwd())).toThrow('needs the nucleus to run as root');
+  it('switches only a root nucleus, to a user that exists and can reach the cell', () => {
+    const file = passwd();
+    const dir = tempDir(defer);
+    expect(runAsUser('db', undefined, dir, file)).toBeUndefined();
+    if (process.getuid!() !== 0) {
+      expect(runAsUser('db', 'pg', dir, file)).toBeUndefined(); // not root: runs as itself
+      return;
+    }
+    expect(() => runAsUser('db', 'nope', dir, file)).toThrow('cell db: user "nope" does not exist on this machine');
+    chmodSync(dir, 0o700); // a temp dir: only root may enter
+    expect(() => runAsUser('db', 'pg', join(dir, 'cells', 'db'), file)).toThrow(`cell db: user "pg" cannot reach ${join(dir, 'cells', 'db')}: ${dir} (mode 0700) does not let it in`);
+    chmodSync(dir, 0o711);
+    expect(runAsUser('db', 'pg', join(dir, 'cells', 'db'), file)).toMatchObject({ uid: 4242 });
   });
 });
