@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -112,13 +112,18 @@ describe('cell CLI (real processes)', () => {
   });
 
   it('Ctrl-C stops a foreground tree gracefully; SIGKILL of the root leaves no orphan', async () => {
-    tree = tempTree({ 'cell.toml': ROOT_TOML, ...workCellFiles('cells/work', { toml: 'replicas = 2' }) });
-    const pidsOf = () => cellOf(status(tree!.root), 'work').replicas.map((r) => r.pid!);
+    // A process cell whose shell leaves a child of its own: its whole group goes with the tree.
+    const sleeper = '[cell]\nname = "sleeper"\nversion = "1.0.0"\nrun = ["sh", "-c", "sleep 600 & echo $! > $CELL_DATA/child; wait"]\n';
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...workCellFiles('cells/work', { toml: 'replicas = 2' }), 'cells/sleeper/cell.toml': sleeper });
+    const childFile = join(tree.root, 'cells/sleeper/data/child');
+    const pidsOf = () => [...cellOf(status(tree!.root), 'work').replicas.map((r) => r.pid!), cellOf(status(tree!.root), 'sleeper').replicas[0]!.pid!];
     for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+      rmSync(childFile, { force: true });
       const root = spawn(process.execPath, [CLI, 'mitosis', tree.root, '--json'], { stdio: 'ignore' });
       const exited = new Promise<number | null>((resolve) => root.once('exit', (code) => resolve(code)));
-      await waitStatus(tree.root, (s) => cellOf(s, 'work').state === 'ready', 30_000, 'tree ready');
-      const pids = pidsOf();
+      await waitStatus(tree.root, (s) => cellOf(s, 'work').state === 'ready' && cellOf(s, 'sleeper').state === 'ready', 30_000, 'tree ready');
+      await until(() => existsSync(childFile) && readFileSync(childFile, 'utf8').trim() !== '', 10_000, "the sleeper's child pid");
+      const pids = [...pidsOf(), Number(readFileSync(childFile, 'utf8'))];
       root.kill(signal);
       const code = await exited;
       if (signal === 'SIGINT') expect(code).toBe(0);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,8 +50,8 @@ export interface TempTree {
   remove(): void;
 }
 
-export function tempTree(files: Record<string, string>): TempTree {
-  const root = mkdtempSync(join(tmpdir(), 'cell-e2e-'));
+export function tempTree(files: Record<string, string>, parent = tmpdir()): TempTree {
+  const root = mkdtempSync(join(parent, 'cell-e2e-'));
   const write = (path: string, content: string) => {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
@@ -67,9 +67,18 @@ export function tempTree(files: Record<string, string>): TempTree {
   };
 }
 
-/** A copy of a directory of this repo (an example) in a temp dir. */
+/**
+ * A copy of a directory of this repo (an example) in a temp dir inside the repo (`.tmp/`), where
+ * its cells find this repo's node_modules as they do in place (a process cell's script resolves
+ * its npm packages from its directory), and which other users may enter (a cell run as another
+ * user, like the demo's PostgreSQL, must reach its directory).
+ */
 export function copyOfRepoDir(rel: string): TempTree {
-  const tree = tempTree({});
+  mkdirSync(join(REPO, '.tmp'), { recursive: true });
+  // Type-checked as the examples are in place.
+  writeFileSync(join(REPO, '.tmp', 'tsconfig.json'), `${JSON.stringify({ extends: '../examples/tsconfig.json', include: ['**/*.ts'] })}\n`);
+  const tree = tempTree({}, join(REPO, '.tmp'));
+  chmodSync(tree.root, 0o755);
   cpSync(join(REPO, rel), tree.root, { recursive: true, filter: (src) => !/\/(\.cell|run|log|data|node_modules)(\/|$)/.test(src) });
   return tree;
 }

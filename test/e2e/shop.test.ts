@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isProcessAlive } from '@cell/host';
 import { cell, cellOf, copyOfRepoDir, freePort, status, type TempTree, waitStatus } from './helpers.ts';
 
 let tree: TempTree | undefined;
@@ -17,13 +20,16 @@ async function http(port: number, method: string, path: string, body?: unknown):
 }
 
 describe('examples/shop (the README demo)', () => {
-  it('starts six cells and serves a real HTTP API whose errors come from typed cell errors', { timeout: 120_000 }, async () => {
+  it('starts seven cells, PostgreSQL among them, and serves a real HTTP API whose errors come from typed cell errors', { timeout: 120_000 }, async () => {
     tree = copyOfRepoDir('examples/shop');
     const port = await freePort();
     const up = cell(['mitosis', tree.root, '--detach'], { env: { SHOP_HTTP_PORT: String(port) } });
     expect(up.code, up.stderr).toBe(0);
     const s = status(tree.root);
-    expect(s.cells.map((c) => c.name).sort()).toEqual(['catalog', 'gateway', 'inventory', 'mailer', 'orders', 'payments', 'shop']);
+    expect(s.cells.map((c) => c.name).sort()).toEqual(['catalog', 'gateway', 'inventory', 'mailer', 'orders', 'payments', 'shop', 'stockdb']);
+    const db = cellOf(s, 'stockdb');
+    expect(db).toMatchObject({ state: 'ready', replicas: [{ state: 'ready', socket: null, ports: { pg: expect.any(Number) } }] });
+    expect(readFileSync(join(tree.root, 'cells/stockdb/data/pg/PG_VERSION'), 'utf8').trim()).toBe('18'); // created on the first start
     expect(new Set(s.cells.map((c) => c.version))).toEqual(new Set(['1.0.0'])); // cell status shows each cell's version
     expect(cellOf(s, 'inventory').replicas.filter((r) => r.state === 'ready')).toHaveLength(3);
     expect(cellOf(s, 'mailer').idleTimeoutMs).toBe(20_000);
@@ -49,6 +55,16 @@ describe('examples/shop (the README demo)', () => {
     // The mailer got its fire-and-forget confirmation.
     const mails = await waitStatus(tree.root, () => cell(['logs', tree!.root, 'mailer', '--json']).stdout.includes('order confirmation sent'), 10_000, 'mail');
     expect(mails).toBeTruthy();
+    // The stock is PostgreSQL's: it survives the whole tree stopping and starting again.
+    const left = (await http(port, 'GET', '/products/mug')).json['available'];
+    expect(left).toBe(48);
+    expect(cell(['stop', tree.root]).code).toBe(0);
+    expect(isProcessAlive(db.replicas[0]!.pid!)).toBe(false);
+    const again = cell(['mitosis', tree.root, '--detach'], { env: { SHOP_HTTP_PORT: String(port) } });
+    expect(again.code, again.stderr).toBe(0);
+    // fetch keeps the connection to the first gateway alive; the first request after the restart may find it closed.
+    const after = await http(port, 'GET', '/products/mug').catch(() => http(port, 'GET', '/products/mug'));
+    expect(after.json['available']).toBe(48);
     expect(cell(['stop', tree.root]).code).toBe(0);
   });
 });

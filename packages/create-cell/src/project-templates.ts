@@ -12,7 +12,7 @@ export type Layout = 'tree' | 'cell';
 
 const SOURCES: Record<Layout, string> = { tree: 'cells/*/', cell: '' };
 
-export const GITIGNORE = 'node_modules/\n.cell/\nrun/\nlog/\n';
+export const GITIGNORE = 'node_modules/\n.cell/\nrun/\nlog/\ndata/\n';
 
 /** package.json of a project: Cell's packages and scripts that build, run and test it. */
 export function packageJson(name: string, versions: Versions, layout: Layout): string {

@@ -28,16 +28,17 @@ export interface ExecSpec {
 
 /**
  * The launcher every process cell starts through (`sh -c`): it waits for the nucleus to release
- * it (once it is in its cgroup, so limits hold from the first instruction), leaves a watcher on
- * the nucleus's pipe that kills the whole process group when the pipe closes — the nucleus died,
- * even by SIGKILL, or the process already exited — then becomes the cell's executable.
+ * it — once it is in its cgroup, so limits hold from the first instruction; a nucleus gone before
+ * that closes the pipe, and nothing runs — then becomes the cell's executable.
  */
-const LAUNCHER = [
-  'read -r _ || exit 0',
-  'exec 3<&0',
-  '{ while read -r _; do :; done; kill -KILL 0; } <&3 >/dev/null 2>&1 &',
-  'exec "$@" </dev/null 3<&-',
-].join('\n');
+const LAUNCHER = 'read -r _ || exit 0\nexec "$@" </dev/null';
+
+/**
+ * The watcher beside it, a child of the nucleus: when its pipe from the nucleus closes — the
+ * process exited, or the nucleus died, even by SIGKILL — it kills the process's whole group, so
+ * nothing a cell started outlives it or its tree.
+ */
+const WATCHER = 'while read -r _; do :; done\nkill -KILL -"$1" 2>/dev/null';
 
 /** Calls `onLine` for each line of a stream (alongside the replica log reading it). */
 function eachLine(stream: Readable, onLine: (line: string) => void): void {
@@ -82,6 +83,7 @@ export class ExecProcess implements SupervisedProcess {
   readonly exited: Promise<ProcessExit>;
   readonly axonPort = undefined;
   private readonly child: ChildProcess;
+  private readonly watcher: ChildProcess | undefined;
   private readonly spec: ExecSpec;
   private requested = false;
   private unready = false;
@@ -111,6 +113,9 @@ export class ExecProcess implements SupervisedProcess {
       this.ready.catch(() => undefined);
       return;
     }
+    this.watcher = spawn('/bin/sh', ['-c', WATCHER, `cell-watch:${spec.replicaId}`, String(this.pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+    this.watcher.on('error', () => undefined);
+    this.watcher.stdin!.on('error', () => undefined);
     spec.log.attach(this.child.stdout!, 'stdout', this.pid);
     spec.log.attach(this.child.stderr!, 'stderr', this.pid);
     const pattern = spec.ready.kind === 'log' ? spec.ready.pattern : undefined;
@@ -129,12 +134,12 @@ export class ExecProcess implements SupervisedProcess {
         // The limiter already warned when groups cannot be used; a group that vanished is not worse.
       }
     }
-    this.child.stdin!.write('\n');
+    this.child.stdin!.end('\n');
   }
 
   private exit(code: number | null, signal: NodeJS.Signals | null, cannotStart: string | undefined): ProcessExit {
     this.ended = true;
-    this.child.stdin?.destroy(); // the watcher sees the pipe close and kills what is left of the group
+    this.watcher?.stdin?.end(); // the watcher kills what is left of the group, and exits
     return { code, signal, idle: false, requested: this.requested, unready: this.unready, cannotStart, at: Date.now() };
   }
 

@@ -1,6 +1,6 @@
 import { defineContract, Type, unary } from '@cell/sdk';
 
-/** Stock levels, shared by every replica through one SQLite file. */
+/** Stock levels, shared by every replica through the tree's PostgreSQL (stockdb). */
 export const inventoryContract = defineContract({
   name: 'inventory',
   version: '1.0.0',
