@@ -42,6 +42,8 @@ export interface PlanBundleOptions {
   tarballs: TarballSource;
   /** Workspace packages packed once per publish, shared by the cells of a tree. */
   packed?: Map<string, Promise<Uint8Array>>;
+  /** False: only the source files (a cell donors do not build carries no npm packages). Default true. */
+  packages?: boolean;
 }
 
 const sha256 = (bytes: Uint8Array) => `sha256-${createHash('sha256').update(bytes).digest('base64')}`;
@@ -69,7 +71,7 @@ export async function planBundle(options: PlanBundleOptions): Promise<BundlePlan
     const bytes = await readFile(f.file);
     entries.set(f.path, { path: f.path, executable: f.executable, contentId: sha256(bytes), load: () => Promise.resolve(bytes) });
   }
-  const project = findNpmProject(cellDir, cell);
+  const project = options.packages === false ? undefined : findNpmProject(cellDir, cell);
   if (project) {
     const needed = neededPackages(project, cell);
     const packed = options.packed ?? new Map<string, Promise<Uint8Array>>();

@@ -96,7 +96,9 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishR
   for (const node of nodes) {
     const path = posix(relative(root, node.dir));
     options.onProgress?.({ event: 'bundling', cell: node.name });
-    const plan = await planBundle({ cell: node.name, cellDir: node.dir, treeRoot: root, exclude: nested(node, tree), tarballs: options.tarballs, packed });
+    // Donors build and run Node cells only (yet): a group or a process cell carries its source, not its npm packages.
+    const runs = node.config.cell.entry !== undefined;
+    const plan = await planBundle({ cell: node.name, cellDir: node.dir, treeRoot: root, exclude: nested(node, tree), tarballs: options.tarballs, packed, packages: runs });
     const before = sameAuthor ? state.cells[path] : undefined;
     let bundle: string;
     let cellState: PublishedCell['state'];
@@ -122,7 +124,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishR
       bundle,
       resources: { cpu: range(resources.cpu), memory: range(resources.memory), storage: range(resources.storage), gpu: range(resources.gpu) },
       replicas: node.replicas,
-      ...(node.config.cell.entry ? {} : { runs: false }),
+      ...(runs ? {} : { runs: false }),
       deps: Object.fromEntries(Object.entries(node.deps).map(([name, dep]) => [name, posix(relative(root, dep.dir))])),
     });
   }
