@@ -54,6 +54,20 @@ describe('publishTree', () => {
     expect(r.cells[0]!.files).toBe(1);
   });
 
+  it('publishes a process cell as its source only: donors do not run it, so it carries no npm packages', async () => {
+    const tree = join(dir.path, 'with-db');
+    writeFiles(tree, {
+      'cell.toml': '[cell]\nname = "app"\nversion = "1.0.0"\n',
+      'cells/db/cell.toml': '[cell]\nname = "db"\nversion = "1.0.0"\nrun = ["./start.sh"]\nports = ["pg"]\n',
+      'cells/db/start.sh': '#!/bin/sh\nexec sleep 600\n',
+      // Dependencies and no lockfile: bundling its packages would fail.
+      'cells/db/package.json': JSON.stringify({ name: 'db', version: '1.0.0', dependencies: { 'some-server-binaries': '1.0.0' } }),
+    });
+    const r = await publishTree({ tree: loadCellTree(tree), author: ada, blockstore: new MemoryBlockstore(), tarballs, now });
+    expect(r.manifest.cells.find((c) => c.name === 'db')).toMatchObject({ runs: false, path: 'cells/db' });
+    expect(r.cells.find((c) => c.name === 'db')).toMatchObject({ files: 3 }); // cell.toml, start.sh, package.json: no lockfile, no tarballs
+  });
+
   it('is idempotent: publishing an unchanged tree stores nothing and gives the same manifest', async () => {
     const first = await publishTree({ tree: loadCellTree(root), author: ada, blockstore: store, tarballs, now });
     const puts: string[] = [];
