@@ -67,6 +67,8 @@ export interface ProcessConfig {
   readonly ready: ReadyCheck | undefined;
   /** Sent to stop it; SIGKILL follows after `[life_cycle] grace`. */
   readonly stopSignal: string;
+  /** `start`: with the tree; `socket`: on the first connection to its ports, which it gets as LISTEN_FDS. */
+  readonly activation: 'start' | 'socket';
 }
 
 /** True for a cell that runs a process (a Node entry or `run`), false for a group of cells. */

@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import type { LifeCycle } from '../cell-config.ts';
 import type { BuildContext } from './build-context.ts';
-import { ReadyKey, StopSignalKey } from './process-schema.ts';
+import { ActivationKey, ReadyKey, StopSignalKey } from './process-schema.ts';
 import { duration, durationRange, table, wholeNumber } from './schema-kit.ts';
 
 /** `[life_cycle] restart`: Erlang-style restart intensity. */
@@ -24,6 +24,7 @@ export const LifeCycleTable = table(
     ready_timeout: duration({ default: '30s', minMs: 100 }),
     ready: Type.Optional(ReadyKey),
     stop_signal: Type.Optional(StopSignalKey),
+    activation: Type.Optional(ActivationKey),
   },
   { default: {} },
 );

@@ -18,6 +18,7 @@ describe('a process cell ([cell] run)', () => {
       url: 'postgres://${HOST}:${PORT}/app',
       ready: { kind: 'exec', command: ['pg_isready', '-p', '${PORT}'] },
       stopSignal: 'SIGINT',
+      activation: 'start',
     });
     expect(config?.ports).toEqual([
       { name: 'pg', port: 0 },
@@ -59,6 +60,13 @@ describe('a process cell ([cell] run)', () => {
     expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nready = {}\n`)['life_cycle.ready']).toBe('give exactly one of tcp, unix, http, exec, log; got none');
     expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nready = { tpc = 1 }\n`)['life_cycle.ready.tpc']).toContain('did you mean "tcp"');
     expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nready = { http = "/health" }\n`)['life_cycle.ready']).toContain('declares none');
+  });
+
+  it('may start on the first connection to its ports (socket activation), and only then stop when idle', () => {
+    expect(validateToml(`${CELL}run = ["x"]\nports = ["http"]\n[life_cycle]\nactivation = "socket"\nidle_timeout = "30s"\n`).config?.process?.activation).toBe('socket');
+    expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nactivation = "socket"\n`)).toEqual({ 'life_cycle.activation': expect.stringContaining('declares none') });
+    expect(problemsOf(`${CELL}run = ["x"]\nports = ["http"]\n[life_cycle]\nidle_timeout = "30s"\n`)).toEqual({ 'life_cycle.idle_timeout': expect.stringContaining('add activation = "socket"') });
+    expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nactivation = "later"\n`)['life_cycle.activation']).toContain('"start" (with the tree) or "socket"');
   });
 
   it('is either a Node cell or a process cell, and process keys are refused on a Node cell', () => {

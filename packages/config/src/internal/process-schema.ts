@@ -59,6 +59,9 @@ export const ReadyKey = Type.Refine(
   (t) => `give exactly one of ${READY_KINDS.join(', ')}; got ${READY_KINDS.filter((k) => k in (t as object)).join(' and ') || 'none'}`,
 );
 
+/** `[life_cycle] activation`: `"start"` (with the tree) or `"socket"` (on the first connection to a port, systemd-style). */
+export const ActivationKey = Type.Union([Type.Literal('start'), Type.Literal('socket')], { expected: '"start" (with the tree) or "socket" (on the first connection, as LISTEN_FDS)' });
+
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
 
 /** `[life_cycle] stop_signal`: what a process cell is sent to stop (then SIGKILL after `grace`). */
@@ -92,6 +95,7 @@ export function buildProcess(ctx: BuildContext, ports: readonly PortSpec[]): Pro
     ['cell', 'user'],
     ['life_cycle', 'ready'],
     ['life_cycle', 'stop_signal'],
+    ['life_cycle', 'activation'],
   ];
   if (run === undefined) {
     for (const path of onlyForProcess) {
@@ -117,7 +121,17 @@ export function buildProcess(ctx: BuildContext, ports: readonly PortSpec[]): Pro
     ctx.add(['life_cycle', 'ready'], 'ready = { http = "/..." } asks on the first port, and the cell declares none: add ports = ["http"], or give a whole http:// URL');
     return undefined;
   }
+  const activation = ctx.decoded(['life_cycle', 'activation'], ActivationKey) ?? 'start';
+  if (activation === 'socket' && ports.length === 0) {
+    ctx.add(['life_cycle', 'activation'], 'socket activation listens on the cell\'s ports, and it declares none: add ports = ["http"]');
+    return undefined;
+  }
+  if (activation === 'start' && ctx.raw(['life_cycle', 'idle_timeout']) !== undefined) {
+    ctx.add(['life_cycle', 'idle_timeout'], 'a process cell stopped when idle is started again only by a connection to its ports: add activation = "socket" (and ports)');
+    return undefined;
+  }
   return {
+    activation,
     run: command,
     user: ctx.decoded(['cell', 'user'], UserKey),
     url: ctx.decoded(['cell', 'url'], Type.String()),

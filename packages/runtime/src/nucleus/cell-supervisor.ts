@@ -2,33 +2,16 @@ import { existsSync } from 'node:fs';
 import { CellError } from '@cell/protocol';
 import { type CellConfig, runsProcess, type TreeNode } from '@cell/config';
 import type { CellStatus } from '@cell/host';
-import type { Logger } from '@cell/sdk';
-import type { ResourceLimiter, ReplicaLimits } from './cgroups.ts';
+import type { ReplicaLimits } from './cgroups.ts';
 import { cellState, cellStatusOf, mergeDependencyStats, startOutcome } from './cell-status.ts';
-import { classifyExit, exitOutcome, lastExitRecord, refusedWhileFailed, reportExit, withCause } from './exit-policy.ts';
+import { classifyExit, refusedWhileFailed, reportExit, settleExit } from './exit-policy.ts';
 import { allocatePorts, portsByName, type ReplicaPorts } from '../process/port-allocation.ts';
+import type { ExecProcess } from '../process/exec-process.ts';
+import { SocketActivation } from '../process/socket-activation.ts';
 import { launchReplica } from './replica-launch.ts';
 import type { ProcessExit, SupervisedProcess } from './supervised-process.ts';
 import { clearStaleSocket, createSlots, markUnstartedFailed, prepareSlots, type ReplicaState, type Slot } from './replica-slot.ts';
-import type { StartGate } from './start-gate.ts';
-
-/** What a cell supervisor needs from the nucleus. */
-export interface SupervisorContext {
-  limiter: ResourceLimiter;
-  log: Logger;
-  /** Replica starts across the tree queue here (bounded concurrency). */
-  gate: StartGate;
-  /** Environment every replica of this cell gets (deps, idle timeout, log level...). */
-  env: Record<string, string>;
-  /** The tree's root directory. */
-  treeRoot: string;
-  /** Addresses of the cell's dependencies that have ports (`CELL_DEP_<NAME>_*`), as they are now. */
-  dependencyEnv?: () => Record<string, string>;
-  /** True once the whole tree is stopping: nothing starts any more. */
-  isTreeStopping?: () => boolean;
-  /** Called on every state change (for live views). */
-  changed(): void;
-}
+import type { SupervisorContext } from './supervisor-context.ts';
 
 /**
  * Supervises the replicas of one cell (the nucleus has one per cell), Node or process cell alike:
@@ -49,6 +32,7 @@ export class CellSupervisor {
   private limitsWarning: string | undefined;
   /** Each replica's ports, allocated at the first start and kept (dependents were told them). */
   ports: readonly ReplicaPorts[] | undefined;
+  private activation: SocketActivation | undefined;
   /** The cell's configuration its next processes start with (a reload reads cell.toml again). */
   config: CellConfig;
   /** The version its replicas run (a reload moves it on; an old major kept beside it keeps its own). */
@@ -87,10 +71,22 @@ export class CellSupervisor {
       const pending = this.slots.filter((s) => !s.current && s.state !== 'backoff');
       await Promise.all(pending.map((s) => clearStaleSocket(s, this.node.dir)));
       this.ports ??= await allocatePorts(this.name, this.config.ports, this.slots.length);
+      if (this.config.process?.activation === 'socket') return this.awaitConnections(pending);
       for (const slot of pending) void this.startThroughGate(slot);
       await this.settled();
     })().finally(() => (this.starting = undefined));
     return this.starting;
+  }
+
+  /** Socket activation: the replicas wait, idle, for a connection to their ports (see SocketActivation). */
+  private async awaitConnections(pending: Slot[]): Promise<void> {
+    const start = async (i: number) => {
+      await this.startThroughGate(this.slots[i]!);
+      if (this.slots[i]!.state !== 'ready') throw new CellError('CELL_E_UNAVAILABLE', `${this.slots[i]!.id} did not start: ${this.slots[i]!.failure ?? 'see its log'}`);
+    };
+    const stopIdle = (i: number) => void (this.slots[i]!.current as ExecProcess | undefined)?.stopIdle?.(this.config.lifeCycle.graceMs);
+    this.activation ??= await SocketActivation.open(this.ports!, this.config.lifeCycle.idleTimeoutMs, { start, stopIdle });
+    for (const slot of pending) this.setState(slot, 'idle');
   }
 
   /** Starts a cell that went idle or was stopped (on-demand); resolves when ready. */
@@ -157,7 +153,8 @@ export class CellSupervisor {
     const log = slot.log!;
     const env = { ...this.context.env, ...this.context.dependencyEnv?.() };
     const ports = this.ports?.[slot.index] ?? [];
-    const proc = launchReplica({ config: this.config, replica: slot.id, main: this.main!, socket: slot.socket, treeRoot: this.context.treeRoot, env, ports, limits, log, onAxon: () => this.notify() });
+    const listen = this.activation?.take(slot.index);
+    const proc = launchReplica({ config: this.config, replica: slot.id, main: this.main!, socket: slot.socket, treeRoot: this.context.treeRoot, env, ports, limits, log, listen, onAxon: () => this.notify() });
     const previous = slot.current;
     slot.current = proc;
     if (!previous) this.setState(slot, 'starting');
@@ -192,19 +189,12 @@ export class CellSupervisor {
     const reason = classifyExit({ exit, oomKilled: limits.oomKilled(), tail, stopping: this.stopping });
     setTimeout(() => limits.release(), 200).unref();
     if (slot.current !== proc) return; // an older generation finished draining after a reload
-    slot.current = undefined;
-    slot.lastExit = lastExitRecord(exit, reason, tail);
-    const outcome = withCause(exitOutcome(reason, this.stopping, () => slot.tracker.onCrash(Date.now()), exit.cannotStart), exit.cannotStart ? null : slot.lastExit.cause);
-    if (outcome.state === 'failed') {
-      slot.failure = outcome.failure;
-      slot.failedAt = Date.now();
-    } else if (outcome.state === 'backoff') {
-      slot.restarts++;
-      slot.restartTimer = setTimeout(() => {
-        if (!this.stopping && slot.state === 'backoff') void this.startThroughGate(slot);
-      }, outcome.restartInMs);
+    this.activation?.processGone(slot.index);
+    const outcome = settleExit(slot, exit, reason, tail, this.stopping, Date.now());
+    if (outcome.state === 'backoff') {
+      slot.restartTimer = setTimeout(() => !this.stopping && slot.state === 'backoff' && void this.startThroughGate(slot), outcome.restartInMs);
     }
-    reportExit(outcome, { cell: this.name, replica: slot.id, childPid: proc.pid, exit, reason, restarts: slot.restarts, logTail: slot.lastExit.logTail }, this.context.log, slot.log!);
+    reportExit(outcome, { cell: this.name, replica: slot.id, childPid: proc.pid, exit, reason, restarts: slot.restarts, logTail: slot.lastExit!.logTail }, this.context.log, slot.log!);
     this.setState(slot, outcome.state);
   }
 
@@ -215,17 +205,14 @@ export class CellSupervisor {
     let replaced = 0;
     for (const slot of this.slots) {
       const old = slot.current;
-      if (!old || slot.state !== 'ready') {
-        if (slot.state !== 'idle' && slot.state !== 'stopped') {
-          slot.tracker.reset();
-          if (slot.restartTimer) clearTimeout(slot.restartTimer);
-          this.spawn(slot);
-        }
-        continue;
+      if (old && slot.state === 'ready') {
+        await this.replace(slot, old);
+        replaced++;
+      } else if (slot.state !== 'idle' && slot.state !== 'stopped') {
+        if (slot.restartTimer) clearTimeout(slot.restartTimer);
+        this.spawn(slot); // failed, backing off or starting: afresh, with the new build
       }
-      await this.replace(slot, old);
       slot.tracker.reset();
-      replaced++;
     }
     return replaced;
   }
@@ -255,6 +242,8 @@ export class CellSupervisor {
     await Promise.all([...this.exitsInHand]); // each exit recorded (lastExit, its log lines) before the logs close
     for (const s of this.slots) if (s.state !== 'failed') s.state = 'stopped';
     this.notify();
+    await this.activation?.close();
+    this.activation = undefined;
     await Promise.all(this.slots.map((s) => s.log?.close()));
     for (const s of this.slots) s.log = undefined; // a later start opens them again
   }

@@ -61,6 +61,19 @@ export function withCause(outcome: ExitOutcome, cause: string | null): ExitOutco
   return outcome.state === 'failed' && cause ? { state: 'failed', failure: `${outcome.failure}: ${cause}` } : outcome;
 }
 
+/** Records an exit in its slot — its last exit, why it failed, or one more restart — and says what to do next. */
+export function settleExit(slot: Slot, exit: ProcessExit, reason: ExitReason, tail: readonly string[], stopping: boolean, now: number): ExitOutcome {
+  slot.current = undefined;
+  slot.lastExit = lastExitRecord(exit, reason, tail);
+  const cause = exit.cannotStart ? null : slot.lastExit.cause; // a start that failed already says why
+  const outcome = withCause(exitOutcome(reason, stopping, () => slot.tracker.onCrash(now), exit.cannotStart), cause);
+  if (outcome.state === 'failed') {
+    slot.failure = outcome.failure;
+    slot.failedAt = now;
+  } else if (outcome.state === 'backoff') slot.restarts++;
+  return outcome;
+}
+
 /**
  * A failed cell is not restarted by its callers before its restart window (`restart.within`)
  * passed since it failed — each call would otherwise restart it again, past its limit. `cell

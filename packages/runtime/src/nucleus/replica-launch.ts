@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { CellConfig } from '@cell/config';
-import { ExecProcess } from '../process/exec-process.ts';
+import { ExecProcess, type ExecSpec } from '../process/exec-process.ts';
 import { execSpecFor } from '../process/exec-launch.ts';
 import type { ReplicaPorts } from '../process/port-allocation.ts';
 import { dataDir, replicaVariables } from '../process/replica-variables.ts';
@@ -23,6 +23,8 @@ export interface ReplicaLaunch {
   ports: ReplicaPorts;
   limits: ReplicaLimits;
   log: ReplicaLog;
+  /** Socket activation: the listening sockets it takes over. */
+  listen?: ExecSpec['listen'];
   onAxon: () => void;
 }
 
@@ -38,11 +40,13 @@ export function launchReplica(l: ReplicaLaunch): SupervisedProcess {
     const own = replicaVariables(config, { replica: l.replica, ports: l.ports }, inherited);
     const readyTimeoutMs = config.lifeCycle.readyTimeoutMs;
     if (config.process) {
-      return new ExecProcess(execSpecFor(config, config.process, { replica: l.replica, treeRoot: l.treeRoot, env: { ...inherited, ...own }, limits: l.limits, log: l.log }, readyTimeoutMs));
+      const spec = execSpecFor(config, config.process, { replica: l.replica, treeRoot: l.treeRoot, env: { ...inherited, ...own }, limits: l.limits, log: l.log }, readyTimeoutMs);
+      return new ExecProcess(l.listen ? { ...spec, listen: l.listen, ready: { kind: 'started' } } : spec);
     }
     mkdirSync(dataDir(config), { recursive: true, mode: 0o700 });
     return new ReplicaProcess({ cell: config.cell.name, replicaId: l.replica, dir: config.dir, main: l.main, socket: l.socket, env: { ...l.env, ...own }, limits: l.limits, log: l.log, readyTimeoutMs, onAxon: l.onAxon });
   } catch (err) {
+    for (const server of l.listen?.servers ?? []) server.close();
     return new UnstartedProcess(err as Error);
   }
 }

@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:net';
 import type { Readable } from 'node:stream';
 import { CellError } from '@cell/protocol';
 import { MAX_TIMER_MS } from '@cell/wire';
 import type { ReplicaLimits } from '../nucleus/cgroups.ts';
 import type { ReplicaLog } from '../nucleus/replica-log.ts';
 import type { CellStats, ProcessExit, SupervisedProcess } from '../nucleus/supervised-process.ts';
+import { descriptorOf } from './activation-door.ts';
 import { probeOnce, type ReadyProbe } from './ready-probe.ts';
 import type { SystemUser } from './system-user.ts';
 
@@ -24,6 +26,8 @@ export interface ExecSpec {
   ready: ReadyProbe;
   readyTimeoutMs: number;
   stopSignal: NodeJS.Signals;
+  /** Socket activation: listening sockets it takes over as LISTEN_FDS (fd 3 onwards), named in LISTEN_FDNAMES. */
+  listen?: { servers: Server[]; names: string[] } | undefined;
 }
 
 /**
@@ -31,7 +35,7 @@ export interface ExecSpec {
  * it — once it is in its cgroup, so limits hold from the first instruction; a nucleus gone before
  * that closes the pipe, and nothing runs — then becomes the cell's executable.
  */
-const LAUNCHER = 'read -r _ || exit 0\nexec "$@" </dev/null';
+const LAUNCHER = 'read -r _ || exit 0\nif [ -n "${LISTEN_FDS:-}" ]; then export LISTEN_PID=$$; fi\nexec "$@" </dev/null';
 
 /**
  * The watcher beside it, a child of the nucleus: when its pipe from the nucleus closes — the
@@ -86,6 +90,7 @@ export class ExecProcess implements SupervisedProcess {
   private readonly watcher: ChildProcess | undefined;
   private readonly spec: ExecSpec;
   private requested = false;
+  private idle = false;
   private unready = false;
   private ended = false;
   private readonly logMatched = Promise.withResolvers<void>();
@@ -93,14 +98,17 @@ export class ExecProcess implements SupervisedProcess {
   constructor(spec: ExecSpec) {
     this.spec = spec;
     const user = spec.user;
+    const listen = spec.listen;
+    const activation = listen ? { LISTEN_FDS: String(listen.servers.length), LISTEN_FDNAMES: listen.names.join(':') } : {};
     this.child = spawn('/bin/sh', ['-c', LAUNCHER, `cell:${spec.replicaId}`, ...spec.command], {
       cwd: spec.cwd,
-      env: spec.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...spec.env, ...activation },
+      stdio: ['pipe', 'pipe', 'pipe', ...(listen?.servers.map(descriptorOf) ?? [])],
       detached: true,
       ...(user ? { uid: user.uid, gid: user.gid } : {}),
     });
     this.pid = this.child.pid ?? 0;
+    for (const server of listen?.servers ?? []) server.close(); // the process has its own copy: the nucleus never accepts on it
     this.exited = new Promise((resolve) => {
       this.child.once('error', (err) => {
         if (this.child.pid === undefined) resolve(this.exit(null, null, `cannot start ${spec.command[0]}: ${err.message}`));
@@ -140,7 +148,7 @@ export class ExecProcess implements SupervisedProcess {
   private exit(code: number | null, signal: NodeJS.Signals | null, cannotStart: string | undefined): ProcessExit {
     this.ended = true;
     this.watcher?.stdin?.end(); // the watcher kills what is left of the group, and exits
-    return { code, signal, idle: false, requested: this.requested, unready: this.unready, cannotStart, at: Date.now() };
+    return { code, signal, idle: this.idle, requested: this.requested, unready: this.unready, cannotStart, at: Date.now() };
   }
 
   private async waitReady(): Promise<void> {
@@ -188,6 +196,12 @@ export class ExecProcess implements SupervisedProcess {
     } catch {
       return null;
     }
+  }
+
+  /** Stops it because no connection came for its idle timeout (socket activation): an idle exit, not a stop. */
+  stopIdle(graceMs: number): Promise<ProcessExit> {
+    this.idle = true;
+    return this.drain(graceMs);
   }
 
   private signalGroup(signal: NodeJS.Signals): void {

@@ -1,6 +1,7 @@
 // A tree with a process cell (a Python HTTP service, standard library only) and a Node cell that
 // calls it at the address the nucleus gave it: real processes, real ports, real restarts.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive, type TreeStatus } from '@cell/host';
@@ -191,5 +192,65 @@ describe('process cells that cannot serve', () => {
     expect(n.failedCells()).toEqual(['bad']);
     expect(bad(n).replicas[0]!).toMatchObject({ state: 'failed', restarts: 1 });
     expect(bad(n).failure).toContain('did not become ready in time');
+  });
+});
+
+const ACTIVATED_SERVER = `import json, os, socket
+from http.server import BaseHTTPRequestHandler, HTTPServer
+assert os.environ['LISTEN_PID'] == str(os.getpid()), 'LISTEN_PID is not this process'
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({'pid': os.getpid(), 'fds': int(os.environ['LISTEN_FDS']), 'names': os.environ['LISTEN_FDNAMES']}).encode()
+        self.send_response(200)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, fmt, *args):
+        pass
+server = HTTPServer(('127.0.0.1', 0), Handler, bind_and_activate=False)
+server.socket = socket.socket(fileno=3)  # systemd socket activation: the listening socket is fd 3
+print('serving on the socket it was given', flush=True)
+server.serve_forever()
+`;
+
+/** One GET on its own connection (closed after the answer, so the door sees it end). */
+function getOnce(port: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('a socket-activated process cell (LISTEN_FDS)', () => {
+  it('starts on the first connection, none refused, stops after its idle timeout, and starts again on the next', async () => {
+    const toml = '[cell]\nname = "lazy"\nversion = "1.0.0"\nrun = ["python3", "server.py"]\nports = ["http"]\n[life_cycle]\nactivation = "socket"\nidle_timeout = "400ms"\ngrace = "1s"\n';
+    const root = tempDir(defer, { 'cell.toml': cellToml('tree', { entry: false }), 'cells/lazy/cell.toml': toml, 'cells/lazy/server.py': ACTIVATED_SERVER });
+    const nucleus = Nucleus.create({ root, logger: capturedLogger().logger, typecheck: false });
+    defer(() => within(nucleus.stop(), 20_000, 'the tree to stop').catch(() => nucleus.kill()));
+    await within(nucleus.start(), 60_000, 'the tree to start');
+    const lazy = () => cellOf(nucleus.status(), 'lazy');
+    expect(lazy()).toMatchObject({ state: 'idle', replicas: [{ state: 'idle', pid: null }] });
+    const port = lazy().replicas[0]!.ports['http']!;
+
+    // Six connections at once while nothing runs: the first starts it, all are served by it.
+    const first = await Promise.all(Array.from({ length: 6 }, () => getOnce(port)));
+    const bodies = first.map((r) => JSON.parse(r.body) as { pid: number; fds: number; names: string });
+    expect(first.every((r) => r.status === 200)).toBe(true);
+    expect(new Set(bodies.map((b) => b.pid)).size).toBe(1);
+    expect(bodies[0]).toMatchObject({ fds: 1, names: 'http' });
+    expect(lazy().replicas[0]).toMatchObject({ state: 'ready', pid: bodies[0]!.pid });
+
+    await waitFor('the idle stop', () => lazy().state === 'idle', 10_000);
+    expect(lazy().replicas[0]).toMatchObject({ pid: null, lastExit: { reason: 'idle' } });
+    expect(isProcessAlive(bodies[0]!.pid)).toBe(false);
+
+    const again = JSON.parse((await getOnce(port)).body) as { pid: number };
+    expect(again.pid).not.toBe(bodies[0]!.pid);
   });
 });
