@@ -12,6 +12,7 @@ REQUIRED=(
   "util-linux:setpriv"  # capsids started by root drop to an unprivileged uid with it
   "iproute2:ip"         # network tests: \`ip netns\`
   "python3:python3"     # process-cell tests: a non-Node service (standard library only) as a cell
+  "git:git"             # git dependencies ([deps] x = "git+..."), tested against local bare repositories
 )
 
 missing=()

@@ -4,6 +4,8 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { buildCommand, formatTypecheck } from './commands/build.ts';
 import { checkCommand, formatCheck } from './commands/check.ts';
 import { typesCommand } from './commands/types.ts';
+import { formatGitFetch, updateCommand } from './commands/update.ts';
+import { fetchGitDependencies } from '@cell/runtime';
 import { idCommand } from './commands/id.ts';
 import { callCommand } from './commands/call.ts';
 import { initCommand } from './commands/init.ts';
@@ -66,6 +68,7 @@ export function program(): Command {
       action(
         async (dir: string, opts: { force?: boolean; typecheck?: boolean }) => {
           warnNoTypecheck(opts);
+          for (const f of await fetchGitDependencies(dir)) out(formatGitFetch(f));
           const built = await buildCommand(dir, opts, (r) => out(`${r.rebuilt ? color('green', 'built     ') : color('gray', 'up to date')} ${r.cell} (${Math.round(r.durationMs)} ms)`));
           if (built.typecheck) out(color('gray', formatTypecheck(built.typecheck)));
         },
@@ -93,10 +96,22 @@ export function program(): Command {
     .description("generate every dependency's typed bindings into .cell/bindings/ and lock them in cell.lock")
     .action(
       action(async (dir: string, opts: { offline?: boolean; fromSource?: boolean }) => {
+        for (const f of await fetchGitDependencies(dir, { offline: opts.offline })) out(formatGitFetch(f));
         for (const t of await typesCommand(dir, opts)) {
           const note = t.report?.breaking.length ? color('red', ` (${t.report.breaking.length} breaking change${t.report.breaking.length > 1 ? 's' : ''}: fix what no longer compiles)`) : '';
           out(`${t.consumer} -> ${t.dep}: ${t.genome.name}@${t.genome.version} from ${t.source}, ${t.action}${note}  ${color('gray', t.bindingsFile)}`);
         }
+      }),
+    );
+
+  cli
+    .command('update')
+    .argument('[dir]', 'root of the tree', '.')
+    .argument('<deps...>', 'git dependencies (their [deps] names) whose lock moves to what their ref names now')
+    .description("move git dependencies' locks to the commits their refs name now (a moved tag, an advanced branch), fetching them")
+    .action(
+      action(async (dir: string, deps: string[]) => {
+        for (const f of await updateCommand(dir, deps)) out(formatGitFetch(f));
       }),
     );
 

@@ -47,6 +47,16 @@ describe('cell.lock', () => {
     expect(readLock(dir)).toEqual(JSON.parse(JSON.stringify(lock)));
   });
 
+  it('keeps the commits of git dependencies, and refuses one that is not a commit id', () => {
+    const dir = cellDir();
+    const git = { mailer: { url: 'file:///srv/mailer.git', ref: 'v2.1.0', commit: 'c'.repeat(40) } };
+    writeLock(dir, { lock: 1, deps: { payments: locked('payments') }, git });
+    expect(readLock(dir)?.git).toEqual(git);
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).not.toContain('"git": {}');
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ lock: 1, deps: {}, git: { mailer: { url: 'x', ref: 'v1', commit: 'HEAD' } } }));
+    expect(codeOf(() => readLock(dir))).toBe('CELL_E_CONFIG_INVALID');
+  });
+
   it('writes sorted keys at every level with a final newline, so it diffs cleanly', () => {
     const dir = cellDir();
     writeLock(dir, { lock: 1, deps: { zeta: locked('zeta'), alpha: locked('alpha') } });

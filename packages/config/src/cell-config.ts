@@ -148,12 +148,27 @@ export interface LifeCycle {
   readonly readyTimeoutMs: number;
 }
 
-/** A dependency by path (the only kind supported so far). */
-export interface DepSpec {
+/** A dependency started with the tree: a directory of this machine, or a cell of a git repository. */
+export type DepSpec = PathDepSpec | GitDepSpec;
+
+/** A dependency by path. */
+export interface PathDepSpec {
   readonly kind: 'path';
   /** Absolute directory of the dependency. */
   readonly dir: string;
   /** Replicas this consumer asks for, if any. */
+  readonly replicas: number | undefined;
+}
+
+/** A dependency from a git repository with a cell.toml at its root, checked out at the commit cell.lock names. */
+export interface GitDepSpec {
+  readonly kind: 'git';
+  /** The repository (`https://...`, `ssh://...`, `file://...`, `git@host:path`), without `git+`. */
+  readonly url: string;
+  /** A tag, a branch, a commit, or `HEAD` (the default branch). */
+  readonly ref: string;
+  /** Its checkout (`.cell/deps/<name>@<commit>`), when cell.lock names a commit and it is there; undefined: not fetched yet. */
+  readonly dir: string | undefined;
   readonly replicas: number | undefined;
 }
 

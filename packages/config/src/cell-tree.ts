@@ -65,7 +65,11 @@ export function loadCellTree(rootDir: string): CellTree {
       draft.children.push(child);
     }
     for (const [name, spec] of Object.entries(config.deps)) {
-      const target = visit(spec.dir, true);
+      if (spec.kind === 'git' && spec.dir === undefined) {
+        problems.push({ file: config.file, line: lineOf(config.file, ['deps', name]), key: `deps.${name}`, message: `git dependency ${spec.url}#${spec.ref} is not fetched yet: \`cell build\` (or cell mitosis) fetches it and pins its commit in cell.lock` });
+        continue;
+      }
+      const target = visit(spec.dir!, true);
       if (!target) continue;
       target.replicas = Math.max(target.replicas, spec.replicas ?? 0);
       draft.deps[name] = target;

@@ -2,6 +2,8 @@ export {
   type CellConfig,
   type ConfigProblem,
   type DepSpec,
+  type GitDepSpec,
+  type PathDepSpec,
   type RemoteDepSpec,
   type NetworkConfig,
   type LifeCycle,

@@ -85,15 +85,15 @@ restart = { max = "five" }
     expect(problemsOf(() => loadCellConfig(dir)).code).toBe('CELL_E_CONFIG_NOT_FOUND');
   });
 
-  it('rejects dependencies that do not exist, malformed node addresses, and forms not supported yet', () => {
+  it('rejects dependencies that do not exist and malformed node addresses', () => {
     const dir = files({
-      'cell.toml': `${CELL()}\n[deps]\npayments = "../payments"\nsearch = "axon://10.0.0.7"\nmailer = "git+https://example.org/acme/mailer.git#v2.1.0"\n`,
+      'cell.toml': `${CELL()}\n[deps]\npayments = "../payments"\nsearch = "axon://10.0.0.7"\nmailer = "git+ftp://example.org/acme/mailer.git#v2.1.0"\n`,
       'src/main.ts': '',
     });
     const found = byKey(problemsOf(() => loadCellConfig(dir)).problems);
     expect(found['deps.payments']).toMatchObject({ line: 7, message: expect.stringContaining('does not exist') });
     expect(found['deps.search']?.message).toContain('expected a node address like "axon://10.0.0.7:7700"');
-    expect(found['deps.mailer']?.message).toContain('not supported yet');
+    expect(found['deps.mailer']?.message).toContain('must use https, ssh, file or git');
   });
 
   it('accepts dependencies on other nodes: by address (key pinned or not) and by name', () => {

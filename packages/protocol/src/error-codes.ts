@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   CELL_E_TYPECHECK_FAILED: 'A cell does not type-check; `details.errors` lists each error as tsc prints it (file(line,column): error TSnnnn: message).',
   CELL_E_TYPECHECK_UNAVAILABLE: 'The TypeScript compiler cannot run on this machine (its platform package is not installed).',
   CELL_E_START_FAILED: "A process cell could not be started: its executable is missing or not executable, a port it needs is taken, a variable its configuration names is not set, or a secret file is readable by others; the message names the cell and the cause.",
+  CELL_E_GIT_FAILED: "A git dependency could not be fetched, its ref names nothing, or its locked commit is gone; the message names the consumer, the dependency and what git said.",
   CELL_E_NOT_INSTALLED: 'An optional Cell package the command needs is not installed in this project; `details.package` names it and the message says how to add it.',
   // Publishing (authors, source bundles, manifests, content).
   CELL_E_AUTHOR_MISSING: 'No author key exists in CELL_HOME; publishing needs one.',

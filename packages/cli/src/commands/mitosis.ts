@@ -7,8 +7,9 @@ import { CellError, fromWireError, toCellError } from '@cell/protocol';
 import { loadCellTree } from '@cell/config';
 import { LOG_DIR, nucleusContract, nucleusSocketPath, type TreeStatus } from '@cell/host';
 import { connect, createLogger } from '@cell/sdk';
-import { Nucleus, reloadCell, reloadWithConsumers, RotatingFile, runningNucleusPid, TreeWatch, type TreeNetworkFactory } from '@cell/runtime';
+import { fetchGitDependencies, type GitFetch, Nucleus, reloadCell, reloadWithConsumers, RotatingFile, runningNucleusPid, TreeWatch, type TreeNetworkFactory } from '@cell/runtime';
 import { cellDir } from '../locate-tree.ts';
+import { formatGitFetch } from './update.ts';
 import { loadNet } from '../network-package.ts';
 import { color, ExitCode } from '../output/cli-error.ts';
 import { LiveView } from '../output/live-view.ts';
@@ -78,6 +79,7 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
   let view: LiveView | undefined;
   let phase = 'starting';
   const watchReport = options.watch ? new WatchReport(root) : undefined;
+  if (!options.daemon) logGitFetches(logger, await fetchGitDependencies(root)); // --detach fetched them before starting the daemon
   const nucleus = Nucleus.create({ root, logger, network: joinNetwork, typecheck: options.typecheck !== false, onChange: () => view?.update() });
   if (tty) {
     view = new LiveView(
@@ -120,6 +122,12 @@ export async function mitosisCommand(dirArg: string | undefined, options: Mitosi
   return signals > 1 ? 130 : ExitCode.OK;
 }
 
+/** Each git dependency fetched, in the nucleus's log; a ref that moved away from its lock as a warning. */
+function logGitFetches(logger: ReturnType<typeof createLogger>, fetched: GitFetch[]): void {
+  const log = logger.child({ component: 'ribosome.git' });
+  for (const f of fetched) log[f.moved || f.offline ? 'warn' : 'info']({ cell: f.consumer, dep: f.dep, url: f.url, ref: f.ref, commit: f.commit, moved: f.moved ?? null }, formatGitFetch(f));
+}
+
 /** `--watch`: reloads what a save concerns, through the control socket like `cell reload`; each event logged and shown. */
 function startWatch(root: string, options: MitosisOptions, report: WatchReport, logger: ReturnType<typeof createLogger>, redraw: () => void): TreeWatch {
   const log = logger.child({ component: 'watch' });
@@ -150,6 +158,7 @@ function startDaemon(root: string, flags: string[]): { child: ChildProcess; fata
 
 /** `--detach`: starts the nucleus in the background and returns once the tree has settled. */
 async function detach(root: string, options: MitosisOptions): Promise<number> {
+  for (const f of await fetchGitDependencies(root)) process.stderr.write(`${formatGitFetch(f)}\n`);
   loadCellTree(root); // report config problems here, with every file and line, before forking
   const pid = runningNucleusPid(root);
   if (pid !== undefined) throw new CellError('CELL_E_TREE_RUNNING', `this tree is already running (nucleus pid ${pid})`, { details: { pid, root } });

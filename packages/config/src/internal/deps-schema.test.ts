@@ -39,10 +39,19 @@ describe('[deps]', () => {
     });
   });
 
-  it('refuses git dependencies (not supported yet) and keys that contradict each other', () => {
-    expect(problemsOf('m = "git+https://x.org/m.git"\nn = { git = "https://x.org/n.git" }\no = { path = "../payments", axon = "axon://1.2.3.4:5", major = 2 }\np = { replicas = 2 }\n')).toEqual({
-      'deps.m': 'git dependencies are not supported yet; use a path (e.g. "../m") or an axon:// address',
-      'deps.n': 'git dependencies are not supported yet; use a path (e.g. "../n") or an axon:// address',
+  it('takes git dependencies (not fetched until cell.lock pins a commit), and refuses keys that contradict each other', () => {
+    const r = check('m = "git+https://x.org/m.git#v2.1.0"\nn = { git = "https://x.org/n.git", ref = "main", replicas = 2 }\nh = "git+git@x.org:acme/h.git"\n', tree());
+    expect(r.problems).toEqual([]);
+    expect(r.config?.deps).toEqual({
+      m: { kind: 'git', url: 'https://x.org/m.git', ref: 'v2.1.0', dir: undefined, replicas: undefined },
+      n: { kind: 'git', url: 'https://x.org/n.git', ref: 'main', dir: undefined, replicas: 2 },
+      h: { kind: 'git', url: 'git@x.org:acme/h.git', ref: 'HEAD', dir: undefined, replicas: undefined },
+    });
+    expect(problemsOf('m = "git+ftp://x.org/m.git"\nk = "x.org/k.git"\nq = { git = "https://x.org/q.git", path = "../q" }\nr = { path = "../payments", ref = "v1" }\no = { path = "../payments", axon = "axon://1.2.3.4:5", major = 2 }\np = { replicas = 2 }\n')).toEqual({
+      'deps.m': 'git URL "ftp://x.org/m.git" must use https, ssh, file or git (or be git@host:path)',
+      'deps.k': 'a git dependency is written "git+x.org/k.git#<ref>" (a tag, a branch or a commit)',
+      'deps.q': 'a git dependency has git, ref and replicas only',
+      'deps.r.ref': 'ref applies to git dependencies only',
       'deps.o.axon': 'a dependency is either at a path or on another node (axon), not both',
       'deps.o.major': 'major applies to dependencies on other nodes only',
       'deps.p.replicas': 'replicas apply to path dependencies only',
@@ -53,7 +62,7 @@ describe('[deps]', () => {
     expect(problemsOf('n = 3\nt = { path = 1, q = 2 }\n')).toEqual({
       'deps.n': 'expected a path, an axon:// address, or a table like { path = "../x" } or { major = 1 }, got number 3',
       'deps.t.path': 'expected a path to a cell directory, got number 1',
-      'deps.t.q': 'unknown key; expected one of: path, replicas, axon, major, git, trust',
+      'deps.t.q': 'unknown key; expected one of: path, replicas, axon, major, git, ref, trust',
     });
   });
 

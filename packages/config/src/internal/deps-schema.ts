@@ -4,6 +4,7 @@ import { axonUrlProblem } from './addresses.ts';
 import type { BuildContext } from './build-context.ts';
 import { KEBAB_NAME } from './cell-schema.ts';
 import { cellDirectory } from './cell-paths.ts';
+import { lockedCheckout, parseGitDependency } from './git-dep.ts';
 import { nodeKeys, table, wholeNumber } from './schema-kit.ts';
 
 const PATH = 'a path to a cell directory';
@@ -25,7 +26,8 @@ const DepEntry = Type.Union(
         replicas: Type.Optional(wholeNumber(1, 1000)),
         axon: Type.Optional(AXON),
         major: Type.Optional(wholeNumber(1, 1000)),
-        git: Type.Optional(Type.String({ expected: 'a git URL' })),
+        git: Type.Optional(Type.String({ minLength: 1, expected: 'a git URL' })),
+        ref: Type.Optional(Type.String({ minLength: 1, expected: 'a tag, a branch or a commit' })),
         trust: Type.Optional(nodeKeys(false)),
       },
       { expected: 'a table like { path = "../x", replicas = 2 } or { major = 1 }' },
@@ -41,7 +43,12 @@ export const DepsTable = Type.Record(Type.String(), DepEntry, {
   propertyNames: { pattern: KEBAB_NAME, message: () => 'dependency names must be kebab-case (a-z, 0-9, -; starting with a letter)' },
 });
 
-const notYet = (name: string) => `git dependencies are not supported yet; use a path (e.g. "../${name}") or an axon:// address`;
+/** A git dependency, with the checkout cell.lock pins when it is there (`cell build` fetches it otherwise). */
+function addGit(ctx: BuildContext, deps: Record<string, DepSpec>, name: string, value: string, replicas: number | undefined, at: (string | number)[]): void {
+  const parsed = parseGitDependency(value);
+  if ('problem' in parsed) return ctx.add(at, parsed.problem);
+  deps[name] = { kind: 'git', url: parsed.url, ref: parsed.ref, dir: lockedCheckout(ctx.dir, name, parsed.url, parsed.ref), replicas };
+}
 
 /** `[deps]` split into path dependencies (directories checked) and dependencies served by other nodes. */
 export function buildDeps(ctx: BuildContext): { deps: Record<string, DepSpec>; remoteDeps: Record<string, RemoteDepSpec> } | undefined {
@@ -54,7 +61,8 @@ export function buildDeps(ctx: BuildContext): { deps: Record<string, DepSpec>; r
     if (entry === undefined) continue;
     if (typeof entry === 'string') {
       if (entry.startsWith('axon://')) remoteDeps[name] = { name, axon: entry, major: undefined, trust: [] };
-      else if (entry.startsWith('git+') || entry.endsWith('.git')) ctx.add(path, notYet(name));
+      else if (entry.startsWith('git+')) addGit(ctx, deps, name, entry, undefined, path);
+      else if (entry.endsWith('.git')) ctx.add(path, `a git dependency is written "git+${entry}#<ref>" (a tag, a branch or a commit)`);
       else {
         const dir = cellDirectory(ctx, path, entry);
         if (dir) deps[name] = { kind: 'path', dir, replicas: undefined };
@@ -62,7 +70,10 @@ export function buildDeps(ctx: BuildContext): { deps: Record<string, DepSpec>; r
       continue;
     }
     if (entry.git !== undefined) {
-      ctx.add(path, notYet(name));
+      if (entry.axon !== undefined || entry.path !== undefined || entry.major !== undefined || entry.trust !== undefined) ctx.add(path, 'a git dependency has git, ref and replicas only');
+      else addGit(ctx, deps, name, entry.ref === undefined ? entry.git : `${entry.git}#${entry.ref}`, entry.replicas, [...path, 'git']);
+    } else if (entry.ref !== undefined) {
+      ctx.add([...path, 'ref'], 'ref applies to git dependencies only');
     } else if (entry.path !== undefined) {
       if (entry.axon !== undefined) ctx.add([...path, 'axon'], 'a dependency is either at a path or on another node (axon), not both');
       if (entry.trust !== undefined) ctx.add([...path, 'trust'], 'trust applies to dependencies on other nodes only');
