@@ -154,7 +154,7 @@ export class CellSupervisor {
     const env = { ...this.context.env, ...this.context.dependencyEnv?.() };
     const ports = this.ports?.[slot.index] ?? [];
     const listen = this.activation?.take(slot.index);
-    const proc = launchReplica({ config: this.config, replica: slot.id, main: this.main!, socket: slot.socket, treeRoot: this.context.treeRoot, env, ports, limits, log, listen, onAxon: () => this.notify() });
+    const proc = launchReplica({ cell: this.name, config: this.config, replica: slot.id, main: this.main!, socket: slot.socket, treeRoot: this.context.treeRoot, env, ports, limits, log, listen, onAxon: () => this.notify() });
     const previous = slot.current;
     slot.current = proc;
     if (!previous) this.setState(slot, 'starting');

@@ -12,6 +12,8 @@ import { UnstartedProcess } from './unstarted-process.ts';
 
 /** One replica's process, about to start. */
 export interface ReplicaLaunch {
+  /** The cell's name in the tree (an old major kept beside its successor runs as `<name>-v<major>`). */
+  cell: string;
   config: CellConfig;
   replica: string;
   /** The built Node entry (unused by a process cell). */
@@ -37,14 +39,14 @@ export function launchReplica(l: ReplicaLaunch): SupervisedProcess {
   const { config } = l;
   try {
     const inherited = { ...process.env, ...l.env };
-    const own = replicaVariables(config, { replica: l.replica, ports: l.ports }, inherited);
+    const own = replicaVariables(config, { cell: l.cell, replica: l.replica, ports: l.ports }, inherited);
     const readyTimeoutMs = config.lifeCycle.readyTimeoutMs;
     if (config.process) {
       const spec = execSpecFor(config, config.process, { replica: l.replica, treeRoot: l.treeRoot, env: { ...inherited, ...own }, limits: l.limits, log: l.log }, readyTimeoutMs);
       return new ExecProcess(l.listen ? { ...spec, listen: l.listen, ready: { kind: 'started' } } : spec);
     }
     mkdirSync(dataDir(config), { recursive: true, mode: 0o700 });
-    return new ReplicaProcess({ cell: config.cell.name, replicaId: l.replica, dir: config.dir, main: l.main, socket: l.socket, env: { ...l.env, ...own }, limits: l.limits, log: l.log, readyTimeoutMs, onAxon: l.onAxon });
+    return new ReplicaProcess({ cell: l.cell, replicaId: l.replica, dir: config.dir, main: l.main, socket: l.socket, env: { ...l.env, ...own }, limits: l.limits, log: l.log, readyTimeoutMs, onAxon: l.onAxon });
   } catch (err) {
     for (const server of l.listen?.servers ?? []) server.close();
     return new UnstartedProcess(err as Error);

@@ -7,6 +7,8 @@ import { LOCAL_HOST, portVariables, type ReplicaPorts } from './port-allocation.
 
 /** Where a replica runs: its cell's directory and the ports it was given. */
 export interface ReplicaPlace {
+  /** The cell's name in the tree (`CELL_NAME`). */
+  cell: string;
   replica: string;
   ports: ReplicaPorts;
 }
@@ -30,7 +32,7 @@ function readSecret(cell: string, name: string, file: string): string {
  * against everything before it — then `[secrets]` read from their files.
  */
 export function replicaVariables(config: CellConfig, place: ReplicaPlace, inherited: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const cell = config.cell.name;
+  const cell = place.cell;
   const own: Record<string, string> = {
     CELL_NAME: cell,
     CELL_REPLICA: place.replica,
