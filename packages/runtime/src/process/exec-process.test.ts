@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive } from '@cell/host';
@@ -37,7 +37,8 @@ function run(script: string, over: Partial<ExecSpec> = {}): { proc: ExecProcess;
   return { proc, dir, logFile };
 }
 
-const logLines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+/** The complete lines of a log file (one still being written, or not made yet, gives what is whole). */
+const logLines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : '').split('\n').slice(0, -1).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('ExecProcess', () => {
   it('runs the executable in its directory with its environment; its output becomes JSON log lines', async () => {
