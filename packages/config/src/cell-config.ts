@@ -39,6 +39,17 @@ export interface CellConfig {
   readonly env: Readonly<Record<string, string>>;
   /** Variables read from files at start (`[secrets]`): name -> absolute path of a file only its owner reads. */
   readonly secrets: Readonly<Record<string, string>>;
+  /** The HTTP door of the tree (`[gateway]`, root cell only); undefined: none. */
+  readonly gateway: GatewayConfig | undefined;
+}
+
+/** `[gateway]`: chosen cells' methods as HTTP/JSON, with an OpenAPI document. */
+export interface GatewayConfig {
+  readonly listen: { host: string; port: number };
+  /** Names of the cells whose methods it exposes (`POST /<cell>/<method>`). */
+  readonly cells: readonly string[];
+  /** Largest request body, in bytes; a larger one is refused with 413. */
+  readonly maxBodyBytes: number;
 }
 
 /** A port a replica gets: fixed, or allocated by the nucleus (0). */

@@ -82,6 +82,23 @@ describe('loadCellTree', () => {
     expect(problems).toEqual([expect.objectContaining({ file: `${dir}/cells/w/cell.toml`, line: 6, key: 'resources.memory.max' })]);
   });
 
+  it('takes [gateway] in the root only, naming cells of the tree with methods', () => {
+    const root = `[cell]\nname = "root"\nversion = "1.0.0"\n[gateway]\nlisten = "127.0.0.1:0"\ncells = ["orders", "nope", "db"]\n`;
+    const dir = files({
+      'cell.toml': root,
+      'cells/orders/cell.toml': cell('orders', '[gateway]\ncells = ["orders"]\n'),
+      'cells/orders/main.ts': '',
+      'cells/db/cell.toml': '[cell]\nname = "db"\nversion = "1.0.0"\nrun = ["./db"]\n',
+    });
+    expect(problemsOf(() => loadCellTree(dir)).problems.map((p) => [p.key, p.message])).toEqual([
+      ['gateway', "[gateway] belongs in the tree's root cell.toml"],
+      ['gateway.cells[1]', '"nope" is not a cell of this tree'],
+      ['gateway.cells[2]', '"db" has no methods to expose (a group, or a process cell)'],
+    ]);
+    const ok = files({ 'cell.toml': root.replace(', "nope", "db"', ''), 'cells/orders/cell.toml': cell('orders'), 'cells/orders/main.ts': '' });
+    expect(loadCellTree(ok).root.config.gateway).toEqual({ listen: { host: '127.0.0.1', port: 0 }, cells: ['orders'], maxBodyBytes: 1024 * 1024 });
+  });
+
   it('says which cell a lookup did not find', () => {
     const dir = files({ 'cell.toml': `[cell]\nname = "root"\nversion = "1.0.0"\n` });
     const tree = loadCellTree(dir);

@@ -79,7 +79,7 @@ export function loadCellTree(rootDir: string): CellTree {
   const rootDraft = visit(rootDir, false);
   // A dependency reached as a sub-cell somewhere in the tree is not external.
   for (const d of drafts.values()) for (const c of d.children) c.external = false;
-  if (rootDraft) problems.push(...findCycles(rootDraft, drafts), ...duplicateNames(drafts));
+  if (rootDraft) problems.push(...findCycles(rootDraft, drafts), ...duplicateNames(drafts), ...gatewayProblems(rootDraft, drafts));
   if (problems.length > 0 || !rootDraft) throwProblems(problems);
 
   const nodes = new Map<Draft, TreeNode>();
@@ -156,6 +156,21 @@ function duplicateNames(drafts: Map<string, Draft>): ConfigProblem[] {
       });
     }
   }
+  return problems;
+}
+
+/** `[gateway]` is the tree's: only in its root, naming cells of the tree that run a process. */
+function gatewayProblems(root: Draft, drafts: Map<string, Draft>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const d of drafts.values()) {
+    if (d !== root && d.config.gateway) problems.push({ file: d.config.file, line: lineOf(d.config.file, ['gateway']), key: 'gateway', message: "[gateway] belongs in the tree's root cell.toml" });
+  }
+  const cells = root.config.gateway?.cells ?? [];
+  cells.forEach((name, i) => {
+    const cell = [...drafts.values()].find((d) => d.config.cell.name === name);
+    const why = !cell ? 'is not a cell of this tree' : !cell.config.cell.entry ? 'has no methods to expose (a group, or a process cell)' : undefined;
+    if (why) problems.push({ file: root.config.file, line: lineOf(root.config.file, ['gateway', 'cells']), key: `gateway.cells[${i}]`, message: `"${name}" ${why}` });
+  });
   return problems;
 }
 

@@ -14,6 +14,7 @@ export {
   type PortSpec,
   type ProcessConfig,
   type ReadyCheck,
+  type GatewayConfig,
   formatProblem,
   runsProcess,
 } from './cell-config.ts';

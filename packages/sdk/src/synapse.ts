@@ -33,6 +33,10 @@ export type Synapse<C extends Contract> = { [K in keyof C['methods']]: ClientMet
 /** A client for when only the method name is known (the CLI's `cell call`). */
 export interface DynamicSynapse {
   call(method: string, input: unknown, options?: CallOptions): Promise<unknown>;
+  /** A server stream by name: the call starts when iteration begins; `options.signal` ends it. */
+  stream(method: string, input: unknown, options?: CallOptions): AsyncIterable<unknown>;
+  /** A notify by name: resolves once it is sent (no reply comes). */
+  notify(method: string, input: unknown): Promise<void>;
   $connect(): Promise<RemoteInfo>;
   $genome(): Promise<Genome>;
   $ping(): Promise<number>;
@@ -90,8 +94,11 @@ function methodFunction(pool: SynapsePool, name: string, def: MethodDef): unknow
 }
 
 function controls(pool: SynapsePool): DynamicSynapse & SynapseControls<Contract> {
+  const byKind = (kind: MethodDef['kind'], method: string) => methodFunction(pool, method, { kind } as MethodDef) as (input: unknown, options?: CallOptions) => never;
   return {
     call: (method, input, options) => pool.unary(method, input, options),
+    stream: (method, input, options) => byKind('serverStream', method)(input, options),
+    notify: (method, input) => byKind('notify', method)(input),
     $connect: () => pool.connection().then((c) => pool.remoteOf(c)),
     $remote: () => pool.remote(),
     $genome: () => pool.connection().then((c) => c.genome(pool.defaultTimeoutMs) as Promise<Genome>),
@@ -120,15 +127,14 @@ export function connect<C extends Contract>(contract: C, options: ConnectOptions
   const pool = makePool(options, toGenome(contract));
   const client: Record<string, unknown> = {};
   for (const [name, def] of Object.entries(contract.methods)) client[name] = methodFunction(pool, name, def);
-  const { call: _call, ...rest } = controls(pool);
+  const { call: _call, stream: _stream, notify: _notify, ...rest } = controls(pool);
   return Object.freeze(Object.assign(client, rest)) as Synapse<C>;
 }
 
 /** A client that calls methods by name, with no contract (nothing is typed or checked locally). */
 export function connectDynamic(options: ConnectOptions): DynamicSynapse {
-  const pool = makePool(options, undefined);
-  const { call, $connect, $genome, $ping, $close } = controls(pool);
-  return { call, $connect, $genome, $ping, $close };
+  const { call, stream, notify, $connect, $genome, $ping, $close } = controls(makePool(options, undefined));
+  return { call, stream, notify, $connect, $genome, $ping, $close };
 }
 
 /** The genome a cell serves, or undefined when it cannot be reached or does not answer. */

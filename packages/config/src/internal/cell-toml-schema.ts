@@ -3,6 +3,7 @@ import { CellTable } from './cell-schema.ts';
 import { CellsTable } from './cells-schema.ts';
 import { DepsTable } from './deps-schema.ts';
 import { EnvTable, SecretsTable } from './env-schema.ts';
+import { GatewayTable } from './gateway-schema.ts';
 import { LifeCycleTable } from './life-cycle-schema.ts';
 import { NetworkTable } from './network-schema.ts';
 import { ResourcesTable } from './resources-schema.ts';
@@ -22,4 +23,5 @@ export const CellTomlSchema = table({
   env: EnvTable,
   secrets: SecretsTable,
   network: Type.Optional(NetworkTable),
+  gateway: Type.Optional(GatewayTable),
 });

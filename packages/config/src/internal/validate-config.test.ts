@@ -31,6 +31,7 @@ describe('validateConfig', () => {
         ports: [],
         env: {},
         secrets: {},
+        gateway: undefined,
       },
       problems: [],
     });

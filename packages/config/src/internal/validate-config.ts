@@ -5,6 +5,7 @@ import { AuthTable, CellTomlSchema } from './cell-toml-schema.ts';
 import { buildCells } from './cells-schema.ts';
 import { buildDeps } from './deps-schema.ts';
 import { buildEnv, buildSecrets } from './env-schema.ts';
+import { buildGateway } from './gateway-schema.ts';
 import { buildLifeCycle } from './life-cycle-schema.ts';
 import { buildNetwork } from './network-schema.ts';
 import { ProblemReport } from './problem-report.ts';
@@ -40,6 +41,7 @@ export function validateConfig(
   const processCell = buildProcess(ctx, ports);
   const env = buildEnv(ctx);
   const secrets = buildSecrets(ctx);
+  const gateway = buildGateway(ctx);
 
   if (report.count > 0 || !cell || !resources || !lifeCycle || !deps || !cells || !auth || !env || !secrets) {
     return { config: undefined, problems: report.problems() };
@@ -60,6 +62,7 @@ export function validateConfig(
       ports,
       env,
       secrets,
+      gateway,
     },
     problems: [],
   };

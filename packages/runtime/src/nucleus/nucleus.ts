@@ -25,6 +25,8 @@ import { treeStatusOf } from './tree-status.ts';
 import { acquireTreeLock } from './tree-lock.ts';
 import type { TrustVerdict } from '../network/trust-filter.ts';
 import { NetworkLink } from './network-link.ts';
+import { openGateway } from '../gateway/open-gateway.ts';
+import type { HttpDoor } from '../gateway/http-door.ts';
 
 export interface NucleusOptions {
   /** Root directory of the tree (holds the root cell.toml). */
@@ -66,6 +68,8 @@ export class Nucleus {
   private readonly stoppedSignal = Promise.withResolvers<void>();
   private readonly watch: RunDirWatch;
   private link: NetworkLink | undefined;
+  /** The tree's HTTP door (`[gateway]`), once its cells started. */
+  door: HttpDoor | undefined;
   private running = false;
 
   private constructor(tree: CellTree, options: NucleusOptions) {
@@ -104,6 +108,7 @@ export class Nucleus {
       this.createSupervisors();
       await this.buildAll();
       await this.startAll();
+      this.door = await openGateway(this.tree, this.log);
       this.running = true;
       this.watch.start();
     } catch (err) {
@@ -280,6 +285,7 @@ export class Nucleus {
 
   private async stopTree(): Promise<void> {
     this.log.info({ root: this.tree.root.dir }, 'stopping tree');
+    await this.door?.close();
     await Promise.allSettled(this.legacy.map((l) => l.stop()));
     await inReverseDependencyOrder(this.tree, (node) => this.supervisors.get(node)?.stop() ?? Promise.resolve());
     await this.link?.network.stop().catch((err: unknown) => this.log.warn({ err }, 'leaving the network failed'));
