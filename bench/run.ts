@@ -1,4 +1,4 @@
-// npm run bench [-- --only rpc,runtime,net,capsid,publish,donate | network] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
+// npm run bench [-- --only rpc,runtime,gateway,net,capsid,publish,donate | network] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
 // (`--only typecheck` runs the type-check part of `runtime` alone, kept under runtime.typecheck.)
 // Runs the benchmark sections, prints a table, and writes bench/results/latest.json (sections not
 // run this time are kept from the previous file).
@@ -12,6 +12,7 @@ import { benchNet } from './net/bench-net.ts';
 import { benchCapsid } from './capsid/bench-capsid.ts';
 import { benchPublish } from './publish/bench-publish.ts';
 import { benchDonate } from './net/bench-donate.ts';
+import { benchGateway } from './gateway/bench-gateway.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +23,7 @@ const { values } = parseArgs({
     'pipeline-ms': { type: 'string', default: '1500' },
   },
 });
-const sections = new Set((values.only ?? 'rpc,runtime,net,capsid,publish,donate').split(',').flatMap((s) => (s === 'network' ? ['net', 'capsid', 'publish', 'donate'] : [s])));
+const sections = new Set((values.only ?? 'rpc,runtime,gateway,net,capsid,publish,donate').split(',').flatMap((s) => (s === 'network' ? ['net', 'capsid', 'publish', 'donate'] : [s])));
 const resultsPath = new URL('./results/latest.json', import.meta.url);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -45,6 +46,12 @@ if (sections.has('typecheck') && !sections.has('runtime')) {
   const typecheck = await benchTypecheck({ rounds: Math.max(3, Number(values.rounds)), log });
   results['runtime'] = { ...(results['runtime'] as Record<string, unknown> | undefined), typecheck };
   console.log(JSON.stringify(typecheck, null, 2));
+}
+
+if (sections.has('gateway')) {
+  const gateway = await benchGateway({ rounds: Math.max(3, Number(values.rounds)), calls: 2000, concurrency: 16, log });
+  results['gateway'] = gateway;
+  console.log(JSON.stringify(gateway, null, 2));
 }
 
 if (sections.has('net')) {
