@@ -180,6 +180,18 @@ export const nucleusContract = defineContract({
         RestartFailed: Type.Object({ reason: Type.String(), code: Type.Union([Type.String(), Type.Null()], { description: 'the CELL_E_* code of the cause' }) }),
       },
     }),
+    scale: unary({
+      description:
+        "Runs a cell with this many replicas from now on: new ones are started (the call returns once they are ready), the highest ones drained. Asked by a cell of its own sub-cells (the caller's name must be the target's parent), within the tree root's [resources].",
+      input: Type.Object({ cell: CellRef.properties.cell, replicas: Type.Integer({ minimum: 1, maximum: 1000 }) }),
+      output: Type.Object({ replicas: Type.Integer(), ready: Type.Integer({ description: 'ready replicas' }) }),
+      errors: {
+        NoSuchCell: Type.Object({ cell: Type.String() }),
+        NotYourCell: Type.Object({ cell: Type.String(), parent: Type.Union([Type.String(), Type.Null()]), caller: Type.Union([Type.String(), Type.Null()]) }),
+        OverCapacity: Type.Object({ resource: Type.String(), asked: Type.Number(), allowed: Type.Number() }),
+        ScaleFailed: Type.Object({ reason: Type.String() }),
+      },
+    }),
     stop: unary({ description: 'Stops the whole tree gracefully.', input: Type.Object({}), output: Type.Object({}) }),
     resolve: unary({
       description: 'Candidates on other nodes for a cell (by name and major version), for the racer.',

@@ -4,18 +4,9 @@ import type { Genome } from '@cell/contract';
 import { type DependencyRef, readNucleusPointer, replicaSocketPaths } from '@cell/host';
 import { type Endpoint, keyFromPeerId } from '@cell/wire';
 import { launchSettings } from './launch.ts';
-import { NucleusClient } from './nucleus-client.ts';
+import { nucleusAt } from './nucleus-client.ts';
 import type { ConnectOptions } from './options.ts';
 import type { PoolTargets } from './pool-factory.ts';
-
-/** One client per nucleus socket, shared by every synapse of this process. */
-const nuclei = new Map<string, NucleusClient>();
-
-function nucleusAt(socketPath: string): NucleusClient {
-  let client = nuclei.get(socketPath);
-  if (!client) nuclei.set(socketPath, (client = new NucleusClient(socketPath)));
-  return client;
-}
 
 /**
  * Finds a local cell by dependency name (from the launch environment's `CELL_DEPS`) or by

@@ -13,6 +13,7 @@ describe('@cell/sdk public surface', () => {
         'CallContext',
         'CellError',
         'ERROR_CODES',
+        'cells',
         'Type',
         'clientStream',
         'connect',

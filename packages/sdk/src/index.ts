@@ -36,3 +36,4 @@ export { serve, type Membrane } from './membrane.ts';
 export type { ServeOptions, AxonServeOptions, ConnectOptions } from './options.ts';
 export { connect, connectDynamic, fetchGenome, type Synapse, type SynapseControls, type DynamicSynapse, type RemoteInfo } from './synapse.ts';
 export { createLogger, processLog, type Logger, type LoggerOptions } from './logger.ts';
+export { cells } from './cells.ts';

@@ -5,6 +5,16 @@ import type { Static } from 'typebox';
 import type { SynapsePool } from '@cell/wire';
 import { createPool } from './pool-factory.ts';
 
+/** One client per nucleus socket, shared by every synapse of this process. */
+const nuclei = new Map<string, NucleusClient>();
+
+/** The client of the nucleus at `socketPath` (one per process). */
+export function nucleusAt(socketPath: string): NucleusClient {
+  let client = nuclei.get(socketPath);
+  if (!client) nuclei.set(socketPath, (client = new NucleusClient(socketPath)));
+  return client;
+}
+
 /**
  * What a cell process asks of a nucleus: start a cell it supervises, and where other nodes serve
  * a dependency. Typed by the nucleus contract; one connection, opened on first use.
@@ -41,6 +51,11 @@ export class NucleusClient {
   async resolve(name: string, major: number | null, via: string | null, trusted: readonly string[] | null): Promise<Array<Static<typeof RemoteCandidate>>> {
     const r = (await this.connection().unary('resolve', { name, major, via, trusted }, { timeoutMs: 10_000 })) as { candidates: Array<Static<typeof RemoteCandidate>> };
     return r.candidates;
+  }
+
+  /** Asks the nucleus to run `replicas` replicas of `cell` (a sub-cell of this one); resolves once they are ready. */
+  scale(cell: string, replicas: number, timeoutMs: number): Promise<{ replicas: number; ready: number }> {
+    return this.connection().unary('scale', { cell, replicas }, { timeoutMs }) as Promise<{ replicas: number; ready: number }>;
   }
 
   close(): Promise<void> {

@@ -72,7 +72,7 @@ export function cellStatusOf(p: CellStatusParts, now = Date.now()): CellStatus {
     dir: p.node.dir,
     parent: p.parent,
     state: p.state,
-    replicasWanted: p.hasProcess ? p.node.replicas : 0,
+    replicasWanted: p.hasProcess ? p.slots.length : 0,
     idleTimeoutMs: p.node.config.lifeCycle.idleTimeoutMs ?? null,
     limits: {
       memoryBytes: memory.max ?? null,

@@ -89,6 +89,19 @@ export class CellSupervisor {
     for (const slot of pending) this.setState(slot, 'idle');
   }
 
+  /** Runs `replicas` replicas from now on: new ones started (resolves once each is ready or failed), the highest ones drained and dropped. */
+  async scale(replicas: number): Promise<void> {
+    const dropped = this.slots.splice(replicas);
+    this.ports = this.ports?.slice(0, replicas);
+    await Promise.all(dropped.map(async (s) => (await s.current?.drain(this.config.lifeCycle.graceMs), await s.log?.close())));
+    const added = createSlots(this.node, this.slots.length, replicas - this.slots.length);
+    this.slots.push(...added);
+    const unusable = prepareSlots(this.node, added);
+    if (unusable) throw unusable; // a socket path too long for the new replicas' names
+    if (this.ports) this.ports = [...this.ports, ...(await allocatePorts(this.name, this.config.ports, added.length))];
+    await Promise.all(added.map((s) => this.startThroughGate(s)));
+  }
+
   /** Starts a cell that went idle or was stopped (on-demand); resolves when ready. */
   ensureStarted(): Promise<void> {
     if (!this.main) return Promise.reject(new CellError('CELL_E_UNAVAILABLE', `cell ${this.name} was never built`));
@@ -136,13 +149,10 @@ export class CellSupervisor {
     this.notify();
   }
 
+  /** Limits for the replica's next process; said once in the log when they cannot be enforced. */
   private limitsFor(slot: Slot): ReplicaLimits {
-    const { memory, cpu } = this.config.resources;
-    const limits = this.context.limiter.limit(`${slot.id}.g${slot.generation}`, { memoryBytes: memory.max, cpu: cpu.max });
-    if (limits.warning && limits.warning !== this.limitsWarning) {
-      this.limitsWarning = limits.warning;
-      this.context.log.warn({ cell: this.name, warning: limits.warning }, 'resource limits not fully enforced');
-    }
+    const limits = this.context.limiter.limit(`${slot.id}.g${slot.generation}`, { memoryBytes: this.config.resources.memory.max, cpu: this.config.resources.cpu.max });
+    if (limits.warning && limits.warning !== this.limitsWarning) this.context.log.warn({ cell: this.name, warning: (this.limitsWarning = limits.warning) }, 'resource limits not fully enforced');
     return limits;
   }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { CellTree } from '@cell/config';
 import { CellError } from '@cell/protocol';
 import { nucleusContract, type TreeStatus } from '@cell/host';
 import { connect } from '@cell/sdk';
@@ -38,6 +39,7 @@ async function control(tree: ControlledTree) {
 function fakeTree(over: Partial<ControlledTree> & { cells?: CellSupervisor[] } = {}): ControlledTree & { stops: number } {
   const tree = {
     stops: 0,
+    tree: { root: undefined, nodes: [], startOrder: [] } as unknown as CellTree,
     find: (cell: string) => over.cells?.find((s) => s.name === cell),
     fullStatus: async () => STATUS,
     resolve: async () => ({ candidates: [], refused: [] }),

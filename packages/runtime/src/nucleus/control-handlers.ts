@@ -1,10 +1,13 @@
 import { type Static } from 'typebox';
 import { nucleusContract, type TreeStatus, type RemoteCandidate } from '@cell/host';
 import { type Handlers, type Logger, type Membrane, serve } from '@cell/sdk';
+import type { CellTree } from '@cell/config';
 import type { CellSupervisor } from './cell-supervisor.ts';
+import { judgeScale } from './scale-policy.ts';
 
 /** What the control socket asks of its nucleus. */
 export interface ControlledTree {
+  readonly tree: CellTree;
   find(cell: string): CellSupervisor | undefined;
   fullStatus(): Promise<TreeStatus>;
   resolve(name: string, major: number | null, via: string | null, trusted: readonly string[] | null): Promise<{ candidates: Array<Static<typeof RemoteCandidate>>; refused: Array<{ node: string; reason: string }> }>;
@@ -45,6 +48,23 @@ export function controlHandlers(tree: ControlledTree): Handlers<typeof nucleusCo
       } catch (err) {
         throw ctx.fail('RestartFailed', { reason: (err as Error).message, code: (err as { code?: string }).code ?? null }, (err as Error).message);
       }
+    },
+    scale: async ({ cell, replicas }, ctx) => {
+      const sup = tree.find(cell);
+      if (!sup) throw ctx.fail('NoSuchCell', { cell });
+      const refusal = judgeScale(tree.tree, sup.node, replicas, ctx.caller.cell, (n) => tree.find(n.name)?.status(null).replicasWanted ?? n.replicas);
+      if (refusal?.error === 'NotYourCell') throw ctx.fail('NotYourCell', refusal.details, `${cell} is not a sub-cell of ${refusal.details.caller ?? 'an anonymous caller'}: only its parent (${refusal.details.parent ?? 'none'}) scales it`);
+      if (refusal?.error === 'OverCapacity') {
+        const { resource, asked, allowed } = refusal.details;
+        throw ctx.fail('OverCapacity', refusal.details, `${replicas} replicas of ${cell} take the tree to ${asked} ${resource === 'memory' ? 'bytes of memory' : 'cores'}, above the root's [resources] ${resource} max of ${allowed}`);
+      }
+      try {
+        await sup.scale(replicas);
+      } catch (err) {
+        throw ctx.fail('ScaleFailed', { reason: (err as Error).message }, (err as Error).message);
+      }
+      const status = sup.status(null);
+      return { replicas: status.replicasWanted, ready: status.replicas.filter((r) => r.state === 'ready').length };
     },
     stop: () => {
       setImmediate(() => void tree.stop());

@@ -68,8 +68,7 @@ export class Nucleus {
   private readonly stoppedSignal = Promise.withResolvers<void>();
   private readonly watch: RunDirWatch;
   private link: NetworkLink | undefined;
-  /** The tree's HTTP door (`[gateway]`), once its cells started. */
-  door: HttpDoor | undefined;
+  door: HttpDoor | undefined; // the tree's HTTP door ([gateway]), once its cells started
   private running = false;
 
   private constructor(tree: CellTree, options: NucleusOptions) {

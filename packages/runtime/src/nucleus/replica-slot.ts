@@ -30,9 +30,10 @@ export interface Slot {
 }
 
 /** The replica positions of a cell, all stopped. */
-export function createSlots(node: TreeNode): Slot[] {
+export function createSlots(node: TreeNode, from = 0, count = node.replicas): Slot[] {
   const runDir = join(node.dir, RUN_DIR);
-  return Array.from({ length: node.replicas }, (_, index) => {
+  return Array.from({ length: count }, (_, i) => {
+    const index = from + i;
     const id = `${node.name}-${index}`;
     return {
       index,

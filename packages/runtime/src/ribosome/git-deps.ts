@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CellError } from '@cell/protocol';
-import { type CellConfig, type GitDepSpec, loadCellConfig } from '@cell/config';
+import { type CellConfig, type GitDepSpec, readCellConfig } from '@cell/config';
 import { type LockedGit, readLock, writeLock } from '@cell/codegen';
 
 const run = promisify(execFile);
@@ -139,7 +139,8 @@ export async function fetchGitDependencies(root: string, options: GitFetchOption
   for (let dir = queue.shift(); dir !== undefined; dir = queue.shift()) {
     if (seen.has(dir)) continue;
     seen.add(dir);
-    const config = loadCellConfig(dir);
+    const { config } = readCellConfig(dir);
+    if (!config) continue; // loading the tree reports every problem of every file, together
     for (const sub of Object.values(config.cells)) queue.push(sub.dir);
     const gitDeps = Object.entries(config.deps).filter((e): e is [string, GitDepSpec] => e[1].kind === 'git');
     for (const [, dep] of Object.entries(config.deps)) if (dep.kind === 'path') queue.push(dep.dir);
