@@ -1,12 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
-import { readFileSync } from 'node:fs';
 import { CellError } from '@cell/protocol';
 import { isCellMessage, type NucleusMessage } from '@cell/host';
 import { connectDynamic } from '@cell/sdk';
-import { MAX_TIMER_MS } from '@cell/wire';
 import type { ReplicaLimits } from './cgroups.ts';
 import type { ReplicaLog } from './replica-log.ts';
-import type { CellStats, ProcessExit, SupervisedProcess } from './supervised-process.ts';
+import { type CellStats, exitWithin, type ProcessExit, residentBytes, type SupervisedProcess } from './supervised-process.ts';
 
 /** Everything needed to run one process of a replica. */
 export interface ProcessSpec {
@@ -141,12 +139,7 @@ export class ReplicaProcess implements SupervisedProcess {
 
   /** Resident memory in bytes, from /proc (null when gone). */
   rssBytes(): number | null {
-    try {
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1];
-      return kb ? Number(kb) * 1024 : null;
-    } catch {
-      return null;
-    }
+    return residentBytes(this.pid);
   }
 
   /** Asks the process to drain and exit; kills it if it is still there after `graceMs` (+1 s). */
@@ -158,10 +151,7 @@ export class ReplicaProcess implements SupervisedProcess {
       } catch {
         this.worker.process.kill('SIGTERM');
       }
-      const timer = setTimeout(() => this.worker.process.kill('SIGKILL'), Math.min(MAX_TIMER_MS, graceMs + 1000));
-      const exit = await this.exited;
-      clearTimeout(timer);
-      return exit;
+      return exitWithin(this.exited, graceMs + 1000, () => this.worker.process.kill('SIGKILL'));
     }
     return this.exited;
   }

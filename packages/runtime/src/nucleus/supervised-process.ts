@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { CellMessage } from '@cell/host';
+import { MAX_TIMER_MS } from '@cell/wire';
 
 /** What a replica reports about itself (calls, connections, its dependencies' candidates). */
 export type CellStats = Extract<CellMessage, { type: 'cell:stats' }>;
@@ -45,3 +47,23 @@ export interface SupervisedProcess {
 }
 
 
+
+/** Waits for a process asked to stop; `kill` runs if it is still there after `ms`. */
+export async function exitWithin(exited: Promise<ProcessExit>, ms: number, kill: () => void): Promise<ProcessExit> {
+  const timer = setTimeout(kill, Math.min(MAX_TIMER_MS, ms));
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Resident memory of a process in bytes, from /proc (null when it is gone). */
+export function residentBytes(pid: number): number | null {
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) * 1024 : null;
+  } catch {
+    return null;
+  }
+}

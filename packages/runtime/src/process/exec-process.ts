@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import type { Readable } from 'node:stream';
 import { CellError } from '@cell/protocol';
 import { MAX_TIMER_MS } from '@cell/wire';
 import type { ReplicaLimits } from '../nucleus/cgroups.ts';
 import type { ReplicaLog } from '../nucleus/replica-log.ts';
-import type { CellStats, ProcessExit, SupervisedProcess } from '../nucleus/supervised-process.ts';
+import { type CellStats, exitWithin, type ProcessExit, residentBytes, type SupervisedProcess } from '../nucleus/supervised-process.ts';
 import { descriptorOf } from './activation-door.ts';
 import { probeOnce, type ReadyProbe } from './ready-probe.ts';
 import type { SystemUser } from './system-user.ts';
@@ -190,12 +190,7 @@ export class ExecProcess implements SupervisedProcess {
   }
 
   rssBytes(): number | null {
-    try {
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1];
-      return kb ? Number(kb) * 1024 : null;
-    } catch {
-      return null;
-    }
+    return residentBytes(this.pid);
   }
 
   /** Stops it because no connection came for its idle timeout (socket activation): an idle exit, not a stop. */
@@ -221,10 +216,7 @@ export class ExecProcess implements SupervisedProcess {
       } catch {
         // already gone
       }
-      const timer = setTimeout(() => this.signalGroup('SIGKILL'), Math.min(MAX_TIMER_MS, graceMs));
-      const exit = await this.exited;
-      clearTimeout(timer);
-      return exit;
+      return exitWithin(this.exited, graceMs, () => this.signalGroup('SIGKILL'));
     }
     return this.exited;
   }

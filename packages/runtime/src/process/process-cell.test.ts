@@ -13,23 +13,29 @@ const deferAll = useTeardown('all');
 const defer = useTeardown();
 const SECRET = 's3cret-value';
 
-const SERVER = `import json, os
+/** What both Python servers share: a handler that answers JSON and logs nothing per request. */
+const PY_JSON_HANDLER = `import json, os
 from http.server import BaseHTTPRequestHandler, HTTPServer
-starts_file = os.path.join(os.environ['CELL_DATA'], 'starts')
-starts = int(open(starts_file).read()) + 1 if os.path.exists(starts_file) else 1
-open(starts_file, 'w').write(str(starts))
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        if self.path == '/crash':
-            print('crashing on request', flush=True)
-            os._exit(3)
-        body = json.dumps({'greeting': os.environ['GREETING'], 'port': int(os.environ['PORT']), 'starts': starts, 'token': len(os.environ.get('TOKEN', ''))}).encode()
+class JsonHandler(BaseHTTPRequestHandler):
+    def reply(self, value):
+        body = json.dumps(value).encode()
         self.send_response(200)
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
         self.wfile.write(body)
     def log_message(self, fmt, *args):
         pass
+`;
+
+const SERVER = `${PY_JSON_HANDLER}starts_file = os.path.join(os.environ['CELL_DATA'], 'starts')
+starts = int(open(starts_file).read()) + 1 if os.path.exists(starts_file) else 1
+open(starts_file, 'w').write(str(starts))
+class Handler(JsonHandler):
+    def do_GET(self):
+        if self.path == '/crash':
+            print('crashing on request', flush=True)
+            os._exit(3)
+        self.reply({'greeting': os.environ['GREETING'], 'port': int(os.environ['PORT']), 'starts': starts, 'token': len(os.environ.get('TOKEN', ''))})
 print('greeter listening on', os.environ['PORT'], flush=True)
 HTTPServer(('127.0.0.1', int(os.environ['PORT'])), Handler).serve_forever()
 `;
@@ -195,18 +201,11 @@ describe('process cells that cannot serve', () => {
   });
 });
 
-const ACTIVATED_SERVER = `import json, os, socket
-from http.server import BaseHTTPRequestHandler, HTTPServer
+const ACTIVATED_SERVER = `${PY_JSON_HANDLER}import socket
 assert os.environ['LISTEN_PID'] == str(os.getpid()), 'LISTEN_PID is not this process'
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     def do_GET(self):
-        body = json.dumps({'pid': os.getpid(), 'fds': int(os.environ['LISTEN_FDS']), 'names': os.environ['LISTEN_FDNAMES']}).encode()
-        self.send_response(200)
-        self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, fmt, *args):
-        pass
+        self.reply({'pid': os.getpid(), 'fds': int(os.environ['LISTEN_FDS']), 'names': os.environ['LISTEN_FDNAMES']})
 server = HTTPServer(('127.0.0.1', 0), Handler, bind_and_activate=False)
 server.socket = socket.socket(fileno=3)  # systemd socket activation: the listening socket is fd 3
 print('serving on the socket it was given', flush=True)
