@@ -80,6 +80,8 @@ export interface ProcessConfig {
   readonly stopSignal: string;
   /** `start`: with the tree; `socket`: on the first connection to its ports, which it gets as LISTEN_FDS. */
   readonly activation: 'start' | 'socket';
+  /** `[build]`: the command that builds it, run by the ribosome when its files changed; undefined: nothing to build. */
+  readonly build: { readonly run: readonly string[]; readonly timeoutMs: number } | undefined;
 }
 
 /** True for a cell that runs a process (a Node entry or `run`), false for a group of cells. */

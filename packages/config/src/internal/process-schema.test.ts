@@ -19,6 +19,7 @@ describe('a process cell ([cell] run)', () => {
       ready: { kind: 'exec', command: ['pg_isready', '-p', '${PORT}'] },
       stopSignal: 'SIGINT',
       activation: 'start',
+      build: undefined,
     });
     expect(config?.ports).toEqual([
       { name: 'pg', port: 0 },
@@ -67,6 +68,13 @@ describe('a process cell ([cell] run)', () => {
     expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nactivation = "socket"\n`)).toEqual({ 'life_cycle.activation': expect.stringContaining('declares none') });
     expect(problemsOf(`${CELL}run = ["x"]\nports = ["http"]\n[life_cycle]\nidle_timeout = "30s"\n`)).toEqual({ 'life_cycle.idle_timeout': expect.stringContaining('add activation = "socket"') });
     expect(problemsOf(`${CELL}run = ["x"]\n[life_cycle]\nactivation = "later"\n`)['life_cycle.activation']).toContain('"start" (with the tree) or "socket"');
+  });
+
+  it('may have a build command, with a timeout; a Node cell may not (the ribosome builds it)', () => {
+    expect(validateToml(`${CELL}run = ["./server"]\n[build]\nrun = ["cc", "-o", "server", "server.c"]\n`).config?.process?.build).toEqual({ run: ['cc', '-o', 'server', 'server.c'], timeoutMs: 600_000 });
+    expect(validateToml(`${CELL}run = ["./server"]\n[build]\nrun = ["make"]\ntimeout = "30s"\n`).config?.process?.build).toEqual({ run: ['make'], timeoutMs: 30_000 });
+    const dir = files({ 'src/main.ts': '' });
+    expect(problemsOf(`${CELL}entry = "src/main.ts"\n[build]\nrun = ["make"]\n`, dir)).toEqual({ build: expect.stringContaining('[build] applies to a process cell') });
   });
 
   it('is either a Node cell or a process cell, and process keys are refused on a Node cell', () => {

@@ -2,7 +2,7 @@ import Type from 'typebox';
 import type { PortSpec, ProcessConfig, ReadyCheck } from '../cell-config.ts';
 import { describe } from '../units.ts';
 import type { BuildContext } from './build-context.ts';
-import { table, wholeNumber } from './schema-kit.ts';
+import { duration, table, wholeNumber } from './schema-kit.ts';
 
 // The keys of a process cell: a cell that runs any executable (`[cell] run`) instead of a Node
 // entry, its ports, the user it runs as, how it shows it is ready and how it is asked to stop.
@@ -62,6 +62,12 @@ export const ReadyKey = Type.Refine(
 /** `[life_cycle] activation`: `"start"` (with the tree) or `"socket"` (on the first connection to a port, systemd-style). */
 export const ActivationKey = Type.Union([Type.Literal('start'), Type.Literal('socket')], { expected: '"start" (with the tree) or "socket" (on the first connection, as LISTEN_FDS)' });
 
+/** `[build]`: how a process cell's sources become what it runs (the author's own command). */
+export const BuildTable = table({
+  run: RunKey,
+  timeout: duration({ default: '10m', minMs: 1000 }),
+});
+
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
 
 /** `[life_cycle] stop_signal`: what a process cell is sent to stop (then SIGKILL after `grace`). */
@@ -91,15 +97,16 @@ export function buildPorts(ctx: BuildContext): PortSpec[] {
  */
 export function buildProcess(ctx: BuildContext, ports: readonly PortSpec[]): ProcessConfig | undefined {
   const run = ctx.raw(['cell', 'run']);
-  const onlyForProcess: Array<[string, string]> = [
+  const onlyForProcess: string[][] = [
     ['cell', 'user'],
     ['life_cycle', 'ready'],
     ['life_cycle', 'stop_signal'],
     ['life_cycle', 'activation'],
+    ['build'],
   ];
   if (run === undefined) {
     for (const path of onlyForProcess) {
-      if (ctx.raw(path) !== undefined) ctx.add(path, `${path[1]} applies to a process cell (one with [cell] run); a Node cell is ready when it answers a handshake and drains when asked`);
+      if (ctx.raw(path) !== undefined) ctx.add(path, `${path[1] ?? `[${path[0]}]`} applies to a process cell (one with [cell] run); a Node cell is ready when it answers a handshake and drains when asked`);
     }
     return undefined;
   }
@@ -130,8 +137,10 @@ export function buildProcess(ctx: BuildContext, ports: readonly PortSpec[]): Pro
     ctx.add(['life_cycle', 'idle_timeout'], 'a process cell stopped when idle is started again only by a connection to its ports: add activation = "socket" (and ports)');
     return undefined;
   }
+  const build = ctx.decoded(['build'], BuildTable);
   return {
     activation,
+    build: build ? { run: build.run, timeoutMs: build.timeout } : undefined,
     run: command,
     user: ctx.decoded(['cell', 'user'], UserKey),
     url: ctx.decoded(['cell', 'url'], Type.String()),

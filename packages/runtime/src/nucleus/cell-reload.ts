@@ -4,6 +4,7 @@ import { CellError } from '@cell/protocol';
 import { type CellConfig, type CellTree, loadCellConfig, type TreeNode } from '@cell/config';
 import type { Logger } from '@cell/sdk';
 import { buildCell, TYPECHECK_DIR } from '../ribosome/build-cell.ts';
+import { buildProcessCell } from '../ribosome/build-process-cell.ts';
 import { localDeps } from '../ribosome/build-tree.ts';
 import { genomeFromSource, readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
 import { typecheckCells, typecheckFailure } from '../ribosome/typecheck-cells.ts';
@@ -57,12 +58,13 @@ export async function reloadSupervisedCell(host: ReloadHost, sup: CellSupervisor
 
 /** A process cell has nothing to build or type-check: its new processes start with the new cell.toml. */
 async function reloadProcessCell(host: ReloadHost, sup: CellSupervisor, config: CellConfig): Promise<{ replaced: number; rebuilt: boolean; keptMajor: null }> {
+  const { rebuilt } = await buildProcessCell(config, { treeRoot: host.tree.root.dir }); // a build that fails leaves the running processes alone
   host.mains.set(sup.node, config.file);
   host.log.info({ cell: sup.name, version: config.cell.version }, 'reloading cell');
   const replaced = await sup.reload(config.file, config);
   sup.version = config.cell.version;
   host.log.info({ cell: sup.name, replaced }, 'cell reloaded');
-  return { replaced, rebuilt: false, keptMajor: null };
+  return { replaced, rebuilt, keptMajor: null };
 }
 
 /**

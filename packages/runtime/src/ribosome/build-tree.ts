@@ -4,6 +4,7 @@ import type { CellTree, TreeNode } from '@cell/config';
 import type { Genome } from '@cell/contract';
 import type { DependencyRef } from '@cell/host';
 import { buildCell, type BuildResult, TYPECHECK_DIR } from './build-cell.ts';
+import { buildProcessCell } from './build-process-cell.ts';
 import { genomesFromSources, writeGenomeFile } from './contract-genome.ts';
 import { type DependencyTypes, generateDependencyTypes, generateRemoteTypes } from './dependency-types.ts';
 import { typecheckCells, type TypecheckReport } from './typecheck-cells.ts';
@@ -67,6 +68,16 @@ export async function buildTree(tree: CellTree, options: TreeBuildOptions = {}):
       buildCell(node.config, localDeps(node), { force: options.force ?? false, typecheck: typecheck ?? false }).then((r) => {
         const genome = genomes.get(node);
         if (genome) writeGenomeFile(node.dir, genome);
+        builds.set(node, r);
+        options.onBuild?.(r);
+      }, record),
+  );
+  // Process cells with a [build] command: the author's own build, incremental like the rest.
+  await eachLimited(
+    tree.startOrder.filter((n) => n.config.process?.build),
+    2,
+    (node) =>
+      buildProcessCell(node.config, { force: options.force ?? false, treeRoot: tree.root.dir }).then((r) => {
         builds.set(node, r);
         options.onBuild?.(r);
       }, record),
