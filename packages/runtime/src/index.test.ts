@@ -21,6 +21,7 @@ describe('@cell/runtime public surface', () => {
         'capsidUnavailable',
         'checkTree',
         'currentGenome',
+        'fetchGitDependencies',
         'createCapsidHost',
         'findRunningTree',
         'generateDependencyTypes',
