@@ -128,7 +128,7 @@ export async function benchGateway(options: GatewayBenchOptions): Promise<Record
     const plain = fig('plain');
     const fastify = fig('fastify');
     return {
-      note: `${pinned.note}; ${options.rounds} interleaved rounds, medians; latency: ${options.calls} requests one at a time; throughput: ${options.calls * 2} requests, ${options.concurrency} in flight over keep-alive connections. The door parses, checks and carries each call to a cell process over its Unix socket (one hop more than the baselines, which answer in-process).`,
+      note: `${pinned.note.startsWith('pinned') ? 'client, nucleus, cell and baseline servers pinned to CPU 0 (taskset)' : pinned.note}; ${options.rounds} interleaved rounds, medians; latency: ${options.calls} requests one at a time; throughput: ${options.calls * 2} requests, ${options.concurrency} in flight over keep-alive connections. The door parses, checks and carries each call to a cell process over its Unix socket (one hop more than the baselines, which answer in-process).`,
       door,
       nodeHttp: plain,
       fastify,
