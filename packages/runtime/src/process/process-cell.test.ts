@@ -2,6 +2,7 @@
 // calls it at the address the nucleus gave it: real processes, real ports, real restarts.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive, type TreeStatus } from '@cell/host';
@@ -184,6 +185,17 @@ describe('process cells that cannot serve', () => {
     expect(n.failedCells()).toEqual(['bad']);
     expect(bad(n).replicas[0]!).toMatchObject({ state: 'failed', restarts: 0 });
     expect(bad(n).failure).toMatch(/^cannot start: cell bad: run\[0\] "\.\/missing-server" does not exist/);
+  });
+
+  it('a fixed port that is taken fails the cell, naming the port', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    defer(() => new Promise((r) => taken.close(r)));
+    const port = (taken.address() as { port: number }).port;
+    const n = await start(`[cell]\nname = "bad"\nversion = "1.0.0"\nrun = ["sleep", "600"]\nports = { http = ${port} }\n`);
+    expect(n.failedCells()).toEqual(['bad']);
+    expect(bad(n).failure).toBe(`cell bad: port http = ${port} is already in use on 127.0.0.1`);
+    expect(bad(n).replicas[0]).toMatchObject({ state: 'failed', pid: null });
   });
 
   it('a variable that is not set fails at once, naming it', async () => {
