@@ -192,6 +192,15 @@ export const nucleusContract = defineContract({
         ScaleFailed: Type.Object({ reason: Type.String() }),
       },
     }),
+    stopCell: unary({
+      description: "Stops one cell (its replicas drain); `start` (or a call to it) starts it again. Asked by a cell of its own sub-cells: the caller's name must be the target's parent.",
+      input: CellRef,
+      output: Type.Object({}),
+      errors: {
+        NoSuchCell: Type.Object({ cell: Type.String() }),
+        NotYourCell: Type.Object({ cell: Type.String(), parent: Type.Union([Type.String(), Type.Null()]), caller: Type.Union([Type.String(), Type.Null()]) }),
+      },
+    }),
     stop: unary({ description: 'Stops the whole tree gracefully.', input: Type.Object({}), output: Type.Object({}) }),
     resolve: unary({
       description: 'Candidates on other nodes for a cell (by name and major version), for the racer.',

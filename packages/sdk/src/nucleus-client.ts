@@ -58,6 +58,16 @@ export class NucleusClient {
     return this.connection().unary('scale', { cell, replicas }, { timeoutMs }) as Promise<{ replicas: number; ready: number }>;
   }
 
+  /** Asks the nucleus to stop `cell` (a sub-cell of this one); resolves once its replicas have drained. */
+  async stopCell(cell: string, timeoutMs: number): Promise<void> {
+    await this.connection().unary('stopCell', { cell }, { timeoutMs });
+  }
+
+  /** Asks the nucleus to start `cell` by name; resolves once it is ready. */
+  async startCell(cell: string, timeoutMs: number): Promise<{ ready: number }> {
+    return (await this.connection().unary('start', { cell }, { timeoutMs })) as { ready: number };
+  }
+
   close(): Promise<void> {
     return this.pool?.close() ?? Promise.resolve();
   }

@@ -18,7 +18,11 @@ import { workerContract } from './contract.ts';
 await serve(workerContract, { work: async () => { await new Promise((r) => setTimeout(r, 20)); return { replica: process.env.CELL_REPLICA ?? '' }; } });
 `;
 const POOL_CONTRACT = `import { defineContract, Type, unary } from '@cell/sdk';
-export const contract = defineContract({ name: 'pool', version: '1.0.0', methods: { submit: unary({ input: Type.Object({ jobs: Type.Integer({ minimum: 1, maximum: 100 }) }), output: Type.Object({ workers: Type.Integer(), servedBy: Type.Array(Type.String()) }) }) } });
+export const contract = defineContract({ name: 'pool', version: '1.0.0', methods: {
+  submit: unary({ input: Type.Object({ jobs: Type.Integer({ minimum: 1, maximum: 100 }) }), output: Type.Object({ workers: Type.Integer(), servedBy: Type.Array(Type.String()) }) }),
+  rest: unary({ input: Type.Object({}), output: Type.Object({}) }),
+  wake: unary({ input: Type.Object({}), output: Type.Object({ ready: Type.Integer() }) }),
+} });
 `;
 // Under load, one worker per two jobs (up to 4), each of them asked once by its own socket (so the
 // answer proves every new replica serves); idle for 300 ms, back to one.
@@ -41,6 +45,8 @@ await serve(contract, {
     idle = setTimeout(() => void cells.scale('worker', 1), 300);
     return { workers: replicas, servedBy };
   },
+  rest: async () => (await cells.stop('worker'), {}),
+  wake: () => cells.start('worker'),
 });
 `;
 
@@ -73,6 +79,15 @@ describe('a cell scaling its own sub-cells', () => {
     expect(down.replicas.map((r) => r.id)).toEqual(['worker-0']);
   });
 
+  it('stops its workers and starts them again', async () => {
+    const pool = connectDynamic({ socketPath: join(root, 'cells/pool/run/pool-0.sock'), timeoutMs: 60_000 });
+    deferAll(() => pool.$close());
+    await pool.call('rest', {});
+    expect(worker()).toMatchObject({ state: 'stopped', replicas: [{ state: 'stopped', pid: null }] });
+    expect(await pool.call('wake', {})).toEqual({ ready: 1 });
+    expect(worker()).toMatchObject({ state: 'ready' });
+  });
+
   it('refuses a caller that is not the parent, and a size beyond the root\'s [resources]', async () => {
     const asking = (cell: string) => {
       const client = connect(nucleusContract, { socketPath: join(root, 'run', 'nucleus.sock'), caller: { cell }, timeoutMs: 30_000 });
@@ -84,6 +99,8 @@ describe('a cell scaling its own sub-cells', () => {
     const tooMany = await asking('pool').scale.try({ cell: 'worker', replicas: 5 });
     expect(tooMany).toMatchObject({ ok: false, error: { code: 'OverCapacity', details: { resource: 'memory', asked: 5 * 128_000_000, allowed: 600_000_000 } } });
     expect(worker().replicasWanted).toBe(1);
+    expect(await asking('intruder').stopCell.try({ cell: 'worker' })).toMatchObject({ ok: false, error: { code: 'NotYourCell' } });
+    expect(worker().state).toBe('ready');
   });
 });
 

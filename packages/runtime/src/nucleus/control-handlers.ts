@@ -3,7 +3,7 @@ import { nucleusContract, type TreeStatus, type RemoteCandidate } from '@cell/ho
 import { type Handlers, type Logger, type Membrane, serve } from '@cell/sdk';
 import type { CellTree } from '@cell/config';
 import type { CellSupervisor } from './cell-supervisor.ts';
-import { judgeScale } from './scale-policy.ts';
+import { judgeScale, notParent } from './scale-policy.ts';
 
 /** What the control socket asks of its nucleus. */
 export interface ControlledTree {
@@ -65,6 +65,14 @@ export function controlHandlers(tree: ControlledTree): Handlers<typeof nucleusCo
       }
       const status = sup.status(null);
       return { replicas: status.replicasWanted, ready: status.replicas.filter((r) => r.state === 'ready').length };
+    },
+    stopCell: async ({ cell }, ctx) => {
+      const sup = tree.find(cell);
+      if (!sup) throw ctx.fail('NoSuchCell', { cell });
+      const refusal = notParent(tree.tree, sup.node, ctx.caller.cell);
+      if (refusal) throw ctx.fail('NotYourCell', refusal.details, `${cell} is not a sub-cell of ${refusal.details.caller ?? 'an anonymous caller'}: only its parent (${refusal.details.parent ?? 'none'}) stops it`);
+      await sup.stop();
+      return {};
     },
     stop: () => {
       setImmediate(() => void tree.stop());

@@ -1,5 +1,12 @@
 import type { CellTree, TreeNode } from '@cell/config';
 
+/** A cell manages only its own sub-cells: the refusal when `caller` is not `target`'s parent. */
+export function notParent(tree: CellTree, target: TreeNode, caller: string | undefined): Extract<ScaleRefusal, { error: 'NotYourCell' }> | undefined {
+  const parent = tree.nodes.find((n) => n.children.includes(target));
+  if (parent && caller !== undefined && caller === parent.name) return undefined;
+  return { error: 'NotYourCell', details: { cell: target.name, parent: parent?.name ?? null, caller: caller ?? null } };
+}
+
 /** Why a cell may not be scaled as asked, if it may not. */
 export type ScaleRefusal =
   | { error: 'NotYourCell'; details: { cell: string; parent: string | null; caller: string | null } }
@@ -12,10 +19,8 @@ export type ScaleRefusal =
  * maximum. A cell that declares no maximum counts nothing for that resource.
  */
 export function judgeScale(tree: CellTree, target: TreeNode, replicas: number, caller: string | undefined, replicasOf: (node: TreeNode) => number): ScaleRefusal | undefined {
-  const parent = tree.nodes.find((n) => n.children.includes(target));
-  if (!parent || caller === undefined || caller !== parent.name) {
-    return { error: 'NotYourCell', details: { cell: target.name, parent: parent?.name ?? null, caller: caller ?? null } };
-  }
+  const notYours = notParent(tree, target, caller);
+  if (notYours) return notYours;
   const root = tree.root.config.resources;
   for (const resource of ['memory', 'cpu'] as const) {
     const allowed = root[resource].max;
