@@ -20,6 +20,7 @@ describe('nucleus contract', () => {
       root: '/t',
       nucleus: { pid: 1, startedAt: 0, uptimeMs: 0, phase: 'running' },
       cells: [],
+      gateway: null,
       network: null,
     };
     expect(check.Check(status)).toBe(true);

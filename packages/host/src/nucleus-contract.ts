@@ -109,6 +109,9 @@ export const TreeStatus = Type.Object({
     }),
   }),
   cells: Type.Array(CellStatus),
+  gateway: Nullable(
+    Type.Object({ url: Type.String({ description: 'where the HTTP door listens' }), cells: Type.Array(Type.String(), { description: 'the cells it serves' }) }, { description: 'the tree\'s HTTP door ([gateway]), once open' }),
+  ),
   network: Nullable(
     Type.Object({
       node: Type.String({ description: 'this node: its key, a peer id' }),

@@ -47,6 +47,7 @@ export function treeStatus(cells: CellStatus[], overrides: Partial<TreeStatus> =
     root: '/trees/shop',
     nucleus: { pid: 4711, startedAt: 1_700_000_000_000, uptimeMs: 65_000, phase: 'running' },
     cells,
+    gateway: null,
     network: null,
     ...overrides,
   };

@@ -85,6 +85,7 @@ describe('the HTTP door ([gateway])', () => {
     deferAll(() => within(nucleus.stop(), 20_000, 'the tree to stop').catch(() => nucleus.kill()));
     await within(nucleus.start(), 90_000, 'the tree to start');
     port = nucleus.door!.address.port;
+    expect(nucleus.status().gateway).toEqual({ url: `http://127.0.0.1:${port}`, cells: ['orders'] });
   }, 120_000);
 
   it('describes what it serves in a valid OpenAPI 3.1 document made from the genome', async () => {

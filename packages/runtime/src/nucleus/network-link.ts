@@ -2,7 +2,9 @@ import type { CellTree, RemoteDepSpec } from '@cell/config';
 import type { Genome } from '@cell/contract';
 import type { TreeStatus } from '@cell/host';
 import type { Logger } from '@cell/sdk';
-import type { TreeNetwork, TreeNetworkContext, TreeNetworkFactory } from '../network/tree-network.ts';
+import type { LocalServedCell, TreeNetwork, TreeNetworkContext, TreeNetworkFactory } from '../network/tree-network.ts';
+import { readGenomeFile } from '../ribosome/contract-genome.ts';
+import type { CellSupervisor } from './cell-supervisor.ts';
 import { filterTrusted, type TrustVerdict } from '../network/trust-filter.ts';
 import { type DependencyTypes, generateRemoteTypes } from '../ribosome/dependency-types.ts';
 
@@ -70,4 +72,15 @@ export class NetworkLink {
   status(): NonNullable<TreeStatus['network']> {
     return { ...this.network.status(), refused: [...this.refused.values()] };
   }
+}
+
+/** What this node serves other nodes: cells with ready replicas listening on an axon, by their recorded genome. */
+export function servedCellsOf(supervisors: Iterable<CellSupervisor>): LocalServedCell[] {
+  const out: LocalServedCell[] = [];
+  for (const sup of supervisors) {
+    const ports = sup.servedPorts();
+    const genome = ports.length > 0 ? readGenomeFile(sup.node.dir) : undefined;
+    if (genome) out.push({ name: genome.name, version: genome.version, fingerprint: genome.fingerprint, ports });
+  }
+  return out;
 }

@@ -6,10 +6,10 @@ import { nucleusSocketPath, type TreeStatus, privateRunDir } from '@cell/host';
 import type { Logger, Membrane } from '@cell/sdk';
 import type { BuildResult } from '../ribosome/build-cell.ts';
 import { buildTree } from '../ribosome/build-tree.ts';
-import { readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
+import { writeGenomeFile } from '../ribosome/contract-genome.ts';
 import { currentGenome } from '../ribosome/dependency-types.ts';
 import { reportTypes } from '../ribosome/report-types.ts';
-import type { LocalServedCell, TreeNetworkFactory } from '../network/tree-network.ts';
+import type { TreeNetworkFactory } from '../network/tree-network.ts';
 import type { PidLock } from '../files/pid-lock.ts';
 import { ResourceLimiter } from './cgroups.ts';
 import { cellEnvironment, dependencyEnvironment } from './cell-environment.ts';
@@ -24,7 +24,7 @@ import { reloadSupervisedCell, restartSupervisedCell } from './cell-reload.ts';
 import { treeStatusOf } from './tree-status.ts';
 import { acquireTreeLock } from './tree-lock.ts';
 import type { TrustVerdict } from '../network/trust-filter.ts';
-import { NetworkLink } from './network-link.ts';
+import { NetworkLink, servedCellsOf } from './network-link.ts';
 import { openGateway } from '../gateway/open-gateway.ts';
 import type { HttpDoor } from '../gateway/http-door.ts';
 
@@ -168,19 +168,8 @@ export class Nucleus {
     const config = this.tree.root.config.network;
     if (!config) return;
     if (!this.options.network) throw new CellError('CELL_E_INVALID_ARGUMENT', 'this tree has [network] but the nucleus was given no network to join');
-    this.link = await NetworkLink.join(this.options.network, { config, root: this.tree.root.dir, log: this.options.logger, localCells: () => this.servedCells() }, this.log);
+    this.link = await NetworkLink.join(this.options.network, { config, root: this.tree.root.dir, log: this.options.logger, localCells: () => servedCellsOf([...this.supervisors.values(), ...this.legacy]) }, this.log);
     for (const t of await this.link.bindRemoteDependencies(this.tree)) reportTypes(this.log, t);
-  }
-
-  /** What this node serves other nodes: cells with ready replicas listening on an axon. */
-  private servedCells(): LocalServedCell[] {
-    const out: LocalServedCell[] = [];
-    for (const sup of [...this.supervisors.values(), ...this.legacy]) {
-      const ports = sup.servedPorts();
-      const genome = ports.length > 0 ? readGenomeFile(sup.node.dir) : undefined;
-      if (genome) out.push({ name: genome.name, version: genome.version, fingerprint: genome.fingerprint, ports });
-    }
-    return out;
   }
 
   private async buildAll(): Promise<void> {
@@ -268,6 +257,7 @@ export class Nucleus {
       building: this.building,
       waiting: this.waiting,
       network: this.link?.status() ?? null,
+      gateway: this.door ? { url: `http://${this.door.address.host}:${this.door.address.port}`, cells: [...this.tree.root.config.gateway!.cells] } : null,
     });
   }
 

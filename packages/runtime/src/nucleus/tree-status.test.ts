@@ -26,6 +26,7 @@ function setup() {
     building: new Set(),
     waiting: new Set(),
     network: null,
+    gateway: null,
     ...over,
   });
   return { tree, node, supervisor, parts };

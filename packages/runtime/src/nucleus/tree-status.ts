@@ -13,6 +13,7 @@ export interface TreeStatusParts {
   building: ReadonlySet<TreeNode>;
   waiting: ReadonlySet<TreeNode>;
   network: TreeStatus['network'];
+  gateway: TreeStatus['gateway'];
 }
 
 /** `cell status` of a tree (docs/status.md), without asking the replicas anything. */
@@ -35,6 +36,7 @@ export function treeStatusOf(p: TreeStatusParts, now = Date.now()): TreeStatus {
       ...p.legacy.map((l) => l.status(parentOf(l.node.dir))),
     ],
     network: p.network,
+    gateway: p.gateway,
   };
 }
 
