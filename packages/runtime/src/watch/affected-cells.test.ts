@@ -27,6 +27,9 @@ describe('affectedCells', () => {
     expect(names(affectedCells(t, [join(root, 'cells/api/src/main.ts')]))).toEqual(['api']);
     expect(names(affectedCells(t, [join(root, 'cells/store/cell.toml')]))).toEqual(['store']);
     expect(affectedCells(t, [])).toEqual([]);
+    // What the cell's process writes in its data directory is not a source (a database must not reload it).
+    expect(affectedCells(t, [join(root, 'cells/api/data/stock.db'), join(root, 'cells/api/data/pg/base/1')])).toEqual([]);
+    expect(names(affectedCells(t, [join(root, 'cells/api/src/data/fixtures.ts')]))).toEqual(['api']);
   });
 
   // What the last builds read, written as the bundler and the type-check record it.

@@ -23,7 +23,10 @@ function owns(dir: string, subDirs: readonly string[], file: string): boolean {
  * whose last build read one of them, whose cell.toml changed, or that own a changed file (a new
  * file, or one of a cell whose build records are gone).
  */
-export function affectedCells(tree: CellTree, changed: readonly string[]): TreeNode[] {
+export function affectedCells(tree: CellTree, changedPaths: readonly string[]): TreeNode[] {
+  // A cell's data directory is what its process writes while it runs: never a source.
+  const dataDirs = tree.nodes.map((n) => `${join(n.dir, 'data')}${sep}`);
+  const changed = changedPaths.filter((f) => !dataDirs.some((d) => f.startsWith(d)));
   if (changed.length === 0) return [];
   return tree.startOrder.filter((node) => {
     if (changed.includes(cellTomlPath(node.dir))) return true;
