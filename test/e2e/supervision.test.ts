@@ -45,7 +45,7 @@ describe('supervision (real processes)', () => {
     expect(replica.lastExit).toMatchObject({ reason: 'crash', signal: 'SIGKILL' });
   });
 
-  it('a cell over its memory limit is killed, reported out of memory, and restarted per policy', async () => {
+  it('a cell over its memory limit is killed, reported out of memory, and restarted per policy', { timeout: 120_000 }, async () => {
     tree = tempTree({
       'cell.toml': '[cell]\nname = "root"\nversion = "1.0.0"\n',
       ...workCellFiles('cells/work', { toml: '[resources]\nmemory = { max = "96MB" }\n[life_cycle]\nrestart = { max = 3, within = "60s", backoff = "50ms..200ms" }' }),
@@ -63,7 +63,12 @@ describe('supervision (real processes)', () => {
     expect(outcome).toBe('CELL_E_UNAVAILABLE');
     // The caller's call is sent once more after its replica died; when the restarted replica takes it, it is killed
     // again (a second OOM, a second restart): either way, restarted after an OOM.
-    const after = await waitStatus(tree.root, (s) => cellOf(s, 'work').state === 'ready' && cellOf(s, 'work').replicas[0]!.restarts >= 1, 15_000, 'restart after OOM');
+    // A loaded machine may take a while to reclaim, then kill: wait for it (bounded), and say what the replica's log
+    // said if it does not come.
+    const after = await waitStatus(tree.root, (s) => cellOf(s, 'work').state === 'ready' && cellOf(s, 'work').replicas[0]!.restarts >= 1, 60_000, 'restart after OOM').catch((err: Error) => {
+      const log = readFileSync(join(tree!.root, 'cells/work/log/work-0.log'), 'utf8').trim().split('\n').slice(-15).join('\n');
+      throw new Error(`${err.message}\nwork-0.log:\n${log}`);
+    });
     const replica = cellOf(after, 'work').replicas[0]!;
     expect(replica.lastExit?.reason).toBe('oom');
     expect(replica.pid).not.toBe(before.replicas[0]!.pid);
