@@ -277,7 +277,8 @@ export class CellSupervisor {
 
   /** True when a ready replica's socket file is gone (deleted under the running tree): callers cannot reach it. */
   get hasLostSockets(): boolean {
-    return !this.config.process && this.slots.some((s) => s.state === 'ready' && !existsSync(s.socket));
+    // A replica that just died is not one: its exit is about to be recorded (and the shared handle closed its file).
+    return !this.config.process && this.slots.some((s) => s.state === 'ready' && s.current?.isRunning === true && !existsSync(s.socket));
   }
 
   /** Axon ports of the replicas that are ready (what this node serves other nodes). */
