@@ -92,12 +92,12 @@ export class HttpDoor {
       await client.notify(name, input);
       return this.send(res, 202, {});
     }
-    if (def.kind === 'serverStream') return this.stream(req, res, client.stream(name, input, { timeoutMs }));
+    if (def.kind === 'serverStream') return this.stream(res, client.stream(name, input, { timeoutMs }));
     this.send(res, 200, await client.call(name, input, { timeoutMs }));
   }
 
   /** Server-Sent Events: each item as `data: <json>`, then `event: end`, or `event: error` with the error. The caller leaving ends the call. */
-  private async stream(req: IncomingMessage, res: ServerResponse, items: AsyncIterable<unknown>): Promise<void> {
+  private async stream(res: ServerResponse, items: AsyncIterable<unknown>): Promise<void> {
     const iterator = items[Symbol.asyncIterator]();
     res.once('close', () => void iterator.return?.());
     let started = false;
@@ -115,7 +115,6 @@ export class HttpDoor {
       if (!started) return this.fail(res, toCellError(err));
       res.end(`event: error\ndata: ${JSON.stringify(errorBody(toCellError(err)))}\n\n`);
     }
-    void req;
   }
 
   /** The JSON body, read up to `max_body` (a longer one is refused at once, unread); empty is `{}`. */
