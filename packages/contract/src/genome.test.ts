@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
+import { Bytes } from './bytes.ts';
 import { defineContract, unary } from './contract.ts';
 import { canonicalJson, toGenome } from './genome.ts';
 
@@ -45,6 +46,8 @@ describe('genome', () => {
       make(Type.Object({ sku: Type.Optional(Type.String()) })),
       make(Type.Object({ sku: Type.String(), qty: Type.Optional(Type.Integer()) })),
       make(Type.Object({ sku: Type.String({ minLength: 1 }) })),
+      make(Type.Object({ sku: Bytes() })),
+      make(Type.Object({ sku: Bytes({ maxBytes: 64 }) })),
     ];
     const prints = variants.map((v) => toGenome(v).fingerprint);
     expect(new Set([base, ...prints]).size).toBe(variants.length + 1);

@@ -21,5 +21,6 @@ export {
   type JsonSchema,
 } from './genome.ts';
 export { compareGenomes, formatChange, describeSchema, type CompatibilityReport, type GenomeChange } from './compatibility.ts';
+export { Bytes, isBytesSchema, bytesLimits, type BytesOptions, type TBytes } from './bytes.ts';
 export { compileValidator, type Validator, type ValidationIssue } from './validator.ts';
 export { unknownKeys } from './unknown-keys.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Type, type TSchema } from 'typebox';
 import { Settings } from 'typebox/system';
+import { Bytes } from './bytes.ts';
 import { compileValidator } from './validator.ts';
 
 describe('compileValidator', () => {
@@ -43,5 +44,54 @@ describe('compileValidator', () => {
     expect(v.check({ a: 1 })).toBe(true);
     expect(v.issues({ a: 1.5 })).toEqual([{ path: '/a', message: expect.any(String) }]);
     expect(v.issues({}).map((i) => i.path)).toEqual(['/']);
+  });
+
+  describe('bytes', () => {
+    const image = compileValidator(Bytes({ minBytes: 2, maxBytes: 4 }));
+
+    it('accepts a Uint8Array or a Buffer within the byte limits, at the limits too', () => {
+      for (const n of [2, 3, 4]) {
+        expect(image.check(new Uint8Array(n)), `${n} bytes`).toBe(true);
+        expect(image.check(Buffer.alloc(n)), `a Buffer of ${n} bytes`).toBe(true);
+      }
+      expect(image.check(Buffer.alloc(64).subarray(10, 13))).toBe(true); // a view counts its own bytes
+      expect(compileValidator(Bytes()).check(new Uint8Array(0))).toBe(true);
+    });
+
+    it('refuses strings (base64 too), arrays of numbers, other views and sizes out of bounds, naming why', () => {
+      for (const v of ['AAAA', [1, 2, 3], { 0: 1, length: 1 }, new Uint16Array(2), new DataView(new ArrayBuffer(3)), new ArrayBuffer(3), null, undefined]) {
+        expect(image.check(v), String(v)).toBe(false);
+        expect(image.issues(v)).toEqual([{ path: '/', message: 'must be bytes (a Uint8Array)' }]);
+      }
+      expect(image.check(new Uint8Array(5))).toBe(false);
+      expect(image.issues(new Uint8Array(5))).toEqual([{ path: '/', message: 'must not have more than 4 bytes' }]);
+      expect(image.issues(Buffer.alloc(1))).toEqual([{ path: '/', message: 'must not have fewer than 2 bytes' }]);
+    });
+
+    it('checks bytes anywhere in a schema: properties, optional ones, arrays, unions, with their paths', () => {
+      const upload = compileValidator(
+        Type.Object({ name: Type.String(), image: Bytes({ maxBytes: 3 }), thumb: Type.Optional(Bytes()), parts: Type.Array(Bytes({ maxBytes: 1 })), maybe: Type.Union([Bytes(), Type.Null()]) }),
+      );
+      const ok = { name: 'a', image: Buffer.from('abc'), parts: [new Uint8Array(1)], maybe: null };
+      expect(upload.check(ok)).toBe(true);
+      expect(upload.check({ ...ok, thumb: new Uint8Array(9), maybe: new Uint8Array(1) })).toBe(true);
+      const bad = { name: 'a', image: Buffer.from('abcd'), thumb: 'x', parts: [new Uint8Array(1), [1]], maybe: null };
+      expect(upload.check(bad)).toBe(false);
+      expect(upload.issues(bad).map((i) => `${i.path} ${i.message}`)).toEqual([
+        '/image must not have more than 3 bytes',
+        '/thumb must be bytes (a Uint8Array)',
+        '/parts/1 must be bytes (a Uint8Array)',
+      ]);
+    });
+
+    it('checks the JSON form of bytes as read from a genome, and keeps refinements of its own', () => {
+      const fromGenome = compileValidator(JSON.parse(JSON.stringify(Type.Object({ b: Bytes({ maxBytes: 2 }) }))) as TSchema);
+      expect(fromGenome.check({ b: new Uint8Array(2) })).toBe(true);
+      expect(fromGenome.check({ b: 'AAA=' })).toBe(false);
+      expect(fromGenome.check({ b: new Uint8Array(3) })).toBe(false);
+      const even = compileValidator(Type.Refine(Bytes(), (b) => b.byteLength % 2 === 0, () => 'must have an even length'));
+      expect(even.check(new Uint8Array(2))).toBe(true);
+      expect(even.issues(new Uint8Array(3))).toEqual([{ path: '/', message: 'must have an even length' }]);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Settings } from 'typebox/system';
+import { bytesLimits, isBytesSchema } from './bytes.ts';
 
 /** One failing location in a value: a JSON Pointer into the value and what was wrong there. */
 export interface ValidationIssue {
@@ -19,7 +20,7 @@ const MAX_ISSUES = 20;
 
 /** Compiles a schema (TypeBox or plain JSON Schema) into a validator. */
 export function compileValidator(schema: TSchema): Validator {
-  const compiled = Compile(schema);
+  const compiled = Compile(withBytesChecks(schema) as TSchema);
   return {
     check: (value) => compiled.Check(value),
     issues(value) {
@@ -36,4 +37,54 @@ export function compileValidator(schema: TSchema): Validator {
       }
     },
   };
+}
+
+interface Refinement {
+  check(value: unknown): boolean;
+  error(value: unknown): string;
+}
+
+/** The check of a bytes schema: a Uint8Array (a Buffer is one) within its byte limits. */
+function bytesRefinement(schema: Record<string, unknown>): Refinement {
+  const { minBytes = 0, maxBytes = Infinity } = bytesLimits(schema);
+  return {
+    check: (v) => v instanceof Uint8Array && v.byteLength >= minBytes && v.byteLength <= maxBytes,
+    error: (v) =>
+      !(v instanceof Uint8Array)
+        ? 'must be bytes (a Uint8Array)'
+        : v.byteLength > maxBytes
+          ? `must not have more than ${maxBytes} bytes`
+          : `must not have fewer than ${minBytes} bytes`,
+  };
+}
+
+/** Keywords whose values are data, not schemas. */
+const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples']);
+
+/**
+ * The schema with each bytes schema in it (its JSON form says `type: 'string'`, the base64 text
+ * of the HTTP door) replaced by a TypeBox refinement that checks a Uint8Array and its byte
+ * limits, keeping refinements of its own. Everything else is kept as it is, TypeBox's hidden
+ * markers included; a schema without bytes is returned unchanged.
+ */
+function withBytesChecks(node: unknown): unknown {
+  if (typeof node !== 'object' || node === null) return node;
+  if (isBytesSchema(node)) {
+    const own = (node as { '~refine'?: unknown })['~refine'];
+    return { '~refine': [bytesRefinement(node as Record<string, unknown>), ...(Array.isArray(own) ? (own as Refinement[]) : [])] };
+  }
+  if (Array.isArray(node)) {
+    const items = node.map(withBytesChecks);
+    return items.some((v, i) => v !== node[i]) ? items : node;
+  }
+  let copy: object | undefined;
+  for (const key of Object.keys(node)) {
+    if (DATA_KEYWORDS.has(key)) continue;
+    const value = (node as Record<string, unknown>)[key];
+    const next = withBytesChecks(value);
+    if (next === value) continue;
+    copy ??= Object.create(Object.getPrototypeOf(node) as object | null, Object.getOwnPropertyDescriptors(node)) as object;
+    Object.defineProperty(copy, key, { value: next, enumerable: true, writable: true, configurable: true });
+  }
+  return copy ?? node;
 }
