@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Type, type TSchema } from 'typebox';
+import { Bytes } from './bytes.ts';
 import { defineContract, serverStream, unary } from './contract.ts';
 import { compareGenomes, formatChange } from './compatibility.ts';
 import { toGenome } from './genome.ts';
@@ -79,5 +80,29 @@ describe('compareGenomes', () => {
   it('treats a removed method as breaking', () => {
     const r = compareGenomes(shop({ extra: true }), base);
     expect(r.breaking.map(formatChange)).toEqual(['watch /: method removed (or renamed) (watch → nothing)']);
+  });
+
+  describe('bytes', () => {
+    const photo = (image: TSchema, thumb: TSchema = Bytes()) => shop({ input: Type.Object({ sku: Type.String(), image }), output: Type.Object({ id: Type.String(), total: Type.Integer(), thumb }) });
+    const between = (a: ReturnType<typeof shop>, b: ReturnType<typeof shop>) => {
+      const r = compareGenomes(a, b);
+      return { breaking: r.breaking.map(formatChange), compatible: r.compatible.map(formatChange) };
+    };
+
+    it('breaks when bytes become another type or another type becomes bytes, text included', () => {
+      expect(between(photo(Bytes()), photo(Type.String())).breaking).toEqual(['buy /input/image: type changed (bytes → string)']);
+      expect(between(photo(Type.String({ contentEncoding: 'base64' })), photo(Bytes())).breaking).toEqual(['buy /input/image: type changed (string → bytes)']);
+      expect(between(photo(Bytes(), Bytes()), photo(Bytes(), Type.String())).breaking).toEqual(['buy /output/thumb: type changed (bytes → string)']);
+      expect(between(photo(Bytes()), photo(Type.Array(Type.Integer()))).breaking).toEqual(['buy /input/image: type changed (bytes → integer[])']);
+    });
+
+    it('lets an input take more bytes and an output return fewer, and not the other way round', () => {
+      const small = photo(Bytes({ maxBytes: 8 }), Bytes({ maxBytes: 8 }));
+      const large = photo(Bytes({ maxBytes: 16 }), Bytes({ maxBytes: 16 }));
+      expect(between(small, large)).toEqual({ breaking: ['buy /output/thumb: maxBytes changed (8 → 16)'], compatible: ['buy /input/image: maxBytes changed (8 → 16)'] });
+      expect(between(large, small)).toEqual({ breaking: ['buy /input/image: maxBytes changed (16 → 8)'], compatible: ['buy /output/thumb: maxBytes changed (16 → 8)'] });
+      expect(between(photo(Bytes()), photo(Bytes({ maxBytes: 8, minBytes: 1 }))).breaking).toEqual(['buy /input/image: minBytes added (none → 1)', 'buy /input/image: maxBytes added (none → 8)']);
+      expect(between(photo(Bytes({ maxBytes: 8 })), photo(Bytes({ maxBytes: 8, description: 'a photo' })))).toEqual({ breaking: [], compatible: [] });
+    });
   });
 });

@@ -1,5 +1,6 @@
 import type { Genome, GenomeMethod, JsonSchema } from './genome.ts';
 import { canonicalJson, schemaShape } from './genome.ts';
+import { bytesLimits, isBytesSchema } from './bytes.ts';
 
 /** One difference between the genome a consumer expects and the one a producer serves. */
 export interface GenomeChange {
@@ -28,12 +29,13 @@ type Flow = 'input' | 'output';
 type Schema = JsonSchema;
 
 const STRUCTURE = new Set(['type', 'properties', 'required', 'items', 'anyOf', 'oneOf', 'allOf', 'const', 'enum', 'additionalProperties', 'prefixItems']);
-const LOWER_BOUNDS = ['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties'];
-const UPPER_BOUNDS = ['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties'];
+const LOWER_BOUNDS = ['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties', 'minBytes'];
+const UPPER_BOUNDS = ['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties', 'maxBytes'];
 
 /** A short human form of a schema for reports: `string`, `integer`, `{ sku, qty }`, `"a" | "b"`. */
 export function describeSchema(s: Schema | undefined): string {
   if (!s) return 'nothing';
+  if (isBytesSchema(s)) return 'bytes';
   if ('const' in s) return JSON.stringify(s['const']);
   if (Array.isArray(s['enum'])) return (s['enum'] as unknown[]).map((v) => JSON.stringify(v)).join(' | ');
   const union = (s['anyOf'] ?? s['oneOf']) as Schema[] | undefined;
@@ -80,6 +82,12 @@ class Differ {
     const oldUnion = (oldS['anyOf'] ?? oldS['oneOf']) as Schema[] | undefined;
     const newUnion = (newS['anyOf'] ?? newS['oneOf']) as Schema[] | undefined;
     if (oldUnion || newUnion || 'const' in oldS || 'const' in newS || oldS['enum'] || newS['enum']) return this.choices(oldS, newS, path, flow);
+    if (isBytesSchema(oldS) || isBytesSchema(newS)) {
+      // Bytes and text share `type: 'string'` in JSON, but a Uint8Array is never a string. Between
+      // bytes, only the byte limits count: the base64 `maxLength`/`minLength` follow from them.
+      if (isBytesSchema(oldS) !== isBytesSchema(newS)) return this.add('breaking', path, 'type changed', describeSchema(oldS), describeSchema(newS));
+      return this.bounds(bytesLimits(oldS), bytesLimits(newS), path, flow);
+    }
     this.bounds(oldS, newS, path, flow);
   }
 
