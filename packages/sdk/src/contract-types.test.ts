@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Type } from 'typebox';
 import type { CellErrorCode } from '@cell/protocol';
-import { clientStream, defineContract, duplex, notify, serverStream, unary } from '@cell/contract';
+import { Bytes, clientStream, defineContract, duplex, notify, serverStream, unary } from '@cell/contract';
 import type { CallContext } from './call-context.ts';
 import type {
   CallError,
@@ -37,6 +37,28 @@ describe('contract types (checked by the compiler)', () => {
     expectTypeOf<InputOf<M['reserve']>>().toEqualTypeOf<{ sku: string; qty: number }>();
     expectTypeOf<OutputOf<M['reserve']>>().toEqualTypeOf<{ left: number }>();
     expectTypeOf<InputOf<M['load']>>().toEqualTypeOf<string>();
+  });
+
+  it('types bytes as Uint8Array both ways, so a handler may return a Buffer', () => {
+    const _photos = defineContract({
+      name: 'photos',
+      version: '1.0.0',
+      methods: {
+        photo: unary({ input: Type.Object({ name: Type.String(), image: Bytes({ maxBytes: 8 << 20 }) }), output: Bytes() }),
+        chunks: duplex({ input: Bytes(), output: Bytes() }),
+      },
+    });
+    type P = (typeof _photos)['methods'];
+    expectTypeOf<InputOf<P['photo']>>().toEqualTypeOf<{ name: string; image: Uint8Array }>();
+    expectTypeOf<OutputOf<P['photo']>>().toEqualTypeOf<Uint8Array>();
+    expectTypeOf<Handler<P['photo']>>().returns.toEqualTypeOf<Uint8Array | Promise<Uint8Array>>();
+    expectTypeOf<ClientMethod<P['photo']>>().toExtend<(input: { name: string; image: Uint8Array }, options?: CallOptions) => Promise<Uint8Array>>();
+    expectTypeOf<Handler<P['chunks']>>().parameter(0).toEqualTypeOf<AsyncIterable<Uint8Array>>();
+    const fromBuffer: Handler<P['photo']> = ({ image }) => Buffer.from(image);
+    // @ts-expect-error a string is not bytes
+    const fromText: Handler<P['photo']> = ({ name }) => name;
+    void fromBuffer;
+    void fromText;
   });
 
   it('types every way a call can fail: the declared errors, each with its details, or an SDK error', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { Type as TypeBox } from 'typebox';
 import { CellError as ProtocolCellError } from '@cell/protocol';
+import { Bytes as ContractBytes } from '@cell/contract';
 import * as sdk from './index.ts';
 
 // The SDK's exports are the product's public surface: what every cell imports. Adding to it is a
@@ -10,6 +11,7 @@ describe('@cell/sdk public surface', () => {
   it('exports exactly these values', () => {
     expect(Object.keys(sdk).sort()).toEqual(
       [
+        'Bytes',
         'CallContext',
         'CellError',
         'ERROR_CODES',
@@ -32,8 +34,9 @@ describe('@cell/sdk public surface', () => {
     );
   });
 
-  it('re-exports the one TypeBox and the one CellError, not copies', () => {
+  it('re-exports the one TypeBox and the one CellError, not copies (so Bytes stands beside Type, not in it)', () => {
     expect(sdk.Type).toBe(TypeBox);
+    expect(sdk.Bytes).toBe(ContractBytes);
     expect(sdk.CellError).toBe(ProtocolCellError);
   });
 
@@ -63,6 +66,8 @@ describe('@cell/sdk public surface', () => {
       sdk.SdkError,
       sdk.ClientMethod<M>,
       sdk.StreamSource<string>,
+      sdk.BytesOptions,
+      sdk.TBytes,
       sdk.DeclaredError<'E', null>,
       sdk.CallerInfo,
       sdk.Membrane<C>,
