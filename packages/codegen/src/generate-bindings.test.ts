@@ -5,7 +5,7 @@ import { toGenome } from '@cell/contract';
 import { generateBindings } from './generate-bindings.ts';
 import { fixtureDir, typecheck } from './test-support/typecheck.ts';
 
-const CONTRACT_SOURCE = `import { clientStream, defineContract, notify, serverStream, Type, unary } from '@cell/sdk';
+const CONTRACT_SOURCE = `import { Bytes, clientStream, defineContract, notify, serverStream, Type, unary } from '@cell/sdk';
 export const stock = defineContract({
   name: 'stock',
   version: '1.2.0',
@@ -21,6 +21,7 @@ export const stock = defineContract({
     watch: serverStream({ input: Type.Object({ sku: Type.String() }), output: Type.Object({ at: Type.Number(), level: Type.Integer() }) }),
     load: clientStream({ input: Type.Tuple([Type.String(), Type.Integer()]), output: Type.Object({ loaded: Type.Integer() }) }),
     ping: notify({ input: Type.Record(Type.String(), Type.Boolean()) }),
+    photo: unary({ input: Type.Object({ sku: Type.String(), image: Bytes({ maxBytes: 1024, description: 'A photo.' }) }), output: Bytes() }),
   },
   events: { low: Type.Object({ sku: Type.String() }) },
 });
@@ -46,6 +47,12 @@ describe('generateBindings', () => {
     expect(source).toContain('export function connectStock(');
   });
 
+  it('types bytes as Uint8Array', () => {
+    expect(source).toContain('export interface PhotoInput {\n  sku: string;\n  /**\n   * A photo.\n   * @maxBytes 1024\n   */\n  image: Uint8Array;\n}');
+    expect(source).toContain('export type PhotoOutput = Uint8Array;');
+    expect(source).toContain('output: Type.Unsafe<PhotoOutput>(');
+  });
+
   it('rebuilds exactly the producer’s genome (same fingerprint)', async () => {
     const mod = (await import(join(fixture.dir, 'bindings.ts'))) as { stockContract: Parameters<typeof toGenome>[0]; stockFingerprint: string };
     expect(toGenome(mod.stockContract).fingerprint).toBe(genome.fingerprint);
@@ -57,7 +64,7 @@ describe('generateBindings', () => {
       join(fixture.dir, 'parity.ts'),
       `import type { Static } from 'typebox';
 import type { stock } from './contract.ts';
-import type { ReserveInput, ReserveOutput, OutOfStockDetails, FrozenDetails, LevelOutput, WatchOutputItem, LoadInputItem, PingInput, LowEvent } from './bindings.ts';
+import type { ReserveInput, ReserveOutput, OutOfStockDetails, FrozenDetails, LevelOutput, WatchOutputItem, LoadInputItem, PingInput, PhotoInput, PhotoOutput, LowEvent } from './bindings.ts';
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type M = (typeof stock)['methods'];
 export const checks: [
@@ -69,8 +76,11 @@ export const checks: [
   Equal<WatchOutputItem, Static<M['watch']['output']>>,
   Equal<LoadInputItem, Static<M['load']['input']>>,
   Equal<PingInput, Static<M['ping']['input']>>,
+  Equal<PhotoInput, Static<M['photo']['input']>>,
+  Equal<PhotoOutput, Static<M['photo']['output']>>,
+  Equal<PhotoOutput, Uint8Array>,
   Equal<LowEvent, Static<(typeof stock)['events']['low']>>,
-] = [true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
 `,
     );
     expect(typecheck([join(fixture.dir, 'parity.ts')])).toEqual([]);

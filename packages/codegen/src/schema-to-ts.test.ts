@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
+import { Bytes } from '@cell/contract';
 import { schemaToTs } from './schema-to-ts.ts';
 
 const ts = (s: unknown) => schemaToTs(JSON.parse(JSON.stringify(s)) as Record<string, unknown>);
@@ -26,5 +27,16 @@ describe('schemaToTs', () => {
       }),
     );
     expect(out).toBe('{\n  /** Stock unit. */\n  sku: string;\n  /** @minimum 1 */\n  qty?: number;\n  "weird-key": boolean;\n}');
+  });
+
+  it('renders bytes as Uint8Array, documented with their limits in bytes', () => {
+    expect(ts(Bytes())).toBe('Uint8Array');
+    expect(ts(Type.Array(Bytes()))).toBe('Uint8Array[]');
+    expect(ts(Type.Union([Bytes(), Type.Null()]))).toBe('Uint8Array | null');
+    expect(ts(Type.Object({ name: Type.String(), image: Bytes({ maxBytes: 8 << 20, description: 'A photo.' }), thumb: Type.Optional(Bytes({ minBytes: 1 })) }))).toBe(
+      '{\n  name: string;\n  /**\n   * A photo.\n   * @maxBytes 8388608\n   */\n  image: Uint8Array;\n  /** @minBytes 1 */\n  thumb?: Uint8Array;\n}',
+    );
+    // Base64 text without the bytes marker stays a string.
+    expect(ts(Type.String({ contentEncoding: 'base64' }))).toBe('string');
   });
 });

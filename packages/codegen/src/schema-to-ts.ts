@@ -1,8 +1,8 @@
-import type { JsonSchema } from '@cell/contract';
+import { bytesLimits, isBytesSchema, type JsonSchema } from '@cell/contract';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 /** Constraints worth showing to the person writing the call. */
-const DOC_KEYWORDS = ['format', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'minItems', 'maxItems', 'default'];
+const DOC_KEYWORDS = ['format', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'minBytes', 'maxBytes', 'minItems', 'maxItems', 'default'];
 
 /** A JSDoc block for a schema's description and constraints, or '' when there is nothing to say. */
 export function docComment(schema: JsonSchema | undefined, indent: string, lead?: string): string {
@@ -10,7 +10,9 @@ export function docComment(schema: JsonSchema | undefined, indent: string, lead?
   const lines: string[] = [];
   if (lead) lines.push(lead);
   if (typeof schema['description'] === 'string') lines.push(...(schema['description'] as string).split('\n'));
-  const tags = DOC_KEYWORDS.filter((k) => schema[k] !== undefined).map((k) => `@${k} ${typeof schema[k] === 'string' ? (schema[k] as string) : JSON.stringify(schema[k])}`);
+  // Bytes: their limits in bytes, not in the characters of their base64 form.
+  const shown = isBytesSchema(schema) ? { ...schema, minLength: undefined, maxLength: undefined, ...bytesLimits(schema) } : schema;
+  const tags = DOC_KEYWORDS.filter((k) => shown[k] !== undefined).map((k) => `@${k} ${typeof shown[k] === 'string' ? (shown[k] as string) : JSON.stringify(shown[k])}`);
   lines.push(...tags);
   if (lines.length === 0) return '';
   const safe = lines.map((l) => l.replace(/\*\//g, '*\\/'));
@@ -49,11 +51,13 @@ function primitive(type: string): string {
 /**
  * The TypeScript type a JSON Schema describes, matching what TypeBox's `Static` infers for the
  * schemas TypeBox produces: objects with optional (`?`) and required properties, arrays, tuples,
- * records, unions, intersections, literals. Anything it cannot express is `unknown`.
+ * records, unions, intersections, literals — and bytes (`x-cell-bytes`), which are `Uint8Array`
+ * whatever their JSON form says. Anything it cannot express is `unknown`.
  */
 export function schemaToTs(schema: JsonSchema | boolean | undefined, indent = ''): string {
   if (schema === undefined || schema === true) return 'unknown';
   if (schema === false) return 'never';
+  if (isBytesSchema(schema)) return 'Uint8Array';
   if ('const' in schema) return JSON.stringify(schema['const']);
   if (Array.isArray(schema['enum'])) return (schema['enum'] as unknown[]).map((v) => JSON.stringify(v)).join(' | ') || 'never';
   const union = (schema['anyOf'] ?? schema['oneOf']) as JsonSchema[] | undefined;
