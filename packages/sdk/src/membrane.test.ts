@@ -30,6 +30,14 @@ describe('membrane and synapse', () => {
     expect(out.text.length).toBe(text.length);
   });
 
+  it('pipelines large payloads whose requests and replies both exceed the write backlog (no deadlock)', async () => {
+    h = await startEcho();
+    const c = h.client();
+    const text = 'y'.repeat(2 << 20); // 8 in flight: 16 MiB each way, four times the 4 MiB backlog limit
+    const out = await Promise.all(Array.from({ length: 8 }, () => c.echo({ text }, { timeoutMs: 20_000 })));
+    expect(out.every((o) => o.text.length === text.length)).toBe(true);
+  });
+
   it('delivers a declared error typed and switchable', async () => {
     h = await startEcho();
     const r = await h.client().divide.try({ a: 6, b: 0 });

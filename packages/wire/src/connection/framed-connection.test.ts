@@ -4,7 +4,7 @@ import { CellError, encodeBody, encodeFrame, type Frame, FrameKind, type Oversiz
 import { RawPeer, socketPair, waitUntil } from '../test-support/raw-peer.ts';
 import { type ConnectionLimits, FramedConnection } from './framed-connection.ts';
 
-const LIMITS: ConnectionLimits = { maxFrameBytes: 1 << 20, frameTimeoutMs: 30_000, maxWriteBacklogBytes: 4 << 20 };
+const LIMITS: ConnectionLimits = { maxFrameBytes: 1 << 20, frameTimeoutMs: 30_000, maxWriteBacklogBytes: 4 << 20, pauseReadingOnBacklog: true };
 
 const sockets: Socket[] = [];
 afterEach(() => {
@@ -70,6 +70,19 @@ describe('FramedConnection', () => {
     peer.socket.resume();
     await waitUntil(() => writable && !near.isPaused(), 'the backlog to drain');
     await waitUntil(() => frames.length === 1, 'the frame sent meanwhile');
+    await peer.takeKind(FrameKind.PING, 1);
+  });
+
+  it('on the calling side keeps reading while its own output backs up (no deadlock with a paused server)', async () => {
+    const { conn, near, peer, frames } = await open({ maxWriteBacklogBytes: 1024, pauseReadingOnBacklog: false });
+    peer.socket.pause();
+    conn.send({ kind: FrameKind.PING, streamId: 1, body: encodeBody(Buffer.alloc(8 << 20)) });
+    await new Promise((r) => setImmediate(r));
+    expect(conn.writeBacklogBytes).toBeGreaterThanOrEqual(1024);
+    peer.send(ping(2));
+    await waitUntil(() => frames.length === 1, 'the frame sent while our output waits');
+    expect(near.isPaused()).toBe(false);
+    peer.socket.resume();
     await peer.takeKind(FrameKind.PING, 1);
   });
 

@@ -25,8 +25,14 @@ export interface ConnectionLimits {
   maxFrameBytes: number;
   /** A partly received frame must complete within this long. */
   frameTimeoutMs: number;
-  /** Stop reading from the peer while this much output is waiting to be written. */
+  /** Output waiting to be written beyond which `whenWritable` waits (and reading may pause). */
   maxWriteBacklogBytes: number;
+  /**
+   * Stop reading from the peer while the backlog is over the limit: the serving side's defence
+   * against a peer that never reads. The calling side must keep reading (its backlog is its own
+   * requests; pausing would deadlock against a server paused on its replies).
+   */
+  pauseReadingOnBacklog: boolean;
 }
 
 /** Frames smaller than this are concatenated into one write; larger ones go out as they are. */
@@ -36,7 +42,7 @@ const GATHER_BODY_BYTES = COALESCE_LIMIT_BYTES;
 
 /**
  * One socket carrying frames both ways. Frames sent in the same tick leave in one write;
- * reading pauses while the peer does not take our output (so a peer that never reads cannot
+ * on the serving side reading pauses while the peer does not take our output (so a peer that never reads cannot
  * make us buffer without bound); a partial frame that stalls closes the connection.
  */
 export class FramedConnection {
@@ -148,7 +154,7 @@ export class FramedConnection {
       for (const f of frames) this.socket.write(f);
       this.socket.uncork();
     }
-    if (!this.pausedForBacklog && this.socket.writableLength >= this.limits.maxWriteBacklogBytes) {
+    if (this.limits.pauseReadingOnBacklog && !this.pausedForBacklog && this.socket.writableLength >= this.limits.maxWriteBacklogBytes) {
       this.pausedForBacklog = true;
       this.socket.pause();
     }

@@ -41,7 +41,7 @@ export class MembraneSession implements DispatchSession {
     const { maxFrameBytes, frameTimeoutMs, maxWriteBacklogBytes } = host.limits;
     this.conn = new FramedConnection(
       socket,
-      { maxFrameBytes, frameTimeoutMs, maxWriteBacklogBytes },
+      { maxFrameBytes, frameTimeoutMs, maxWriteBacklogBytes, pauseReadingOnBacklog: true },
       { frame: (f) => this.onFrame(f), oversize: (info) => this.onOversize(info), close: (err) => this.onClose(err) },
     );
     this.calls = new CallDispatcher(host, this);

@@ -72,7 +72,7 @@ export function handshake(socket: Socket, config: HandshakeConfig): Promise<Open
     let closedWith: CellError<string> | undefined;
     const conn = new FramedConnection(
       socket,
-      { maxFrameBytes: config.maxFrameBytes, frameTimeoutMs: config.frameTimeoutMs, maxWriteBacklogBytes: config.maxWriteBacklogBytes },
+      { maxFrameBytes: config.maxFrameBytes, frameTimeoutMs: config.frameTimeoutMs, maxWriteBacklogBytes: config.maxWriteBacklogBytes, pauseReadingOnBacklog: false },
       {
         frame: onFrame,
         oversize: (info: OversizeFrame) => owner?.oversize(info),
