@@ -10,7 +10,7 @@ import { capturedLogger, cellToml, tempDir, useTeardown, within } from '../test-
 
 const deferAll = useTeardown('all');
 
-const CONTRACT = `import { clientStream, defineContract, notify, serverStream, Type, unary } from '@cell/sdk';
+const CONTRACT = `import { Bytes, clientStream, defineContract, notify, serverStream, Type, unary } from '@cell/sdk';
 export const contract = defineContract({
   name: 'orders',
   version: '1.0.0',
@@ -25,6 +25,7 @@ export const contract = defineContract({
     watch: serverStream({ input: Type.Object({ n: Type.Integer({ minimum: 0, maximum: 100 }) }), output: Type.Object({ i: Type.Integer() }) }),
     poke: notify({ input: Type.Object({ note: Type.String() }) }),
     upload: clientStream({ input: Type.String(), output: Type.Object({ bytes: Type.Integer() }) }),
+    thumb: unary({ input: Type.Object({ image: Bytes({ maxBytes: 64 }) }), output: Type.Object({ head: Bytes(), bytes: Type.Integer(), arrivedAs: Type.String() }) }),
   },
 });
 `;
@@ -49,6 +50,7 @@ await serve(contract, {
     for await (const s of items) bytes += s.length;
     return { bytes };
   },
+  thumb: ({ image }) => ({ head: image.subarray(0, 2), bytes: image.byteLength, arrivedAs: image.constructor.name }),
 });
 `;
 
@@ -94,9 +96,22 @@ describe('the HTTP door ([gateway])', () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     const paths = doc['paths'] as Record<string, { post: Record<string, unknown> }>;
-    expect(Object.keys(paths).sort()).toEqual(['/orders/place', '/orders/placed', '/orders/poke', '/orders/watch']); // a client stream needs the SDK
+    expect(Object.keys(paths).sort()).toEqual(['/orders/place', '/orders/placed', '/orders/poke', '/orders/thumb', '/orders/watch']); // a client stream needs the SDK
     expect(paths['/orders/place']!.post).toMatchObject({ summary: 'Places an order.', responses: { '422': { content: { 'application/json': { schema: { properties: { code: { const: 'OutOfStock' } } } } } } } });
     expect(doc['info']).toEqual({ title: 'shop (Cell gateway)', version: '1.0.0' });
+    expect(paths['/orders/thumb']!.post).toMatchObject({ requestBody: { content: { 'application/json': { schema: { properties: { image: { type: 'string', contentEncoding: 'base64' } } } } } } });
+  });
+
+  it('carries bytes as base64 text both ways, checking their byte limits', async () => {
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const ok = await http(port, 'POST', '/orders/thumb', JSON.stringify({ image: b64('hello') }));
+    expect(ok.status).toBe(200);
+    expect(ok.json()).toEqual({ head: b64('he'), bytes: 5, arrivedAs: 'Buffer' });
+    const large = await http(port, 'POST', '/orders/thumb', JSON.stringify({ image: Buffer.alloc(65).toString('base64') }));
+    expect(large.status).toBe(400);
+    expect(large.json()).toMatchObject({ code: 'CELL_E_INVALID_INPUT', details: { errors: [{ path: '/image', message: 'must not have more than 64 bytes' }] } });
+    const text = await http(port, 'POST', '/orders/thumb', JSON.stringify({ image: 'not base64!' }));
+    expect(text.json()).toMatchObject({ code: 'CELL_E_INVALID_INPUT', details: { errors: [{ path: '/image', message: 'must be base64 text (bytes)' }] } });
   });
 
   it('calls a method with a JSON body; a declared error is 422 with its typed details', async () => {
@@ -121,7 +136,7 @@ describe('the HTTP door ([gateway])', () => {
     expect((await http(port, 'GET', '/orders/place')).status).toBe(405);
     const unknown = await http(port, 'POST', '/orders/nope', '{}');
     expect(unknown.status).toBe(404);
-    expect(unknown.json()['message']).toBe('no method /orders/nope here (orders offers place, placed, poke, watch)');
+    expect(unknown.json()['message']).toBe('no method /orders/nope here (orders offers place, placed, poke, thumb, watch)');
     expect((await http(port, 'POST', '/billing/pay', '{}')).status).toBe(404);
   });
 

@@ -4,6 +4,7 @@ import { compileValidator, type Genome, type Validator } from '@cell/contract';
 import type { GatewayConfig } from '@cell/config';
 import { connectDynamic, type DynamicSynapse, type Logger } from '@cell/sdk';
 import { errorBody, statusOf } from './error-status.ts';
+import { bytesFromJson, bytesToJson } from './json-bytes.ts';
 import { EXPOSED_KINDS, openApiDocument } from './openapi.ts';
 
 /** A cell the door exposes: where it runs, and its genome as it is now. */
@@ -20,7 +21,8 @@ const MAX_TIMEOUT_MS = 10 * 60_000;
  * The HTTP door of a tree (`[gateway]`): `POST /<cell>/<method>` with the input as a JSON body
  * calls the method and answers its result as JSON (a notify: 202; a server stream: Server-Sent
  * Events), errors as the SDK gives them with a status (docs/gateway.md). The input is checked
- * against the method's schema before any call; a body over `max_body` is refused unread.
+ * against the method's schema before any call; a body over `max_body` is refused unread. Bytes
+ * (`Bytes` in a contract) travel as base64 text both ways.
  * `GET /openapi.json` describes it all, from the genomes.
  */
 export class HttpDoor {
@@ -80,10 +82,11 @@ export class HttpDoor {
       res.setHeader('allow', 'POST');
       return this.send(res, 405, errorBody(new CellError('CELL_E_INVALID_ARGUMENT', `${path} is called with POST`)));
     }
-    const input = await this.body(req);
+    // Bytes travel over JSON as base64 text (docs/gateway.md#bytes).
+    const { value: input, issues: notBase64 } = bytesFromJson(def.input, await this.body(req));
     const validator = this.validatorOf(def.input);
-    if (!validator.check(input)) {
-      const errors = validator.issues(input);
+    if (notBase64.length > 0 || !validator.check(input)) {
+      const errors = notBase64.length > 0 ? notBase64 : validator.issues(input);
       return this.fail(res, new CellError('CELL_E_INVALID_INPUT', `invalid input for ${cell.name}.${name}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { details: { errors } }));
     }
     const client = this.clientOf(cell);
@@ -107,13 +110,13 @@ export class HttpDoor {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
           started = true;
         }
-        if (!res.write(`data: ${JSON.stringify(next.value)}\n\n`)) await new Promise((r) => res.once('drain', r));
+        if (!res.write(`data: ${JSON.stringify(bytesToJson(next.value))}\n\n`)) await new Promise((r) => res.once('drain', r));
       }
       if (!started) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.end('event: end\ndata: {}\n\n');
     } catch (err) {
       if (!started) return this.fail(res, toCellError(err));
-      res.end(`event: error\ndata: ${JSON.stringify(errorBody(toCellError(err)))}\n\n`);
+      res.end(`event: error\ndata: ${JSON.stringify(bytesToJson(errorBody(toCellError(err))))}\n\n`);
     }
   }
 
@@ -186,7 +189,7 @@ export class HttpDoor {
   }
 
   private send(res: ServerResponse, status: number, body: unknown): void {
-    const text = JSON.stringify(body ?? null);
+    const text = JSON.stringify(bytesToJson(body ?? null));
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   }

@@ -26,7 +26,8 @@ function declaredError(code: string, details: JsonSchema): unknown {
  * An OpenAPI 3.1 document of the methods the door serves, from the cells' genomes (JSON Schema
  * already): `POST /<cell>/<method>` with the input as the body; 200 with the output (202 for a
  * notify; a server stream as `text/event-stream`), 422 with the declared errors, and the SDK's
- * errors (docs/errors.md) as the default response.
+ * errors (docs/errors.md) as the default response. Bytes appear as the genome has them, as base64
+ * text (`type: string, contentEncoding: base64`), which is how the door carries them.
  */
 export function openApiDocument(title: string, version: string, cells: ReadonlyArray<{ name: string; genome: Genome }>): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
