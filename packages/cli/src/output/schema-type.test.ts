@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Type, type TSchema } from '@cell/sdk';
+import { Bytes, Type, type TSchema } from '@cell/sdk';
 import { schemaType } from './schema-type.ts';
 
 /** The schema as a genome holds it: plain JSON. */
@@ -21,6 +21,7 @@ describe('schemaType', () => {
     expect(ts({ type: ['string', 'null'] })).toBe('string | null');
     expect(ts({})).toBe('unknown');
     expect(schemaType(undefined)).toBe('unknown');
+    expect(ts(Type.Object({ name: Type.String(), image: Bytes({ maxBytes: 1024 }) }))).toBe('{ name: string; image: Uint8Array }');
   });
 
   it('renders a small object on one line, optional keys with ?, odd keys quoted', () => {

@@ -1,9 +1,9 @@
-import type { JsonSchema } from '@cell/contract';
+import { isBytesSchema, type JsonSchema } from '@cell/contract';
 
 /**
  * JSON Schema (as TypeBox writes it into genomes) rendered for people as a TypeScript-like type:
  * `{ sku: string; qty?: number }`, `"a" | "b"`, `string[]`, `[string, number]`,
- * `Record<string, number>`. An object whose one-line form passes `width` is laid out one
+ * `Record<string, number>`, `Uint8Array` (bytes). An object whose one-line form passes `width` is laid out one
  * property per line, indented. (codegen's `schemaToTs` writes declarations for the compiler —
  * always multi-line, with doc comments; this is the compact form for a terminal.)
  */
@@ -39,6 +39,7 @@ function wrap(type: string): string {
 function render(schema: JsonSchema | boolean | undefined, indent: string, width: number): string {
   if (schema === undefined || schema === true) return 'unknown';
   if (schema === false) return 'never';
+  if (isBytesSchema(schema)) return 'Uint8Array';
   if ('const' in schema) return JSON.stringify(schema['const']);
   if (Array.isArray(schema['enum'])) return (schema['enum'] as unknown[]).map((v) => JSON.stringify(v)).join(' | ') || 'never';
   const union = (schema['anyOf'] ?? schema['oneOf']) as JsonSchema[] | undefined;
