@@ -1,4 +1,4 @@
-// npm run bench [-- --only rpc,runtime,gateway,net,capsid,publish,donate | network] [--rounds N] [--calls N] [--window N] [--pipeline-ms N]
+// npm run bench [-- --only rpc,data,runtime,gateway,net,capsid,publish,donate | network] [--rounds N] [--stream-mib N] [--calls N] [--window N] [--pipeline-ms N]
 // (`--only typecheck` runs the type-check part of `runtime` alone, kept under runtime.typecheck.)
 // Runs the benchmark sections, prints a table, and writes bench/results/latest.json (sections not
 // run this time are kept from the previous file).
@@ -13,6 +13,7 @@ import { benchCapsid } from './capsid/bench-capsid.ts';
 import { benchPublish } from './publish/bench-publish.ts';
 import { benchDonate } from './net/bench-donate.ts';
 import { benchGateway } from './gateway/bench-gateway.ts';
+import { benchData } from './data/bench-data.ts';
 
 const { values } = parseArgs({
   options: {
@@ -21,9 +22,10 @@ const { values } = parseArgs({
     calls: { type: 'string', default: '5000' },
     window: { type: 'string', default: '64' },
     'pipeline-ms': { type: 'string', default: '1500' },
+    'stream-mib': { type: 'string', default: '1024' },
   },
 });
-const sections = new Set((values.only ?? 'rpc,runtime,gateway,net,capsid,publish,donate').split(',').flatMap((s) => (s === 'network' ? ['net', 'capsid', 'publish', 'donate'] : [s])));
+const sections = new Set((values.only ?? 'rpc,data,runtime,gateway,net,capsid,publish,donate').split(',').flatMap((s) => (s === 'network' ? ['net', 'capsid', 'publish', 'donate'] : [s])));
 const resultsPath = new URL('./results/latest.json', import.meta.url);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -34,6 +36,12 @@ if (sections.has('rpc')) {
   const rpc = await benchRpc({ rounds: Number(values.rounds), calls: Number(values.calls), window: Number(values.window), pipelineMs: Number(values['pipeline-ms']), log });
   results['rpc'] = rpc;
   printRpc(rpc);
+}
+
+if (sections.has('data')) {
+  const data = await benchData({ rounds: Number(values.rounds), streamBytes: Number(values['stream-mib']) * 2 ** 20, log });
+  results['data'] = data;
+  console.log(JSON.stringify({ cell_vs_raw: data['cell_vs_raw'], targets: data['targets'] }, null, 2));
 }
 
 if (sections.has('runtime')) {
