@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBody, encodeBody } from './body-codec.ts';
+import { BIN_BODY_MIN_BYTES, BinBody, decodeBody, encodeBody, encodeWireBody } from './body-codec.ts';
+import { encodeFrame, encodeFrameHead, FrameKind, frameTail, parseFrame } from './frame.ts';
 
 /** msgpack type bytes of the extension types (the record extension would use one). */
 const EXT_TYPES = new Set([0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8]);
@@ -62,5 +63,19 @@ describe('body codec', () => {
     expect(() => decodeBody(Buffer.from([0x92, 0x01]))).toThrow(); // an array of 2 holding 1
     expect(() => decodeBody(Buffer.from([0xa5, 0x61]))).toThrow(); // a 5-byte string holding 1
     expect(() => decodeBody(Buffer.concat([encodeBody('ok')!, Buffer.from([0x01])]))).toThrow();
+  });
+
+  it('sends a byte array of 64 KiB or more uncopied, after a bin 32 header, and it decodes to the same bytes', () => {
+    const big = new Uint8Array(BIN_BODY_MIN_BYTES).map((_, i) => i % 251);
+    const body = encodeWireBody(big);
+    expect(body).toBeInstanceOf(BinBody);
+    expect((body as BinBody).bytes).toBe(big); // the caller's array itself, not a copy
+    expect(encodeWireBody(big.subarray(1))).toBeInstanceOf(Buffer); // smaller: ordinary msgpack
+    const parts = { kind: FrameKind.RESPONSE, streamId: 7, body };
+    const whole = encodeFrame(parts);
+    expect(Buffer.concat([encodeFrameHead(parts), frameTail(parts)!])).toEqual(whole);
+    const decoded = decodeBody(parseFrame(whole.subarray(4)).body) as Buffer;
+    expect(Buffer.compare(decoded, big)).toBe(0);
+    expect(Buffer.compare(encodeBody(big)!, Buffer.concat([(body as BinBody).head, big]))).toBe(0); // what msgpackr writes too
   });
 });

@@ -7,6 +7,39 @@ import { C1, Packr } from 'msgpackr';
  */
 const codec = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'auto' as 'number', moreTypes: false });
 
+/** Byte arrays this large travel after a 5-byte msgpack header as they are, never copied into a frame. */
+export const BIN_BODY_MIN_BYTES = 64 * 1024;
+
+/**
+ * A body that is one large byte array: the msgpack `bin 32` header, then the caller's bytes
+ * themselves (written after the frame's header in one gathered write). Like `socket.write`, the
+ * bytes must not change until they are sent.
+ */
+export class BinBody {
+  readonly head: Buffer;
+  readonly bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
+    this.head = Buffer.allocUnsafe(5);
+    this.head[0] = 0xc6;
+    this.head.writeUInt32BE(bytes.length, 1);
+  }
+
+  /** Encoded length: header and bytes. */
+  get length(): number {
+    return 5 + this.bytes.length;
+  }
+}
+
+/** What a frame carries as its body: msgpack bytes, or a large byte array and its header. */
+export type WireBody = Buffer | BinBody;
+
+/** Encodes a body for sending: a byte array of 64 KiB or more is not copied (see BinBody). */
+export function encodeWireBody(value: unknown): WireBody | undefined {
+  return value instanceof Uint8Array && value.length >= BIN_BODY_MIN_BYTES ? new BinBody(value) : encodeBody(value);
+}
+
 /** Encodes a body value; `undefined` encodes to no bytes at all. */
 export function encodeBody(value: unknown): Buffer | undefined {
   return value === undefined ? undefined : codec.pack(value);
@@ -16,11 +49,12 @@ export function encodeBody(value: unknown): Buffer | undefined {
  * Decodes a body; throws on malformed msgpack, trailing bytes, or the never-used type byte 0xC1
  * (msgpackr would hand it on as a placeholder object rather than refuse it).
  */
-export function decodeBody(bytes: Buffer | undefined): unknown {
+export function decodeBody(bytes: WireBody | undefined): unknown {
+  if (bytes instanceof BinBody) return Buffer.from(bytes.bytes.buffer, bytes.bytes.byteOffset, bytes.bytes.length);
   if (bytes === undefined || bytes.length === 0) return undefined;
   const value: unknown = codec.unpack(bytes);
-  // 0xC1 cannot appear in UTF-8 text, so most bodies never pay for the walk.
-  if (bytes.includes(0xc1) && holdsC1(value, 0)) throw new Error('malformed msgpack: the never-used type 0xC1');
+  // 0xC1 cannot appear in UTF-8 text, so most bodies never pay for the walk; nor in a body that is one byte array.
+  if (!(value instanceof Uint8Array) && bytes.includes(0xc1) && holdsC1(value, 0)) throw new Error('malformed msgpack: the never-used type 0xC1');
   return value;
 }
 

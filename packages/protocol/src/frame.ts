@@ -1,3 +1,4 @@
+import { BinBody, type WireBody } from './body-codec.ts';
 import { writeTraceId } from './trace-id.ts';
 
 /**
@@ -96,23 +97,37 @@ export interface FrameParts {
   trace?: Buffer | 'new' | undefined;
   /** Method or event name; pass it pre-encoded as UTF-8 bytes on hot paths. */
   name?: string | Buffer | undefined;
-  body?: Buffer | undefined;
+  body?: WireBody | undefined;
 }
 
 /** Encodes a frame, length prefix included. Throws RangeError on fields that cannot be encoded. */
 export function encodeFrame(parts: FrameParts): Buffer {
   const bodyBytes = parts.body === undefined ? 0 : parts.body.length;
   const { buf, at } = encodeHeader(parts, bodyBytes, bodyBytes);
-  if (parts.body !== undefined) parts.body.copy(buf, at);
+  const body = parts.body;
+  if (body instanceof BinBody) {
+    body.head.copy(buf, at);
+    buf.set(body.bytes, at + body.head.length);
+  } else if (body !== undefined) body.copy(buf, at);
   return buf;
 }
 
 /**
- * Encodes only a frame's length prefix and header; its length field counts `parts.body`, which the
- * caller writes right after it (a gathered write: a large body is never copied into the frame).
+ * Encodes only a frame's length prefix and header (and a BinBody's own header); its length field
+ * counts the whole body, whose bytes (`frameTail`) the caller writes right after it: a gathered
+ * write, where a large body is never copied into the frame.
  */
 export function encodeFrameHead(parts: FrameParts): Buffer {
-  return encodeHeader(parts, parts.body === undefined ? 0 : parts.body.length, 0).buf;
+  const body = parts.body;
+  if (!(body instanceof BinBody)) return encodeHeader(parts, body === undefined ? 0 : body.length, 0).buf;
+  const { buf, at } = encodeHeader(parts, body.length, body.head.length);
+  body.head.copy(buf, at);
+  return buf;
+}
+
+/** The bytes that follow `encodeFrameHead(parts)` on the wire. */
+export function frameTail(parts: FrameParts): Uint8Array | undefined {
+  return parts.body instanceof BinBody ? parts.body.bytes : parts.body;
 }
 
 /** The header of a frame whose body has `bodyBytes`, in a buffer with `room` bytes after it. */

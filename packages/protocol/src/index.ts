@@ -19,10 +19,11 @@ export {
   type FrameParts,
   encodeFrame,
   encodeFrameHead,
+  frameTail,
   parseFrame,
   FrameFormatError,
 } from './frame.ts';
 export { FrameDecoder, type FrameSink, type OversizeFrame } from './frame-decoder.ts';
-export { encodeBody, decodeBody } from './body-codec.ts';
+export { encodeBody, encodeWireBody, decodeBody, BinBody, BIN_BODY_MIN_BYTES, type WireBody } from './body-codec.ts';
 export { newTraceId, traceToHex, traceFromHex } from './trace-id.ts';
 export { lazy } from './lazy.ts';

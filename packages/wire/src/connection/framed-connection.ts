@@ -4,6 +4,7 @@ import {
   encodeBody,
   encodeFrame,
   encodeFrameHead,
+  frameTail,
   type Frame,
   FrameDecoder,
   FrameKind,
@@ -50,7 +51,7 @@ export class FramedConnection {
   private readonly decoder: FrameDecoder;
   private readonly events: ConnectionEvents;
   private readonly limits: ConnectionLimits;
-  private queue: Buffer[] = [];
+  private queue: Uint8Array[] = [];
   private queuedBytes = 0;
   private flushScheduled = false;
   private closed = false;
@@ -91,11 +92,11 @@ export class FramedConnection {
   send(parts: FrameParts): boolean {
     if (parts.body === undefined || parts.body.length < GATHER_BODY_BYTES) return this.sendEncoded(encodeFrame(parts));
     if (!this.sendEncoded(encodeFrameHead(parts))) return false;
-    return this.sendEncoded(parts.body);
+    return this.sendEncoded(frameTail(parts)!);
   }
 
-  /** Queues an already encoded frame. */
-  sendEncoded(frame: Buffer): boolean {
+  /** Queues an already encoded frame (or the bytes that follow a frame's head). */
+  sendEncoded(frame: Uint8Array): boolean {
     if (this.closed) return false;
     this.queue.push(frame);
     this.queuedBytes += frame.length;

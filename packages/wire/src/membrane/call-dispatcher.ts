@@ -1,4 +1,4 @@
-import { CellError, decodeBody, encodeBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, newTraceId, toCellError } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, newTraceId, toCellError } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -140,7 +140,7 @@ export class CallDispatcher implements OutputStreamSession {
     if (this.validateOutput && entry.output && !entry.output.check(out)) {
       return this.finish(id, call, invalidOutput(entry, entry.output, out, this.log.child(call.logFields())));
     }
-    const body = encodeBody(out);
+    const body = encodeWireBody(out);
     const limit = this.session.peerMaxFrameBytes;
     if (body !== undefined && !fitsPayloadLimit(body.length, limit)) return this.finish(id, call, tooLargeForPeer(body.length, limit));
     this.conn.send({ kind: FrameKind.RESPONSE, streamId: id, body });

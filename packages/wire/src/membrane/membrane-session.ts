@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeBody, encodeBody, type Frame, FrameKind, type OversizeFrame, toCellError } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, encodeWireBody, type Frame, FrameKind, type OversizeFrame, toCellError } from '@cell/protocol';
 import { FramedConnection } from '../connection/framed-connection.ts';
 import { parseClientHello, PROTOCOL_VERSION } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -58,7 +58,7 @@ export class MembraneSession implements DispatchSession {
   /** Sends one of the contract's events to this caller (already checked). */
   emit(event: string, payload: unknown): void {
     if (!this.greeted) return;
-    this.conn.send({ kind: FrameKind.EVENT, streamId: 0, name: event, body: encodeBody(payload) });
+    this.conn.send({ kind: FrameKind.EVENT, streamId: 0, name: event, body: encodeWireBody(payload) });
   }
 
   emitChecked(event: string, payload: unknown): void {

@@ -1,4 +1,4 @@
-import { encodeBody, fitsPayloadLimit, FrameKind } from '@cell/protocol';
+import { encodeWireBody, fitsPayloadLimit, FrameKind } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import type { WireLogger } from '../logger.ts';
 import type { MethodEntry } from './method-entry.ts';
@@ -49,7 +49,7 @@ export async function pumpOutput(session: OutputStreamSession, id: number, call:
       if (!session.isCurrent(id, call)) return;
       if (step.done) break;
       if (session.validateOutput && entry.output && !entry.output.check(step.value)) throw (own = invalidOutput(entry, entry.output, step.value, log));
-      const body = encodeBody(step.value);
+      const body = encodeWireBody(step.value);
       const bytes = body?.length ?? 0;
       if (!fitsPayloadLimit(bytes, session.peerMaxFrameBytes)) throw (own = tooLargeForPeer(bytes, session.peerMaxFrameBytes));
       credit.spend(bytes + 1);

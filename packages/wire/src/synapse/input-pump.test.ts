@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CellError, decodeBody, FrameKind, type FrameParts } from '@cell/protocol';
+import { CellError, decodeBody, FrameKind, type FrameParts, type WireBody } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { StreamCredit } from '../streams/stream-flow.ts';
 import { ManualClock } from '../test-support/manual-clock.ts';
@@ -22,7 +22,7 @@ function harness(windowBytes = 1 << 20, maxBodyBytes = 1 << 20) {
   );
   call.credit = new StreamCredit(windowBytes);
   const id = pending.register(call, {}, undefined)!;
-  const checkSize = (body: Buffer | undefined) =>
+  const checkSize = (body: WireBody | undefined) =>
     (body?.length ?? 0) > maxBodyBytes ? new CellError('CELL_E_FRAME_TOO_LARGE', 'too large', { details: { bytes: body?.length } }) : undefined;
   return {
     sent,

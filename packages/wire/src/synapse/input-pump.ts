@@ -1,4 +1,4 @@
-import { CellError, encodeBody, FrameKind, toCellError } from '@cell/protocol';
+import { CellError, encodeWireBody, FrameKind, toCellError, type WireBody } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import type { PendingCall, PendingCalls } from './pending-calls.ts';
 
@@ -12,13 +12,13 @@ export async function pumpInput(
   id: number,
   call: PendingCall,
   source: AsyncIterable<unknown> | Iterable<unknown>,
-  checkSize: (body: Buffer | undefined) => CellError | undefined,
+  checkSize: (body: WireBody | undefined) => CellError | undefined,
 ): Promise<void> {
   const credit = call.credit!;
   try {
     for await (const item of source) {
       if (pending.get(id) !== call) return;
-      const body = encodeBody(item);
+      const body = encodeWireBody(item);
       const tooLarge = checkSize(body);
       if (tooLarge) throw tooLarge;
       await credit.available();

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeBody, encodeBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, fromWireError, type OversizeFrame, traceFromHex } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, fromWireError, type OversizeFrame, traceFromHex, type WireBody } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD, type ServerHello } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -104,7 +104,7 @@ export class SynapseConnection {
     this.conn.destroy(reason);
   }
 
-  private checkSize(body: Buffer | undefined): CellError | undefined {
+  private checkSize(body: WireBody | undefined): CellError | undefined {
     const bytes = body?.length ?? 0;
     if (fitsPayloadLimit(bytes, this.remote.maxFrameBytes)) return undefined;
     return new CellError('CELL_E_FRAME_TOO_LARGE', `input of ${bytes} bytes exceeds the cell's limit of ${this.remote.maxFrameBytes} bytes`, {
@@ -115,7 +115,7 @@ export class SynapseConnection {
   /** A request/response call; `defaultTimeoutMs` applies when the options set none. */
   unary(method: string | Buffer, input: unknown, opts: WireCallOptions = NO_OPTIONS, defaultTimeoutMs?: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const body = encodeBody(input);
+      const body = encodeWireBody(input);
       const tooLarge = this.checkSize(body);
       if (tooLarge) return reject(tooLarge);
       const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
@@ -143,7 +143,7 @@ export class SynapseConnection {
     let inbox: StreamInbox<unknown> | undefined;
     let id: number | undefined;
     const reply = new Promise<unknown>((resolve, reject) => {
-      const body = source === undefined ? encodeBody(input) : undefined;
+      const body = source === undefined ? encodeWireBody(input) : undefined;
       const tooLarge = this.checkSize(body);
       const call = pendingCall(resolve, reject);
       if (streamsOut) {
@@ -172,7 +172,7 @@ export class SynapseConnection {
 
   /** Sends a fire-and-forget notification. */
   notify(method: string, input: unknown): void {
-    const body = encodeBody(input);
+    const body = encodeWireBody(input);
     const tooLarge = this.checkSize(body);
     if (tooLarge) throw tooLarge;
     this.conn.send({ kind: FrameKind.EVENT, streamId: 0, name: method, trace: 'new', body });
