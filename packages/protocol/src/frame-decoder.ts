@@ -47,9 +47,19 @@ export class FrameDecoder {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
       if (this.buffered < this.needed) return;
-      chunk = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      const { chunks, buffered, needed } = this;
       this.chunks = [];
       this.buffered = 0;
+      if (chunks.length === 1) chunk = chunks[0]!;
+      else if (needed === PEEK_BYTES) chunk = Buffer.concat(chunks, buffered); // a header split across chunks (rare)
+      else {
+        // A frame of known length completes in this chunk: copy exactly its bytes, once, and go on
+        // with the rest of the chunk as it is (never copying the start of the next frame).
+        this.consume(Buffer.concat(chunks, needed), sink);
+        const restBytes = buffered - needed;
+        if (restBytes === 0) return;
+        chunk = chunk.subarray(chunk.length - restBytes);
+      }
     }
     this.consume(chunk, sink);
   }
