@@ -102,14 +102,25 @@ export interface FrameParts {
 
 /** Encodes a frame, length prefix included. Throws RangeError on fields that cannot be encoded. */
 export function encodeFrame(parts: FrameParts): Buffer {
-  const bodyBytes = parts.body === undefined ? 0 : parts.body.length;
-  const { buf, at } = encodeHeader(parts, bodyBytes, bodyBytes);
-  const body = parts.body;
-  if (body instanceof BinBody) {
-    body.head.copy(buf, at);
-    buf.set(body.bytes, at + body.head.length);
-  } else if (body !== undefined) body.copy(buf, at);
+  const buf = Buffer.allocUnsafe(frameBytes(parts));
+  writeFrame(parts, buf, 0);
   return buf;
+}
+
+/** Bytes `encodeFrame(parts)` takes, length prefix included. Throws RangeError on fields that cannot be encoded. */
+export function frameBytes(parts: FrameParts): number {
+  return headBytes(parts) + (parts.body === undefined ? 0 : parts.body.length);
+}
+
+/** Writes the whole frame into `target` at `at` (which must have `frameBytes(parts)` of room); returns where it ends. */
+export function writeFrame(parts: FrameParts, target: Buffer, at: number): number {
+  const body = parts.body;
+  at = writeHead(parts, body === undefined ? 0 : body.length, target, at);
+  if (body instanceof BinBody) {
+    body.head.copy(target, at);
+    target.set(body.bytes, at + body.head.length);
+  } else if (body !== undefined) body.copy(target, at);
+  return at + (body === undefined ? 0 : body.length);
 }
 
 /**
@@ -119,9 +130,10 @@ export function encodeFrame(parts: FrameParts): Buffer {
  */
 export function encodeFrameHead(parts: FrameParts): Buffer {
   const body = parts.body;
-  if (!(body instanceof BinBody)) return encodeHeader(parts, body === undefined ? 0 : body.length, 0).buf;
-  const { buf, at } = encodeHeader(parts, body.length, body.head.length);
-  body.head.copy(buf, at);
+  const binHead = body instanceof BinBody ? body.head : undefined;
+  const buf = Buffer.allocUnsafe(headBytes(parts) + (binHead?.length ?? 0));
+  const at = writeHead(parts, body === undefined ? 0 : body.length, buf, 0);
+  binHead?.copy(buf, at);
   return buf;
 }
 
@@ -130,48 +142,51 @@ export function frameTail(parts: FrameParts): Uint8Array | undefined {
   return parts.body instanceof BinBody ? parts.body.bytes : parts.body;
 }
 
-/** The header of a frame whose body has `bodyBytes`, in a buffer with `room` bytes after it. */
-function encodeHeader(parts: FrameParts, bodyBytes: number, room: number): { buf: Buffer; at: number } {
-  let flags = (parts.flags ?? 0) & FLAG_STREAM_IN;
+function nameBytesOf(name: string | Buffer): number {
+  const n = typeof name === 'string' ? Buffer.byteLength(name) : name.length;
+  if (n > MAX_NAME_BYTES) throw new RangeError(`name longer than ${MAX_NAME_BYTES} bytes`);
+  return n;
+}
+
+/** Length prefix and header bytes of a frame. */
+function headBytes(parts: FrameParts): number {
   let size = LENGTH_PREFIX_BYTES + FIXED_HEADER_BYTES;
-  if (parts.deadlineMs !== undefined) {
-    flags |= FLAG_DEADLINE;
-    size += 4;
-  }
+  if (parts.deadlineMs !== undefined) size += 4;
   if (parts.trace !== undefined) {
     if (parts.trace !== 'new' && parts.trace.length !== TRACE_ID_BYTES) throw new RangeError('trace id must be 16 bytes');
-    flags |= FLAG_TRACE;
     size += TRACE_ID_BYTES;
   }
-  let nameBytes = 0;
-  if (parts.name !== undefined) {
-    nameBytes = typeof parts.name === 'string' ? Buffer.byteLength(parts.name) : parts.name.length;
-    if (nameBytes > MAX_NAME_BYTES) throw new RangeError(`name longer than ${MAX_NAME_BYTES} bytes`);
-    flags |= FLAG_NAME;
-    size += 1 + nameBytes;
-  }
-  const buf = Buffer.allocUnsafe(size + room);
-  buf.writeUInt32BE(size + bodyBytes - LENGTH_PREFIX_BYTES, 0);
-  buf[4] = parts.kind;
-  buf[5] = flags;
-  buf.writeUInt32BE(parts.streamId >>> 0, 6);
-  let at = 10;
+  if (parts.name !== undefined) size += 1 + nameBytesOf(parts.name);
+  return size;
+}
+
+/** Writes the length prefix (counting `bodyBytes` after the header) and header at `at`; returns where the body goes. */
+function writeHead(parts: FrameParts, bodyBytes: number, buf: Buffer, at: number): number {
+  const start = at;
+  let flags = (parts.flags ?? 0) & FLAG_STREAM_IN;
+  buf[at + 4] = parts.kind;
+  buf.writeUInt32BE(parts.streamId >>> 0, at + 6);
+  at += LENGTH_PREFIX_BYTES + FIXED_HEADER_BYTES;
   if (parts.deadlineMs !== undefined) {
+    flags |= FLAG_DEADLINE;
     buf.writeUInt32BE(Math.max(0, Math.min(MAX_DEADLINE_MS, Math.ceil(parts.deadlineMs))), at);
     at += 4;
   }
   if (parts.trace !== undefined) {
+    flags |= FLAG_TRACE;
     if (parts.trace === 'new') writeTraceId(buf, at);
     else parts.trace.copy(buf, at);
     at += TRACE_ID_BYTES;
   }
   if (parts.name !== undefined) {
+    flags |= FLAG_NAME;
+    const nameBytes = typeof parts.name === 'string' ? buf.write(parts.name, at + 1, 'utf8') : parts.name.copy(buf, at + 1);
     buf[at] = nameBytes;
-    if (typeof parts.name === 'string') buf.write(parts.name, at + 1, 'utf8');
-    else parts.name.copy(buf, at + 1);
     at += 1 + nameBytes;
   }
-  return { buf, at };
+  buf[start + 5] = flags;
+  buf.writeUInt32BE(at - start + bodyBytes - LENGTH_PREFIX_BYTES, start);
+  return at;
 }
 
 /** Why a frame header could not be parsed. */

@@ -24,6 +24,8 @@ describe('@cell/protocol public surface', () => {
         'decodeBody',
         'encodeWireBody',
         'frameTail',
+        'frameBytes',
+        'writeFrame',
         'encodeBody',
         'encodeFrame',
         'encodeFrameHead',

@@ -19,6 +19,8 @@ export {
   type FrameParts,
   encodeFrame,
   encodeFrameHead,
+  frameBytes,
+  writeFrame,
   frameTail,
   parseFrame,
   FrameFormatError,

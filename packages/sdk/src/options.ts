@@ -31,7 +31,7 @@ export interface ConnectOptions {
   maxFrameBytes?: number | undefined;
   /** A partly received frame must complete within this long. Default 30 s. */
   frameTimeoutMs?: number | undefined;
-  /** Per-stream flow-control window. Default 256 KiB. */
+  /** Per-stream flow-control window. Default 1 MiB. */
   streamWindowBytes?: number | undefined;
   /** Caller identity told to the cell; default `CELL_NAME` / `CELL_REPLICA`. */
   caller?: { cell?: string; replica?: string } | undefined;
@@ -58,7 +58,7 @@ export interface ServeOptions {
   maxInFlightPerConnection?: number | undefined;
   /** Stop reading a connection while this much output waits for it. Default 4 MiB. */
   maxWriteBacklogBytes?: number | undefined;
-  /** Per-stream flow-control window. Default 256 KiB. */
+  /** Per-stream flow-control window. Default 1 MiB. */
   streamWindowBytes?: number | undefined;
   /** Check handler output against the contract. Default true. */
   validateOutput?: boolean | undefined;

@@ -1,9 +1,10 @@
 import type { Socket } from 'node:net';
 import {
   CellError,
+  writeFrame,
   encodeBody,
-  encodeFrame,
   encodeFrameHead,
+  frameBytes,
   frameTail,
   type Frame,
   FrameDecoder,
@@ -36,10 +37,10 @@ export interface ConnectionLimits {
   pauseReadingOnBacklog: boolean;
 }
 
-/** Frames smaller than this are concatenated into one write; larger ones go out as they are. */
-const COALESCE_LIMIT_BYTES = 64 * 1024;
-/** Bodies this large are written after their header as they are (their frame exceeds the coalescing limit, so they leave through the corked, gathered path). */
-const GATHER_BODY_BYTES = COALESCE_LIMIT_BYTES;
+/** Bodies this large are written after their header as they are, in one gathered write; smaller frames are encoded into the output buffer. */
+const GATHER_BODY_BYTES = 64 * 1024;
+/** Size of the output buffer frames of one tick are encoded into (reused while the kernel takes each write whole). */
+const OUTPUT_BUFFER_BYTES = 64 * 1024;
 
 /**
  * One socket carrying frames both ways. Frames sent in the same tick leave in one write;
@@ -51,8 +52,13 @@ export class FramedConnection {
   private readonly decoder: FrameDecoder;
   private readonly events: ConnectionEvents;
   private readonly limits: ConnectionLimits;
+  /** Output cut into pieces (batches of encoded frames, large bodies), in order. */
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
+  /** Frames of this tick are encoded here, from `outStart` to `outAt`. */
+  private out = Buffer.allocUnsafe(OUTPUT_BUFFER_BYTES);
+  private outStart = 0;
+  private outAt = 0;
   private flushScheduled = false;
   private closed = false;
   private pausedForBacklog = false;
@@ -82,36 +88,71 @@ export class FramedConnection {
 
   /** Bytes queued or in the socket's buffer but not yet written. */
   get writeBacklogBytes(): number {
-    return this.queuedBytes + this.socket.writableLength;
+    return this.queuedBytes + this.outAt - this.outStart + this.socket.writableLength;
   }
 
   /**
-   * Queues a frame; returns false when the connection is already closed. A large body is queued
-   * as it is, after its header, and leaves in one gathered write: it is never copied into a frame.
+   * Queues a frame; returns false when the connection is already closed. Frames of one tick are
+   * encoded into one output buffer and leave in one write; a large body is queued as it is, after
+   * its header, and leaves in the same gathered write: it is never copied into a frame.
    */
   send(parts: FrameParts): boolean {
-    if (parts.body === undefined || parts.body.length < GATHER_BODY_BYTES) return this.sendEncoded(encodeFrame(parts));
-    if (!this.sendEncoded(encodeFrameHead(parts))) return false;
-    return this.sendEncoded(frameTail(parts)!);
+    if (this.closed) return false;
+    const body = parts.body;
+    if (body !== undefined && body.length >= GATHER_BODY_BYTES) {
+      this.enqueue(encodeFrameHead(parts));
+      this.enqueue(frameTail(parts)!);
+    } else {
+      const bytes = frameBytes(parts);
+      if (this.outAt + bytes > this.out.length) {
+        this.cutOutput();
+        this.out = Buffer.allocUnsafe(Math.max(OUTPUT_BUFFER_BYTES, bytes));
+        this.outStart = this.outAt = 0;
+      }
+      this.outAt = writeFrame(parts, this.out, this.outAt);
+    }
+    this.scheduleFlush();
+    return true;
   }
 
-  /** Queues an already encoded frame (or the bytes that follow a frame's head). */
-  sendEncoded(frame: Uint8Array): boolean {
+  /** Queues bytes as they are (an encoded frame, or what follows a frame's head); returns false when closed. */
+  sendEncoded(bytes: Uint8Array): boolean {
     if (this.closed) return false;
-    this.queue.push(frame);
-    this.queuedBytes += frame.length;
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      // nextTick runs after the current promise jobs drain, so replies produced by one batch
-      // of requests leave together in a single write.
-      process.nextTick(() => this.flush());
-    }
+    this.enqueue(bytes);
+    this.scheduleFlush();
     return true;
+  }
+
+  private enqueue(bytes: Uint8Array): void {
+    this.cutOutput();
+    this.queue.push(bytes);
+    this.queuedBytes += bytes.length;
+  }
+
+  /** Moves the frames encoded so far into the queue (keeping their order with what follows). */
+  private cutOutput(): void {
+    if (this.outAt === this.outStart) return;
+    this.queue.push(this.out.subarray(this.outStart, this.outAt));
+    this.queuedBytes += this.outAt - this.outStart;
+    this.outStart = this.outAt;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // nextTick runs after the current promise jobs drain, so replies produced by one batch
+    // of requests leave together in a single write.
+    process.nextTick(() => this.flush());
+  }
+
+  /** True when `whenWritable()` would resolve at once: the backlog is below the limit (or the connection closed). */
+  get writable(): boolean {
+    return this.closed || this.writeBacklogBytes < this.limits.maxWriteBacklogBytes;
   }
 
   /** Resolves when the write backlog is below the limit (or the connection closed). */
   whenWritable(): Promise<void> {
-    if (this.closed || this.writeBacklogBytes < this.limits.maxWriteBacklogBytes) return Promise.resolve();
+    if (this.writable) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
@@ -141,19 +182,23 @@ export class FramedConnection {
 
   private flush(): void {
     this.flushScheduled = false;
+    this.cutOutput();
     if (this.queue.length === 0 || this.socket.destroyed) return;
-    const frames = this.queue;
+    const pieces = this.queue;
     this.queue = [];
-    const bytes = this.queuedBytes;
     this.queuedBytes = 0;
-    if (frames.length === 1) {
-      this.socket.write(frames[0]!);
-    } else if (bytes <= COALESCE_LIMIT_BYTES) {
-      this.socket.write(Buffer.concat(frames, bytes));
-    } else {
+    if (pieces.length === 1) this.socket.write(pieces[0]!);
+    else {
       this.socket.cork();
-      for (const f of frames) this.socket.write(f);
+      for (const p of pieces) this.socket.write(p);
       this.socket.uncork();
+    }
+    // The kernel took it all: the output buffer can be written over. Else it is still referenced
+    // by the queued write, and the next frames go into a fresh one.
+    if (this.socket.writableLength === 0) this.outStart = this.outAt = 0;
+    else if (this.outAt > 0) {
+      this.out = Buffer.allocUnsafe(OUTPUT_BUFFER_BYTES);
+      this.outStart = this.outAt = 0;
     }
     if (this.limits.pauseReadingOnBacklog && !this.pausedForBacklog && this.socket.writableLength >= this.limits.maxWriteBacklogBytes) {
       this.pausedForBacklog = true;
@@ -214,6 +259,7 @@ export class FramedConnection {
     if (this.frameTimer) clearTimeout(this.frameTimer);
     this.queue = [];
     this.queuedBytes = 0;
+    this.outStart = this.outAt = 0;
     if (destroySocket) this.socket.destroy();
     const waiters = this.drainWaiters;
     this.drainWaiters = [];

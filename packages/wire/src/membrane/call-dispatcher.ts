@@ -4,16 +4,12 @@ import { GENOME_METHOD } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
 import { StreamCredit, StreamInbox } from '../streams/stream-flow.ts';
 import { DeadlineTimer } from '../time/deadline-timer.ts';
-import { handlerError, invalidInput, invalidOutput, tooLargeForPeer } from './handler-outcome.ts';
+import { handlerError, invalidInput, invalidOutput, isPromiseLike, tooLargeForPeer } from './handler-outcome.ts';
 import { CallLog } from './call-log.ts';
 import type { ContextHost, MethodEntry } from './method-entry.ts';
 import { type OutputStreamSession, pumpOutput } from './output-pump.ts';
 import { ServerCall } from './server-call.ts';
 import type { SessionHost } from './session-host.ts';
-
-function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return typeof (v as { then?: unknown } | null)?.then === 'function';
-}
 
 /** What the dispatcher needs from the session that owns the connection. */
 export interface DispatchSession extends ContextHost {

@@ -46,3 +46,8 @@ export function tooLargeForPeer(bytes: number, limit: number): CellError {
     details: { bytes, maxFrameBytes: limit },
   });
 }
+
+/** True for a promise (or any thenable) a handler returned. */
+export function isPromiseLike<T>(v: T | PromiseLike<T>): v is PromiseLike<T> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}

@@ -2,7 +2,7 @@ import { encodeWireBody, fitsPayloadLimit, FrameKind } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import type { WireLogger } from '../logger.ts';
 import type { MethodEntry } from './method-entry.ts';
-import { invalidOutput, tooLargeForPeer } from './handler-outcome.ts';
+import { invalidOutput, isPromiseLike, tooLargeForPeer } from './handler-outcome.ts';
 import type { ServerCall } from './server-call.ts';
 
 /** What pumping a handler's output stream needs from its session. */
@@ -42,10 +42,12 @@ export async function pumpOutput(session: OutputStreamSession, id: number, call:
     const onAbort = () => void iterator?.return?.();
     call.signal.addEventListener('abort', onAbort, { once: true });
     for (;;) {
-      await credit.available();
-      await session.conn.whenWritable();
+      // Awaits only when it must: a sync generator within its credit runs without a promise per item.
+      if (!credit.ready) await credit.available();
+      if (!session.conn.writable) await session.conn.whenWritable();
       if (!session.isCurrent(id, call)) return;
-      const step = await iterator.next();
+      let step = iterator.next();
+      if (isPromiseLike(step)) step = await step;
       if (!session.isCurrent(id, call)) return;
       if (step.done) break;
       if (session.validateOutput && entry.output && !entry.output.check(step.value)) throw (own = invalidOutput(entry, entry.output, step.value, log));

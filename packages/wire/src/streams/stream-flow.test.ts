@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CellError } from '@cell/protocol';
-import { DEFAULT_LIMITS } from '../limits.ts';
-import { DEFAULT_STREAM_WINDOW_BYTES, StreamCredit, StreamInbox } from './stream-flow.ts';
+import { StreamCredit, StreamInbox } from './stream-flow.ts';
 
 const FRAME = 1024;
 
@@ -22,10 +21,6 @@ const flush = async () => {
 };
 
 describe('StreamInbox', () => {
-  it('defaults to the window of the one limits table', () => {
-    expect(DEFAULT_STREAM_WINDOW_BYTES).toBe(DEFAULT_LIMITS.streamWindowBytes);
-  });
-
   it('hands items over in order and ends', async () => {
     const { box } = inbox();
     box.push('a', 1, FRAME);

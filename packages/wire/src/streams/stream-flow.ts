@@ -1,8 +1,5 @@
 import { CellError } from '@cell/protocol';
 
-/** Default per-stream window: how many body bytes may be in flight before the reader grants more. */
-export const DEFAULT_STREAM_WINDOW_BYTES = 256 * 1024;
-
 /**
  * The receiving end of one stream. Items wait here until the consumer takes them; credit goes
  * back to the sender only as they are taken, so a slow reader holds at most one window of data.
@@ -135,9 +132,14 @@ export class StreamCredit {
     return this.cancelled;
   }
 
+  /** True when `available()` would resolve at once: there is credit, or the stream was cancelled. */
+  get ready(): boolean {
+    return this.credit > 0 || this.cancelled;
+  }
+
   /** Resolves once there is credit to send (or the stream was cancelled). */
   available(): Promise<void> {
-    if (this.credit > 0 || this.cancelled) return Promise.resolve();
+    if (this.ready) return Promise.resolve();
     return new Promise((resolve) => {
       this.waiter = resolve;
     });
