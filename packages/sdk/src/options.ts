@@ -1,7 +1,7 @@
 import { Type, type TObject, type TSchema } from 'typebox';
 import { Check, Errors } from 'typebox/value';
 import { CellError } from '@cell/protocol';
-import { type AxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '@cell/wire';
+import { type AxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES, repeatedCheck } from '@cell/wire';
 import type { Logger } from './logger.ts';
 
 
@@ -125,14 +125,16 @@ const ConnectOptionsSchema = Type.Object(
   { additionalProperties: false },
 );
 
-// Checked by TypeBox's interpreter, not a compiled validator: this runs once per process (or per
-// connection), where compiling would cost more start-up time and memory than it saves.
+const quickChecks = new Map<TObject, (value: unknown) => boolean>([
+  [ServeOptionsSchema, repeatedCheck(ServeOptionsSchema)],
+  [ConnectOptionsSchema, repeatedCheck(ConnectOptionsSchema)],
+]);
 
 function check(what: string, schema: TObject, options: unknown): void {
   if (options === undefined || options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new CellError('CELL_E_INVALID_ARGUMENT', `${what} options must be an object`);
   }
-  if (Check(schema, options)) return;
+  if (quickChecks.get(schema)!(options)) return;
   // Each option on its own: TypeBox stops collecting errors after a few, which would leave later
   // bad options unnamed.
   const problems: string[] = [];

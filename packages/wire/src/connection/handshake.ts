@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { Check, Errors } from 'typebox/value';
 import { CellError } from '@cell/protocol';
 import { MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '../limits.ts';
+import { repeatedCheck } from '../repeated-check.ts';
 
 
 /** Wire protocol version spoken in HELLO. */
@@ -53,15 +54,15 @@ interface HandshakeProblem {
   message: string;
 }
 
-// Checked by TypeBox's interpreter, not a compiled validator: this runs once per process (or per
-// connection), where compiling would cost more start-up time and memory than it saves.
+const checkClientHello = repeatedCheck(ClientHelloSchema);
+const checkServerHello = repeatedCheck(ServerHelloSchema);
 
 function parse<T>(body: unknown, schema: typeof ClientHelloSchema | typeof ServerHelloSchema, role: string): T {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad([{ field: '(body)', message: 'is not a map' }]);
   const o = body as Record<string, unknown>;
   if (o['v'] !== PROTOCOL_VERSION) throw bad([{ field: 'v', message: `unsupported protocol version ${JSON.stringify(o['v'])}, expected ${PROTOCOL_VERSION}` }]);
   if (o['role'] !== role) throw bad([{ field: 'role', message: `must be ${role}` }]);
-  if (!Check(schema, o)) throw bad(fieldProblems(schema, o));
+  if (!(schema === ClientHelloSchema ? checkClientHello : checkServerHello)(o)) throw bad(fieldProblems(schema, o));
   // Only the declared fields, nulls as undefined: nothing else a peer sends reaches us.
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
