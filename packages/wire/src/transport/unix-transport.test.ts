@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import type { Server, Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -115,5 +115,33 @@ describe('Unix transport', () => {
     writeFileSync(notASocket, '');
     expect(await failure(connectUnix(notASocket, 5000))).toMatchObject({ code: 'CELL_E_UNAVAILABLE', details: { path: notASocket } });
     expect(await probeSocket(missing)).toBe(false);
+  });
+
+  it('tries again while a full accept queue answers EAGAIN: a burst of callers all connect', async () => {
+    const path = join(tempDir(), 'busy.sock');
+    const accepted: Socket[] = [];
+    const server = createServer((socket) => void accepted.push(socket));
+    await new Promise<void>((resolve) => server.listen({ path, backlog: 1 }, resolve));
+    try {
+      // All issued before this process's loop gets to accept any: most find the queue of 1 full.
+      const sockets = await Promise.all(Array.from({ length: 64 }, () => connectUnix(path, 10_000)));
+      expect(sockets).toHaveLength(64);
+      for (const s of sockets) s.destroy();
+    } finally {
+      for (const s of accepted) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('listens with a deep accept queue: 1,000 callers at once are all queued, none refused', async () => {
+    const path = join(tempDir(), 'deep.sock');
+    const server = await listenUnix(path, (socket) => socket.destroy());
+    try {
+      const sockets = await Promise.all(Array.from({ length: 1000 }, () => connectUnix(path, 10_000)));
+      expect(sockets).toHaveLength(1000);
+      for (const s of sockets) s.destroy();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -27,6 +27,9 @@ export function probeSocket(path: string): Promise<boolean> {
   });
 }
 
+/** Connections the kernel queues for accept (capped by net.core.somaxconn): a burst of callers waits instead of failing. */
+const LISTEN_BACKLOG = 4096;
+
 /**
  * Listens on a Unix socket, made 0600 whatever the umask: only this user may connect (the
  * directory it is in, a cell's `run/`, is 0700 as well). A stale socket file left by a dead
@@ -45,7 +48,7 @@ async function bindUnix(path: string, onConnection: (socket: Socket) => void): P
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(path, () => {
+      server.listen({ path, backlog: LISTEN_BACKLOG }, () => {
         server.off('error', reject);
         resolve();
       });
@@ -85,27 +88,43 @@ export function listenUnixFd(fd: number, onConnection: (socket: Socket) => void)
   });
 }
 
-/** Connects to a Unix socket; fails with CELL_E_UNAVAILABLE (never hangs past `timeoutMs`). */
+/**
+ * Connects to a Unix socket; fails with CELL_E_UNAVAILABLE (never hangs past `timeoutMs`). A
+ * listener whose accept queue is full answers EAGAIN at once (a burst of callers): that is tried
+ * again, after 1, 2, 4 ... 50 ms, until the timeout.
+ */
 export function connectUnix(path: string, timeoutMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect(path);
+    let socket: Socket | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let backoffMs = 1;
     const timer = setTimeout(() => {
-      socket.destroy();
+      clearTimeout(retry);
+      socket?.destroy();
       reject(new CellError('CELL_E_UNAVAILABLE', `connect to ${path} timed out after ${timeoutMs} ms`, { details: { path } }));
     }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        new CellError('CELL_E_UNAVAILABLE', `cannot connect to ${path}: ${err.code ?? err.message}`, {
-          details: { path, errno: err.code },
-          cause: err,
-        }),
-      );
-    });
+    const attempt = () => {
+      const s = (socket = netConnect(path));
+      s.once('connect', () => {
+        clearTimeout(timer);
+        s.removeAllListeners('error');
+        resolve(s);
+      });
+      s.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EAGAIN') {
+          retry = setTimeout(attempt, backoffMs);
+          backoffMs = Math.min(50, backoffMs * 2);
+          return;
+        }
+        clearTimeout(timer);
+        reject(
+          new CellError('CELL_E_UNAVAILABLE', `cannot connect to ${path}: ${err.code ?? err.message}`, {
+            details: { path, errno: err.code },
+            cause: err,
+          }),
+        );
+      });
+    };
+    attempt();
   });
 }
