@@ -13,7 +13,7 @@ import { benchCapsid } from './capsid/bench-capsid.ts';
 import { benchPublish } from './publish/bench-publish.ts';
 import { benchDonate } from './net/bench-donate.ts';
 import { benchGateway } from './gateway/bench-gateway.ts';
-import { benchData } from './data/bench-data.ts';
+import { benchData } from './dataplane/bench-data.ts';
 
 const { values } = parseArgs({
   options: {
