@@ -176,7 +176,7 @@ export class FramedConnection {
   }
 
   /** Closes at once, failing whatever is in flight with `error`. */
-  destroy(error: CellError<string>): void {
+  destroy(error: CellError<string> | undefined): void {
     this.terminate(error, true);
   }
 

@@ -231,9 +231,11 @@ export class CallDispatcher implements OutputStreamSession {
     call.abort(error);
   }
 
-  /** The connection is gone: every call ends, its handler sees its signal abort. */
-  closeAll(reason: CellError<string>): void {
+  /** The connection is gone: every call ends, its handler sees its signal abort (`reason` is made only if a call is left). */
+  closeAll(reasonFor: () => CellError<string>): void {
     this.deadlines.stop();
+    if (this.calls.size === 0) return;
+    const reason = reasonFor();
     for (const [id, call] of [...this.calls]) this.finish(id, call, reason, false);
   }
 }

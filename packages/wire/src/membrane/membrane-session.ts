@@ -163,7 +163,7 @@ export class MembraneSession implements DispatchSession {
 
   private onClose(err: CellError<string> | undefined): void {
     this.host.clock.clearTimer(this.handshakeTimer);
-    this.calls.closeAll(new CellError('CELL_E_UNAVAILABLE', 'the caller disconnected', { cause: err }));
+    this.calls.closeAll(() => new CellError('CELL_E_UNAVAILABLE', 'the caller disconnected', { cause: err }));
     this.host.sessionClosed(this);
   }
 }

@@ -75,7 +75,7 @@ describe('PendingCalls', () => {
     const b = call();
     calls.register(a.pending, {}, 1000);
     calls.register(b.pending, {}, undefined);
-    calls.failAll(new CellError('CELL_E_UNAVAILABLE', 'gone'));
+    calls.failAll(() => new CellError('CELL_E_UNAVAILABLE', 'gone'));
     expect(a.outcome.error?.code).toBe('CELL_E_UNAVAILABLE');
     expect(b.outcome.error?.code).toBe('CELL_E_UNAVAILABLE');
     expect(calls.size).toBe(0);

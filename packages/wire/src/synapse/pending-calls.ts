@@ -123,9 +123,11 @@ export class PendingCalls {
     return next;
   }
 
-  /** The connection is gone: every call fails with `reason`. */
-  failAll(reason: CellError<string>): void {
+  /** The connection is gone: every call fails with `reason` (made only if a call is left: an Error costs its stack trace). */
+  failAll(reasonFor: () => CellError<string>): void {
     this.deadlines.stop();
+    if (this.calls.size === 0) return;
+    const reason = reasonFor();
     for (const [id, call] of [...this.calls]) {
       this.settle(id, call);
       call.credit?.cancel();

@@ -47,7 +47,7 @@ export class SynapseConnection {
   private readonly pending: PendingCalls;
   private draining = false;
   private readonly liveness: Liveness | undefined;
-  private closeReason: CellError<string> | undefined;
+  private closeReason: (() => CellError<string>) | undefined;
   private readonly closeListeners: Array<() => void> = [];
 
   private constructor(conn: FramedConnection, remote: ServerHello, config: SynapseConnectionConfig, handshakeMs: number) {
@@ -98,10 +98,10 @@ export class SynapseConnection {
     else this.closeListeners.push(listener);
   }
 
-  /** Closes the connection; calls in flight fail with `reason`. */
-  close(reason: CellError<string>): void {
-    this.closeReason = reason;
-    this.conn.destroy(reason);
+  /** Closes the connection; calls in flight fail with `reason` (or what it makes, made only if a call is left). */
+  close(reason: CellError<string> | (() => CellError<string>)): void {
+    this.closeReason = typeof reason === 'function' ? reason : () => reason;
+    this.conn.destroy(typeof reason === 'function' ? undefined : reason);
   }
 
   private checkSize(body: WireBody | undefined): CellError | undefined {
@@ -285,8 +285,8 @@ export class SynapseConnection {
   private onClose(err: CellError<string> | undefined): void {
     this.liveness?.stop();
     // `lostInFlight`: the cell got the call and went away while handling it (the racer retries such a call at most once).
-    const reason =
-      this.closeReason ??
+    const reason = () =>
+      this.closeReason?.() ??
       new CellError('CELL_E_UNAVAILABLE', `connection to ${this.remote.name}${this.remote.replica ? ` (${this.remote.replica})` : ''} closed with calls in flight`, {
         cause: err,
         details: { lostInFlight: true, replica: this.remote.replica ?? null },

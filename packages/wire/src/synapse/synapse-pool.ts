@@ -56,6 +56,9 @@ const STREAM_CONNECT_MS = 35_000;
  * opens connections on demand, fails a call over to another candidate when its own dies, starts
  * the cell when nothing answers, and never lets a call wait past its deadline for any of it.
  */
+/** Why calls still in flight fail when their synapse is closed (made only when one is). */
+const closedSynapse = () => new CellError('CELL_E_CLOSED', 'this synapse was closed');
+
 export class SynapsePool {
   readonly defaultTimeoutMs: number;
   private readonly config: PoolConfig;
@@ -279,12 +282,13 @@ export class SynapsePool {
     this.closed = true;
     const conns = this.live.map((l) => l.conn);
     this.live = [];
+
     await Promise.all(
       conns.map(
         (conn) =>
           new Promise<void>((resolve) => {
             conn.onceClosed(resolve);
-            conn.close(new CellError('CELL_E_CLOSED', 'this synapse was closed'));
+            conn.close(closedSynapse);
           }),
       ),
     );
