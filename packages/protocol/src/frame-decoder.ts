@@ -1,4 +1,4 @@
-import { FIXED_HEADER_BYTES, type Frame, FrameFormatError, LENGTH_PREFIX_BYTES, parseFrame } from './frame.ts';
+import { FIXED_HEADER_BYTES, type Frame, FrameFormatError, LENGTH_PREFIX_BYTES, parseFrameAt } from './frame.ts';
 
 /** A frame whose declared length was over the limit; its bytes are skipped, never buffered. */
 export interface OversizeFrame {
@@ -93,7 +93,7 @@ export class FrameDecoder {
         this.needed = total;
         break;
       }
-      const frame = parseFrame(buf.subarray(at + LENGTH_PREFIX_BYTES, at + total));
+      const frame = parseFrameAt(buf, at + LENGTH_PREFIX_BYTES, at + total);
       at += total;
       sink.frame(frame);
     }

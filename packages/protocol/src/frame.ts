@@ -222,30 +222,38 @@ class ParsedFrame implements Frame {
  * The returned buffers are views into `bytes`.
  */
 export function parseFrame(bytes: Buffer): Frame {
-  if (bytes.length < FIXED_HEADER_BYTES) throw new FrameFormatError(`frame of ${bytes.length} bytes is shorter than its header`);
-  const kind = bytes[0]!;
+  return parseFrameAt(bytes, 0, bytes.length);
+}
+
+/**
+ * Parses the frame in `bytes` from `start` to `end` (without its length prefix), making no view of
+ * the frame itself: only its body (and, when read, its trace id) become views into `bytes`.
+ */
+export function parseFrameAt(bytes: Buffer, start: number, end: number): Frame {
+  if (end - start < FIXED_HEADER_BYTES) throw new FrameFormatError(`frame of ${end - start} bytes is shorter than its header`);
+  const kind = bytes[start]!;
   if (!isFrameKind(kind)) throw new FrameFormatError(`unknown frame kind ${kind}`);
-  const flags = bytes[1]!;
+  const flags = bytes[start + 1]!;
   if ((flags & ~KNOWN_FLAGS) !== 0) throw new FrameFormatError(`unknown frame flags 0x${flags.toString(16)}`);
-  const frame = new ParsedFrame(bytes, kind, flags, bytes.readUInt32BE(2));
-  let at = FIXED_HEADER_BYTES;
+  const frame = new ParsedFrame(bytes, kind, flags, bytes.readUInt32BE(start + 2));
+  let at = start + FIXED_HEADER_BYTES;
   if ((flags & FLAG_DEADLINE) !== 0) {
-    if (at + 4 > bytes.length) throw new FrameFormatError('frame truncated inside its deadline');
+    if (at + 4 > end) throw new FrameFormatError('frame truncated inside its deadline');
     frame.deadlineMs = bytes.readUInt32BE(at);
     at += 4;
   }
   if ((flags & FLAG_TRACE) !== 0) {
-    if (at + TRACE_ID_BYTES > bytes.length) throw new FrameFormatError('frame truncated inside its trace id');
+    if (at + TRACE_ID_BYTES > end) throw new FrameFormatError('frame truncated inside its trace id');
     frame.traceAt = at;
     at += TRACE_ID_BYTES;
   }
   if ((flags & FLAG_NAME) !== 0) {
-    if (at + 1 > bytes.length) throw new FrameFormatError('frame truncated inside its name');
+    if (at + 1 > end) throw new FrameFormatError('frame truncated inside its name');
     const len = bytes[at]!;
-    if (at + 1 + len > bytes.length) throw new FrameFormatError('frame truncated inside its name');
+    if (at + 1 + len > end) throw new FrameFormatError('frame truncated inside its name');
     frame.name = bytes.toString('utf8', at + 1, at + 1 + len);
     at += 1 + len;
   }
-  if (at < bytes.length) frame.body = bytes.subarray(at);
+  if (at < end) frame.body = bytes.subarray(at, end);
   return frame;
 }

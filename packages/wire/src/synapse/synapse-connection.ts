@@ -41,7 +41,8 @@ export class SynapseConnection {
   calls = 0;
   /** The other node (peer id), over an axon; undefined on a local socket. */
   readonly remoteNode: string | undefined;
-  lastHeardAt: number;
+  /** Epoch ms anything last arrived (kept only where liveness checks watch it: axons). */
+  private lastHeardAt: number;
   private readonly conn: FramedConnection;
   private readonly config: SynapseConnectionConfig;
   private readonly pending: PendingCalls;
@@ -207,7 +208,7 @@ export class SynapseConnection {
   }
 
   private onFrame(f: Frame): void {
-    this.lastHeardAt = this.config.clock.now();
+    if (this.liveness) this.lastHeardAt = this.config.clock.now(); // only liveness (axons) reads it
     const call = f.streamId === 0 ? undefined : this.pending.get(f.streamId);
     switch (f.kind) {
       case FrameKind.RESPONSE:
