@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/.tsbuild/**', '**/dist/**', '**/.cell/**', 'bench/results/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', '**/.tsbuild/**', '**/dist/**', '**/.cell/**', 'bench/results/**', 'coverage/**', '.tmp/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // Plain JavaScript files run on Node: give them its globals (TypeScript files get them from @types/node).
