@@ -10,6 +10,7 @@ import { build } from 'esbuild';
 import { median, round } from '../lib/stats.ts';
 import { pinningPrefix, runJson, startReady, stopAll } from '../lib/processes.ts';
 import type { ClientPlan } from './worker.ts';
+import { idleAndCold } from './idle-cell.ts';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const SYSTEMS = ['raw', 'cell'] as const;
@@ -88,8 +89,11 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
   };
   const servers: ChildProcess[] = [];
   const samples = new Map<string, Figures[]>(SYSTEMS.map((s) => [s, []]));
+  let idle: Figures;
   try {
     const bundles = await bundleWorkers(dir);
+    opts.log('data: idle memory and cold start');
+    idle = await idleAndCold({ rounds: opts.rounds, bundle: bundles.cell, sourceEntry: join(dir, 'cell-entry.ts'), dir });
     const pids: Record<string, number> = {};
     for (const name of SYSTEMS) {
       const server = await startReady(prefix, [bundles[name], 'serve', socket(name)]);
@@ -126,11 +130,14 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
     'byte stream >= 0.85x': ratio['byte_stream']!['mb_s']! >= 0.85,
     'setup <= 1.5x': ratio['setup_us']! <= 1.5,
   };
+  const idleMemory = idle['idle_private_mib'] as Record<string, number>;
+  const coldStart = idle['cold_start_ms'] as Record<string, number>;
   return {
     raw,
     cell,
     cell_vs_raw: ratio,
-    targets,
+    ...idle,
+    targets: { ...targets, 'idle private memory <= 1.5x bare node': idleMemory['bundled_after_call_vs_bare']! <= 1.5, 'cold first reply <= 1.5x bare node start': coldStart['ratio']! <= 1.5 },
     method: {
       pinning: note,
       rounds: opts.rounds,
@@ -144,6 +151,8 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
       byte_stream: `${opts.streamBytes / 2 ** 20} MiB in 64 KiB Buffers of one server stream`,
       setup: 'connect and the first small reply, median of 200',
       connections_1000: '1,000 connections opened at once, each making one call, to a fresh server; its private memory growth per connection',
+      idle_private_mib: 'private pages (smaps_rollup) 1 s after start: a bare `node -e setInterval`, the cell bundled (before and 1 s after its first call) and run from its TypeScript sources, all alive at once (so the Node binary is shared); not pinned',
+      cold_start_ms: 'spawn to first output of `node -e`, against spawn of the bundled cell (with a warm NODE_COMPILE_CACHE, as the nucleus runs cells) to the first reply of a call (connect tried every 1 ms); not pinned',
       cpu: 'client and server CPU (user + system, all threads) per operation; the server read from /proc (10 ms ticks)',
     },
   };

@@ -1,0 +1,108 @@
+// Idle memory and cold start of a cell process against a bare Node process: the data section's
+// last figures. A cell here is the data bench's own cell (four methods), bundled the way the
+// ribosome bundles one, and the same cell run from its TypeScript sources.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { median, round } from '../lib/stats.ts';
+import { startReady, stopAll } from '../lib/processes.ts';
+import { cell } from './cell-data.ts';
+
+/** Private pages (Private_Clean + Private_Dirty) of a process, MiB: what one more such process costs. */
+function privateMiB(pid: number): number {
+  const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
+
+/** Spawn until the first byte of output: what starting any Node process costs. */
+function bareStartMs(): Promise<number> {
+  return new Promise((resolve) => {
+    const t = performance.now();
+    const child = spawn(process.execPath, ['-e', "process.stdout.write('x')"]);
+    child.stdout.once('data', () => resolve(performance.now() - t));
+  });
+}
+
+/**
+ * Spawn of a cell until its first reply to a call (connect attempts every 1 ms until it listens),
+ * with V8's compile cache in `cacheDir` as the nucleus gives every cell.
+ */
+async function cellFirstReplyMs(bundle: string, socket: string, cacheDir: string): Promise<number> {
+  const t = performance.now();
+  const child = spawn(process.execPath, [bundle, 'serve', socket], { stdio: 'ignore', env: { ...process.env, NODE_COMPILE_CACHE: cacheDir } });
+  try {
+    for (;;) {
+      try {
+        const client = await cell.connect(socket);
+        await client.pingPong(1);
+        const ms = performance.now() - t;
+        await client.close();
+        return ms;
+      } catch (err) {
+        if (performance.now() - t > 10_000) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+export interface IdleOptions {
+  rounds: number;
+  /** The cell's bundle and its TypeScript entry (bench-data.ts writes both). */
+  bundle: string;
+  sourceEntry: string;
+  dir: string;
+}
+
+/** Medians over `rounds`: private memory of a bare Node and of an idle cell (bundled, before and after its first call; from source), and cold first reply against a bare start. */
+export async function idleAndCold(opts: IdleOptions): Promise<Record<string, unknown>> {
+  const bare: number[] = [];
+  const bundled: number[] = [];
+  const bundledAfterCall: number[] = [];
+  const source: number[] = [];
+  const bareStart: number[] = [];
+  const cold: number[] = [];
+  const cacheDir = join(opts.dir, 'compile-cache');
+  await cellFirstReplyMs(opts.bundle, join(opts.dir, 'idle-warm.sock'), cacheDir); // fills the compile cache
+  for (let r = 0; r < opts.rounds; r++) {
+    const socket = (name: string) => join(opts.dir, `idle-${name}-${r}.sock`);
+    const idle = spawn(process.execPath, ['-e', "process.stdout.write('ready\\n'); setInterval(() => {}, 1e9)"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise((resolve) => idle.stdout.once('data', resolve));
+    const b = await startReady([], [opts.bundle, 'serve', socket('bundled')]);
+    const s = await startReady([], [opts.sourceEntry, 'serve', socket('source')]);
+    try {
+      await settle();
+      bare.push(privateMiB(idle.pid!));
+      bundled.push(privateMiB(b.pid!));
+      source.push(privateMiB(s.pid!));
+      const client = await cell.connect(socket('bundled'));
+      await client.pingPong(1);
+      await client.close();
+      await settle();
+      bundledAfterCall.push(privateMiB(b.pid!));
+    } finally {
+      idle.kill('SIGKILL');
+      await stopAll([b, s]);
+    }
+    bareStart.push(await bareStartMs());
+    cold.push(await cellFirstReplyMs(opts.bundle, socket('cold'), cacheDir));
+  }
+  const m = (xs: number[]) => round(median(xs), 1);
+  return {
+    idle_private_mib: {
+      bare_node: m(bare),
+      cell_bundled: m(bundled),
+      cell_bundled_after_one_call: m(bundledAfterCall),
+      cell_from_source: m(source),
+      bundled_vs_bare: round(median(bundled) / median(bare), 2),
+      bundled_after_call_vs_bare: round(median(bundledAfterCall) / median(bare), 2),
+      source_vs_bare: round(median(source) / median(bare), 2),
+    },
+    cold_start_ms: { bare_node_first_output: m(bareStart), cell_first_reply: m(cold), ratio: round(median(cold) / median(bareStart), 2) },
+  };
+}
