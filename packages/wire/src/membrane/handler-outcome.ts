@@ -42,7 +42,7 @@ export function invalidInput(method: string, errors: ValidationIssue[]): CellErr
 
 /** A reply too large for the limit the caller announced in its handshake. */
 export function tooLargeForPeer(bytes: number, limit: number): CellError {
-  return new CellError('CELL_E_FRAME_TOO_LARGE', `reply of ${bytes} bytes exceeds the caller's limit of ${limit} bytes`, {
+  return new CellError('CELL_E_FRAME_TOO_LARGE', `reply of ${bytes} bytes exceeds the caller's limit of ${limit} bytes (send more than that as a stream)`, {
     details: { bytes, maxFrameBytes: limit },
   });
 }

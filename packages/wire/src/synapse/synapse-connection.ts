@@ -108,7 +108,7 @@ export class SynapseConnection {
   private checkSize(body: WireBody | undefined): CellError | undefined {
     const bytes = body?.length ?? 0;
     if (fitsPayloadLimit(bytes, this.remote.maxFrameBytes)) return undefined;
-    return new CellError('CELL_E_FRAME_TOO_LARGE', `input of ${bytes} bytes exceeds the cell's limit of ${this.remote.maxFrameBytes} bytes`, {
+    return new CellError('CELL_E_FRAME_TOO_LARGE', `input of ${bytes} bytes exceeds the cell's limit of ${this.remote.maxFrameBytes} bytes (send more than that as a stream)`, {
       details: { bytes, maxFrameBytes: this.remote.maxFrameBytes },
     });
   }
