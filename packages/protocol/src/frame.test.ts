@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, encodeFrameHead, fitsPayloadLimit, FLAG_STREAM_IN, FrameFormatError, FrameKind, frameLimit, LENGTH_PREFIX_BYTES, MAX_NAME_BYTES, parseFrame } from './frame.ts';
+import { encodeFrame, encodeFrameHead, fitsPayloadLimit, FLAG_STREAM_IN, frameBytes, FrameFormatError, FrameKind, frameLimit, LENGTH_PREFIX_BYTES, MAX_NAME_BYTES, parseFrame, parseFrameAt, writeFrame } from './frame.ts';
 import { encodeBody, decodeBody } from './body-codec.ts';
 import { newTraceId } from './trace-id.ts';
 
@@ -24,6 +24,25 @@ describe('frame', () => {
     expect(f.trace?.equals(trace)).toBe(true);
     expect(f.name).toBe('échoé');
     expect(decodeBody(f.body)).toEqual({ a: [1, 'two'] });
+  });
+
+  it('writes frames back to back into one buffer exactly as encodeFrame makes them, and parses them in place', () => {
+    const parts = [
+      { kind: FrameKind.REQUEST, streamId: 1, deadlineMs: 30_000, trace: newTraceId(), name: Buffer.from('échoé'), body: encodeBody({ n: 1 }) },
+      { kind: FrameKind.PING, streamId: 2 },
+      { kind: FrameKind.RESPONSE, streamId: 3, body: encodeBody('x'.repeat(300)) },
+    ] as const;
+    const total = parts.reduce((n, p) => n + frameBytes(p), 0);
+    const out = Buffer.alloc(total + 8, 0xee);
+    let at = 4; // not at the start of the buffer
+    for (const p of parts) at = writeFrame(p, out, at);
+    expect(at).toBe(4 + total);
+    expect(out.subarray(4, at)).toEqual(Buffer.concat(parts.map((p) => encodeFrame(p))));
+    const second = 4 + frameBytes(parts[0]);
+    const f = parseFrameAt(out, second + frameBytes(parts[1]) + LENGTH_PREFIX_BYTES, second + frameBytes(parts[1]) + frameBytes(parts[2]));
+    expect(f).toMatchObject({ kind: FrameKind.RESPONSE, streamId: 3 });
+    expect(decodeBody(f.body)).toBe('x'.repeat(300));
+    expect(parseFrameAt(out, 4 + LENGTH_PREFIX_BYTES, second).trace?.equals(parts[0].trace)).toBe(true);
   });
 
   it('keeps an absent body absent', () => {

@@ -45,6 +45,25 @@ describe('FramedConnection', () => {
     for (let i = 1; i <= 3; i++) await peer.takeKind(FrameKind.PING, i);
   });
 
+  it('never writes over frames still queued in the socket: thousands sent across ticks while the peer does not read all arrive intact, in order', async () => {
+    const { conn, near, peer } = await open({ pauseReadingOnBacklog: false });
+    peer.socket.pause();
+    const count = 4000;
+    const body = (i: number) => encodeBody({ i, text: `frame ${i} `.repeat(5 + (i % 17)) });
+    for (let i = 1; i <= count; i++) {
+      conn.send({ kind: FrameKind.PING, streamId: i, body: body(i) });
+      if (i % 100 === 0) await new Promise((r) => setImmediate(r)); // a flush per 100 frames
+    }
+    await waitUntil(() => near.writableLength > 0, 'the socket to back up');
+    peer.socket.resume();
+    await waitUntil(() => peer.frames.length === count, `${count} frames`, 20_000);
+    expect(peer.garbage).toBeUndefined();
+    peer.frames.forEach((f, n) => {
+      expect(f.streamId).toBe(n + 1);
+      expect(f.body).toEqual(body(n + 1));
+    });
+  });
+
   it('writes large batches frame by frame instead of copying them together', async () => {
     const { conn, near, peer } = await open();
     const write = vi.spyOn(near, 'write');
