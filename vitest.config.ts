@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Every tree a test starts serves its metrics on a free port, never on the default 9464.
+    env: { CELL_METRICS: '127.0.0.1:0' },
   },
 });

@@ -13,6 +13,7 @@ REQUIRED=(
   "iproute2:ip"         # network tests: \`ip netns\`
   "python3:python3"     # process-cell tests: a non-Node service (standard library only) as a cell
   "git:git"             # git dependencies ([deps] x = "git+..."), tested against local bare repositories
+  "prometheus:prometheus" # metrics: a real Prometheus scrapes a running tree in the tests
 )
 
 missing=()

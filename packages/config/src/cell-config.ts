@@ -41,6 +41,14 @@ export interface CellConfig {
   readonly secrets: Readonly<Record<string, string>>;
   /** The HTTP door of the tree (`[gateway]`, root cell only); undefined: none. */
   readonly gateway: GatewayConfig | undefined;
+  /** How the running tree is watched (`[observe]`, root cell only); undefined: the defaults. */
+  readonly observe: ObserveConfig | undefined;
+}
+
+/** `[observe]`: where the tree serves its Prometheus metrics. */
+export interface ObserveConfig {
+  /** Listen address of the metrics endpoint (a taken port is replaced by a free one); null: off. */
+  readonly metrics: { host: string; port: number } | null;
 }
 
 /** `[gateway]`: chosen cells' methods as HTTP/JSON, with an OpenAPI document. */

@@ -99,6 +99,15 @@ describe('loadCellTree', () => {
     expect(loadCellTree(ok).root.config.gateway).toEqual({ listen: { host: '127.0.0.1', port: 0 }, cells: ['orders'], maxBodyBytes: 1024 * 1024 });
   });
 
+  it('takes [observe] in the root only', () => {
+    const dir = files({
+      'cell.toml': `[cell]\nname = "root"\nversion = "1.0.0"\n[observe]\nmetrics = "127.0.0.1:0"\n`,
+      'cells/orders/cell.toml': cell('orders', '[observe]\nmetrics = "off"\n'),
+      'cells/orders/main.ts': '',
+    });
+    expect(problemsOf(() => loadCellTree(dir)).problems.map((p) => [p.key, p.message])).toEqual([['observe', "[observe] belongs in the tree's root cell.toml"]]);
+  });
+
   it('says which cell a lookup did not find', () => {
     const dir = files({ 'cell.toml': `[cell]\nname = "root"\nversion = "1.0.0"\n` });
     const tree = loadCellTree(dir);

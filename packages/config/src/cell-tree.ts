@@ -79,7 +79,7 @@ export function loadCellTree(rootDir: string): CellTree {
   const rootDraft = visit(rootDir, false);
   // A dependency reached as a sub-cell somewhere in the tree is not external.
   for (const d of drafts.values()) for (const c of d.children) c.external = false;
-  if (rootDraft) problems.push(...findCycles(rootDraft, drafts), ...duplicateNames(drafts), ...gatewayProblems(rootDraft, drafts));
+  if (rootDraft) problems.push(...findCycles(rootDraft, drafts), ...duplicateNames(drafts), ...gatewayProblems(rootDraft, drafts), ...rootOnly(rootDraft, drafts, 'observe'));
   if (problems.length > 0 || !rootDraft) throwProblems(problems);
 
   const nodes = new Map<Draft, TreeNode>();
@@ -157,6 +157,13 @@ function duplicateNames(drafts: Map<string, Draft>): ConfigProblem[] {
     }
   }
   return problems;
+}
+
+/** A table that is the tree's (written in any other cell.toml it would be silently ignored). */
+function rootOnly(root: Draft, drafts: Map<string, Draft>, key: 'observe'): ConfigProblem[] {
+  return [...drafts.values()]
+    .filter((d) => d !== root && d.config[key] !== undefined)
+    .map((d) => ({ file: d.config.file, line: lineOf(d.config.file, [key]), key, message: `[${key}] belongs in the tree's root cell.toml` }));
 }
 
 /** `[gateway]` is the tree's: only in its root, naming cells of the tree that run a process. */

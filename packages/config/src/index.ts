@@ -15,6 +15,7 @@ export {
   type ProcessConfig,
   type ReadyCheck,
   type GatewayConfig,
+  type ObserveConfig,
   formatProblem,
   runsProcess,
 } from './cell-config.ts';
@@ -22,3 +23,4 @@ export { loadCellConfig, readCellConfig, cellTomlPath } from './load-config.ts';
 export { loadCellTree, findNode, type CellTree, type TreeNode } from './cell-tree.ts';
 export { parseBytes, parseDuration, parseDurationRange, parseCpu } from './units.ts';
 export { secretFileProblem } from './internal/env-schema.ts';
+export { DEFAULT_METRICS_ADDRESS, parseMetricsAddress } from './internal/observe-schema.ts';

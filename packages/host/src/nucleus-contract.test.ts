@@ -21,6 +21,7 @@ describe('nucleus contract', () => {
       nucleus: { pid: 1, startedAt: 0, uptimeMs: 0, phase: 'running' },
       cells: [],
       gateway: null,
+      metrics: null,
       network: null,
     };
     expect(check.Check(status)).toBe(true);

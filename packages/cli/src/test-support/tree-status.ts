@@ -48,6 +48,7 @@ export function treeStatus(cells: CellStatus[], overrides: Partial<TreeStatus> =
     nucleus: { pid: 4711, startedAt: 1_700_000_000_000, uptimeMs: 65_000, phase: 'running' },
     cells,
     gateway: null,
+    metrics: null,
     network: null,
     ...overrides,
   };

@@ -14,8 +14,8 @@ describe('CellTomlSchema', () => {
   it('needs a [cell] table and knows its tables', () => {
     expect(problemsOf('[bogus]\nx = 1\n[resource]\n')).toEqual([
       { line: undefined, key: 'cell', message: 'missing [cell] table (it needs at least name and version)' },
-      { line: 1, key: 'bogus', message: 'unknown key; expected one of: cell, resources, life_cycle, deps, cells, auth, env, secrets, network, gateway, build' },
-      { line: 3, key: 'resource', message: 'unknown key (did you mean "resources"?); expected one of: cell, resources, life_cycle, deps, cells, auth, env, secrets, network, gateway, build' },
+      { line: 1, key: 'bogus', message: 'unknown key; expected one of: cell, resources, life_cycle, deps, cells, auth, env, secrets, network, gateway, observe, build' },
+      { line: 3, key: 'resource', message: 'unknown key (did you mean "resources"?); expected one of: cell, resources, life_cycle, deps, cells, auth, env, secrets, network, gateway, observe, build' },
     ]);
     expect(problemsOf('cell = 5\n')).toEqual([{ line: 1, key: 'cell', message: 'expected a table, got number 5' }]);
   });

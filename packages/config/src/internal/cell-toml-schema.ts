@@ -4,6 +4,7 @@ import { CellsTable } from './cells-schema.ts';
 import { DepsTable } from './deps-schema.ts';
 import { EnvTable, SecretsTable } from './env-schema.ts';
 import { GatewayTable } from './gateway-schema.ts';
+import { ObserveTable } from './observe-schema.ts';
 import { BuildTable } from './process-schema.ts';
 import { LifeCycleTable } from './life-cycle-schema.ts';
 import { NetworkTable } from './network-schema.ts';
@@ -25,5 +26,6 @@ export const CellTomlSchema = table({
   secrets: SecretsTable,
   network: Type.Optional(NetworkTable),
   gateway: Type.Optional(GatewayTable),
+  observe: Type.Optional(ObserveTable),
   build: Type.Optional(BuildTable),
 });

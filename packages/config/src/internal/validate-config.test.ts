@@ -32,6 +32,7 @@ describe('validateConfig', () => {
         env: {},
         secrets: {},
         gateway: undefined,
+        observe: undefined,
       },
       problems: [],
     });

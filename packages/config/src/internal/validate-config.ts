@@ -6,6 +6,7 @@ import { buildCells } from './cells-schema.ts';
 import { buildDeps } from './deps-schema.ts';
 import { buildEnv, buildSecrets } from './env-schema.ts';
 import { buildGateway } from './gateway-schema.ts';
+import { buildObserve } from './observe-schema.ts';
 import { buildLifeCycle } from './life-cycle-schema.ts';
 import { buildNetwork } from './network-schema.ts';
 import { ProblemReport } from './problem-report.ts';
@@ -42,6 +43,7 @@ export function validateConfig(
   const env = buildEnv(ctx);
   const secrets = buildSecrets(ctx);
   const gateway = buildGateway(ctx);
+  const observe = buildObserve(ctx);
 
   if (report.count > 0 || !cell || !resources || !lifeCycle || !deps || !cells || !auth || !env || !secrets) {
     return { config: undefined, problems: report.problems() };
@@ -63,6 +65,7 @@ export function validateConfig(
       env,
       secrets,
       gateway,
+      observe,
     },
     problems: [],
   };

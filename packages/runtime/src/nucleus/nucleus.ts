@@ -27,6 +27,8 @@ import type { TrustVerdict } from '../network/trust-filter.ts';
 import { NetworkLink, servedCellsOf } from './network-link.ts';
 import { openGateway } from '../gateway/open-gateway.ts';
 import type { HttpDoor } from '../gateway/http-door.ts';
+import { openMetrics } from '../observe/open-metrics.ts';
+import type { MetricsServer } from '../observe/metrics-server.ts';
 
 export interface NucleusOptions {
   /** Root directory of the tree (holds the root cell.toml). */
@@ -69,6 +71,7 @@ export class Nucleus {
   private readonly watch: RunDirWatch;
   private link: NetworkLink | undefined;
   door: HttpDoor | undefined; // the tree's HTTP door ([gateway]), once its cells started
+  metrics: MetricsServer | undefined; // the tree's Prometheus endpoint ([observe] metrics)
   private running = false;
 
   private constructor(tree: CellTree, options: NucleusOptions) {
@@ -108,6 +111,7 @@ export class Nucleus {
       await this.buildAll();
       await this.startAll();
       this.door = await openGateway(this.tree, this.log);
+      this.metrics = await openMetrics(this.tree, () => this.fullStatus(), this.log);
       this.running = true;
       this.watch.start();
     } catch (err) {
@@ -258,6 +262,7 @@ export class Nucleus {
       waiting: this.waiting,
       network: this.link?.status() ?? null,
       gateway: this.door ? { url: `http://${this.door.address.host}:${this.door.address.port}`, cells: [...this.tree.root.config.gateway!.cells] } : null,
+      metrics: this.metrics ? { url: this.metrics.url } : null,
     });
   }
 
@@ -275,6 +280,7 @@ export class Nucleus {
   private async stopTree(): Promise<void> {
     this.log.info({ root: this.tree.root.dir }, 'stopping tree');
     await this.door?.close();
+    await this.metrics?.close();
     await Promise.allSettled(this.legacy.map((l) => l.stop()));
     await inReverseDependencyOrder(this.tree, (node) => this.supervisors.get(node)?.stop() ?? Promise.resolve());
     await this.link?.network.stop().catch((err: unknown) => this.log.warn({ err }, 'leaving the network failed'));

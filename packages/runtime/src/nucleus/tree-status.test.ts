@@ -27,6 +27,7 @@ function setup() {
     waiting: new Set(),
     network: null,
     gateway: null,
+    metrics: null,
     ...over,
   });
   return { tree, node, supervisor, parts };

@@ -14,6 +14,7 @@ export interface TreeStatusParts {
   waiting: ReadonlySet<TreeNode>;
   network: TreeStatus['network'];
   gateway: TreeStatus['gateway'];
+  metrics: TreeStatus['metrics'];
 }
 
 /** `cell status` of a tree (docs/status.md), without asking the replicas anything. */
@@ -37,6 +38,7 @@ export function treeStatusOf(p: TreeStatusParts, now = Date.now()): TreeStatus {
     ],
     network: p.network,
     gateway: p.gateway,
+    metrics: p.metrics,
   };
 }
 

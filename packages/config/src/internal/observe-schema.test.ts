@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import { parse } from 'smol-toml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempFiles } from '../test-fixtures/temp-files.ts';
+import { validateConfig } from './validate-config.ts';
+
+const { files, cleanup } = tempFiles();
+afterEach(cleanup);
+
+const HEAD = '[cell]\nname = "a"\nversion = "1.0.0"\n';
+
+function observe(table: string) {
+  const dir = files({});
+  const toml = `${HEAD}${table}`;
+  return validateConfig(parse(toml) as Record<string, unknown>, join(dir, 'cell.toml'), dir, toml);
+}
+
+describe('[observe]', () => {
+  it('is absent unless written (the tree then uses the defaults)', () => {
+    expect(observe('').config?.observe).toBeUndefined();
+  });
+
+  it('serves metrics on loopback by default, on the address given, or not at all', () => {
+    expect(observe('[observe]\n').config?.observe).toEqual({ metrics: { host: '127.0.0.1', port: 9464 } });
+    expect(observe('[observe]\nmetrics = "0.0.0.0:9100"\n').config?.observe).toEqual({ metrics: { host: '0.0.0.0', port: 9100 } });
+    expect(observe('[observe]\nmetrics = "off"\n').config?.observe).toEqual({ metrics: null });
+  });
+
+  it('refuses a malformed address and unknown keys, with the line', () => {
+    const bad = observe('[observe]\nmetrics = "loopback"\ndashboard = true\n');
+    expect(bad.config).toBeUndefined();
+    expect(bad.problems).toEqual([
+      expect.objectContaining({ key: 'observe.metrics', line: 5, message: expect.stringMatching(/expected "host:port".*or "off", got "loopback"/) }),
+      expect.objectContaining({ key: 'observe.dashboard', line: 6 }),
+    ]);
+  });
+});

@@ -1,0 +1,28 @@
+import { type CellTree, DEFAULT_METRICS_ADDRESS, parseMetricsAddress } from '@cell/config';
+import { CellError } from '@cell/protocol';
+import type { TreeStatus } from '@cell/host';
+import type { Logger } from '@cell/sdk';
+import { MetricsServer } from './metrics-server.ts';
+import { TreeMetrics } from './tree-metrics.ts';
+
+/** Where to serve: `CELL_METRICS` (this run's override, same syntax), else the root's `[observe] metrics`, else loopback:9464. */
+function metricsAddress(tree: CellTree, env: NodeJS.ProcessEnv): { host: string; port: number } | null {
+  const override = env['CELL_METRICS'];
+  if (override !== undefined && override !== '') {
+    const parsed = parseMetricsAddress(override);
+    if (!parsed.ok) throw new CellError('CELL_E_INVALID_ARGUMENT', `CELL_METRICS: ${parsed.message}`);
+    return parsed.value;
+  }
+  const observe = tree.root.config.observe;
+  return observe ? observe.metrics : DEFAULT_METRICS_ADDRESS;
+}
+
+/** Serves the tree's Prometheus metrics (see metricsAddress); undefined when "off". */
+export async function openMetrics(tree: CellTree, status: () => Promise<TreeStatus>, log: Logger, env = process.env): Promise<MetricsServer | undefined> {
+  const address = metricsAddress(tree, env);
+  if (!address) return undefined;
+  const metrics = new TreeMetrics();
+  const server = await MetricsServer.open({ ...address }, async () => ({ contentType: metrics.contentType, body: await metrics.render(await status()) }), log.child({ component: 'runtime.metrics' }));
+  log.info({ url: server.url }, 'metrics listening');
+  return server;
+}
