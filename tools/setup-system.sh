@@ -14,6 +14,7 @@ REQUIRED=(
   "python3:python3"     # process-cell tests: a non-Node service (standard library only) as a cell
   "git:git"             # git dependencies ([deps] x = "git+..."), tested against local bare repositories
   "prometheus:prometheus" # metrics: a real Prometheus scrapes a running tree in the tests
+  "tmux:tmux"           # `cell top` is driven in a real terminal in the tests
 )
 
 missing=()

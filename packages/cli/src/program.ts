@@ -16,6 +16,8 @@ import { restartCommand } from './commands/restart.ts';
 import { describeCommand } from './commands/describe.ts';
 import { completionCommand, SHELLS } from './commands/completion.ts';
 import { formatStatus, statusCommand } from './commands/status.ts';
+import { topCommand } from './commands/top.ts';
+import { TOP_SORTS, type TopSort } from './output/top-view.ts';
 import { stopCommand } from './commands/stop.ts';
 import { color, ExitCode } from './output/cli-error.ts';
 import { prettyPrinter } from './output/log-format.ts';
@@ -154,6 +156,21 @@ export function program(): Command {
         const status = await statusCommand(dir);
         out(opts.json ? JSON.stringify(status, null, 2) : formatStatus(status));
       }, jsonFlag),
+    );
+
+  cli
+    .command('top')
+    .argument('[dir]', 'a cell of the running tree', '.')
+    .option('--interval <ms>', 'refresh period', '1000')
+    .option('--sort <by>', `first sort: ${Object.values(TOP_SORTS).join(', ')}`, 'cpu')
+    .description('a live view of the running tree: per replica state, CPU, memory, restarts, uptime (keys: c m r u n sort, q quits)')
+    .action(
+      action((dir: string, opts: { interval: string; sort: string }) => {
+        const intervalMs = Number(opts.interval);
+        if (!Number.isInteger(intervalMs) || intervalMs < 100) throw new CellError('CELL_E_INVALID_ARGUMENT', `--interval must be a whole number of milliseconds, at least 100; got ${JSON.stringify(opts.interval)}`);
+        if (!(Object.values(TOP_SORTS) as string[]).includes(opts.sort)) throw new CellError('CELL_E_INVALID_ARGUMENT', `--sort must be one of ${Object.values(TOP_SORTS).join(', ')}; got ${JSON.stringify(opts.sort)}`);
+        return topCommand(dir, { intervalMs, sort: opts.sort as TopSort });
+      }),
     );
 
   cli

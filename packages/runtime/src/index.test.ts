@@ -20,6 +20,7 @@ describe('@cell/runtime public surface', () => {
         'bundleCellSandboxed',
         'capsidUnavailable',
         'checkTree',
+        'cpuSecondsOf',
         'currentGenome',
         'fetchGitDependencies',
         'createCapsidHost',

@@ -26,6 +26,7 @@ export { RotatingFile } from './logs/rotating-file.ts';
 export { findRunningTree, runningTree, treeStatus, reloadCell, restartCell, stopCell, buildTreeChecked, type RunningTree } from './control/tree-control.ts';
 export { reloadWithConsumers, type ConsumersReload } from './control/consumer-upgrade.ts';
 export { TreeWatch, type WatchActions, type WatchEvent } from './watch/tree-watch.ts';
+export { cpuSecondsOf } from './observe/tree-metrics.ts';
 export { createCapsidHost, DEFAULT_SANDBOX_UID, type CapsidHost, type CapsidHostOptions, type CapsidRunSpec } from './capsid/capsid-host.ts';
 export { probeCapsid, capsidUnavailable, type CapsidProbe, type CapsidProbeOptions } from './capsid/capsid-probe.ts';
 export { CapsidProcess, type CapsidExit } from './capsid/capsid-process.ts';

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { cellStatus, replicaStatus, treeStatus } from '../test-support/tree-status.ts';
+import { renderTop, topRows } from './top-view.ts';
+
+const status = treeStatus([
+  cellStatus('orders', { replicas: [replicaStatus('orders-0', { pid: 11, rssBytes: 80 * 2 ** 20, restarts: 1 }), replicaStatus('orders-1', { pid: 12, rssBytes: 40 * 2 ** 20, state: 'backoff', uptimeMs: null })] }),
+  cellStatus('stock', { replicas: [replicaStatus('stock-0', { pid: 21, rssBytes: 120 * 2 ** 20, restarts: 4 })] }),
+  cellStatus('shop', { state: 'group' }),
+]);
+const cpu: Record<number, number> = { 11: 12.5, 12: 0, 21: 3 };
+const rows = topRows(status, (pid) => cpu[pid] ?? null);
+const replicaOrder = (lines: string[]) => lines.slice(4).map((l) => l.split(/\s+/)[0]);
+
+describe('cell top view', () => {
+  it('has a row per replica (groups have none) with state, pid, CPU, memory, restarts and uptime', () => {
+    const lines = renderTop(status, rows, 'cpu', { width: 120, height: 40 }, new Date('2026-11-29T05:30:00Z'));
+    expect(lines[0]).toBe('cell top · /trees/shop · 05:30:00 · 2/3 replicas ready · sort: cpu');
+    expect(lines[1]).toContain('[c]cpu');
+    expect(lines[3]).toMatch(/^REPLICA\s+STATE\s+PID\s+CPU%\s+MEM\s+RESTARTS\s+UP$/);
+    expect(lines[4]).toMatch(/^orders-0\s+ready\s+11\s+12\.5\s+80\.0M\s+1\s+5s$/);
+    expect(lines[6]).toMatch(/^orders-1\s+backoff\s+12\s+0\.0\s+40\.0M\s+0\s+-$/);
+    expect(lines).toHaveLength(7);
+  });
+
+  it('sorts by the key chosen, names breaking ties', () => {
+    expect(replicaOrder(renderTop(status, rows, 'cpu', { width: 120, height: 40 }))).toEqual(['orders-0', 'stock-0', 'orders-1']);
+    expect(replicaOrder(renderTop(status, rows, 'memory', { width: 120, height: 40 }))).toEqual(['stock-0', 'orders-0', 'orders-1']);
+    expect(replicaOrder(renderTop(status, rows, 'restarts', { width: 120, height: 40 }))).toEqual(['stock-0', 'orders-0', 'orders-1']);
+    expect(replicaOrder(renderTop(status, rows, 'name', { width: 120, height: 40 }))).toEqual(['orders-0', 'orders-1', 'stock-0']);
+    expect(renderTop(status, rows, 'memory', { width: 120, height: 40 })[1]).toContain('[m]memory');
+  });
+
+  it('fits the terminal: lines cut to its width, rows to its height', () => {
+    const lines = renderTop(status, rows, 'cpu', { width: 40, height: 6 });
+    expect(lines).toHaveLength(5);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(40);
+  });
+});
