@@ -39,7 +39,11 @@ describe('metrics (a real tree, a real Prometheus)', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
     expect(cell(['status', tree.root]).stdout).toContain(`metrics ${url}`);
 
+    const called = cell(['call', join(tree.root, 'cells/work'), 'whoami', '{}']);
+    expect(called.code, called.stderr).toBe(0);
     const text = await (await fetch(url!)).text();
+    expect(text).toMatch(/^cell_calls_total\{cell="work",method="whoami",outcome="ok"\} 1$/m);
+    expect(text).toMatch(/^cell_call_duration_seconds_count\{cell="work",method="whoami"\} 1$/m);
     expect(text).toMatch(/^cell_replica_up\{cell="work",replica="work-0"\} 1$/m);
     expect(text).toMatch(/^cell_replica_up\{cell="work",replica="work-1"\} 1$/m);
     expect(text).toMatch(/^cell_replica_cpu_seconds_total\{cell="work",replica="work-0"\} [\d.]+$/m);
@@ -56,5 +60,7 @@ describe('metrics (a real tree, a real Prometheus)', () => {
     expect(await query(port, 'up{job="cell"}')).toBe(1);
     expect(await query(port, 'sum(cell_replica_restarts_total{cell="work"})')).toBe(0);
     expect(await query(port, 'count(cell_nucleus_process_resident_memory_bytes)')).toBe(1);
+    expect(await query(port, 'sum(cell_calls_total{cell="work",outcome="ok"})')).toBe(1);
+    expect(await query(port, 'histogram_quantile(0.5, sum by (le) (cell_call_duration_seconds_bucket{cell="work"}))')).toBeGreaterThan(0);
   });
 });

@@ -15,7 +15,17 @@ export type CellMessage =
       lastActivityAt: number;
       /** Per dependency, the racer's view of each candidate. */
       deps: Record<string, Array<Static<typeof Candidate>>>;
+      /** Per method, the calls it served (docs/metrics.md); absent from older cells. */
+      methods?: Record<string, MethodCalls>;
     };
+
+/** The calls one method served: outcomes, and durations in the buckets of the cell's wire layer (not cumulative; the last is slower than every bound). */
+export interface MethodCalls {
+  ok: number;
+  errors: Record<string, number>;
+  buckets: number[];
+  sumMs: number;
+}
 
 /** True for a message a cell may send (anything else on the channel is ignored). */
 export function isCellMessage(m: unknown): m is CellMessage {

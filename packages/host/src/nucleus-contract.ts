@@ -94,6 +94,16 @@ export const CellStatus = Type.Object({
   deps: Type.Record(Type.String(), Type.Array(Candidate), {
     description: "per dependency, the racer's candidates (summed over this cell's replicas)",
   }),
+  methods: Type.Record(
+    Type.String(),
+    Type.Object({
+      ok: Type.Integer(),
+      errors: Type.Record(Type.String(), Type.Integer(), { description: 'calls that failed, by error code' }),
+      buckets: Type.Array(Type.Number(), { description: 'calls per duration bucket (docs/metrics.md), not cumulative' }),
+      sumMs: Type.Number(),
+    }),
+    { description: "per method, the calls its replicas' processes served (summed; a restarted process starts again from 0)" },
+  ),
 });
 
 /** `cell status --json`: stable, documented in docs/status.md. */

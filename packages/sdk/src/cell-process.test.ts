@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DURATION_BUCKETS_MS } from '@cell/wire';
 import { attachCellProcess, type ManagedMembrane } from './cell-process.ts';
 import { createLogger } from './logger.ts';
 import { connect } from './synapse.ts';
@@ -37,7 +38,14 @@ describe('a cell process under the runtime (CELL_NAME set)', () => {
     const { cell, socketPath } = await startCell({ CELL_NAME: 'echo', CELL_REPLICA: 'echo-0' });
     cell.child.send({ type: 'cell:stats' });
     await waitFor(() => cell.messages.length > 0, BOUND_MS, 'stats');
-    expect(cell.messages[0]).toEqual({ type: 'cell:stats', connections: 0, inFlight: 0, lastActivityAt: expect.any(Number), deps: {} });
+    expect(cell.messages[0]).toEqual({
+      type: 'cell:stats',
+      connections: 0,
+      inFlight: 0,
+      lastActivityAt: expect.any(Number),
+      deps: {},
+      methods: expect.objectContaining({ echo: { ok: 0, errors: {}, buckets: Array(DURATION_BUCKETS_MS.length + 1).fill(0), sumMs: 0 } }),
+    });
 
     const client = connect(echoContract, { socketPath, timeoutMs: BOUND_MS });
     cleanups.push(() => client.$close());
@@ -89,7 +97,7 @@ describe('a cell process started by hand (no CELL_NAME)', () => {
     expect(process.env['CELL_NAME']).toBeUndefined(); // this test process is no managed cell
     const events = ['message', 'disconnect', 'SIGTERM', 'SIGINT'] as const;
     const before = events.map((e) => process.listenerCount(e));
-    const membrane: ManagedMembrane = { connections: 0, inFlight: 0, lastActivityAt: 0, axonPort: undefined, stop: () => Promise.resolve() };
+    const membrane: ManagedMembrane = { connections: 0, inFlight: 0, lastActivityAt: 0, axonPort: undefined, methods: new Map(), stop: () => Promise.resolve() };
     attachCellProcess(membrane, createLogger({ level: 'silent' }));
     expect(events.map((e) => process.listenerCount(e))).toEqual(before);
   });

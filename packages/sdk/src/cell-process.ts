@@ -1,4 +1,4 @@
-import { type CellMessage, isNucleusMessage } from '@cell/host';
+import { type CellMessage, isNucleusMessage, type MethodCalls } from '@cell/host';
 import { dependencyStats } from './dependency-registry.ts';
 import { launchSettings } from './launch.ts';
 import type { Logger } from './logger.ts';
@@ -9,6 +9,8 @@ export interface ManagedMembrane {
   readonly inFlight: number;
   readonly lastActivityAt: number;
   readonly axonPort: number | undefined;
+  /** The methods it serves, each counting its calls. */
+  readonly methods: ReadonlyMap<string, { readonly stats: { snapshot(): MethodCalls } }>;
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
@@ -41,7 +43,8 @@ export function attachCellProcess(membrane: ManagedMembrane, log: Logger): void 
     if (m.type === 'cell:drain') exit('drain', m.graceMs ?? graceMs);
     else {
       const { connections, inFlight, lastActivityAt } = membrane;
-      process.send?.({ type: 'cell:stats', connections, inFlight, lastActivityAt, deps: dependencyStats() } satisfies CellMessage);
+      const methods = Object.fromEntries([...membrane.methods].map(([name, entry]) => [name, entry.stats.snapshot()]));
+      process.send?.({ type: 'cell:stats', connections, inFlight, lastActivityAt, deps: dependencyStats(), methods } satisfies CellMessage);
     }
   });
   if (membrane.axonPort !== undefined) process.send?.({ type: 'cell:axon', port: membrane.axonPort } satisfies CellMessage);

@@ -1,6 +1,6 @@
 import { CellError } from '@cell/protocol';
 import { compileValidator, type Contract } from '@cell/contract';
-import type { MethodEntry, Validator } from '@cell/wire';
+import { type MethodEntry, MethodStats, type Validator } from '@cell/wire';
 
 /** Compiles every method of a contract once into what the wire layer dispatches, and checks that each has a handler. */
 export function buildMethodTable(contract: Contract, handlers: Record<string, unknown>): Map<string, MethodEntry> {
@@ -22,6 +22,7 @@ export function buildMethodTable(contract: Contract, handlers: Record<string, un
       errors,
       streamsIn: def.kind === 'clientStream' || def.kind === 'duplex',
       streamsOut: def.kind === 'serverStream' || def.kind === 'duplex',
+      stats: new MethodStats(),
     });
   }
   return table;

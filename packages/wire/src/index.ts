@@ -2,6 +2,7 @@ export { DEFAULT_LIMITS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES, type ConnectionLimit
 export { type Clock, type TimerHandle, systemClock, MAX_TIMER_MS } from './clock.ts';
 export { type WireLogger, silentLogger } from './logger.ts';
 export { repeatedCheck } from './repeated-check.ts';
+export { MethodStats, DURATION_BUCKETS_MS, type MethodStatsSnapshot } from './membrane/method-stats.ts';
 export { PROTOCOL_VERSION, GENOME_METHOD } from './connection/handshake.ts';
 export {
   type MethodEntry,

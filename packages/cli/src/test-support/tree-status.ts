@@ -36,6 +36,7 @@ export function cellStatus(name: string, overrides: Partial<CellStatus> = {}): C
     replicas: state === 'group' ? [] : [replicaStatus(`${name}-0`)],
     failure: null,
     deps: {},
+    methods: {},
     ...overrides,
   };
 }

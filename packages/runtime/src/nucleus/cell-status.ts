@@ -20,6 +20,21 @@ export function cellState(hasProcess: boolean, states: readonly ReplicaState[]):
 }
 
 /** Per dependency, every candidate as the replicas' racers see it, summed over replicas. */
+/** The calls each method served, summed over a cell's replicas. */
+export function mergeMethodStats(reports: ReadonlyArray<CellStatus['methods'] | undefined>): CellStatus['methods'] {
+  const merged: CellStatus['methods'] = {};
+  for (const report of reports) {
+    for (const [method, m] of Object.entries(report ?? {})) {
+      const into = (merged[method] ??= { ok: 0, errors: {}, buckets: m.buckets.map(() => 0), sumMs: 0 });
+      into.ok += m.ok;
+      into.sumMs += m.sumMs;
+      for (const [code, n] of Object.entries(m.errors)) into.errors[code] = (into.errors[code] ?? 0) + n;
+      m.buckets.forEach((n, i) => (into.buckets[i] = (into.buckets[i] ?? 0) + n));
+    }
+  }
+  return merged;
+}
+
 export function mergeDependencyStats(reports: ReadonlyArray<CellStatus['deps'] | undefined>): CellStatus['deps'] {
   const merged: CellStatus['deps'] = {};
   for (const report of reports) {
@@ -99,6 +114,7 @@ export function cellStatusOf(p: CellStatusParts, now = Date.now()): CellStatus {
       : [],
     failure: p.slots.find((s) => s.state === 'failed')?.failure ?? null,
     deps: {},
+    methods: {},
   };
 }
 

@@ -3,7 +3,7 @@ import { CellError } from '@cell/protocol';
 import { type CellConfig, runsProcess, type TreeNode } from '@cell/config';
 import type { CellStatus } from '@cell/host';
 import type { ReplicaLimits } from './cgroups.ts';
-import { cellState, cellStatusOf, mergeDependencyStats, startOutcome } from './cell-status.ts';
+import { cellState, cellStatusOf, mergeDependencyStats, mergeMethodStats, startOutcome } from './cell-status.ts';
 import { classifyExit, refusedWhileFailed, reportExit, settleExit } from './exit-policy.ts';
 import { allocatePorts, portsByName, type ReplicaPorts } from '../process/port-allocation.ts';
 import type { ExecProcess } from '../process/exec-process.ts';
@@ -286,10 +286,10 @@ export class CellSupervisor {
     return this.slots.filter((s) => s.state === 'ready' && s.current?.axonPort !== undefined).map((s) => s.current!.axonPort!);
   }
 
-  /** Per dependency, every candidate as the replicas' racers see it, summed over replicas. */
-  async dependencyStats(): Promise<CellStatus['deps']> {
+  /** What the replicas report, summed: per dependency the candidates their racers see, per method the calls served. */
+  async replicaStats(): Promise<Pick<CellStatus, 'deps' | 'methods'>> {
     const reports = await Promise.all(this.slots.map((s) => s.current?.stats()));
-    return mergeDependencyStats(reports.map((r) => r?.deps));
+    return { deps: mergeDependencyStats(reports.map((r) => r?.deps)), methods: mergeMethodStats(reports.map((r) => r?.methods)) };
   }
 
   status(parent: string | null): CellStatus {

@@ -244,7 +244,7 @@ export class Nucleus {
     await Promise.all(
       status.cells.map(async (c) => {
         const sup = sups.get(c.name);
-        if (sup) c.deps = await sup.dependencyStats();
+        if (sup) Object.assign(c, await sup.replicaStats());
       }),
     );
     return status;

@@ -57,5 +57,6 @@ function placeholderStatus(node: TreeNode, parent: string | null): TreeStatus['c
     replicas: [],
     failure: null,
     deps: {},
+    methods: {},
   };
 }

@@ -38,6 +38,9 @@ function status(replicas: Replica[]): TreeStatus {
         limits: { memoryBytes: null, cpu: null, enforcedBy: 'none', warning: null },
         replicas,
         failure: null,
+        methods: {
+          place: { ok: 7, errors: { OutOfStock: 2 }, buckets: [1, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], sumMs: 9.5 },
+        },
         deps: {
           stock: [{ endpoint: '/trees/shop/cells/stock/run/stock-0.sock', local: true, node: null, connected: true, latencyMs: 0.25, inFlight: 3, score: 1.5, calls: 1200, share: 1 }],
         },
@@ -80,6 +83,16 @@ describe('TreeMetrics', () => {
     expect(sample(text, `cell_dependency_candidate_latency_seconds${dep}`)).toBe(0.00025);
     expect(sample(text, `cell_dependency_candidate_calls_in_flight${dep}`)).toBe(3);
     expect(sample(text, `cell_dependency_candidate_calls_total${dep}`)).toBe(1200);
+    expect(sample(text, 'cell_calls_total{cell="orders",method="place",outcome="ok"}')).toBe(7);
+    expect(sample(text, 'cell_calls_total{cell="orders",method="place",outcome="error"}')).toBe(2);
+    expect(sample(text, 'cell_call_errors_total{cell="orders",method="place",code="OutOfStock"}')).toBe(2);
+    expect(sample(text, 'cell_call_duration_seconds_bucket{cell="orders",method="place",le="0.0001"}')).toBe(1);
+    expect(sample(text, 'cell_call_duration_seconds_bucket{cell="orders",method="place",le="0.001"}')).toBe(7);
+    expect(sample(text, 'cell_call_duration_seconds_bucket{cell="orders",method="place",le="10"}')).toBe(7);
+    expect(sample(text, 'cell_call_duration_seconds_bucket{cell="orders",method="place",le="+Inf"}')).toBe(9);
+    expect(sample(text, 'cell_call_duration_seconds_count{cell="orders",method="place"}')).toBe(9);
+    expect(sample(text, 'cell_call_duration_seconds_sum{cell="orders",method="place"}')).toBe(0.0095);
+    expect(text).toContain('# TYPE cell_call_duration_seconds histogram');
     expect(text).toContain('# TYPE cell_replica_restarts_total counter');
     expect(text).toContain('cell_nucleus_process_cpu_seconds_total');
   });

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { TreeStatus } from '@cell/host';
+import { DURATION_BUCKETS_MS } from '@cell/wire';
+import { CountedHistogram } from './counted-histogram.ts';
 
 /** Linux reports process CPU time in clock ticks of 1/100 s. */
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -41,6 +43,14 @@ export class TreeMetrics {
   private readonly candidateInFlight = this.gauge('cell_dependency_candidate_calls_in_flight', 'Calls a cell has in flight to a candidate', ['cell', 'dependency', 'endpoint']);
   private readonly candidateScore = this.gauge('cell_dependency_candidate_score', "The racer's score of a candidate (lower wins)", ['cell', 'dependency', 'endpoint']);
   private readonly candidateCalls = this.counter('cell_dependency_candidate_calls_total', 'Calls a cell made to a candidate', ['cell', 'dependency', 'endpoint']);
+  private readonly calls = this.counter('cell_calls_total', 'Calls a cell served, by method and outcome (ok or error), counted by its running processes', ['cell', 'method', 'outcome']);
+  private readonly callErrors = this.counter('cell_call_errors_total', 'Calls a cell served that failed, by method and error code', ['cell', 'method', 'code']);
+  private readonly callDuration = new CountedHistogram({
+    name: 'cell_call_duration_seconds',
+    help: 'How long the calls a cell served took, by method, from request to reply',
+    bounds: DURATION_BUCKETS_MS.map((ms) => ms / 1000),
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'cell_nucleus_' });
@@ -57,9 +67,17 @@ export class TreeMetrics {
   }
 
   private update(status: TreeStatus): void {
-    for (const m of [...this.gauges, ...this.counters]) m.reset();
+    for (const m of [...this.gauges, ...this.counters, this.callDuration]) m.reset();
+    const durations = [];
     for (const c of status.cells) {
       const cell = c.name;
+      for (const [method, m] of Object.entries(c.methods)) {
+        const errors = Object.values(m.errors).reduce((a, b) => a + b, 0);
+        this.calls.inc({ cell, method, outcome: 'ok' }, m.ok);
+        this.calls.inc({ cell, method, outcome: 'error' }, errors);
+        for (const [code, n] of Object.entries(m.errors)) this.callErrors.inc({ cell, method, code }, n);
+        durations.push({ labels: { cell, method }, buckets: m.buckets, sum: m.sumMs / 1000 });
+      }
       this.cellInfo.set({ cell, version: c.version }, 1);
       this.cellState.set({ cell, state: c.state }, 1);
       this.replicasWanted.set({ cell }, c.replicasWanted);
@@ -85,6 +103,7 @@ export class TreeMetrics {
         }
       }
     }
+    this.callDuration.set(durations);
   }
 
   private gauge<K extends string>(name: string, help: string, labelNames: K[]): Gauge<K> {

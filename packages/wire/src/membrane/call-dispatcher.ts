@@ -84,7 +84,7 @@ export class CallDispatcher implements OutputStreamSession {
       return this.refuse(f, new CellError('CELL_E_UNKNOWN_METHOD', `cell ${this.host.identity.name} has no method ${JSON.stringify(name)}`, { details: { method: name } }));
     }
     const maxInFlight = this.host.limits.maxInFlightPerConnection;
-    if (this.calls.size >= maxInFlight) return this.refuse(f, new CellError('CELL_E_OVERLOADED', `more than ${maxInFlight} calls in flight on one connection`));
+    if (this.calls.size >= maxInFlight) return this.refuse(f, new CellError('CELL_E_OVERLOADED', `more than ${maxInFlight} calls in flight on one connection`), entry);
     const streamIn = (f.flags & FLAG_STREAM_IN) !== 0;
     if (streamIn !== entry.streamsIn) {
       return this.refuse(f, new CellError('CELL_E_PROTOCOL', `method ${name} ${entry.streamsIn ? 'takes' : 'does not take'} a stream`));
@@ -94,7 +94,7 @@ export class CallDispatcher implements OutputStreamSession {
       const decoded = decode(f);
       if (!decoded.ok) return this.refuse(f, new CellError('CELL_E_PROTOCOL', 'request body is not valid msgpack'));
       input = decoded.value;
-      if (!entry.input.check(input)) return this.refuse(f, invalidInput(name, entry.input.issues(input)));
+      if (!entry.input.check(input)) return this.refuse(f, invalidInput(name, entry.input.issues(input)), entry);
     }
     if (f.deadlineMs === 0) return this.refuse(f, new CellError('CELL_E_TIMEOUT', 'deadline passed before the call arrived'));
 
@@ -144,7 +144,8 @@ export class CallDispatcher implements OutputStreamSession {
   }
 
   /** Refuses a request before any handler runs. */
-  private refuse(f: Frame, error: CellError<string>): void {
+  private refuse(f: Frame, error: CellError<string>, entry?: MethodEntry): void {
+    entry?.stats.record(0, error.code);
     this.sendError(f.streamId, error);
     this.callLog?.refused(f, this.session.caller.cell, error);
   }
@@ -215,6 +216,7 @@ export class CallDispatcher implements OutputStreamSession {
 
   /** Ends a call: normally, or with `error` (from `finish`). */
   end(id: number, call: ServerCall, error?: CellError<string>): void {
+    call.entry.stats.record(performance.now() - call.began, error?.code);
     this.callLog?.ended(call, this.session.caller.cell, error);
     this.calls.delete(id);
     call.credit?.cancel();

@@ -1,3 +1,5 @@
+import type { MethodStats } from './method-stats.ts';
+
 /** One failing location in a value: a JSON Pointer into the value and what was wrong there. */
 export interface ValidationIssue {
   path: string;
@@ -27,6 +29,8 @@ export interface MethodEntry {
   readonly errors: ReadonlyMap<string, Validator>;
   readonly streamsIn: boolean;
   readonly streamsOut: boolean;
+  /** Calls served: outcomes and durations (reported to the nucleus for metrics). */
+  readonly stats: MethodStats;
 }
 
 /** Who is calling, as told in its handshake. */

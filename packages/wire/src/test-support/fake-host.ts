@@ -1,3 +1,4 @@
+import { MethodStats } from '../membrane/method-stats.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { silentLogger, type WireLogger } from '../logger.ts';
@@ -29,6 +30,7 @@ export function methodEntry(
     errors: new Map(Object.entries(parts.errors ?? {})),
     streamsIn: kind === 'clientStream' || kind === 'duplex',
     streamsOut: kind === 'serverStream' || kind === 'duplex',
+    stats: new MethodStats(),
   };
 }
 

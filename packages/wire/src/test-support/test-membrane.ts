@@ -1,3 +1,4 @@
+import { MethodStats } from '../membrane/method-stats.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ const anything: Validator = { check: () => true, issues: () => [] };
 
 /** A unary method for tests: any input, the handler's result as output. */
 export function unaryMethod(name: string, handler: (input: unknown) => unknown): MethodEntry {
-  return { name, kind: 'unary', handler: (input) => handler(input), input: anything, output: anything, errors: new Map(), streamsIn: false, streamsOut: false };
+  return { name, kind: 'unary', handler: (input) => handler(input), input: anything, output: anything, errors: new Map(), streamsIn: false, streamsOut: false, stats: new MethodStats() };
 }
 
 export interface TestMembrane {
