@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, cell, tempTree, type TempTree } from './helpers.ts';
+import { join } from 'node:path';
+import { connectDynamic } from '@cell/sdk';
+import { CLI, cell, load, tempTree, type TempTree } from './helpers.ts';
 import { workCellFiles } from './work-cell.ts';
 
 const SESSION = `cell-top-${process.pid}`;
@@ -38,6 +40,15 @@ describe('cell top (a real tree in a real terminal: tmux)', () => {
     expect(first).toContain(`cell top · ${tree.root}`);
     expect(first).toMatch(/^REPLICA\s+STATE\s+PID\s+CPU%\s+MEM\s+RESTARTS\s+UP/m);
     await until((s) => /^work-0\s+ready\s+\d+\s+\d+\.\d\s+\d+\.\dM\s+0\s/m.test(s), 'a CPU figure and the memory of work-0');
+
+    const client = connectDynamic({ socketPath: join(tree.root, 'cells/work/run/work-0.sock') });
+    const traffic = load(() => client.call('whoami', {}), 2); // calls until the screen has shown them
+    try {
+      await until((s) => /^CELL\s+CALLS\/S\s+ERRORS\/S\s+P50\s+P99$/m.test(s) && /^work\s+[1-9][\d.]*\s+0\.0\s+≤/m.test(s), 'the calls of work');
+    } finally {
+      await traffic.stop();
+      await client.$close();
+    }
 
     tmux('send-keys', '-t', SESSION, 'm');
     await until((s) => s.includes('sort: memory') && s.includes('[m]memory'), 'the memory sort');

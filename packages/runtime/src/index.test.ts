@@ -21,6 +21,7 @@ describe('@cell/runtime public surface', () => {
         'capsidUnavailable',
         'checkTree',
         'cpuSecondsOf',
+        'DURATION_BUCKETS_MS',
         'currentGenome',
         'fetchGitDependencies',
         'createCapsidHost',

@@ -1,7 +1,7 @@
 import type { TreeStatus } from '@cell/host';
 import { cpuSecondsOf, treeStatus } from '@cell/runtime';
 import { cellDir } from '../locate-tree.ts';
-import { renderTop, TOP_SORTS, type TopSort, topRows } from '../output/top-view.ts';
+import { callRows, renderTop, TOP_SORTS, type TopSort, topRows } from '../output/top-view.ts';
 
 /** Percent of one CPU each process used between two looks (null for a process seen once). */
 export class CpuSampler {
@@ -46,22 +46,26 @@ export async function topCommand(dirArg: string | undefined, options: TopOptions
   const dir = cellDir(dirArg);
   const sampler = new CpuSampler();
   const first = await treeStatus(dir); // not running: the command fails here, with the reason
-  sampler.sample(pidsOf(first), performance.now());
+  let firstAt = performance.now();
+  sampler.sample(pidsOf(first), firstAt);
   const out = term.stdout;
   if (!out.isTTY) {
     await new Promise((r) => setTimeout(r, Math.min(options.intervalMs, 1000)));
     const status = await treeStatus(dir);
-    sampler.sample(pidsOf(status), performance.now());
-    out.write(`${renderTop(status, topRows(status, sampler.percentOf), options.sort, { width: 200, height: 1000 }).join('\n')}\n`);
+    const at = performance.now();
+    sampler.sample(pidsOf(status), at);
+    const calls = callRows(first, status, (at - firstAt) / 1000);
+    out.write(`${renderTop(status, topRows(status, sampler.percentOf), options.sort, { width: 200, height: 1000 }, new Date(), calls).join('\n')}\n`);
     return;
   }
   let sort = options.sort;
   let status: TreeStatus = first;
+  let calls = callRows(undefined, first, 0);
   let problem: string | undefined;
   let wake: (() => void) | undefined;
   let quit = false;
   const draw = () => {
-    const lines = renderTop(status, topRows(status, sampler.percentOf), sort, { width: out.columns || 120, height: out.rows || 40 });
+    const lines = renderTop(status, topRows(status, sampler.percentOf), sort, { width: out.columns || 120, height: out.rows || 40 }, new Date(), calls);
     if (problem) lines.splice(2, 1, `! ${problem}`);
     out.write(`\x1b[H\x1b[2J${lines.join('\n')}`);
   };
@@ -86,8 +90,12 @@ export async function topCommand(dirArg: string | undefined, options: TopOptions
       });
       if (quit) break;
       try {
+        const previous = status;
         status = await treeStatus(dir);
-        sampler.sample(pidsOf(status), performance.now());
+        const at = performance.now();
+        sampler.sample(pidsOf(status), at);
+        calls = callRows(previous, status, (at - firstAt) / 1000);
+        firstAt = at;
         problem = undefined;
       } catch (err) {
         problem = `the tree does not answer: ${(err as Error).message}`;

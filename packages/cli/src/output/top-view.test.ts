@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cellStatus, replicaStatus, treeStatus } from '../test-support/tree-status.ts';
-import { renderTop, topRows } from './top-view.ts';
+import { callRows, renderCalls, renderTop, topRows } from './top-view.ts';
 
 const status = treeStatus([
   cellStatus('orders', { replicas: [replicaStatus('orders-0', { pid: 11, rssBytes: 80 * 2 ** 20, restarts: 1 }), replicaStatus('orders-1', { pid: 12, rssBytes: 40 * 2 ** 20, state: 'backoff', uptimeMs: null })] }),
@@ -34,5 +34,25 @@ describe('cell top view', () => {
     const lines = renderTop(status, rows, 'cpu', { width: 40, height: 6 });
     expect(lines).toHaveLength(5);
     expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(40);
+  });
+
+  it('shows each cell\'s calls per second, errors per second and p50/p99 between two frames, restarts counting from zero', () => {
+    const counted = (ok: number, errors: number, fast: number, slow: number) => ({ ok, errors: errors ? { CELL_E_TIMEOUT: errors } : {}, buckets: [fast, 0, 0, 0, 0, 0, 0, slow, 0, 0, 0, 0, 0, 0, 0, 0, 0], sumMs: 0 });
+    const before = treeStatus([cellStatus('orders', { methods: { place: counted(10, 0, 10, 0) } }), cellStatus('stock', { methods: { take: counted(100, 0, 100, 0) } })]);
+    const after = treeStatus([
+      cellStatus('orders', { methods: { place: counted(108, 2, 99, 11) } }), // +100 calls: 89 fast, 11 slow (the 8th bucket: <= 25 ms)
+      cellStatus('stock', { methods: { take: counted(4, 0, 4, 0) } }), // restarted: fewer than before
+      cellStatus('shop', { state: 'group' }),
+    ]);
+    const rows = callRows(before, after, 2);
+    expect(rows).toEqual([
+      { cell: 'orders', callsPerSecond: 50, errorsPerSecond: 1, p50Ms: 0.1, p99Ms: 25 },
+      { cell: 'stock', callsPerSecond: 2, errorsPerSecond: 0, p50Ms: 0.1, p99Ms: 0.1 },
+    ]);
+    const lines = renderCalls(rows);
+    expect(lines[1]).toMatch(/^CELL\s+CALLS\/S\s+ERRORS\/S\s+P50\s+P99$/);
+    expect(lines[2]).toMatch(/^orders\s+50\.0\s+1\.0\s+≤0\.1ms\s+≤25ms$/);
+    expect(callRows(undefined, treeStatus([cellStatus('idle', { methods: { x: counted(0, 0, 0, 0) } })]), 1)).toEqual([{ cell: 'idle', callsPerSecond: 0, errorsPerSecond: 0, p50Ms: null, p99Ms: null }]);
+    expect(renderCalls([])).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
-import type { TreeStatus } from '@cell/host';
+import type { CellStatus, TreeStatus } from '@cell/host';
+import { DURATION_BUCKETS_MS } from '@cell/runtime';
 import { formatMs } from './tree-view.ts';
 
 /** What `cell top` sorts its rows by, and the key that picks it. */
@@ -60,8 +61,76 @@ function cells(values: string[]): string {
   }).join(' ');
 }
 
+/** One cell's calls between two frames. */
+export interface CallRow {
+  cell: string;
+  callsPerSecond: number;
+  errorsPerSecond: number;
+  /** Upper bound (ms) of the duration bucket holding the median / 99th percentile; null without calls. */
+  p50Ms: number | null;
+  p99Ms: number | null;
+}
+
+type Totals = { calls: number; errors: number; buckets: number[] };
+
+function totals(methods: CellStatus['methods']): Totals {
+  const t: Totals = { calls: 0, errors: 0, buckets: Array<number>(DURATION_BUCKETS_MS.length + 1).fill(0) };
+  for (const m of Object.values(methods)) {
+    const errors = Object.values(m.errors).reduce((a, b) => a + b, 0);
+    t.calls += m.ok + errors;
+    t.errors += errors;
+    m.buckets.forEach((n, i) => (t.buckets[i]! += n));
+  }
+  return t;
+}
+
+/** The bucket bound under which a `q` share of `count` calls fell (Infinity: slower than every bound). */
+function quantileMs(buckets: number[], count: number, q: number): number | null {
+  if (count <= 0) return null;
+  let seen = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    seen += buckets[i]!;
+    if (seen >= q * count) return DURATION_BUCKETS_MS[i] ?? Infinity;
+  }
+  return Infinity;
+}
+
+/** Calls per second, errors per second and latency percentiles of each cell that serves calls, between two statuses `seconds` apart (a cell whose counts fell — a restart — counts from zero). */
+export function callRows(before: TreeStatus | undefined, now: TreeStatus, seconds: number): CallRow[] {
+  const earlier = new Map(before?.cells.map((c) => [c.name, totals(c.methods)]));
+  return now.cells
+    .filter((c) => Object.keys(c.methods).length > 0)
+    .map((c) => {
+      const cur = totals(c.methods);
+      const prev = earlier.get(c.name);
+      const base = prev && prev.calls <= cur.calls ? prev : { calls: 0, errors: 0, buckets: cur.buckets.map(() => 0) };
+      const calls = cur.calls - base.calls;
+      const delta = cur.buckets.map((n, i) => n - (base.buckets[i] ?? 0));
+      return {
+        cell: c.name,
+        callsPerSecond: seconds > 0 ? calls / seconds : 0,
+        errorsPerSecond: seconds > 0 ? (cur.errors - base.errors) / seconds : 0,
+        p50Ms: quantileMs(delta, calls, 0.5),
+        p99Ms: quantileMs(delta, calls, 0.99),
+      };
+    })
+    .sort((a, b) => b.callsPerSecond - a.callsPerSecond || a.cell.localeCompare(b.cell));
+}
+
+const ms = (v: number | null) => (v === null ? '-' : v === Infinity ? '>10s' : `≤${v}ms`);
+
+/** The calls table under the replicas: one line per cell that serves calls. */
+export function renderCalls(rows: CallRow[]): string[] {
+  if (rows.length === 0) return [];
+  return [
+    '',
+    `${'CELL'.padEnd(24)} ${'CALLS/S'.padStart(9)} ${'ERRORS/S'.padStart(9)} ${'P50'.padStart(9)} ${'P99'.padStart(9)}`,
+    ...rows.map((r) => `${r.cell.padEnd(24)} ${r.callsPerSecond.toFixed(1).padStart(9)} ${r.errorsPerSecond.toFixed(1).padStart(9)} ${ms(r.p50Ms).padStart(9)} ${ms(r.p99Ms).padStart(9)}`),
+  ];
+}
+
 /** One frame of `cell top`: a header, the column titles, one line per replica (sorted), cut to `width` x `height`. */
-export function renderTop(status: TreeStatus, rows: TopRow[], sort: TopSort, size: { width: number; height: number }, now = new Date()): string[] {
+export function renderTop(status: TreeStatus, rows: TopRow[], sort: TopSort, size: { width: number; height: number }, now = new Date(), calls: CallRow[] = []): string[] {
   const keys = Object.entries(TOP_SORTS)
     .map(([k, s]) => (s === sort ? `[${k}]${s}` : `${k} ${s}`))
     .join('  ');
@@ -72,6 +141,7 @@ export function renderTop(status: TreeStatus, rows: TopRow[], sort: TopSort, siz
     '',
     cells(COLUMNS.map((c) => c.title)),
     ...[...rows].sort(ORDER[sort]).map((r) => cells(COLUMNS.map((c) => c.value(r)))),
+    ...renderCalls(calls),
   ];
   return lines.slice(0, Math.max(1, size.height - 1)).map((l) => (l.length > size.width ? l.slice(0, size.width) : l));
 }
