@@ -37,7 +37,7 @@ describe('cell top view', () => {
   });
 
   it('shows each cell\'s calls per second, errors per second and p50/p99 between two frames, restarts counting from zero', () => {
-    const counted = (ok: number, errors: number, fast: number, slow: number) => ({ ok, errors: errors ? { CELL_E_TIMEOUT: errors } : {}, buckets: [fast, 0, 0, 0, 0, 0, 0, slow, 0, 0, 0, 0, 0, 0, 0, 0, 0], sumMs: 0 });
+    const counted = (ok: number, errors: number, fast: number, slow: number) => ({ ok, errors: (errors ? { CELL_E_TIMEOUT: errors } : {}) as Record<string, number>, buckets: [fast, 0, 0, 0, 0, 0, 0, slow, 0, 0, 0, 0, 0, 0, 0, 0, 0], sumMs: 0 });
     const before = treeStatus([cellStatus('orders', { methods: { place: counted(10, 0, 10, 0) } }), cellStatus('stock', { methods: { take: counted(100, 0, 100, 0) } })]);
     const after = treeStatus([
       cellStatus('orders', { methods: { place: counted(108, 2, 99, 11) } }), // +100 calls: 89 fast, 11 slow (the 8th bucket: <= 25 ms)
