@@ -1,8 +1,8 @@
 import { request } from 'node:http';
-import { createServer, connect } from 'node:net';
+import { createServer, connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@cell/sdk';
-import { MetricsServer } from './metrics-server.ts';
+import { MAX_CONNECTIONS, MetricsServer } from './metrics-server.ts';
 
 const servers: MetricsServer[] = [];
 afterEach(async () => {
@@ -89,5 +89,23 @@ describe('MetricsServer', () => {
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
+  });
+
+  it('holds at most MAX_CONNECTIONS: a flood of idle connections is cut off, and scrapes work again once it is gone', async () => {
+    const server = await open();
+    const flood: Socket[] = [];
+    const closed: Array<Promise<void>> = [];
+    for (let i = 0; i < MAX_CONNECTIONS + 20; i++) {
+      const s = connect(server.address.port, '127.0.0.1').resume();
+      s.on('error', () => undefined);
+      closed.push(new Promise((resolve) => s.on('close', () => resolve())));
+      flood.push(s);
+    }
+    // the ones over the limit are closed by the server at once
+    await Promise.race([Promise.all(closed.slice(-20)), new Promise((_, reject) => setTimeout(() => reject(new Error('extra connections were held')), 5000))]);
+    expect(flood.filter((s) => !s.destroyed && !s.closed).length).toBeLessThanOrEqual(MAX_CONNECTIONS);
+    for (const s of flood) s.destroy();
+    await Promise.all(closed);
+    expect((await get(server, '/metrics')).status).toBe(200);
   });
 });

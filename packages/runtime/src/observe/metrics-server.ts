@@ -7,6 +7,9 @@ export interface ListenAddress {
   port: number;
 }
 
+/** Connections the endpoint holds at once; more are closed as they arrive. */
+export const MAX_CONNECTIONS = 32;
+
 /** Host names a browser may use for a loopback server; anything else is refused there (DNS rebinding). */
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -48,7 +51,9 @@ export class MetricsServer {
 
   /** Listens on `address`; when its port is taken, on a free one of the same host (logged). */
   static async open(address: ListenAddress, render: () => Promise<{ contentType: string; body: string }>, log: Logger): Promise<MetricsServer> {
-    const server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000 });
+    const server = createServer({ requestTimeout: 10_000, headersTimeout: 5_000, keepAliveTimeout: 5_000 });
+    // A scraper needs one connection; a flood of them is dropped, not held (idle ones time out).
+    server.maxConnections = MAX_CONNECTIONS;
     const metrics = new MetricsServer(server, address, render);
     server.on('request', (req, res) => metrics.answer(req, res));
     const listen = (port: number) =>
