@@ -10,6 +10,15 @@ export const benchContract = defineContract({
   methods: { echo: unary({ input: Payload, output: Payload }) },
 });
 
+/** The same cell told not to count its calls, as when its tree's metrics are off (`CELL_CALL_STATS=0`). */
+export const cellUncounted: RpcSystem = {
+  serve(socketPath) {
+    process.env['CELL_CALL_STATS'] = '0'; // read once, at the first serve()
+    return cell.serve(socketPath);
+  },
+  connect: (socketPath) => cell.connect(socketPath),
+};
+
 export const cell: RpcSystem = {
   async serve(socketPath) {
     await serve(benchContract, { echo: (input) => input }, { socketPath });

@@ -41,6 +41,13 @@ describe('launch environment', () => {
     expect(readLaunchEnv(launchEnv({ axon: { host: 'h', port: 7, allowedKeys: ['k1', 'k2'] } })).axon).toEqual({ host: 'h', port: 7, allowedKeys: ['k1', 'k2'] });
   });
 
+  it('counts calls unless told not to', () => {
+    expect(readLaunchEnv({}).callStats).toBe(true);
+    expect(launchEnv({ callStats: true })).toEqual({});
+    expect(launchEnv({ callStats: false })).toEqual({ CELL_CALL_STATS: '0' });
+    expect(readLaunchEnv(launchEnv({ callStats: false })).callStats).toBe(false);
+  });
+
   it('carries an inherited listening socket as a file descriptor number (a capsid\'s)', () => {
     expect(readLaunchEnv(launchEnv({ socket: '/t/run/a-0.sock', socketFd: 3 }))).toMatchObject({ socket: '/t/run/a-0.sock', socketFd: 3 });
     expect(readLaunchEnv({}).socketFd).toBeUndefined();

@@ -43,6 +43,8 @@ export const LaunchEnvSchema = Type.Object({
   CELL_ALLOWED_KEYS: Type.Optional(Type.String()),
   /** Colon-separated `cgroup.procs` files the process joins first thing (written by the bundle's banner). */
   CELL_CGROUP_PROCS: Type.Optional(Type.String()),
+  /** `0`: the cell does not count the calls it serves (the tree's metrics are off). */
+  CELL_CALL_STATS: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0')])),
   /** pino level name of the process's logger. */
   CELL_LOG_LEVEL: Type.Optional(
     Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]),
@@ -95,6 +97,8 @@ export interface LaunchSettings {
   axon: { host: string; port: number; allowedKeys: 'any' | string[] } | undefined;
   cgroupProcs: string[];
   logLevel: LaunchEnvVars['CELL_LOG_LEVEL'];
+  /** Whether the cell counts the calls it serves per method (for the tree's metrics); on unless `CELL_CALL_STATS=0`. */
+  callStats: boolean;
 }
 
 // Checked by TypeBox's interpreter, not a compiled validator: this runs once per process (or per
@@ -143,6 +147,7 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSetti
         : { host: v.CELL_AXON_HOST, port: Number(v.CELL_AXON_PORT ?? 0), allowedKeys: keys === '*' ? 'any' : keys.split(',').map((k) => k.trim()).filter(Boolean) },
     cgroupProcs: v.CELL_CGROUP_PROCS ? v.CELL_CGROUP_PROCS.split(':') : [],
     logLevel: v.CELL_LOG_LEVEL,
+    callStats: v.CELL_CALL_STATS !== '0',
   };
 }
 
@@ -170,6 +175,7 @@ export function launchEnv(settings: Partial<LaunchSettings>): Record<string, str
   }
   if (settings.cgroupProcs && settings.cgroupProcs.length > 0) put('CELL_CGROUP_PROCS', settings.cgroupProcs.join(':'));
   put('CELL_LOG_LEVEL', settings.logLevel);
+  if (settings.callStats === false) put('CELL_CALL_STATS', '0');
   return out;
 }
 

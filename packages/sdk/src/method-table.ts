@@ -1,6 +1,7 @@
 import { CellError } from '@cell/protocol';
 import { compileValidator, type Contract } from '@cell/contract';
 import { type MethodEntry, MethodStats, type Validator } from '@cell/wire';
+import { launchSettings } from './launch.ts';
 
 /** Compiles every method of a contract once into what the wire layer dispatches, and checks that each has a handler. */
 export function buildMethodTable(contract: Contract, handlers: Record<string, unknown>): Map<string, MethodEntry> {
@@ -22,7 +23,7 @@ export function buildMethodTable(contract: Contract, handlers: Record<string, un
       errors,
       streamsIn: def.kind === 'clientStream' || def.kind === 'duplex',
       streamsOut: def.kind === 'serverStream' || def.kind === 'duplex',
-      stats: new MethodStats(),
+      stats: new MethodStats(launchSettings().callStats),
     });
   }
   return table;

@@ -32,6 +32,15 @@ describe('cellEnvironment', () => {
     expect(env['CELL_NAME']).toBeUndefined(); // per replica, set by the supervisor
   });
 
+  it('tells cells not to count calls when the tree serves no metrics, by cell.toml or CELL_METRICS', () => {
+    const on = tree('');
+    const off = tree('[observe]\nmetrics = "off"');
+    const store = (t: typeof on) => t.nodes.find((n) => n.name === 'store')!;
+    expect(readLaunchEnv(cellEnvironment(on, store(on), undefined, {})).callStats).toBe(true);
+    expect(readLaunchEnv(cellEnvironment(off, store(off), undefined, {})).callStats).toBe(false);
+    expect(readLaunchEnv(cellEnvironment(on, store(on), undefined, { CELL_METRICS: 'off' })).callStats).toBe(false);
+  });
+
   it('omits the idle timeout of a cell that never idles', () => {
     const t = tree('');
     const env = cellEnvironment(t, t.nodes.find((n) => n.name === 'store')!, undefined);

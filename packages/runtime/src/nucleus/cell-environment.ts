@@ -4,13 +4,14 @@ import type { ReplicaPorts } from '../process/port-allocation.ts';
 import { dependencyVariables } from '../process/replica-variables.ts';
 import { launchEnv, nucleusSocketPath } from '@cell/host';
 import { localDeps } from '../ribosome/build-tree.ts';
+import { metricsAddress } from '../observe/open-metrics.ts';
 
 /**
  * The launch environment every replica of `node` gets (docs/launch-env.md): its dependencies,
  * life cycle, the nucleus to ask for on-demand starts, and — on a networked tree — the node
  * identity and the axon it serves other nodes on, when some node key may call it.
  */
-export function cellEnvironment(tree: CellTree, node: TreeNode, identityFile: string | undefined): Record<string, string> {
+export function cellEnvironment(tree: CellTree, node: TreeNode, identityFile: string | undefined, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const net = tree.root.config.network;
   const allowed = net ? [...node.config.auth.allowedKeys, ...net.allowedKeys] : [];
   return {
@@ -23,6 +24,7 @@ export function cellEnvironment(tree: CellTree, node: TreeNode, identityFile: st
       network: net !== undefined,
       identityFile: net ? identityFile : undefined,
       axon: net && allowed.length > 0 ? { host: net.listen.host, port: 0, allowedKeys: allowed.includes('*') ? 'any' : allowed } : undefined,
+      callStats: metricsAddress(tree, env) !== null, // no metrics, nothing counted
     }),
     NODE_COMPILE_CACHE: join(node.dir, '.cell', 'compile-cache'),
   };

@@ -6,7 +6,7 @@ import { MetricsServer } from './metrics-server.ts';
 import { TreeMetrics } from './tree-metrics.ts';
 
 /** Where to serve: `CELL_METRICS` (this run's override, same syntax), else the root's `[observe] metrics`, else loopback:9464. */
-function metricsAddress(tree: CellTree, env: NodeJS.ProcessEnv): { host: string; port: number } | null {
+export function metricsAddress(tree: CellTree, env: NodeJS.ProcessEnv): { host: string; port: number } | null {
   const override = env['CELL_METRICS'];
   if (override !== undefined && override !== '') {
     const parsed = parseMetricsAddress(override);

@@ -99,6 +99,7 @@ export class CallDispatcher implements OutputStreamSession {
     if (f.deadlineMs === 0) return this.refuse(f, new CellError('CELL_E_TIMEOUT', 'deadline passed before the call arrived'));
 
     const call = new ServerCall(entry, f.deadlineMs === undefined ? Infinity : this.host.clock.now() + f.deadlineMs, id, f.trace ?? newTraceId());
+    if (entry.stats.counting) call.began = performance.now();
     this.callLog?.started(call);
     if (f.deadlineMs !== undefined) this.deadlines.watch(call.deadline);
     if (streamIn) {
@@ -216,7 +217,7 @@ export class CallDispatcher implements OutputStreamSession {
 
   /** Ends a call: normally, or with `error` (from `finish`). */
   end(id: number, call: ServerCall, error?: CellError<string>): void {
-    call.entry.stats.record(performance.now() - call.began, error?.code);
+    if (call.entry.stats.counting) call.entry.stats.record(performance.now() - call.began, error?.code);
     this.callLog?.ended(call, this.session.caller.cell, error);
     this.calls.delete(id);
     call.credit?.cancel();

@@ -19,4 +19,12 @@ describe('MethodStats', () => {
     expect(s.buckets.reduce((a, b) => a + b, 0)).toBe(5);
     expect(s.sumMs).toBeCloseTo(60_006.15);
   });
+
+  it('counts nothing when told not to (the tree\'s metrics are off)', () => {
+    const stats = new MethodStats(false);
+    stats.record(3, undefined);
+    stats.record(3, 'CELL_E_TIMEOUT');
+    expect(stats.counting).toBe(false);
+    expect(stats.snapshot()).toMatchObject({ ok: 0, errors: {}, sumMs: 0 });
+  });
 });

@@ -18,12 +18,19 @@ export interface MethodStatsSnapshot {
  * increments; nothing is allocated except the first error of each code.
  */
 export class MethodStats {
+  /** False: nothing is counted (the tree's metrics are off), not even the clock is read. */
+  readonly counting: boolean;
   private ok = 0;
   private readonly errors = new Map<string, number>();
   private readonly buckets = new Float64Array(DURATION_BUCKETS_MS.length + 1);
   private sumMs = 0;
 
+  constructor(counting = true) {
+    this.counting = counting;
+  }
+
   record(durationMs: number, errorCode: string | undefined): void {
+    if (!this.counting) return;
     if (errorCode === undefined) this.ok++;
     else this.errors.set(errorCode, (this.errors.get(errorCode) ?? 0) + 1);
     let i = 0;

@@ -14,8 +14,8 @@ export class ServerCall implements CallHandle {
   readonly traceId: Buffer;
   /** Monotonic ms the call arrived, when its membrane logs calls (for `durationMs`). */
   startedAt: number | undefined;
-  /** performance.now() when the call arrived (for its method's duration statistics). */
-  readonly began = performance.now();
+  /** performance.now() when the call arrived, when its method counts calls (for their durations). */
+  began = 0;
   inbox: StreamInbox<unknown> | undefined;
   credit: StreamCredit | undefined;
   private controller: AbortController | undefined;
