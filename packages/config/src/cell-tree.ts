@@ -79,7 +79,7 @@ export function loadCellTree(rootDir: string): CellTree {
   const rootDraft = visit(rootDir, false);
   // A dependency reached as a sub-cell somewhere in the tree is not external.
   for (const d of drafts.values()) for (const c of d.children) c.external = false;
-  if (rootDraft) problems.push(...findCycles(rootDraft, drafts), ...duplicateNames(drafts), ...gatewayProblems(rootDraft, drafts), ...rootOnly(rootDraft, drafts, 'observe'));
+  if (rootDraft) problems.push(...findCycles(rootDraft, drafts), ...duplicateNames(drafts), ...rootOnly(rootDraft, drafts, 'gateway'), ...rootOnly(rootDraft, drafts, 'observe'), ...gatewayCellProblems(rootDraft, drafts));
   if (problems.length > 0 || !rootDraft) throwProblems(problems);
 
   const nodes = new Map<Draft, TreeNode>();
@@ -160,18 +160,15 @@ function duplicateNames(drafts: Map<string, Draft>): ConfigProblem[] {
 }
 
 /** A table that is the tree's (written in any other cell.toml it would be silently ignored). */
-function rootOnly(root: Draft, drafts: Map<string, Draft>, key: 'observe'): ConfigProblem[] {
+function rootOnly(root: Draft, drafts: Map<string, Draft>, key: 'gateway' | 'observe'): ConfigProblem[] {
   return [...drafts.values()]
     .filter((d) => d !== root && d.config[key] !== undefined)
     .map((d) => ({ file: d.config.file, line: lineOf(d.config.file, [key]), key, message: `[${key}] belongs in the tree's root cell.toml` }));
 }
 
-/** `[gateway]` is the tree's: only in its root, naming cells of the tree that run a process. */
-function gatewayProblems(root: Draft, drafts: Map<string, Draft>): ConfigProblem[] {
+/** `[gateway]` names cells of the tree that run a process. */
+function gatewayCellProblems(root: Draft, drafts: Map<string, Draft>): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  for (const d of drafts.values()) {
-    if (d !== root && d.config.gateway) problems.push({ file: d.config.file, line: lineOf(d.config.file, ['gateway']), key: 'gateway', message: "[gateway] belongs in the tree's root cell.toml" });
-  }
   const cells = root.config.gateway?.cells ?? [];
   cells.forEach((name, i) => {
     const cell = [...drafts.values()].find((d) => d.config.cell.name === name);

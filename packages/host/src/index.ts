@@ -13,5 +13,5 @@ export {
 } from './run-layout.ts';
 export { isProcessAlive, processStartTime } from './process-alive.ts';
 export { cellHome } from './cell-home.ts';
-export { type NucleusMessage, type CellMessage, type MethodCalls, isCellMessage, isNucleusMessage } from './ipc-messages.ts';
-export { nucleusContract, TreeStatus, CellStatus, ReplicaStatus, ExitReason, RemoteCandidate, Candidate } from './nucleus-contract.ts';
+export { type NucleusMessage, type CellMessage, isCellMessage, isNucleusMessage } from './ipc-messages.ts';
+export { nucleusContract, TreeStatus, CellStatus, ReplicaStatus, ExitReason, RemoteCandidate, Candidate, type MethodCalls } from './nucleus-contract.ts';

@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import type { Candidate } from './nucleus-contract.ts';
+import type { Candidate, MethodCalls } from './nucleus-contract.ts';
 
 /** Messages from the nucleus to a cell process over the IPC channel. */
 export type NucleusMessage = { type: 'cell:drain'; graceMs?: number } | { type: 'cell:stats' };
@@ -18,14 +18,6 @@ export type CellMessage =
       /** Per method, the calls it served (docs/metrics.md); absent from older cells. */
       methods?: Record<string, MethodCalls>;
     };
-
-/** The calls one method served: outcomes, and durations in the buckets of the cell's wire layer (not cumulative; the last is slower than every bound). */
-export interface MethodCalls {
-  ok: number;
-  errors: Record<string, number>;
-  buckets: number[];
-  sumMs: number;
-}
 
 /** True for a message a cell may send (anything else on the channel is ignored). */
 export function isCellMessage(m: unknown): m is CellMessage {

@@ -62,6 +62,15 @@ export const Candidate = Type.Object({
   share: Type.Number({ description: 'fraction of the calls to this dependency it served' }),
 });
 
+/** The calls one method served: outcomes, and durations in the buckets of the cell's wire layer (not cumulative; the last is slower than every bound). */
+export const MethodCalls = Type.Object({
+  ok: Type.Integer(),
+  errors: Type.Record(Type.String(), Type.Integer(), { description: 'calls that failed, by error code' }),
+  buckets: Type.Array(Type.Number(), { description: 'calls per duration bucket (docs/metrics.md), not cumulative' }),
+  sumMs: Type.Number(),
+});
+export type MethodCalls = Static<typeof MethodCalls>;
+
 export const CellStatus = Type.Object({
   name: Type.String(),
   version: Type.String({ description: 'the version it runs: from its genome (cell.toml before its first build); an old major kept beside a newer one shows its own' }),
@@ -96,12 +105,7 @@ export const CellStatus = Type.Object({
   }),
   methods: Type.Record(
     Type.String(),
-    Type.Object({
-      ok: Type.Integer(),
-      errors: Type.Record(Type.String(), Type.Integer(), { description: 'calls that failed, by error code' }),
-      buckets: Type.Array(Type.Number(), { description: 'calls per duration bucket (docs/metrics.md), not cumulative' }),
-      sumMs: Type.Number(),
-    }),
+    MethodCalls,
     { description: "per method, the calls its replicas' processes served (summed; a restarted process starts again from 0)" },
   ),
 });

@@ -45,27 +45,33 @@ const pidsOf = (s: TreeStatus) => s.cells.flatMap((c) => c.replicas.flatMap((r) 
 export async function topCommand(dirArg: string | undefined, options: TopOptions, term: Terminal = { stdin: process.stdin, stdout: process.stdout }): Promise<void> {
   const dir = cellDir(dirArg);
   const sampler = new CpuSampler();
-  const first = await treeStatus(dir); // not running: the command fails here, with the reason
-  let firstAt = performance.now();
-  sampler.sample(pidsOf(first), firstAt);
+  let status = await treeStatus(dir); // not running: the command fails here, with the reason
+  let lookedAt = performance.now();
+  sampler.sample(pidsOf(status), lookedAt);
+  let calls = callRows(undefined, status, 0);
+  /** Asks the tree again: CPU shares and call rates since the previous look. */
+  const look = async () => {
+    const previous = status;
+    status = await treeStatus(dir);
+    const at = performance.now();
+    sampler.sample(pidsOf(status), at);
+    calls = callRows(previous, status, (at - lookedAt) / 1000);
+    lookedAt = at;
+  };
+  const frame = (sort: TopSort, size: { width: number; height: number }) => renderTop(status, topRows(status, sampler.percentOf), sort, size, new Date(), calls);
   const out = term.stdout;
   if (!out.isTTY) {
     await new Promise((r) => setTimeout(r, Math.min(options.intervalMs, 1000)));
-    const status = await treeStatus(dir);
-    const at = performance.now();
-    sampler.sample(pidsOf(status), at);
-    const calls = callRows(first, status, (at - firstAt) / 1000);
-    out.write(`${renderTop(status, topRows(status, sampler.percentOf), options.sort, { width: 200, height: 1000 }, new Date(), calls).join('\n')}\n`);
+    await look();
+    out.write(`${frame(options.sort, { width: 200, height: 1000 }).join('\n')}\n`);
     return;
   }
   let sort = options.sort;
-  let status: TreeStatus = first;
-  let calls = callRows(undefined, first, 0);
   let problem: string | undefined;
   let wake: (() => void) | undefined;
   let quit = false;
   const draw = () => {
-    const lines = renderTop(status, topRows(status, sampler.percentOf), sort, { width: out.columns || 120, height: out.rows || 40 }, new Date(), calls);
+    const lines = frame(sort, { width: out.columns || 120, height: out.rows || 40 });
     if (problem) lines.splice(2, 1, `! ${problem}`);
     out.write(`\x1b[H\x1b[2J${lines.join('\n')}`);
   };
@@ -90,12 +96,7 @@ export async function topCommand(dirArg: string | undefined, options: TopOptions
       });
       if (quit) break;
       try {
-        const previous = status;
-        status = await treeStatus(dir);
-        const at = performance.now();
-        sampler.sample(pidsOf(status), at);
-        calls = callRows(previous, status, (at - firstAt) / 1000);
-        firstAt = at;
+        await look();
         problem = undefined;
       } catch (err) {
         problem = `the tree does not answer: ${(err as Error).message}`;

@@ -16,7 +16,7 @@ export function parseMetricsAddress(value: unknown): { ok: true; value: HostPort
 
 /** `[observe]` (a tree's root): how the running tree can be watched. */
 export const ObserveTable = table({
-  metrics: parsed({ parse: parseMetricsAddress, accepts: 'string' }, { default: '127.0.0.1:9464' }),
+  metrics: parsed({ parse: parseMetricsAddress, accepts: 'string' }, { default: `${DEFAULT_METRICS_ADDRESS.host}:${DEFAULT_METRICS_ADDRESS.port}` }),
 });
 
 /** `[observe]` decoded; undefined when the file has none (the tree then uses the defaults). */
