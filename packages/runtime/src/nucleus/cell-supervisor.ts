@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { CellError } from '@cell/protocol';
 import { type CellConfig, runsProcess, type TreeNode } from '@cell/config';
-import type { CellStatus } from '@cell/host';
+import { type CellStatus, isProcessAlive } from '@cell/host';
 import type { ReplicaLimits } from './cgroups.ts';
 import { cellState, cellStatusOf, mergeDependencyStats, mergeMethodStats, startOutcome } from './cell-status.ts';
 import { classifyExit, refusedWhileFailed, reportExit, settleExit } from './exit-policy.ts';
@@ -277,8 +277,8 @@ export class CellSupervisor {
 
   /** True when a ready replica's socket file is gone (deleted under the running tree): callers cannot reach it. */
   get hasLostSockets(): boolean {
-    // A replica that just died is not one: its exit is about to be recorded (and the shared handle closed its file).
-    return !this.config.process && this.slots.some((s) => s.state === 'ready' && s.current?.isRunning === true && !existsSync(s.socket));
+    // A replica that just died is not one, even before its exit event (a zombie): its exit is about to be recorded.
+    return !this.config.process && this.slots.some((s) => s.state === 'ready' && s.current?.isRunning === true && isProcessAlive(s.current.pid) && !existsSync(s.socket));
   }
 
   /** Axon ports of the replicas that are ready (what this node serves other nodes). */
