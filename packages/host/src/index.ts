@@ -14,4 +14,4 @@ export {
 export { isProcessAlive, processStartTime } from './process-alive.ts';
 export { cellHome } from './cell-home.ts';
 export { type NucleusMessage, type CellMessage, isCellMessage, isNucleusMessage } from './ipc-messages.ts';
-export { nucleusContract, TreeStatus, CellStatus, ReplicaStatus, ExitReason, RemoteCandidate, Candidate, type MethodCalls } from './nucleus-contract.ts';
+export { nucleusContract, TreeStatus, CellStatus, ReplicaStatus, ExitReason, RemoteCandidate, Candidate, Span, ReplicaSpan, type MethodCalls } from './nucleus-contract.ts';

@@ -1,8 +1,12 @@
 import type { Static } from 'typebox';
-import type { Candidate, MethodCalls } from './nucleus-contract.ts';
+import type { Candidate, MethodCalls, Span } from './nucleus-contract.ts';
 
 /** Messages from the nucleus to a cell process over the IPC channel. */
-export type NucleusMessage = { type: 'cell:drain'; graceMs?: number } | { type: 'cell:stats' };
+export type NucleusMessage =
+  | { type: 'cell:drain'; graceMs?: number }
+  | { type: 'cell:stats' }
+  /** The spans the cell keeps: one trace's (hex prefix), at most `limit`; answered with the same `id`. */
+  | { type: 'cell:spans'; id: number; trace?: string; limit: number };
 
 /** Messages from a cell process to its nucleus. */
 export type CellMessage =
@@ -17,16 +21,17 @@ export type CellMessage =
       deps: Record<string, Array<Static<typeof Candidate>>>;
       /** Per method, the calls it served (docs/metrics.md); absent from older cells. */
       methods?: Record<string, MethodCalls>;
-    };
+    }
+  | { type: 'cell:spans'; id: number; spans: Span[] };
 
 /** True for a message a cell may send (anything else on the channel is ignored). */
 export function isCellMessage(m: unknown): m is CellMessage {
   const type = (m as { type?: unknown } | null)?.type;
-  return type === 'cell:apoptosis' || type === 'cell:axon' || type === 'cell:stats';
+  return type === 'cell:apoptosis' || type === 'cell:axon' || type === 'cell:stats' || type === 'cell:spans';
 }
 
 /** True for a message the nucleus may send. */
 export function isNucleusMessage(m: unknown): m is NucleusMessage {
   const type = (m as { type?: unknown } | null)?.type;
-  return type === 'cell:drain' || type === 'cell:stats';
+  return type === 'cell:drain' || type === 'cell:stats' || type === 'cell:spans';
 }

@@ -45,6 +45,8 @@ export const LaunchEnvSchema = Type.Object({
   CELL_CGROUP_PROCS: Type.Optional(Type.String()),
   /** `0`: the cell does not count the calls it serves (the tree's metrics are off). */
   CELL_CALL_STATS: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0')])),
+  /** How many recent calls the cell keeps as spans for `cell trace` (0 to 100000); `0`: none. */
+  CELL_SPANS: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,4}|100000)$' })),
   /** pino level name of the process's logger. */
   CELL_LOG_LEVEL: Type.Optional(
     Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]),
@@ -99,6 +101,8 @@ export interface LaunchSettings {
   logLevel: LaunchEnvVars['CELL_LOG_LEVEL'];
   /** Whether the cell counts the calls it serves per method (for the tree's metrics); on unless `CELL_CALL_STATS=0`. */
   callStats: boolean;
+  /** How many recent calls the cell keeps as spans for `cell trace` (`CELL_SPANS`); undefined: the SDK's default. */
+  spans: number | undefined;
 }
 
 // Checked by TypeBox's interpreter, not a compiled validator: this runs once per process (or per
@@ -148,6 +152,7 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSetti
     cgroupProcs: v.CELL_CGROUP_PROCS ? v.CELL_CGROUP_PROCS.split(':') : [],
     logLevel: v.CELL_LOG_LEVEL,
     callStats: v.CELL_CALL_STATS !== '0',
+    spans: v.CELL_SPANS === undefined ? undefined : Number(v.CELL_SPANS),
   };
 }
 
@@ -176,6 +181,7 @@ export function launchEnv(settings: Partial<LaunchSettings>): Record<string, str
   if (settings.cgroupProcs && settings.cgroupProcs.length > 0) put('CELL_CGROUP_PROCS', settings.cgroupProcs.join(':'));
   put('CELL_LOG_LEVEL', settings.logLevel);
   if (settings.callStats === false) put('CELL_CALL_STATS', '0');
+  put('CELL_SPANS', settings.spans);
   return out;
 }
 

@@ -71,6 +71,24 @@ export const MethodCalls = Type.Object({
 });
 export type MethodCalls = Static<typeof MethodCalls>;
 
+/** One call a replica served (or refused), as `cell trace` shows it (docs/traces.md). */
+export const Span = Type.Object({
+  trace: Type.String({ description: 'the request, 32 hex characters' }),
+  span: Type.String({ description: 'this call, 16 hex characters' }),
+  parent: Type.Optional(Type.String({ description: "the span of the call whose handler made this one; absent at the trace's root" })),
+  method: Type.String(),
+  start: Type.Number({ description: 'when the call arrived, epoch ms' }),
+  durationMs: Type.Number(),
+  outcome: Type.String({ description: '`ok`, or the error code' }),
+  caller: Type.Optional(Type.String({ description: 'the calling cell' })),
+  node: Type.Optional(Type.String({ description: 'the calling node, over an axon' })),
+});
+export type Span = Static<typeof Span>;
+
+/** A span with the replica that recorded it. */
+export const ReplicaSpan = Type.Object({ ...Span.properties, cell: Type.String(), replica: Type.String() });
+export type ReplicaSpan = Static<typeof ReplicaSpan>;
+
 export const CellStatus = Type.Object({
   name: Type.String(),
   version: Type.String({ description: 'the version it runs: from its genome (cell.toml before its first build); an old major kept beside a newer one shows its own' }),
@@ -220,6 +238,17 @@ export const nucleusContract = defineContract({
       },
     }),
     stop: unary({ description: 'Stops the whole tree gracefully.', input: Type.Object({}), output: Type.Object({}) }),
+    spans: unary({
+      description: "Recent spans of the calls the tree's replicas served: one trace's, or the newest of all (docs/traces.md).",
+      input: Type.Object({
+        trace: Type.Optional(Type.String({ pattern: '^[0-9a-f]{1,32}$', description: 'a trace id or a prefix of one (hex)' })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'at most this many spans per replica (default 1000)' })),
+      }),
+      output: Type.Object({
+        spans: Type.Array(ReplicaSpan, { description: 'oldest first' }),
+        unanswered: Type.Array(Type.String(), { description: 'running replicas that did not answer in time' }),
+      }),
+    }),
     resolve: unary({
       description: 'Candidates on other nodes for a cell (by name and major version), for the racer.',
       input: Type.Object({

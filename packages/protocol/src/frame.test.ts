@@ -2,16 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { encodeFrame, encodeFrameHead, fitsPayloadLimit, FLAG_STREAM_IN, frameBytes, FrameFormatError, FrameKind, frameLimit, LENGTH_PREFIX_BYTES, MAX_NAME_BYTES, parseFrame, parseFrameAt, writeFrame } from './frame.ts';
 import { encodeBody, decodeBody } from './body-codec.ts';
 import { newTraceId } from './trace-id.ts';
+import { nextSpan, spanBytes } from './span-id.ts';
 
 describe('frame', () => {
   it('round-trips every header field', () => {
     const trace = newTraceId();
+    const span = spanBytes(nextSpan());
     const buf = encodeFrame({
       kind: FrameKind.REQUEST,
       streamId: 0xfffffffe,
       flags: FLAG_STREAM_IN,
       deadlineMs: 1500,
       trace,
+      span,
       name: 'échoé',
       body: encodeBody({ a: [1, 'two'] }),
     });
@@ -22,6 +25,7 @@ describe('frame', () => {
     expect(f.flags & FLAG_STREAM_IN).toBe(FLAG_STREAM_IN);
     expect(f.deadlineMs).toBe(1500);
     expect(f.trace?.equals(trace)).toBe(true);
+    expect(f.span?.equals(span)).toBe(true);
     expect(f.name).toBe('échoé');
     expect(decodeBody(f.body)).toEqual({ a: [1, 'two'] });
   });
@@ -57,11 +61,19 @@ describe('frame', () => {
     expect(() => parseFrame(Buffer.from([FrameKind.PING, 0x01, 0, 0, 0, 1, 0]))).toThrow(FrameFormatError);
     expect(() => parseFrame(Buffer.from([FrameKind.PING, 0x04, 0, 0, 0, 1, 5, 65]))).toThrow(FrameFormatError);
     expect(() => parseFrame(Buffer.from([FrameKind.PING]))).toThrow(FrameFormatError);
+    expect(() => parseFrame(Buffer.from([FrameKind.REQUEST, 0x10, 0, 0, 0, 1, 1, 2, 3]))).toThrow(/inside its span id/);
+  });
+
+  it('carries no span id unless one is given (most frames)', () => {
+    const f = parseFrame(encodeFrame({ kind: FrameKind.REQUEST, streamId: 1, trace: 'new', name: 'x' }).subarray(4));
+    expect(f.span).toBeUndefined();
+    expect(f.flags & 0x10).toBe(0);
   });
 
   it('refuses names longer than 255 bytes and malformed trace ids when encoding', () => {
     expect(() => encodeFrame({ kind: FrameKind.REQUEST, streamId: 1, name: 'x'.repeat(256) })).toThrow(RangeError);
     expect(() => encodeFrame({ kind: FrameKind.REQUEST, streamId: 1, trace: Buffer.alloc(3) })).toThrow(RangeError);
+    expect(() => encodeFrame({ kind: FrameKind.REQUEST, streamId: 1, span: Buffer.alloc(16) })).toThrow(/span id must be 8 bytes/);
   });
 
   it('rejects trailing bytes after a msgpack body', () => {
@@ -71,7 +83,7 @@ describe('frame', () => {
     const limit = 16 * 2 ** 20;
     const body = encodeBody({ data: Buffer.alloc(limit) })!;
     expect(fitsPayloadLimit(body.length, limit)).toBe(true);
-    const frame = encodeFrame({ kind: FrameKind.REQUEST, streamId: 1, deadlineMs: 1000, trace: 'new', name: 'x'.repeat(MAX_NAME_BYTES), body });
+    const frame = encodeFrame({ kind: FrameKind.REQUEST, streamId: 1, deadlineMs: 1000, trace: 'new', span: spanBytes(nextSpan()), name: 'x'.repeat(MAX_NAME_BYTES), body });
     expect(frame.length - LENGTH_PREFIX_BYTES).toBeLessThanOrEqual(frameLimit(limit));
     expect(fitsPayloadLimit(limit + 2048, limit)).toBe(false);
   });

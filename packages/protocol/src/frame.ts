@@ -10,6 +10,7 @@ import { writeTraceId } from './trace-id.ts';
  *   u32  stream id
  *   u32  deadline, ms remaining                (only with FLAG_DEADLINE)
  *   16B  trace id                              (only with FLAG_TRACE)
+ *   8B   parent span id                        (only with FLAG_SPAN)
  *   u8   name length, then UTF-8 name bytes    (only with FLAG_NAME)
  *   ...  msgpack body (absent = undefined)
  */
@@ -47,17 +48,20 @@ export const FLAG_TRACE = 0x02;
 export const FLAG_NAME = 0x04;
 /** On REQUEST: the caller will send STREAM_DATA frames for this call. */
 export const FLAG_STREAM_IN = 0x08;
-const KNOWN_FLAGS = FLAG_DEADLINE | FLAG_TRACE | FLAG_NAME | FLAG_STREAM_IN;
+/** On REQUEST: the span the call is made from (the caller's own call), for traces. */
+export const FLAG_SPAN = 0x10;
+const KNOWN_FLAGS = FLAG_DEADLINE | FLAG_TRACE | FLAG_NAME | FLAG_STREAM_IN | FLAG_SPAN;
 
 export const LENGTH_PREFIX_BYTES = 4;
 /** kind + flags + stream id */
 export const FIXED_HEADER_BYTES = 6;
 export const TRACE_ID_BYTES = 16;
+export const SPAN_ID_BYTES = 8;
 export const MAX_NAME_BYTES = 255;
 export const MAX_STREAM_ID = 0xffff_ffff;
 export const MAX_DEADLINE_MS = 0xffff_ffff;
-/** The most a frame's header can take after its length prefix: kind, flags, stream id, deadline, trace id, name. */
-export const MAX_HEADER_BYTES = FIXED_HEADER_BYTES + 4 + TRACE_ID_BYTES + 1 + MAX_NAME_BYTES;
+/** The most a frame's header can take after its length prefix: kind, flags, stream id, deadline, trace id, parent span, name. */
+export const MAX_HEADER_BYTES = FIXED_HEADER_BYTES + 4 + TRACE_ID_BYTES + SPAN_ID_BYTES + 1 + MAX_NAME_BYTES;
 /** Room beyond a payload limit for msgpack's wrapping of the value (a bin or str prefix, a map key). */
 export const PAYLOAD_ENVELOPE_BYTES = 1024;
 
@@ -83,6 +87,8 @@ export interface Frame {
   /** Milliseconds the receiver has left, as the sender saw it. */
   deadlineMs?: number | undefined;
   readonly trace?: Buffer | undefined;
+  /** The caller's span this call is made from (8 bytes). */
+  readonly span?: Buffer | undefined;
   name?: string | undefined;
   body?: Buffer | undefined;
 }
@@ -95,6 +101,8 @@ export interface FrameParts {
   deadlineMs?: number | undefined;
   /** A 16-byte trace id, or `'new'` to write a fresh one straight into the frame. */
   trace?: Buffer | 'new' | undefined;
+  /** The 8-byte id of the span the call is made from (a REQUEST made by a handler). */
+  span?: Buffer | undefined;
   /** Method or event name; pass it pre-encoded as UTF-8 bytes on hot paths. */
   name?: string | Buffer | undefined;
   body?: WireBody | undefined;
@@ -156,6 +164,10 @@ function headBytes(parts: FrameParts): number {
     if (parts.trace !== 'new' && parts.trace.length !== TRACE_ID_BYTES) throw new RangeError('trace id must be 16 bytes');
     size += TRACE_ID_BYTES;
   }
+  if (parts.span !== undefined) {
+    if (parts.span.length !== SPAN_ID_BYTES) throw new RangeError('span id must be 8 bytes');
+    size += SPAN_ID_BYTES;
+  }
   if (parts.name !== undefined) size += 1 + nameBytesOf(parts.name);
   return size;
 }
@@ -178,6 +190,11 @@ function writeHead(parts: FrameParts, bodyBytes: number, buf: Buffer, at: number
     else parts.trace.copy(buf, at);
     at += TRACE_ID_BYTES;
   }
+  if (parts.span !== undefined) {
+    flags |= FLAG_SPAN;
+    parts.span.copy(buf, at);
+    at += SPAN_ID_BYTES;
+  }
   if (parts.name !== undefined) {
     flags |= FLAG_NAME;
     const nameBytes = typeof parts.name === 'string' ? buf.write(parts.name, at + 1, 'utf8') : parts.name.copy(buf, at + 1);
@@ -194,7 +211,7 @@ export class FrameFormatError extends Error {
   override name = 'FrameFormatError';
 }
 
-/** A parsed frame whose trace id view is made only when read (most frames never need it). */
+/** A parsed frame whose trace and span id views are made only when read (most frames never need them). */
 class ParsedFrame implements Frame {
   kind: FrameKind;
   flags: number;
@@ -203,6 +220,7 @@ class ParsedFrame implements Frame {
   name: string | undefined = undefined;
   body: Buffer | undefined = undefined;
   traceAt = -1;
+  spanAt = -1;
   private readonly bytes: Buffer;
 
   constructor(bytes: Buffer, kind: FrameKind, flags: number, streamId: number) {
@@ -214,6 +232,10 @@ class ParsedFrame implements Frame {
 
   get trace(): Buffer | undefined {
     return this.traceAt < 0 ? undefined : this.bytes.subarray(this.traceAt, this.traceAt + TRACE_ID_BYTES);
+  }
+
+  get span(): Buffer | undefined {
+    return this.spanAt < 0 ? undefined : this.bytes.subarray(this.spanAt, this.spanAt + SPAN_ID_BYTES);
   }
 }
 
@@ -227,7 +249,7 @@ export function parseFrame(bytes: Buffer): Frame {
 
 /**
  * Parses the frame in `bytes` from `start` to `end` (without its length prefix), making no view of
- * the frame itself: only its body (and, when read, its trace id) become views into `bytes`.
+ * the frame itself: only its body (and, when read, its trace and span ids) become views into `bytes`.
  */
 export function parseFrameAt(bytes: Buffer, start: number, end: number): Frame {
   if (end - start < FIXED_HEADER_BYTES) throw new FrameFormatError(`frame of ${end - start} bytes is shorter than its header`);
@@ -246,6 +268,11 @@ export function parseFrameAt(bytes: Buffer, start: number, end: number): Frame {
     if (at + TRACE_ID_BYTES > end) throw new FrameFormatError('frame truncated inside its trace id');
     frame.traceAt = at;
     at += TRACE_ID_BYTES;
+  }
+  if ((flags & FLAG_SPAN) !== 0) {
+    if (at + SPAN_ID_BYTES > end) throw new FrameFormatError('frame truncated inside its span id');
+    frame.spanAt = at;
+    at += SPAN_ID_BYTES;
   }
   if ((flags & FLAG_NAME) !== 0) {
     if (at + 1 > end) throw new FrameFormatError('frame truncated inside its name');

@@ -8,9 +8,11 @@ export {
   FLAG_TRACE,
   FLAG_NAME,
   FLAG_STREAM_IN,
+  FLAG_SPAN,
   LENGTH_PREFIX_BYTES,
   FIXED_HEADER_BYTES,
   TRACE_ID_BYTES,
+  SPAN_ID_BYTES,
   MAX_NAME_BYTES,
   MAX_STREAM_ID,
   frameLimit,
@@ -28,4 +30,5 @@ export {
 export { FrameDecoder, type FrameSink, type OversizeFrame } from './frame-decoder.ts';
 export { encodeBody, encodeWireBody, decodeBody, BinBody, BIN_BODY_MIN_BYTES, type WireBody } from './body-codec.ts';
 export { newTraceId, traceToHex, traceFromHex } from './trace-id.ts';
+export { nextSpan, spanBytes, spanHex } from './span-id.ts';
 export { lazy } from './lazy.ts';

@@ -48,6 +48,11 @@ export class CallContext<E extends ErrorSchemas = ErrorSchemas> {
     return this.call.deadline === Infinity ? undefined : this.call.deadline;
   }
 
+  /** This call's span (8 bytes): calls made with this context as options are its children in `cell trace`. */
+  get spanId(): Buffer | undefined {
+    return this.call.spanId;
+  }
+
   /** Milliseconds left before the deadline; undefined when there is none. */
   get timeoutMs(): number | undefined {
     return this.call.deadline === Infinity ? undefined : Math.max(0, this.call.deadline - Date.now());

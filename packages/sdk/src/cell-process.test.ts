@@ -64,6 +64,27 @@ describe('a cell process under the runtime (CELL_NAME set)', () => {
     expect(existsSync(socketPath)).toBe(false);
   });
 
+  it('answers span queries by id: the spans of one trace, or none when it keeps none (CELL_SPANS=0)', async () => {
+    const { cell, socketPath } = await startCell({ CELL_NAME: 'echo', CELL_REPLICA: 'echo-0' });
+    const client = connect(echoContract, { socketPath, timeoutMs: BOUND_MS });
+    cleanups.push(() => client.$close());
+    const trace = 'ab'.repeat(16);
+    await client.echo({ text: 'one' }, { trace });
+    await client.echo({ text: 'two' });
+    cell.child.send({ type: 'cell:spans', id: 7, trace: 'abab', limit: 10 });
+    await waitFor(() => cell.messages.some((m) => (m as { id?: number }).id === 7), BOUND_MS, 'spans');
+    const answer = cell.messages.find((m) => (m as { id?: number }).id === 7) as { spans: Array<Record<string, unknown>> };
+    expect(answer.spans).toEqual([{ trace, span: expect.stringMatching(/^[0-9a-f]{16}$/), method: 'echo', start: expect.any(Number), durationMs: expect.any(Number), outcome: 'ok' }]);
+
+    const quiet = await startCell({ CELL_NAME: 'echo', CELL_SPANS: '0' });
+    const other = connect(echoContract, { socketPath: quiet.socketPath, timeoutMs: BOUND_MS });
+    cleanups.push(() => other.$close());
+    await other.echo({ text: 'x' }, { trace });
+    quiet.cell.child.send({ type: 'cell:spans', id: 1, limit: 10 });
+    await waitFor(() => quiet.cell.messages.length > 0, BOUND_MS, 'spans');
+    expect(quiet.cell.messages[0]).toEqual({ type: 'cell:spans', id: 1, spans: [] });
+  });
+
   it('exits at once when its nucleus goes away (the IPC channel closes)', async () => {
     const { cell, ready } = await startCell({ CELL_NAME: 'echo' });
     expect(ready['disconnectListeners']).toBeGreaterThan(0);
@@ -97,7 +118,7 @@ describe('a cell process started by hand (no CELL_NAME)', () => {
     expect(process.env['CELL_NAME']).toBeUndefined(); // this test process is no managed cell
     const events = ['message', 'disconnect', 'SIGTERM', 'SIGINT'] as const;
     const before = events.map((e) => process.listenerCount(e));
-    const membrane: ManagedMembrane = { connections: 0, inFlight: 0, lastActivityAt: 0, axonPort: undefined, methods: new Map(), stop: () => Promise.resolve() };
+    const membrane: ManagedMembrane = { connections: 0, inFlight: 0, lastActivityAt: 0, axonPort: undefined, methods: new Map(), spans: undefined, stop: () => Promise.resolve() };
     attachCellProcess(membrane, createLogger({ level: 'silent' }));
     expect(events.map((e) => process.listenerCount(e))).toEqual(before);
   });

@@ -1,4 +1,5 @@
-import { type CellMessage, isNucleusMessage, type MethodCalls } from '@cell/host';
+import { type CellMessage, isNucleusMessage, type MethodCalls, type NucleusMessage } from '@cell/host';
+import type { SpanLog } from '@cell/wire';
 import { dependencyStats } from './dependency-registry.ts';
 import { launchSettings } from './launch.ts';
 import type { Logger } from './logger.ts';
@@ -11,10 +12,20 @@ export interface ManagedMembrane {
   readonly axonPort: number | undefined;
   /** The methods it serves, each counting its calls. */
   readonly methods: ReadonlyMap<string, { readonly stats: { snapshot(): MethodCalls } }>;
+  /** The recent spans of its calls, when it keeps them. */
+  readonly spans: Pick<SpanLog, 'find'> | undefined;
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 let attached = false;
+
+/** What the cell tells its nucleus when asked for its stats or its spans. */
+function answer(membrane: ManagedMembrane, m: Exclude<NucleusMessage, { type: 'cell:drain' }>): CellMessage {
+  if (m.type === 'cell:spans') return { type: 'cell:spans', id: m.id, spans: membrane.spans?.find({ trace: m.trace, limit: m.limit }) ?? [] };
+  const { connections, inFlight, lastActivityAt } = membrane;
+  const methods = Object.fromEntries([...membrane.methods].map(([name, entry]) => [name, entry.stats.snapshot()]));
+  return { type: 'cell:stats', connections, inFlight, lastActivityAt, deps: dependencyStats(), methods };
+}
 
 /**
  * Makes this process a well-behaved cell when the runtime started it (`CELL_NAME` set):
@@ -41,11 +52,7 @@ export function attachCellProcess(membrane: ManagedMembrane, log: Logger): void 
   process.on('message', (m: unknown) => {
     if (!isNucleusMessage(m)) return;
     if (m.type === 'cell:drain') exit('drain', m.graceMs ?? graceMs);
-    else {
-      const { connections, inFlight, lastActivityAt } = membrane;
-      const methods = Object.fromEntries([...membrane.methods].map(([name, entry]) => [name, entry.stats.snapshot()]));
-      process.send?.({ type: 'cell:stats', connections, inFlight, lastActivityAt, deps: dependencyStats(), methods } satisfies CellMessage);
-    }
+    else process.send?.(answer(membrane, m));
   });
   if (membrane.axonPort !== undefined) process.send?.({ type: 'cell:axon', port: membrane.axonPort } satisfies CellMessage);
   const idleMs = launch.idleTimeoutMs;

@@ -52,6 +52,8 @@ export interface CallOptions {
   readonly trace?: string | undefined;
   /** The same trace as 16 bytes (a CallContext provides it). */
   readonly traceId?: Buffer | undefined;
+  /** The span this call is made from, 8 bytes (a CallContext provides it): the call's parent in `cell trace`. */
+  readonly spanId?: Buffer | undefined;
 }
 
 /** Items a caller may stream into a method. */

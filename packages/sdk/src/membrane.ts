@@ -10,6 +10,7 @@ import {
   type Clock,
   type ContextHost,
   DEFAULT_LIMITS,
+  DEFAULT_SPANS,
   keyFromPeerId,
   listenAxon,
   listenUnix,
@@ -20,6 +21,7 @@ import {
   type MethodEntry,
   type RemotePeer,
   type SessionHost,
+  SpanLog,
   systemClock,
   type Validator,
 } from '@cell/wire';
@@ -35,6 +37,8 @@ import { type AxonServeOptions, checkServeOptions, type ServeOptions } from './o
 export interface Membrane<C extends Contract = Contract> {
   readonly socketPath: string;
   readonly genome: Genome;
+  /** The recent spans of the calls it served (what `cell trace` reads); undefined with `spans: 0`. */
+  readonly spans: Pick<SpanLog, 'find' | 'capacity'> | undefined;
   /** Open caller connections. */
   readonly connections: number;
   /** Calls being handled right now, across connections. */
@@ -64,6 +68,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   readonly baseLog: Logger;
   /** One debug line per call, decided once from the logger's level (docs/logging.md). */
   readonly logCalls: boolean;
+  /** The recent spans of the calls served, for `cell trace` (undefined with `spans: 0`). */
+  readonly spans: SpanLog | undefined;
   readonly limits: MembraneLimits;
   readonly validateOutput: boolean;
   readonly clock: Clock = systemClock;
@@ -97,6 +103,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     this.baseLog = options.logger ?? processLog();
     this.log = this.baseLog.child({ component: 'sdk.membrane' });
     this.logCalls = this.log.isLevelEnabled('debug');
+    const spans = options.spans ?? launch.spans ?? DEFAULT_SPANS;
+    this.spans = spans > 0 ? new SpanLog(spans) : undefined;
     this.limits = {
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
       frameTimeoutMs: options.frameTimeoutMs ?? DEFAULT_LIMITS.frameTimeoutMs,

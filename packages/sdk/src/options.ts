@@ -1,7 +1,7 @@
 import { Type, type TObject, type TSchema } from 'typebox';
 import { Check, Errors } from 'typebox/value';
 import { CellError } from '@cell/protocol';
-import { type AxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES, repeatedCheck } from '@cell/wire';
+import { type AxonCredentials, MAX_SPANS, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES, repeatedCheck } from '@cell/wire';
 import type { Logger } from './logger.ts';
 
 
@@ -62,6 +62,8 @@ export interface ServeOptions {
   streamWindowBytes?: number | undefined;
   /** Check handler output against the contract. Default true. */
   validateOutput?: boolean | undefined;
+  /** Recent calls kept as spans for `cell trace` (docs/traces.md); 0 keeps none. Default `CELL_SPANS`, else 1024. */
+  spans?: number | undefined;
   /**
    * Also serve other nodes over TLS (an axon). Default: as the launch environment says
    * (`CELL_AXON_HOST`, `CELL_IDENTITY_FILE`, `CELL_ALLOWED_KEYS`); none otherwise.
@@ -104,6 +106,7 @@ const ServeOptionsSchema = Type.Object(
     maxConnections: Opt(Type.Integer({ minimum: 1 })),
     maxWriteBacklogBytes: Opt(Bytes(MIN_FRAME_BYTES)),
     validateOutput: Opt(Type.Boolean()),
+    spans: Opt(Type.Integer({ minimum: 0, maximum: MAX_SPANS })),
     axon: Opt(Obj),
   },
   { additionalProperties: false },

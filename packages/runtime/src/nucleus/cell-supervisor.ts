@@ -3,7 +3,7 @@ import { CellError } from '@cell/protocol';
 import { type CellConfig, runsProcess, type TreeNode } from '@cell/config';
 import { type CellStatus, isProcessAlive } from '@cell/host';
 import type { ReplicaLimits } from './cgroups.ts';
-import { cellState, cellStatusOf, mergeDependencyStats, mergeMethodStats, startOutcome } from './cell-status.ts';
+import { cellState, cellStatusOf, startOutcome } from './cell-status.ts';
 import { classifyExit, refusedWhileFailed, reportExit, settleExit } from './exit-policy.ts';
 import { allocatePorts, portsByName, type ReplicaPorts } from '../process/port-allocation.ts';
 import type { ExecProcess } from '../process/exec-process.ts';
@@ -286,10 +286,9 @@ export class CellSupervisor {
     return this.slots.filter((s) => s.state === 'ready' && s.current?.axonPort !== undefined).map((s) => s.current!.axonPort!);
   }
 
-  /** What the replicas report, summed: per dependency the candidates their racers see, per method the calls served. */
-  async replicaStats(): Promise<Pick<CellStatus, 'deps' | 'methods'>> {
-    const reports = await Promise.all(this.slots.map((s) => s.current?.stats()));
-    return { deps: mergeDependencyStats(reports.map((r) => r?.deps)), methods: mergeMethodStats(reports.map((r) => r?.methods)) };
+  /** The replicas that have a process now (what replica-reports.ts asks for stats and spans). */
+  processes(): Array<{ id: string; process: SupervisedProcess }> {
+    return this.slots.flatMap((s) => (s.current ? [{ id: s.id, process: s.current }] : []));
   }
 
   status(parent: string | null): CellStatus {

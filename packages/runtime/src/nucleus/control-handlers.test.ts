@@ -41,6 +41,7 @@ function fakeTree(over: Partial<ControlledTree> & { cells?: CellSupervisor[] } =
     stops: 0,
     tree: { root: undefined, nodes: [], startOrder: [] } as unknown as CellTree,
     find: (cell: string) => over.cells?.find((s) => s.name === cell),
+    allSupervisors: () => over.cells ?? [],
     fullStatus: async () => STATUS,
     resolve: async () => ({ candidates: [], refused: [] }),
     reload: async () => ({ replaced: 0, rebuilt: false, keptMajor: null }),

@@ -14,6 +14,7 @@ import type { PidLock } from '../files/pid-lock.ts';
 import { ResourceLimiter } from './cgroups.ts';
 import { cellEnvironment, dependencyEnvironment } from './cell-environment.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
+import { withReplicaStats } from './replica-reports.ts';
 import { StartGate } from './start-gate.ts';
 import { serveControl } from './control-handlers.ts';
 import { inDependencyOrder, inReverseDependencyOrder } from './dependency-order.ts';
@@ -172,7 +173,7 @@ export class Nucleus {
     const config = this.tree.root.config.network;
     if (!config) return;
     if (!this.options.network) throw new CellError('CELL_E_INVALID_ARGUMENT', 'this tree has [network] but the nucleus was given no network to join');
-    this.link = await NetworkLink.join(this.options.network, { config, root: this.tree.root.dir, log: this.options.logger, localCells: () => servedCellsOf([...this.supervisors.values(), ...this.legacy]) }, this.log);
+    this.link = await NetworkLink.join(this.options.network, { config, root: this.tree.root.dir, log: this.options.logger, localCells: () => servedCellsOf(this.allSupervisors()) }, this.log);
     for (const t of await this.link.bindRemoteDependencies(this.tree)) reportTypes(this.log, t);
   }
 
@@ -237,17 +238,14 @@ export class Nucleus {
     return restartSupervisedCell({ log: this.log, mains: this.mains }, sup);
   }
 
-  /** The status with each cell's dependency candidates (asked of the replicas). */
-  async fullStatus(): Promise<TreeStatus> {
-    const status = this.status();
-    const sups = new Map([...this.supervisors.values(), ...this.legacy].map((s) => [s.name, s]));
-    await Promise.all(
-      status.cells.map(async (c) => {
-        const sup = sups.get(c.name);
-        if (sup) Object.assign(c, await sup.replicaStats());
-      }),
-    );
-    return status;
+  /** The status with what each cell's replicas report (calls served, dependency candidates). */
+  fullStatus(): Promise<TreeStatus> {
+    return withReplicaStats(this.status(), this.allSupervisors());
+  }
+
+  /** Every cell's supervisor, an old major version kept beside its new one included. */
+  allSupervisors(): CellSupervisor[] {
+    return [...this.supervisors.values(), ...this.legacy];
   }
 
   /** The status now (no questions to the replicas): for live views. */
@@ -274,7 +272,7 @@ export class Nucleus {
 
   /** Second Ctrl-C: kill everything now. */
   kill(): void {
-    for (const sup of [...this.supervisors.values(), ...this.legacy]) sup.killAll();
+    for (const sup of this.allSupervisors()) sup.killAll();
   }
 
   private async stopTree(): Promise<void> {

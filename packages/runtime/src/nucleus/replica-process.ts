@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { CellError } from '@cell/protocol';
-import { isCellMessage, type NucleusMessage } from '@cell/host';
+import { isCellMessage, type NucleusMessage, type Span } from '@cell/host';
 import { connectDynamic } from '@cell/sdk';
 import type { ReplicaLimits } from './cgroups.ts';
 import type { ReplicaLog } from './replica-log.ts';
@@ -37,6 +37,8 @@ export class ReplicaProcess implements SupervisedProcess {
   private requested = false;
   private unready = false;
   private statsWaiters: Array<(m: CellStats | undefined) => void> = [];
+  private readonly spanWaiters = new Map<number, (spans: Span[] | undefined) => void>();
+  private spanQueries = 0;
   private readonly spec: ProcessSpec;
 
   constructor(spec: ProcessSpec) {
@@ -67,7 +69,8 @@ export class ReplicaProcess implements SupervisedProcess {
       else if (m.type === 'cell:axon') {
         this.axonPort = m.port;
         spec.onAxon?.(m.port);
-      } else {
+      } else if (m.type === 'cell:spans') this.spanWaiters.get(m.id)?.(m.spans);
+      else {
         const waiters = this.statsWaiters;
         this.statsWaiters = [];
         for (const w of waiters) w(m);
@@ -133,6 +136,26 @@ export class ReplicaProcess implements SupervisedProcess {
       } catch {
         clearTimeout(timer);
         resolve(undefined);
+      }
+    });
+  }
+
+  /** The spans the process keeps, asked over IPC (answers are matched by id: a late one is dropped). */
+  spans(query: { trace?: string | undefined; limit: number }, timeoutMs = 1000): Promise<Span[] | undefined> {
+    if (!this.isRunning) return Promise.resolve(undefined);
+    const id = ++this.spanQueries;
+    return new Promise((resolve) => {
+      const done = (spans: Span[] | undefined) => {
+        clearTimeout(timer);
+        this.spanWaiters.delete(id);
+        resolve(spans);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      this.spanWaiters.set(id, done);
+      try {
+        this.worker.send({ type: 'cell:spans', id, ...(query.trace === undefined ? {} : { trace: query.trace }), limit: query.limit } satisfies NucleusMessage);
+      } catch {
+        done(undefined);
       }
     });
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { CellMessage } from '@cell/host';
+import type { CellMessage, Span } from '@cell/host';
 import { MAX_TIMER_MS } from '@cell/wire';
 
 /** What a replica reports about itself (calls, connections, its dependencies' candidates). */
@@ -36,6 +36,8 @@ export interface SupervisedProcess {
   readonly isRunning: boolean;
   /** What the process reports about itself; undefined when it cannot say (or is gone). */
   stats(timeoutMs?: number): Promise<CellStats | undefined>;
+  /** The spans the process keeps (one trace's, by hex prefix; at most `limit`); undefined when it keeps none or does not answer. */
+  spans?(query: { trace?: string | undefined; limit: number }, timeoutMs?: number): Promise<Span[] | undefined>;
   /** Resident memory in bytes (null when gone). */
   rssBytes(): number | null;
   /** Asks the process to stop; kills it after `graceMs` (+1 s). */

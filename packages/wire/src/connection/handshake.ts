@@ -39,6 +39,8 @@ const ServerHelloSchema = Type.Object({
   pid: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
   maxFrameBytes: Size(MIN_FRAME_BYTES),
   windowBytes: Size(MIN_WINDOW_BYTES),
+  /** The membrane reads a REQUEST's parent span (flag 0x10); callers send none to one that does not say so. */
+  spans: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
 });
 
 type Absent<T> = { [K in keyof T]: Exclude<T[K], null> };

@@ -1,4 +1,4 @@
-import { CellError, decodeBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, newTraceId, toCellError } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, newTraceId, nextSpan, toCellError } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -10,6 +10,7 @@ import type { ContextHost, MethodEntry } from './method-entry.ts';
 import { type OutputStreamSession, pumpOutput } from './output-pump.ts';
 import { ServerCall } from './server-call.ts';
 import type { SessionHost } from './session-host.ts';
+import type { SpanLog } from './span-log.ts';
 
 /** What the dispatcher needs from the session that owns the connection. */
 export interface DispatchSession extends ContextHost {
@@ -37,6 +38,8 @@ export class CallDispatcher implements OutputStreamSession {
   private readonly log: WireLogger;
   /** Set only when the membrane logs each call (debug): undefined costs one test per call. */
   private readonly callLog: CallLog | undefined;
+  /** The membrane's recent spans, when it keeps them. */
+  private readonly spans: SpanLog | undefined;
 
   constructor(host: SessionHost, session: DispatchSession) {
     this.host = host;
@@ -44,6 +47,7 @@ export class CallDispatcher implements OutputStreamSession {
     this.conn = session.conn;
     this.log = host.log;
     this.callLog = host.logCalls ? new CallLog(host.log, host.clock) : undefined;
+    this.spans = host.spans;
     this.validateOutput = host.validateOutput;
     this.deadlines = new DeadlineTimer((now) => this.expire(now), host.clock);
   }
@@ -99,7 +103,8 @@ export class CallDispatcher implements OutputStreamSession {
     if (f.deadlineMs === 0) return this.refuse(f, new CellError('CELL_E_TIMEOUT', 'deadline passed before the call arrived'));
 
     const call = new ServerCall(entry, f.deadlineMs === undefined ? Infinity : this.host.clock.now() + f.deadlineMs, id, f.trace ?? newTraceId());
-    if (entry.stats.counting) call.began = performance.now();
+    if (entry.stats.counting || this.spans !== undefined) call.began = performance.now();
+    if (this.spans !== undefined) this.startSpan(call, f);
     this.callLog?.started(call);
     if (f.deadlineMs !== undefined) this.deadlines.watch(call.deadline);
     if (streamIn) {
@@ -144,11 +149,19 @@ export class CallDispatcher implements OutputStreamSession {
     this.end(id, call);
   }
 
+  /** Gives a call its span, under the caller's when it sent one. */
+  private startSpan(call: ServerCall, f: Frame): void {
+    call.span = nextSpan();
+    const parent = f.span;
+    if (parent !== undefined) call.parentSpan = parent.toString('hex');
+  }
+
   /** Refuses a request before any handler runs. */
   private refuse(f: Frame, error: CellError<string>, entry?: MethodEntry): void {
     entry?.stats.record(0, error.code);
     this.sendError(f.streamId, error);
     this.callLog?.refused(f, this.session.caller.cell, error);
+    if (this.spans !== undefined && f.trace !== undefined) this.spans.refused(f.trace, f.span, nextSpan(), f.name ?? '', this.session.caller, error);
   }
 
   /** Ends a call with what its handler threw (mapped to what the caller may see), or an error as it is. */
@@ -195,6 +208,7 @@ export class CallDispatcher implements OutputStreamSession {
       return;
     }
     const call = new ServerCall(entry, Infinity, 0, f.trace ?? newTraceId());
+    if (this.spans !== undefined) this.startSpan(call, f);
     const log = this.log.child(call.logFields());
     const ctx = this.host.createContext(call, call.traceId, this.session);
     try {
@@ -219,6 +233,7 @@ export class CallDispatcher implements OutputStreamSession {
   end(id: number, call: ServerCall, error?: CellError<string>): void {
     if (call.entry.stats.counting) call.entry.stats.record(performance.now() - call.began, error?.code);
     this.callLog?.ended(call, this.session.caller.cell, error);
+    if (call.span !== 0) this.spans?.ended(call, this.session.caller, error);
     this.calls.delete(id);
     call.credit?.cancel();
     this.host.callEnded();

@@ -48,7 +48,7 @@ describe('MembraneSession: handshake', () => {
     const clock = new ManualClock();
     const host = fakeHost([], { clock, limits: { maxFrameBytes: 65_536, streamWindowBytes: 8192 } });
     const { session, reply } = await greeted(host, { cell: 'shop', replica: 'shop-1', fingerprint: 'sha256:x', target: 'fake', maxFrameBytes: 2048, windowBytes: 4096 });
-    expect(reply).toEqual({ v: 1, role: 'server', name: 'fake', version: '1.2.3', fingerprint: 'sha256:fake', replica: 'fake-0', pid: process.pid, maxFrameBytes: 65_536, windowBytes: 8192 });
+    expect(reply).toEqual({ v: 1, role: 'server', name: 'fake', version: '1.2.3', fingerprint: 'sha256:fake', replica: 'fake-0', pid: process.pid, maxFrameBytes: 65_536, windowBytes: 8192, spans: true });
     expect(session.caller).toEqual({ cell: 'shop', replica: 'shop-1', fingerprint: 'sha256:x' });
     expect(session.peerMaxFrameBytes).toBe(2048);
     expect(session.peerWindowBytes).toBe(4096);

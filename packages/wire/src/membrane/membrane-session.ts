@@ -156,7 +156,7 @@ export class MembraneSession implements DispatchSession {
     this.conn.send({
       kind: FrameKind.HELLO,
       streamId: 0,
-      body: encodeBody({ v: PROTOCOL_VERSION, role: 'server', name, version, fingerprint, replica: this.host.replica, pid: process.pid, maxFrameBytes, windowBytes: streamWindowBytes }),
+      body: encodeBody({ v: PROTOCOL_VERSION, role: 'server', name, version, fingerprint, replica: this.host.replica, pid: process.pid, maxFrameBytes, windowBytes: streamWindowBytes, spans: true }),
     });
     if (this.draining) this.conn.send({ kind: FrameKind.GOAWAY, streamId: 0 });
   }

@@ -54,6 +54,8 @@ export interface CallHandle {
   /** Absolute deadline (epoch ms); Infinity when there is none. */
   readonly deadline: number;
   readonly signal: AbortSignal;
+  /** The call's span (8 bytes), when its membrane keeps spans: the parent of the calls its handler makes. */
+  readonly spanId?: Buffer | undefined;
 }
 
 /** The connection-wide things a handler's context reads (one per caller connection). */

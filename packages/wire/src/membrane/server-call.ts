@@ -1,3 +1,4 @@
+import { spanBytes } from '@cell/protocol';
 import type { CallHandle, MethodEntry } from './method-entry.ts';
 import type { StreamCredit, StreamInbox } from '../streams/stream-flow.ts';
 
@@ -14,8 +15,13 @@ export class ServerCall implements CallHandle {
   readonly traceId: Buffer;
   /** Monotonic ms the call arrived, when its membrane logs calls (for `durationMs`). */
   startedAt: number | undefined;
-  /** performance.now() when the call arrived, when its method counts calls (for their durations). */
+  /** performance.now() when the call arrived, when its method counts calls or its membrane keeps spans. */
   began = 0;
+  /** This call's span number (see span-id.ts); 0 when its membrane keeps no spans. */
+  span = 0;
+  /** The caller's span this call was made from (16 hex), when it sent one. */
+  parentSpan: string | undefined;
+  private spanBuffer: Buffer | undefined;
   inbox: StreamInbox<unknown> | undefined;
   credit: StreamCredit | undefined;
   private controller: AbortController | undefined;
@@ -36,6 +42,13 @@ export class ServerCall implements CallHandle {
 
   get method(): string {
     return this.entry.name;
+  }
+
+  /** The 8 bytes of this call's span, for the calls its handler makes (made on first read). */
+  get spanId(): Buffer | undefined {
+    if (this.span === 0) return undefined;
+    this.spanBuffer ??= spanBytes(this.span);
+    return this.spanBuffer;
   }
 
   get signal(): AbortSignal {

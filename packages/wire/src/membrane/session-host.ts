@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { WireLogger } from '../logger.ts';
 import type { CallHandle, ContextHost, MethodEntry, Validator } from './method-entry.ts';
+import type { SpanLog } from './span-log.ts';
 
 /** The limits a membrane holds each caller connection to. */
 export interface MembraneLimits {
@@ -27,6 +28,8 @@ export interface SessionHost {
    * logger's level, so a membrane that does not log them pays one boolean test per call.
    */
   readonly logCalls?: boolean;
+  /** The recent spans of this membrane's calls, for `cell trace`; undefined keeps none (and costs one test per call). */
+  readonly spans?: SpanLog | undefined;
   readonly limits: MembraneLimits;
   readonly validateOutput: boolean;
   readonly clock: Clock;

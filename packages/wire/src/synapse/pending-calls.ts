@@ -11,6 +11,8 @@ export interface WireCallOptions {
   readonly timeoutMs?: number | undefined;
   readonly trace?: string | undefined;
   readonly traceId?: Buffer | undefined;
+  /** The span the call is made from (a handler's context gives its own): the callee's parent. */
+  readonly spanId?: Buffer | undefined;
 }
 
 /** A call sent on a connection and not yet answered. */

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, fromWireError, type OversizeFrame, traceFromHex, type WireBody } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, fromWireError, type OversizeFrame, type WireBody } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD, type ServerHello } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -9,6 +9,7 @@ import { pumpInput } from './input-pump.ts';
 import { Liveness } from './liveness.ts';
 import { pendingCall, PendingCalls, type WireCallOptions } from './pending-calls.ts';
 import { type HandshakeConfig, handshake, safeDecode } from './synapse-handshake.ts';
+import { parentSpanFor, traceFor } from './call-trace.ts';
 
 /** Limits and identity a synapse connection runs with. */
 export interface SynapseConnectionConfig extends HandshakeConfig {
@@ -24,13 +25,6 @@ export interface SynapseConnectionConfig extends HandshakeConfig {
 
 const NO_OP = (): void => undefined;
 const NO_OPTIONS: WireCallOptions = {};
-
-/** The caller's trace, or `'new'` to have a fresh id written straight into the frame. */
-function traceFor(opts: WireCallOptions): Buffer | 'new' {
-  if (opts.traceId !== undefined && opts.traceId.length === 16) return opts.traceId;
-  if (opts.trace !== undefined) return traceFromHex(opts.trace) ?? 'new';
-  return 'new';
-}
 
 /** The caller's side of one connection to a membrane: calls, streams, events, liveness. */
 export class SynapseConnection {
@@ -125,7 +119,7 @@ export class SynapseConnection {
       if (id === undefined) return;
       if (this.latency) call.sentAt = this.config.clock.monotonic();
       this.calls++;
-      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), body });
+      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
     });
   }
 
@@ -163,7 +157,7 @@ export class SynapseConnection {
       if (source !== undefined) call.credit = new StreamCredit(this.remote.windowBytes);
       id = this.pending.register(call, opts, timeoutMs);
       if (id === undefined) return void inbox?.fail(new CellError('CELL_E_CANCELLED', 'the call did not start'));
-      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, flags: source === undefined ? 0 : FLAG_STREAM_IN, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), body });
+      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, flags: source === undefined ? 0 : FLAG_STREAM_IN, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
       if (source !== undefined) void pumpInput(this.conn, this.pending, id, call, source, (b) => this.checkSize(b));
     });
     // A stream's reply promise may never be awaited by callers that only read the stream.

@@ -110,7 +110,7 @@ export class SynapsePool {
 
   /** The call's options with what is left of its deadline. */
   private remaining(options: WireCallOptions | undefined, deadline: number): WireCallOptions {
-    return { signal: options?.signal, timeoutMs: Math.max(0, deadline - this.clock.now()), trace: options?.trace, traceId: options?.traceId };
+    return { signal: options?.signal, timeoutMs: Math.max(0, deadline - this.clock.now()), trace: options?.trace, traceId: options?.traceId, spanId: options?.spanId };
   }
 
   /** Retries a call whose candidate died on another one, within the call's own deadline (see judgeFailover). */
