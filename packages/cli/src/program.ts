@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CellError } from '@cell/protocol';
+import { CellError, newTraceId } from '@cell/protocol';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { buildCommand, formatTypecheck } from './commands/build.ts';
 import { checkCommand, formatCheck } from './commands/check.ts';
@@ -17,6 +17,8 @@ import { describeCommand } from './commands/describe.ts';
 import { completionCommand, SHELLS } from './commands/completion.ts';
 import { formatStatus, statusCommand } from './commands/status.ts';
 import { topCommand } from './commands/top.ts';
+import { traceCommand } from './commands/trace.ts';
+import { renderTrace, renderTraceList } from './output/trace-view.ts';
 import { TOP_SORTS, type TopSort } from './output/top-view.ts';
 import { stopCommand } from './commands/stop.ts';
 import { color, ExitCode } from './output/cli-error.ts';
@@ -174,6 +176,23 @@ export function program(): Command {
     );
 
   cli
+    .command('trace')
+    .argument('[trace-id]', 'a trace id as logs and `cell call --trace` show it (or its first 4+ hex characters); none: the newest traces')
+    .argument('[dir]', 'a cell of the running tree (default: the current directory)')
+    .option('--limit <n>', 'how many of the newest traces to list', (v) => Number(v), 20)
+    .option('--json', 'the spans themselves, as JSON (docs/traces.md)')
+    .description('the calls of one request across the cells of the running tree, as a tree with durations and outcomes; or the newest requests')
+    .action(
+      action(async (first: string | undefined, second: string | undefined, opts: { limit: number; json?: boolean }) => {
+        if (!Number.isInteger(opts.limit) || opts.limit < 1) throw new CellError('CELL_E_INVALID_ARGUMENT', `--limit must be a positive whole number, got ${String(opts.limit)}`);
+        const result = await traceCommand(first, second, opts);
+        for (const r of result.unanswered) process.stderr.write(`${color('yellow', 'warning', process.stderr)}: replica ${r} did not answer in time; its spans are missing\n`);
+        if (opts.json) return out(JSON.stringify({ spans: result.spans, unanswered: result.unanswered }, null, 2));
+        out((result.asked === undefined ? renderTraceList(result.traces) : renderTrace(result.traces[0]!)).join('\n'));
+      }, jsonFlag),
+    );
+
+  cli
     .command('stop')
     .argument('[dir]', 'a cell of the running tree', '.')
     .description('stop the running tree gracefully (or a cell started on demand)')
@@ -204,13 +223,18 @@ export function program(): Command {
     .argument('<method>', 'method name')
     .argument('[json]', 'input as JSON', '{}')
     .option('--timeout <ms>', 'deadline of the call', (v) => Number(v))
+    .option('--trace', 'print the call\'s trace id on stderr, to see it across the tree with `cell trace <id>`')
     .description('call a method and print the JSON result (the typed error as JSON, exit 1, on failure)')
     .action(
       action(
-        async (dir: string, method: string, json: string, opts: { timeout?: number }) => {
+        async (dir: string, method: string, json: string, opts: { timeout?: number; trace?: boolean }) => {
           const warn = (w: { message: string }) => process.stderr.write(`${color('yellow', 'warning', process.stderr)}: ${w.message}\n`);
-          const result = await callCommand(dir, method, json, { timeoutMs: opts.timeout, warn });
-          out(JSON.stringify(result ?? null, null, 2));
+          const trace = opts.trace ? newTraceId().toString('hex') : undefined;
+          try {
+            out(JSON.stringify((await callCommand(dir, method, json, { timeoutMs: opts.timeout, warn, trace })) ?? null, null, 2));
+          } finally {
+            if (trace !== undefined) process.stderr.write(`trace ${trace} (cell trace ${trace})\n`);
+          }
         },
         () => true,
         { declared: true }, // the called cell's own typed errors, as its contract declares them

@@ -45,10 +45,12 @@ export interface CellConfig {
   readonly observe: ObserveConfig | undefined;
 }
 
-/** `[observe]`: where the tree serves its Prometheus metrics. */
+/** `[observe]`: where the tree serves its Prometheus metrics, and how many calls its replicas keep as spans. */
 export interface ObserveConfig {
   /** Listen address of the metrics endpoint (a taken port is replaced by a free one); null: off. */
   readonly metrics: { host: string; port: number } | null;
+  /** How many of its newest calls each replica keeps as spans for `cell trace`; 0: none. */
+  readonly spans: number;
 }
 
 /** `[gateway]`: chosen cells' methods as HTTP/JSON, with an OpenAPI document. */

@@ -6,7 +6,7 @@ import { nucleusContract, TreeStatus } from './nucleus-contract.ts';
 describe('nucleus contract', () => {
   it('declares the control methods a tree answers, with typed errors', () => {
     const genome = toGenome(nucleusContract);
-    expect(Object.keys(genome.methods).sort()).toEqual(['reload', 'resolve', 'restart', 'scale', 'start', 'status', 'stop', 'stopCell']);
+    expect(Object.keys(genome.methods).sort()).toEqual(['reload', 'resolve', 'restart', 'scale', 'spans', 'start', 'status', 'stop', 'stopCell']);
     expect(Object.keys(genome.methods['scale']!.errors).sort()).toEqual(['NoSuchCell', 'NotYourCell', 'OverCapacity', 'ScaleFailed']);
     expect(Object.keys(genome.methods['start']!.errors).sort()).toEqual(['NoSuchCell', 'StartFailed']);
     expect(Object.keys(genome.methods['reload']!.errors).sort()).toEqual(['NoSuchCell', 'ReloadFailed']);

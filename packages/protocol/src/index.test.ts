@@ -17,6 +17,8 @@ describe('@cell/protocol public surface', () => {
         'nextSpan',
         'spanBytes',
         'spanHex',
+        'MAX_SPANS',
+        'DEFAULT_SPANS',
         'FrameDecoder',
         'FrameFormatError',
         'FrameKind',

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
 
+/** The most spans a cell keeps (`[observe] spans`, `CELL_SPANS`). */
+export const MAX_SPANS = 100_000;
+/** How many of its newest calls a cell keeps as spans when nothing says otherwise (a few hundred KiB once full). */
+export const DEFAULT_SPANS = 1024;
+
 /**
  * Span ids (8 bytes): a random per-process half and a counter. A call's span is kept as its
  * counter value, a number: the bytes and the hex form are made only when something reads them.

@@ -23,7 +23,7 @@ export { runningNucleusPid } from './nucleus/tree-lock.ts';
 export type { TreeNetwork, TreeNetworkContext, TreeNetworkFactory, LocalServedCell, NetworkStatus } from './network/tree-network.ts';
 export { startStandaloneCell } from './standalone/standalone-cell.ts';
 export { RotatingFile } from './logs/rotating-file.ts';
-export { findRunningTree, runningTree, treeStatus, reloadCell, restartCell, stopCell, buildTreeChecked, type RunningTree } from './control/tree-control.ts';
+export { findRunningTree, runningTree, treeStatus, treeSpans, reloadCell, restartCell, stopCell, buildTreeChecked, type RunningTree } from './control/tree-control.ts';
 export { reloadWithConsumers, type ConsumersReload } from './control/consumer-upgrade.ts';
 export { TreeWatch, type WatchActions, type WatchEvent } from './watch/tree-watch.ts';
 export { cpuSecondsOf } from './observe/tree-metrics.ts';

@@ -3,14 +3,13 @@ import { unlinkSync } from 'node:fs';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Server } from 'node:tls';
 import type { Static } from 'typebox';
-import { CellError, encodeBody, encodeFrame, FrameKind } from '@cell/protocol';
+import { CellError, DEFAULT_SPANS, encodeBody, encodeFrame, FrameKind } from '@cell/protocol';
 import { type Contract, type Genome, toGenome } from '@cell/contract';
 import {
   type CallHandle,
   type Clock,
   type ContextHost,
   DEFAULT_LIMITS,
-  DEFAULT_SPANS,
   keyFromPeerId,
   listenAxon,
   listenUnix,

@@ -1,7 +1,7 @@
 import { Type, type TObject, type TSchema } from 'typebox';
 import { Check, Errors } from 'typebox/value';
-import { CellError } from '@cell/protocol';
-import { type AxonCredentials, MAX_SPANS, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES, repeatedCheck } from '@cell/wire';
+import { CellError, MAX_SPANS } from '@cell/protocol';
+import { type AxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES, repeatedCheck } from '@cell/wire';
 import type { Logger } from './logger.ts';
 
 

@@ -3,7 +3,7 @@ export { type Clock, type TimerHandle, systemClock, MAX_TIMER_MS } from './clock
 export { type WireLogger, silentLogger } from './logger.ts';
 export { repeatedCheck } from './repeated-check.ts';
 export { MethodStats, DURATION_BUCKETS_MS, type MethodStatsSnapshot } from './membrane/method-stats.ts';
-export { SpanLog, type SpanRecord, type SpanQuery, MAX_SPANS, DEFAULT_SPANS } from './membrane/span-log.ts';
+export { SpanLog, type SpanRecord, type SpanQuery } from './membrane/span-log.ts';
 export { PROTOCOL_VERSION, GENOME_METHOD } from './connection/handshake.ts';
 export {
   type MethodEntry,

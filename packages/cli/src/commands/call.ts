@@ -13,6 +13,8 @@ export interface CallOptions {
   timeoutMs?: number | undefined;
   /** Told what the cell will receive but its contract does not name (input keys an open object schema lets through). */
   warn?: (warning: { message: string; keys: string[] }) => void;
+  /** The call's trace id (32 hex characters), to find it again with `cell trace`; default a fresh one nobody sees. */
+  trace?: string | undefined;
 }
 
 /** The same CELL_E_UNKNOWN_METHOD, naming the cell's methods and the closest one (`details.methods`, `details.suggestion`). */
@@ -69,7 +71,7 @@ export async function callCommand(dirArg: string, method: string, inputJson: str
   }
   const synapse = connectDynamic({ cell: dir, name, timeoutMs: options.timeoutMs, caller: { cell: 'cli' } });
   try {
-    return await synapse.call(method, input);
+    return await synapse.call(method, input, options.trace === undefined ? undefined : { trace: options.trace });
   } catch (err) {
     throw (err as { code?: unknown }).code === 'CELL_E_UNKNOWN_METHOD' ? await unknownMethod(node, method, err) : err;
   } finally {

@@ -21,9 +21,17 @@ describe('[observe]', () => {
   });
 
   it('serves metrics on loopback by default, on the address given, or not at all', () => {
-    expect(observe('[observe]\n').config?.observe).toEqual({ metrics: { host: '127.0.0.1', port: 9464 } });
-    expect(observe('[observe]\nmetrics = "0.0.0.0:9100"\n').config?.observe).toEqual({ metrics: { host: '0.0.0.0', port: 9100 } });
-    expect(observe('[observe]\nmetrics = "off"\n').config?.observe).toEqual({ metrics: null });
+    expect(observe('[observe]\n').config?.observe).toEqual({ metrics: { host: '127.0.0.1', port: 9464 }, spans: 1024 });
+    expect(observe('[observe]\nmetrics = "0.0.0.0:9100"\n').config?.observe).toEqual({ metrics: { host: '0.0.0.0', port: 9100 }, spans: 1024 });
+    expect(observe('[observe]\nmetrics = "off"\n').config?.observe).toEqual({ metrics: null, spans: 1024 });
+  });
+
+  it('keeps 1,024 spans per replica by default, as many as asked up to 100,000, or none', () => {
+    expect(observe('[observe]\nspans = 0\n').config?.observe?.spans).toBe(0);
+    expect(observe('[observe]\nspans = 100000\n').config?.observe?.spans).toBe(100_000);
+    for (const bad of ['-1', '100001', '1.5', '"many"']) {
+      expect(observe(`[observe]\nspans = ${bad}\n`).problems).toEqual([expect.objectContaining({ key: 'observe.spans', line: 5, message: expect.stringMatching(/whole number from 0 to 100000/) })]);
+    }
   });
 
   it('refuses a malformed address and unknown keys, with the line', () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import { loadCellTree } from '@cell/config';
-import { nucleusContract, readNucleusPointer, type TreeStatus } from '@cell/host';
+import { nucleusContract, readNucleusPointer, type ReplicaSpan, type TreeStatus } from '@cell/host';
 import { connect, type Synapse } from '@cell/sdk';
 import { isRecordedProcessAlive, readPidFile } from '../files/pid-lock.ts';
 import { buildTree, type TreeBuild } from '../ribosome/build-tree.ts';
@@ -51,6 +51,15 @@ async function withControl<T>(dir: string, fn: (tree: RunningTree) => Promise<T>
 export function treeStatus(dir: string): Promise<TreeStatus> {
   return withControl(dir, async ({ control }) => {
     const r = await control.status.try({});
+    if (!r.ok) throw r.error;
+    return r.value;
+  });
+}
+
+/** The spans the replicas of the tree running `dir` keep: one trace's (a hex prefix of its id), or the newest of all. */
+export function treeSpans(dir: string, query: { trace?: string; limit?: number } = {}): Promise<{ spans: ReplicaSpan[]; unanswered: string[] }> {
+  return withControl(dir, async ({ control }) => {
+    const r = await control.spans.try(query);
     if (!r.ok) throw r.error;
     return r.value;
   });

@@ -25,6 +25,7 @@ export function cellEnvironment(tree: CellTree, node: TreeNode, identityFile: st
       identityFile: net ? identityFile : undefined,
       axon: net && allowed.length > 0 ? { host: net.listen.host, port: 0, allowedKeys: allowed.includes('*') ? 'any' : allowed } : undefined,
       callStats: metricsAddress(tree, env) !== null, // no metrics, nothing counted
+      spans: tree.root.config.observe?.spans,
     }),
     NODE_COMPILE_CACHE: join(node.dir, '.cell', 'compile-cache'),
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CellError } from '@cell/protocol';
-import { MAX_SPANS, SpanLog, type SpanRecord } from './span-log.ts';
+import { CellError, MAX_SPANS } from '@cell/protocol';
+import { SpanLog, type SpanRecord } from './span-log.ts';
 
 const span = (trace: string, n: number): SpanRecord => ({ trace, span: n.toString(16).padStart(16, '0'), method: 'm', start: n, durationMs: 1, outcome: 'ok' });
 

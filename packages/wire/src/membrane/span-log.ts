@@ -1,4 +1,4 @@
-import { type CellError, spanHex } from '@cell/protocol';
+import { type CellError, MAX_SPANS, spanHex } from '@cell/protocol';
 import type { CallerInfo } from './method-entry.ts';
 import type { ServerCall } from './server-call.ts';
 
@@ -21,11 +21,6 @@ export interface SpanRecord {
   /** The calling node's key, when the call came over an axon. */
   node?: string;
 }
-
-/** The most spans a membrane keeps (`[observe] spans`, `CELL_SPANS`). */
-export const MAX_SPANS = 100_000;
-/** What a cell keeps when nothing says otherwise: about 1,000 calls, a few hundred KiB once full. */
-export const DEFAULT_SPANS = 1024;
 
 /** Which spans to return: those of one trace (a hex prefix of its id), at most `limit`, newest kept. */
 export interface SpanQuery {

@@ -1,0 +1,47 @@
+import { stripVTControlCharacters } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { ReplicaSpan } from '@cell/host';
+import { renderTrace, renderTraceList, summarizeTraces } from './trace-view.ts';
+
+const T = 'ab'.repeat(16);
+const span = (over: Partial<ReplicaSpan> & Pick<ReplicaSpan, 'span' | 'start'>): ReplicaSpan => ({ trace: T, method: 'm', durationMs: 1, outcome: 'ok', cell: 'c', replica: 'c-0', ...over });
+const plain = (lines: string[]) => lines.map((l) => stripVTControlCharacters(l));
+
+const spans: ReplicaSpan[] = [
+  span({ span: 'c1', parent: 'r', start: 1_000_001, durationMs: 2, cell: 'inventory', method: 'reserve', replica: 'inventory-1' }),
+  span({ span: 'r', start: 1_000_000, durationMs: 10, cell: 'orders', method: 'place', replica: 'orders-0' }),
+  span({ span: 'g', parent: 'c1', start: 1_000_002, durationMs: 0.5, cell: 'stock', method: 'get', replica: 'stock-0' }),
+  span({ span: 'c2', parent: 'r', start: 1_000_004, durationMs: 3, cell: 'payments', method: 'charge', replica: 'payments-0', outcome: 'CardDeclined' }),
+  span({ span: 'x', parent: 'elsewhere', start: 1_000_005, durationMs: 1, cell: 'mail', method: 'send', replica: 'mail-0' }),
+  span({ trace: 'cd'.repeat(16), span: 'o', start: 999_000, durationMs: 4, cell: 'orders', method: 'list' }),
+];
+
+describe('trace view', () => {
+  it('groups spans by trace, oldest first, with the roots a tree starts from and the errors counted', () => {
+    const [older, t] = summarizeTraces(spans);
+    expect(older!.trace).toBe('cd'.repeat(16));
+    expect(t!.spans.map((s) => s.span)).toEqual(['r', 'c1', 'g', 'c2', 'x']);
+    expect(t!.roots.map((s) => s.span)).toEqual(['r', 'x']);
+    expect([t!.start, t!.durationMs, t!.errors]).toEqual([1_000_000, 10, 1]);
+  });
+
+  it('draws a trace as the tree of its calls, offsets from its start, and says why a span has no parent here', () => {
+    const lines = plain(renderTrace(summarizeTraces(spans)[1]!));
+    expect(lines[0]).toBe(`trace ${T} · ${new Date(1_000_000).toISOString()} · 5 spans in 5 cells · 10.00 ms`);
+    expect(lines.slice(3)).toEqual([
+      '     +0.00     10.00 ms  orders.place  ok  orders-0',
+      '     +1.00      2.00 ms  ├─ inventory.reserve  ok  inventory-1',
+      '     +2.00      0.50 ms  │  └─ stock.get  ok  stock-0',
+      '     +4.00      3.00 ms  └─ payments.charge  CardDeclined  payments-0',
+      '                         (made by span elsewhere: on another node, or no longer kept)',
+      '     +5.00      1.00 ms  mail.send  ok  mail-0',
+    ]);
+  });
+
+  it('lists the traces one line each, or says there are none yet', () => {
+    const lines = plain(renderTraceList(summarizeTraces(spans)));
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(new RegExp(`^00:16:40\\.000  ${T}  orders\\.place\\s+5\\s+10\\.00 ms  ok \\(1 error\\)$`));
+    expect(plain(renderTraceList([]))[0]).toMatch(/no spans kept yet/);
+  });
+});
