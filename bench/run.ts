@@ -96,7 +96,7 @@ log(`wrote ${resultsPath.pathname}`);
 
 function printRpc(rpc: Record<string, unknown>): void {
   const base = rpc['baseline_uds'] as { p50_us: number; p99_us: number; rps_pipelined: number };
-  const rows = ['baseline_uds', 'cell_uds', 'cell_uds_uncounted', 'moleculer_tcp', 'grpc_js'].map((name) => {
+  const rows = ['baseline_uds', 'cell_uds', 'cell_uds_unobserved', 'moleculer_tcp', 'grpc_js'].map((name) => {
     const r = rpc[name] as typeof base;
     return {
       system: name,

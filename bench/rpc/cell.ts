@@ -10,10 +10,11 @@ export const benchContract = defineContract({
   methods: { echo: unary({ input: Payload, output: Payload }) },
 });
 
-/** The same cell told not to count its calls, as when its tree's metrics are off (`CELL_CALL_STATS=0`). */
-export const cellUncounted: RpcSystem = {
+/** The same cell told neither to count its calls nor to keep them as spans (`CELL_CALL_STATS=0`, `CELL_SPANS=0`). */
+export const cellUnobserved: RpcSystem = {
   serve(socketPath) {
-    process.env['CELL_CALL_STATS'] = '0'; // read once, at the first serve()
+    process.env['CELL_CALL_STATS'] = '0'; // both read once, at the first serve()
+    process.env['CELL_SPANS'] = '0';
     return cell.serve(socketPath);
   },
   connect: (socketPath) => cell.connect(socketPath),

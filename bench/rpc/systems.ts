@@ -8,7 +8,7 @@ import type { RpcSystem } from './system.ts';
 export const SYSTEMS: Record<string, () => Promise<RpcSystem>> = {
   baseline_uds: async () => (await import('./baseline.ts')).baseline,
   cell_uds: async () => (await import('./cell.ts')).cell,
-  cell_uds_uncounted: async () => (await import('./cell.ts')).cellUncounted,
+  cell_uds_unobserved: async () => (await import('./cell.ts')).cellUnobserved,
   moleculer_tcp: async () => (await import('./moleculer.ts')).moleculer,
   grpc_js: async () => (await import('./grpc.ts')).grpcJs,
   raw_tcp: async () => (await import('../net/raw-tcp.ts')).rawTcp,

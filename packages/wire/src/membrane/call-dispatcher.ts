@@ -152,8 +152,7 @@ export class CallDispatcher implements OutputStreamSession {
   /** Gives a call its span, under the caller's when it sent one. */
   private startSpan(call: ServerCall, f: Frame): void {
     call.span = nextSpan();
-    const parent = f.span;
-    if (parent !== undefined) call.parentSpan = parent.toString('hex');
+    call.parentSpan = f.span;
   }
 
   /** Refuses a request before any handler runs. */
@@ -231,9 +230,12 @@ export class CallDispatcher implements OutputStreamSession {
 
   /** Ends a call: normally, or with `error` (from `finish`). */
   end(id: number, call: ServerCall, error?: CellError<string>): void {
-    if (call.entry.stats.counting) call.entry.stats.record(performance.now() - call.began, error?.code);
+    if (call.began !== 0) {
+      const durationMs = performance.now() - call.began;
+      if (call.entry.stats.counting) call.entry.stats.record(durationMs, error?.code);
+      if (call.span !== 0) this.spans?.ended(call, this.session.caller, error, durationMs);
+    }
     this.callLog?.ended(call, this.session.caller.cell, error);
-    if (call.span !== 0) this.spans?.ended(call, this.session.caller, error);
     this.calls.delete(id);
     call.credit?.cancel();
     this.host.callEnded();

@@ -19,8 +19,8 @@ export class ServerCall implements CallHandle {
   began = 0;
   /** This call's span number (see span-id.ts); 0 when its membrane keeps no spans. */
   span = 0;
-  /** The caller's span this call was made from (16 hex), when it sent one. */
-  parentSpan: string | undefined;
+  /** The caller's span this call was made from (8 bytes, a view into the request frame), when it sent one. */
+  parentSpan: Buffer | undefined;
   private spanBuffer: Buffer | undefined;
   inbox: StreamInbox<unknown> | undefined;
   credit: StreamCredit | undefined;

@@ -1,25 +1,37 @@
 import { describe, expect, it } from 'vitest';
 import { CellError, MAX_SPANS } from '@cell/protocol';
-import { SpanLog, type SpanRecord } from './span-log.ts';
+import { SpanLog } from './span-log.ts';
 
-const span = (trace: string, n: number): SpanRecord => ({ trace, span: n.toString(16).padStart(16, '0'), method: 'm', start: n, durationMs: 1, outcome: 'ok' });
+/** Records span `n` of a trace whose id starts with `hex` (padded with zeros to 16 bytes). */
+const add = (log: SpanLog, hex: string, n: number) => log.add(Buffer.from(hex.padEnd(32, '0'), 'hex'), undefined, n, 'm', n, 1, 'ok', undefined);
 
 describe('SpanLog', () => {
   it('keeps the newest `capacity` spans, oldest first, overwriting in a ring', () => {
     const log = new SpanLog(3);
-    for (let i = 1; i <= 5; i++) log.add(span('aa', i));
+    for (let i = 1; i <= 5; i++) add(log, 'aa', i);
     expect(log.find({ limit: 10 }).map((s) => s.start)).toEqual([3, 4, 5]);
+    expect(log.recorded).toBe(5);
   });
 
   it('finds one trace by a prefix of its id, the newest `limit` of its spans', () => {
     const log = new SpanLog(10);
-    log.add(span('abc1', 1));
-    log.add(span('ffff', 2));
-    log.add(span('abc2', 3));
-    log.add(span('abc1', 4));
+    add(log, 'abc1', 1);
+    add(log, 'ffff', 2);
+    add(log, 'abc2', 3);
+    add(log, 'abc1', 4);
     expect(log.find({ trace: 'ABC', limit: 10 }).map((s) => s.start)).toEqual([1, 3, 4]);
     expect(log.find({ trace: 'abc1', limit: 1 }).map((s) => s.start)).toEqual([4]);
     expect(log.find({ trace: '0', limit: 10 })).toEqual([]);
+  });
+
+  it('gives back each field as recorded: ids as hex, the parent and caller only when there was one', () => {
+    const log = new SpanLog(4);
+    log.add(Buffer.alloc(16, 0xcd), Buffer.from('0102030405060708', 'hex'), 0xffff_fffe, 'place', 1_700_000_000_000.1234, 2.34567, 'OutOfStock', { cell: 'orders', node: '12D3KooW' });
+    log.add(Buffer.alloc(16, 0xcd), undefined, 9, 'get', 1_700_000_000_001, 0.5, 'ok', { replica: 'x-0' });
+    expect(log.find({ limit: 5 })).toEqual([
+      { trace: 'cd'.repeat(16), span: expect.stringMatching(/^[0-9a-f]{8}fffffffe$/), parent: '0102030405060708', method: 'place', start: 1_700_000_000_000.123, durationMs: 2.346, outcome: 'OutOfStock', caller: 'orders', node: '12D3KooW' },
+      { trace: 'cd'.repeat(16), span: expect.stringMatching(/^[0-9a-f]{8}00000009$/), method: 'get', start: 1_700_000_000_001, durationMs: 0.5, outcome: 'ok' },
+    ]);
   });
 
   it('records a refusal as a span of no duration with its code, fields that are absent left out', () => {

@@ -28,65 +28,90 @@ export interface SpanQuery {
   limit: number;
 }
 
+const TRACE_BYTES = 16;
+const SPAN_BYTES = 8;
+const EPOCH_OF_PERFORMANCE = performance.timeOrigin;
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
+
 /**
- * The last `capacity` spans of a membrane's calls, kept in a ring: recording one is a few field
- * reads and one small object; old spans are overwritten, never grown past the capacity.
+ * The last `capacity` spans of a membrane's calls, kept in a ring of typed arrays: recording one
+ * copies its ids and numbers into place and stores three references; it allocates nothing, so a
+ * span costs the garbage collector nothing either. Records are made only when asked for.
  */
 export class SpanLog {
   readonly capacity: number;
-  private readonly ring: Array<SpanRecord | undefined>;
-  private next = 0;
+  /** Spans recorded since the start (the ring holds the newest `capacity` of them). */
+  recorded = 0;
+  private readonly traces: Buffer;
+  private readonly parents: Buffer;
+  private readonly hasParent: Uint8Array;
+  private readonly spans: Uint32Array;
+  private readonly starts: Float64Array;
+  private readonly durations: Float64Array;
+  private readonly methods: string[];
+  private readonly outcomes: string[];
+  private readonly callers: Array<CallerInfo | undefined>;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_SPANS) throw new RangeError(`span log capacity must be an integer from 1 to ${MAX_SPANS}, got ${capacity}`);
     this.capacity = capacity;
-    this.ring = new Array<SpanRecord | undefined>(capacity);
+    this.traces = Buffer.alloc(capacity * TRACE_BYTES);
+    this.parents = Buffer.alloc(capacity * SPAN_BYTES);
+    this.hasParent = new Uint8Array(capacity);
+    this.spans = new Uint32Array(capacity);
+    this.starts = new Float64Array(capacity);
+    this.durations = new Float64Array(capacity);
+    this.methods = new Array<string>(capacity).fill('');
+    this.outcomes = new Array<string>(capacity).fill('');
+    this.callers = new Array<CallerInfo | undefined>(capacity).fill(undefined);
   }
 
-  /** A call that ran ended (with `error` when it failed). `call.began` is its performance.now() start. */
-  ended(call: ServerCall, caller: CallerInfo, error: CellError<string> | undefined): void {
-    const durationMs = performance.now() - call.began;
-    this.add({
-      trace: call.traceId.toString('hex'),
-      span: spanHex(call.span),
-      parent: call.parentSpan,
-      method: call.method,
-      start: performance.timeOrigin + call.began,
-      durationMs: Math.round(durationMs * 1000) / 1000,
-      outcome: error === undefined ? 'ok' : error.code,
-      caller: caller.cell,
-      node: caller.node,
-    });
+  /** A call that ran ended after `durationMs` (with `error` when it failed). `call.began` is its performance.now() start. */
+  ended(call: ServerCall, caller: CallerInfo, error: CellError<string> | undefined, durationMs: number): void {
+    this.add(call.traceId, call.parentSpan, call.span, call.method, EPOCH_OF_PERFORMANCE + call.began, durationMs, error === undefined ? 'ok' : error.code, caller);
   }
 
   /** A request refused before any handler ran: a span of no duration with the refusal's code. */
   refused(trace: Buffer, parent: Buffer | undefined, span: number, method: string, caller: CallerInfo, error: CellError<string>): void {
-    this.add({ trace: trace.toString('hex'), span: spanHex(span), parent: parent?.toString('hex'), method, start: performance.timeOrigin + performance.now(), durationMs: 0, outcome: error.code, caller: caller.cell, node: caller.node });
+    this.add(trace, parent, span, method, EPOCH_OF_PERFORMANCE + performance.now(), 0, error.code, caller);
   }
 
-  add(record: SpanRecord): void {
-    this.ring[this.next] = record;
-    this.next = (this.next + 1) % this.capacity;
+  /** Records one span (ids as bytes: 16 for the trace, 8 for the parent). */
+  add(trace: Buffer, parent: Buffer | undefined, span: number, method: string, start: number, durationMs: number, outcome: string, caller: CallerInfo | undefined): void {
+    const i = this.recorded++ % this.capacity;
+    trace.copy(this.traces, i * TRACE_BYTES, 0, TRACE_BYTES);
+    if (parent === undefined) this.hasParent[i] = 0;
+    else {
+      parent.copy(this.parents, i * SPAN_BYTES, 0, SPAN_BYTES);
+      this.hasParent[i] = 1;
+    }
+    this.spans[i] = span;
+    this.starts[i] = start;
+    this.durations[i] = durationMs;
+    this.methods[i] = method;
+    this.outcomes[i] = outcome;
+    this.callers[i] = caller;
   }
 
   /** The spans matching `query`, oldest first (the newest `limit` of them). */
   find(query: SpanQuery): SpanRecord[] {
     const prefix = query.trace?.toLowerCase();
     const out: SpanRecord[] = [];
-    for (let i = 1; i <= this.capacity && out.length < query.limit; i++) {
-      const r = this.ring[(this.next - i + this.capacity) % this.capacity];
-      if (r === undefined) break;
-      if (prefix === undefined || r.trace.startsWith(prefix)) out.push(withoutAbsent(r));
+    const kept = Math.min(this.recorded, this.capacity);
+    for (let back = 1; back <= kept && out.length < query.limit; back++) {
+      const i = (this.recorded - back) % this.capacity;
+      const trace = this.traces.toString('hex', i * TRACE_BYTES, (i + 1) * TRACE_BYTES);
+      if (prefix === undefined || trace.startsWith(prefix)) out.push(this.record(i, trace));
     }
     return out.reverse();
   }
-}
 
-/** A record without its undefined fields (they do not survive JSON or IPC anyway). */
-function withoutAbsent(r: SpanRecord): SpanRecord {
-  const out: SpanRecord = { trace: r.trace, span: r.span, method: r.method, start: r.start, durationMs: r.durationMs, outcome: r.outcome };
-  if (r.parent !== undefined) out.parent = r.parent;
-  if (r.caller !== undefined) out.caller = r.caller;
-  if (r.node !== undefined) out.node = r.node;
-  return out;
+  private record(i: number, trace: string): SpanRecord {
+    const r: SpanRecord = { trace, span: spanHex(this.spans[i]!), method: this.methods[i]!, start: round3(this.starts[i]!), durationMs: round3(this.durations[i]!), outcome: this.outcomes[i]! };
+    if (this.hasParent[i] === 1) r.parent = this.parents.toString('hex', i * SPAN_BYTES, (i + 1) * SPAN_BYTES);
+    const caller = this.callers[i];
+    if (caller?.cell !== undefined) r.caller = caller.cell;
+    if (caller?.node !== undefined) r.node = caller.node;
+    return r;
+  }
 }
