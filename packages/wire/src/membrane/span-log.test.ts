@@ -26,10 +26,10 @@ describe('SpanLog', () => {
 
   it('gives back each field as recorded: ids as hex, the parent and caller only when there was one', () => {
     const log = new SpanLog(4);
-    log.add(Buffer.alloc(16, 0xcd), Buffer.from('0102030405060708', 'hex'), 0xffff_fffe, 'place', 1_700_000_000_000.1234, 2.34567, 'OutOfStock', { cell: 'orders', node: '12D3KooW' });
+    log.add(Buffer.alloc(16, 0xcd), Buffer.from('0102030405060708', 'hex'), 0xffff_fffe, 'place', 1_700_000_000_000.125, 2.34567, 'OutOfStock', { cell: 'orders', node: '12D3KooW' });
     log.add(Buffer.alloc(16, 0xcd), undefined, 9, 'get', 1_700_000_000_001, 0.5, 'ok', { replica: 'x-0' });
     expect(log.find({ limit: 5 })).toEqual([
-      { trace: 'cd'.repeat(16), span: expect.stringMatching(/^[0-9a-f]{8}fffffffe$/), parent: '0102030405060708', method: 'place', start: 1_700_000_000_000.123, durationMs: 2.346, outcome: 'OutOfStock', caller: 'orders', node: '12D3KooW' },
+      { trace: 'cd'.repeat(16), span: expect.stringMatching(/^[0-9a-f]{8}fffffffe$/), parent: '0102030405060708', method: 'place', start: 1_700_000_000_000.125, durationMs: 2.346, outcome: 'OutOfStock', caller: 'orders', node: '12D3KooW' },
       { trace: 'cd'.repeat(16), span: expect.stringMatching(/^[0-9a-f]{8}00000009$/), method: 'get', start: 1_700_000_000_001, durationMs: 0.5, outcome: 'ok' },
     ]);
   });
