@@ -51,6 +51,8 @@ export interface ObserveConfig {
   readonly metrics: { host: string; port: number } | null;
   /** How many of its newest calls each replica keeps as spans for `cell trace`; 0: none. */
   readonly spans: number;
+  /** The OTLP/HTTP URL the nucleus exports spans to (`…/v1/traces`); null: no export. */
+  readonly otlp: string | null;
 }
 
 /** `[gateway]`: chosen cells' methods as HTTP/JSON, with an OpenAPI document. */

@@ -5,8 +5,11 @@ import type { Candidate, MethodCalls, Span } from './nucleus-contract.ts';
 export type NucleusMessage =
   | { type: 'cell:drain'; graceMs?: number }
   | { type: 'cell:stats' }
-  /** The spans the cell keeps: one trace's (hex prefix), at most `limit`; answered with the same `id`. */
-  | { type: 'cell:spans'; id: number; trace?: string; limit: number };
+  /**
+   * The spans the cell keeps, answered with the same `id`: one trace's (hex prefix) or the newest,
+   * at most `limit`; with `after`, those recorded after the first `after` (an exporter's poll).
+   */
+  | { type: 'cell:spans'; id: number; trace?: string; limit: number; after?: number };
 
 /** Messages from a cell process to its nucleus. */
 export type CellMessage =
@@ -22,7 +25,8 @@ export type CellMessage =
       /** Per method, the calls it served (docs/metrics.md); absent from older cells. */
       methods?: Record<string, MethodCalls>;
     }
-  | { type: 'cell:spans'; id: number; spans: Span[] };
+  /** `next`: the `after` of the next poll; `dropped`: spans overwritten before this one asked (with `after` only). */
+  | { type: 'cell:spans'; id: number; spans: Span[]; next?: number; dropped?: number };
 
 /** True for a message a cell may send (anything else on the channel is ignored). */
 export function isCellMessage(m: unknown): m is CellMessage {

@@ -13,7 +13,7 @@ export interface ManagedMembrane {
   /** The methods it serves, each counting its calls. */
   readonly methods: ReadonlyMap<string, { readonly stats: { snapshot(): MethodCalls } }>;
   /** The recent spans of its calls, when it keeps them. */
-  readonly spans: Pick<SpanLog, 'find'> | undefined;
+  readonly spans: Pick<SpanLog, 'find' | 'since'> | undefined;
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
@@ -21,7 +21,10 @@ let attached = false;
 
 /** What the cell tells its nucleus when asked for its stats or its spans. */
 function answer(membrane: ManagedMembrane, m: Exclude<NucleusMessage, { type: 'cell:drain' }>): CellMessage {
-  if (m.type === 'cell:spans') return { type: 'cell:spans', id: m.id, spans: membrane.spans?.find({ trace: m.trace, limit: m.limit }) ?? [] };
+  if (m.type === 'cell:spans') {
+    if (m.after !== undefined) return { type: 'cell:spans', id: m.id, ...(membrane.spans?.since(m.after, m.limit) ?? { spans: [], next: m.after, dropped: 0 }) };
+    return { type: 'cell:spans', id: m.id, spans: membrane.spans?.find({ trace: m.trace, limit: m.limit }) ?? [] };
+  }
   const { connections, inFlight, lastActivityAt } = membrane;
   const methods = Object.fromEntries([...membrane.methods].map(([name, entry]) => [name, entry.stats.snapshot()]));
   return { type: 'cell:stats', connections, inFlight, lastActivityAt, deps: dependencyStats(), methods };

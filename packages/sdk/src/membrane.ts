@@ -37,7 +37,7 @@ export interface Membrane<C extends Contract = Contract> {
   readonly socketPath: string;
   readonly genome: Genome;
   /** The recent spans of the calls it served (what `cell trace` reads); undefined with `spans: 0`. */
-  readonly spans: Pick<SpanLog, 'find' | 'capacity'> | undefined;
+  readonly spans: Pick<SpanLog, 'find' | 'since' | 'capacity'> | undefined;
   /** Open caller connections. */
   readonly connections: number;
   /** Calls being handled right now, across connections. */

@@ -1,20 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calcCellFiles, ROOT_TOML, runCell, tempTree, type TempTree, userCellFiles } from '../test-support/fixtures.ts';
+import { calcCellFiles, ROOT_TOML, runCell, tempTree, type TempTree, tracingUserCellFiles } from '../test-support/fixtures.ts';
 import { traceArguments, traceCommand } from './trace.ts';
-
-/** `user.twice` calls calc twice with its context (children of its span), the second call refused with the declared Odd. */
-const TRACED_USER_MAIN = `import { serve } from '@cell/sdk';
-import { connectCalc } from '../.cell/bindings/calc.ts';
-import { userContract } from './contract.ts';
-const calc = connectCalc();
-await serve(userContract, {
-  twice: async ({ n }, ctx) => {
-    const echoed = await calc.echo({ n }, ctx);
-    await calc.half.try({ n: 1 }, ctx);
-    return { n: echoed.n * 2 };
-  },
-});
-`;
 
 describe('trace arguments', () => {
   it('take a hex first argument as a trace id (or its start), anything else as the directory', () => {
@@ -30,7 +16,7 @@ describe('trace arguments', () => {
 describe('cell trace (a running tree of two cells)', () => {
   let tree: TempTree;
   beforeAll(() => {
-    tree = tempTree({ 'cell.toml': ROOT_TOML, ...calcCellFiles('cells/calc'), ...userCellFiles('cells/user'), 'cells/user/src/main.ts': TRACED_USER_MAIN });
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...calcCellFiles('cells/calc'), ...tracingUserCellFiles('cells/user') });
     const up = runCell(['mitosis', tree.root, '--detach']);
     if (up.code !== 0) throw new Error(`the test tree did not start (${up.code}): ${up.stderr}`);
   });

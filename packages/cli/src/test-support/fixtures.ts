@@ -182,3 +182,22 @@ await serve(userContract, { twice: async ({ n }) => ({ n: (await calc.echo({ n }
 `,
   };
 }
+
+/** `userCellFiles`, but `twice` calls calc twice with its context (children of its span), the second refused with the declared Odd. */
+export function tracingUserCellFiles(dir: string, calcPath = '../calc'): Record<string, string> {
+  return {
+    ...userCellFiles(dir, calcPath),
+    [`${dir}/src/main.ts`]: `import { serve } from '@cell/sdk';
+import { connectCalc } from '../.cell/bindings/calc.ts';
+import { userContract } from './contract.ts';
+const calc = connectCalc();
+await serve(userContract, {
+  twice: async ({ n }, ctx) => {
+    const echoed = await calc.echo({ n }, ctx);
+    await calc.half.try({ n: 1 }, ctx);
+    return { n: echoed.n * 2 };
+  },
+});
+`,
+  };
+}

@@ -21,9 +21,9 @@ describe('[observe]', () => {
   });
 
   it('serves metrics on loopback by default, on the address given, or not at all', () => {
-    expect(observe('[observe]\n').config?.observe).toEqual({ metrics: { host: '127.0.0.1', port: 9464 }, spans: 1024 });
-    expect(observe('[observe]\nmetrics = "0.0.0.0:9100"\n').config?.observe).toEqual({ metrics: { host: '0.0.0.0', port: 9100 }, spans: 1024 });
-    expect(observe('[observe]\nmetrics = "off"\n').config?.observe).toEqual({ metrics: null, spans: 1024 });
+    expect(observe('[observe]\n').config?.observe).toEqual({ metrics: { host: '127.0.0.1', port: 9464 }, spans: 1024, otlp: null });
+    expect(observe('[observe]\nmetrics = "0.0.0.0:9100"\n').config?.observe).toEqual({ metrics: { host: '0.0.0.0', port: 9100 }, spans: 1024, otlp: null });
+    expect(observe('[observe]\nmetrics = "off"\n').config?.observe).toEqual({ metrics: null, spans: 1024, otlp: null });
   });
 
   it('keeps 1,024 spans per replica by default, as many as asked up to 100,000, or none', () => {
@@ -31,6 +31,15 @@ describe('[observe]', () => {
     expect(observe('[observe]\nspans = 100000\n').config?.observe?.spans).toBe(100_000);
     for (const bad of ['-1', '100001', '1.5', '"many"']) {
       expect(observe(`[observe]\nspans = ${bad}\n`).problems).toEqual([expect.objectContaining({ key: 'observe.spans', line: 5, message: expect.stringMatching(/whole number from 0 to 100000/) })]);
+    }
+  });
+
+  it('exports spans over OTLP/HTTP only when given an endpoint: its /v1/traces unless the URL names a path', () => {
+    expect(observe('[observe]\notlp = "http://127.0.0.1:4318"\n').config?.observe?.otlp).toBe('http://127.0.0.1:4318/v1/traces');
+    expect(observe('[observe]\notlp = "https://otel.example:4318/custom/traces"\n').config?.observe?.otlp).toBe('https://otel.example:4318/custom/traces');
+    expect(observe('[observe]\notlp = "off"\n').config?.observe?.otlp).toBeNull();
+    for (const bad of ['"127.0.0.1:4318"', '"ftp://x/"', '"http://user:pw@x/"', '4318']) {
+      expect(observe(`[observe]\notlp = ${bad}\n`).problems).toEqual([expect.objectContaining({ key: 'observe.otlp', line: 5, message: expect.stringMatching(/an http\(s\) URL of an OTLP\/HTTP endpoint|expected/) })]);
     }
   });
 

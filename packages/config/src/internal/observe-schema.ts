@@ -15,15 +15,35 @@ export function parseMetricsAddress(value: unknown): { ok: true; value: HostPort
   return p.ok ? p : { ok: false, message: `expected "host:port" (e.g. "127.0.0.1:9464"; port 0 for any free one) or "off", got ${describe(value)}` };
 }
 
+/**
+ * `otlp = "http://collector:4318"` (the OTLP/HTTP endpoint; traces go to its `/v1/traces` unless
+ * the URL names a path), or `"off"`. Returns the traces URL, or null for off.
+ */
+export function parseOtlpEndpoint(value: unknown): { ok: true; value: string | null } | { ok: false; message: string } {
+  if (value === 'off') return { ok: true, value: null };
+  let url: URL | undefined;
+  try {
+    url = typeof value === 'string' ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '') {
+    return { ok: false, message: `expected an http(s) URL of an OTLP/HTTP endpoint (e.g. "http://127.0.0.1:4318") or "off", got ${describe(value)}` };
+  }
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/v1/traces';
+  return { ok: true, value: url.href };
+}
+
 /** `[observe]` (a tree's root): how the running tree can be watched. */
 export const ObserveTable = table({
   metrics: parsed({ parse: parseMetricsAddress, accepts: 'string' }, { default: `${DEFAULT_METRICS_ADDRESS.host}:${DEFAULT_METRICS_ADDRESS.port}` }),
   spans: wholeNumber(0, MAX_SPANS, { default: DEFAULT_SPANS }),
+  otlp: parsed({ parse: parseOtlpEndpoint, accepts: 'string' }, { default: 'off' }),
 });
 
 /** `[observe]` decoded; undefined when the file has none (the tree then uses the defaults). */
 export function buildObserve(ctx: BuildContext): ObserveConfig | undefined {
   const t = ctx.decoded(['observe'], ObserveTable);
   if (!t) return undefined;
-  return { metrics: t.metrics, spans: t.spans };
+  return { metrics: t.metrics, spans: t.spans, otlp: t.otlp };
 }

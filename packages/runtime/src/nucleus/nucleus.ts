@@ -30,6 +30,7 @@ import { openGateway } from '../gateway/open-gateway.ts';
 import type { HttpDoor } from '../gateway/http-door.ts';
 import { openMetrics } from '../observe/open-metrics.ts';
 import type { MetricsServer } from '../observe/metrics-server.ts';
+import { openSpanExport, type SpanExport } from '../observe/span-export.ts';
 
 export interface NucleusOptions {
   /** Root directory of the tree (holds the root cell.toml). */
@@ -73,6 +74,7 @@ export class Nucleus {
   private link: NetworkLink | undefined;
   door: HttpDoor | undefined; // the tree's HTTP door ([gateway]), once its cells started
   metrics: MetricsServer | undefined; // the tree's Prometheus endpoint ([observe] metrics)
+  private spanExport: SpanExport | undefined; // spans to an OTLP collector ([observe] otlp)
   private running = false;
 
   private constructor(tree: CellTree, options: NucleusOptions) {
@@ -109,6 +111,7 @@ export class Nucleus {
       writePointers(this.tree);
       await this.joinNetwork();
       this.createSupervisors();
+      this.spanExport = await openSpanExport(this.tree, () => this.allSupervisors(), this.log);
       await this.buildAll();
       await this.startAll();
       this.door = await openGateway(this.tree, this.log);
@@ -279,6 +282,7 @@ export class Nucleus {
     this.log.info({ root: this.tree.root.dir }, 'stopping tree');
     await this.door?.close();
     await this.metrics?.close();
+    await this.spanExport?.stop(); // the last spans, before the replicas that keep them stop
     await Promise.allSettled(this.legacy.map((l) => l.stop()));
     await inReverseDependencyOrder(this.tree, (node) => this.supervisors.get(node)?.stop() ?? Promise.resolve());
     await this.link?.network.stop().catch((err: unknown) => this.log.warn({ err }, 'leaving the network failed'));

@@ -1,10 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
 import { CellError } from '@cell/protocol';
-import { isCellMessage, type NucleusMessage, type Span } from '@cell/host';
+import { isCellMessage, type NucleusMessage } from '@cell/host';
 import { connectDynamic } from '@cell/sdk';
 import type { ReplicaLimits } from './cgroups.ts';
 import type { ReplicaLog } from './replica-log.ts';
-import { type CellStats, exitWithin, type ProcessExit, residentBytes, type SupervisedProcess } from './supervised-process.ts';
+import { type CellStats, exitWithin, type ProcessExit, residentBytes, type SpanAnswer, type SpanQuery, type SupervisedProcess } from './supervised-process.ts';
 
 /** Everything needed to run one process of a replica. */
 export interface ProcessSpec {
@@ -37,7 +37,7 @@ export class ReplicaProcess implements SupervisedProcess {
   private requested = false;
   private unready = false;
   private statsWaiters: Array<(m: CellStats | undefined) => void> = [];
-  private readonly spanWaiters = new Map<number, (spans: Span[] | undefined) => void>();
+  private readonly spanWaiters = new Map<number, (answer: SpanAnswer | undefined) => void>();
   private spanQueries = 0;
   private readonly spec: ProcessSpec;
 
@@ -69,7 +69,7 @@ export class ReplicaProcess implements SupervisedProcess {
       else if (m.type === 'cell:axon') {
         this.axonPort = m.port;
         spec.onAxon?.(m.port);
-      } else if (m.type === 'cell:spans') this.spanWaiters.get(m.id)?.(m.spans);
+      } else if (m.type === 'cell:spans') this.spanWaiters.get(m.id)?.(m);
       else {
         const waiters = this.statsWaiters;
         this.statsWaiters = [];
@@ -141,19 +141,20 @@ export class ReplicaProcess implements SupervisedProcess {
   }
 
   /** The spans the process keeps, asked over IPC (answers are matched by id: a late one is dropped). */
-  spans(query: { trace?: string | undefined; limit: number }, timeoutMs = 1000): Promise<Span[] | undefined> {
+  spans(query: SpanQuery, timeoutMs = 1000): Promise<SpanAnswer | undefined> {
     if (!this.isRunning) return Promise.resolve(undefined);
     const id = ++this.spanQueries;
     return new Promise((resolve) => {
-      const done = (spans: Span[] | undefined) => {
+      const done = (answer: SpanAnswer | undefined) => {
         clearTimeout(timer);
         this.spanWaiters.delete(id);
-        resolve(spans);
+        resolve(answer);
       };
       const timer = setTimeout(() => done(undefined), timeoutMs);
       this.spanWaiters.set(id, done);
       try {
-        this.worker.send({ type: 'cell:spans', id, ...(query.trace === undefined ? {} : { trace: query.trace }), limit: query.limit } satisfies NucleusMessage);
+        const { trace, after, limit } = query;
+        this.worker.send({ type: 'cell:spans', id, limit, ...(trace === undefined ? {} : { trace }), ...(after === undefined ? {} : { after }) } satisfies NucleusMessage);
       } catch {
         done(undefined);
       }

@@ -2,6 +2,7 @@ import { type CellStatus, type ReplicaSpan, Span, type TreeStatus } from '@cell/
 import { repeatedCheck } from '@cell/wire';
 import { mergeDependencyStats, mergeMethodStats } from './cell-status.ts';
 import type { CellSupervisor } from './cell-supervisor.ts';
+import type { SpanQuery } from './supervised-process.ts';
 
 /** What a cell's replicas report, summed: per dependency the candidates their racers see, per method the calls served. */
 export async function replicaStats(sup: CellSupervisor): Promise<Pick<CellStatus, 'deps' | 'methods'>> {
@@ -21,14 +22,15 @@ export async function withReplicaStats(status: TreeStatus, sups: readonly CellSu
   return status;
 }
 
-/** What `spans` asks each replica for: one trace's spans (a hex prefix of its id), at most `limit` per replica. */
-export interface SpanQuery {
-  trace?: string | undefined;
-  limit: number;
-}
-
 // A cell's answer is checked, not trusted: a span that is not one is dropped, not passed on.
 const isSpan = repeatedCheck(Span);
+
+/** The well-formed spans of a replica's answer, each with its cell and replica. */
+export function spansOf(answer: { spans?: unknown }, cell: string, replica: string): ReplicaSpan[] {
+  const out: ReplicaSpan[] = [];
+  for (const span of Array.isArray(answer.spans) ? (answer.spans as unknown[]) : []) if (isSpan(span)) out.push({ ...(span as Span), cell, replica });
+  return out;
+}
 
 /**
  * The spans the tree's replicas keep, oldest first, each with its cell and replica; the replicas
@@ -41,11 +43,8 @@ export async function replicaSpans(sups: readonly CellSupervisor[], query: SpanQ
   const unanswered: string[] = [];
   asked.forEach(({ cell, id, process }, i) => {
     const got = answers[i];
-    if (got === undefined) {
-      if (process.spans !== undefined && process.isRunning) unanswered.push(id);
-      return;
-    }
-    for (const span of Array.isArray(got) ? got : []) if (isSpan(span)) spans.push({ ...span, cell, replica: id });
+    if (got !== undefined) spans.push(...spansOf(got, cell, id));
+    else if (process.spans !== undefined && process.isRunning) unanswered.push(id);
   });
   spans.sort((a, b) => a.start - b.start);
   return { spans, unanswered };

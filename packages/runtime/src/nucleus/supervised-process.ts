@@ -1,9 +1,19 @@
 import { readFileSync } from 'node:fs';
-import type { CellMessage, Span } from '@cell/host';
+import type { CellMessage } from '@cell/host';
 import { MAX_TIMER_MS } from '@cell/wire';
 
 /** What a replica reports about itself (calls, connections, its dependencies' candidates). */
 export type CellStats = Extract<CellMessage, { type: 'cell:stats' }>;
+
+/** Which spans to ask a replica for: one trace's (a hex prefix of its id), or those after the first `after` (an exporter's poll); at most `limit`. */
+export interface SpanQuery {
+  trace?: string | undefined;
+  after?: number | undefined;
+  limit: number;
+}
+
+/** A replica's spans, with the cursor of the next poll when asked with `after`. */
+export type SpanAnswer = Omit<Extract<CellMessage, { type: 'cell:spans' }>, 'type' | 'id'>;
 
 /** How a process ended. */
 export interface ProcessExit {
@@ -36,8 +46,8 @@ export interface SupervisedProcess {
   readonly isRunning: boolean;
   /** What the process reports about itself; undefined when it cannot say (or is gone). */
   stats(timeoutMs?: number): Promise<CellStats | undefined>;
-  /** The spans the process keeps (one trace's, by hex prefix; at most `limit`); undefined when it keeps none or does not answer. */
-  spans?(query: { trace?: string | undefined; limit: number }, timeoutMs?: number): Promise<Span[] | undefined>;
+  /** The spans the process keeps (see SpanQuery); undefined when it cannot say (gone, or no answer in time). */
+  spans?(query: SpanQuery, timeoutMs?: number): Promise<SpanAnswer | undefined>;
   /** Resident memory in bytes (null when gone). */
   rssBytes(): number | null;
   /** Asks the process to stop; kills it after `graceMs` (+1 s). */

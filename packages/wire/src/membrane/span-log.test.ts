@@ -46,3 +46,18 @@ describe('SpanLog', () => {
     for (const bad of [0, -1, 1.5, MAX_SPANS + 1]) expect(() => new SpanLog(bad)).toThrow(RangeError);
   });
 });
+
+describe('SpanLog.since (an exporter polling)', () => {
+  it('gives each span once, oldest first, in pages of `limit`, and counts what was overwritten before it asked', () => {
+    const log = new SpanLog(4);
+    for (let i = 1; i <= 3; i++) add(log, 'aa', i);
+    const first = log.since(0, 2);
+    expect([first.spans.map((s) => s.start), first.next, first.dropped]).toEqual([[1, 2], 2, 0]);
+    const second = log.since(first.next, 10);
+    expect([second.spans.map((s) => s.start), second.next, second.dropped]).toEqual([[3], 3, 0]);
+    expect(log.since(second.next, 10)).toEqual({ spans: [], next: 3, dropped: 0 });
+    for (let i = 4; i <= 10; i++) add(log, 'aa', i);
+    const late = log.since(3, 10);
+    expect([late.spans.map((s) => s.start), late.next, late.dropped]).toEqual([[7, 8, 9, 10], 10, 3]);
+  });
+});

@@ -93,6 +93,22 @@ export class SpanLog {
     this.callers[i] = caller;
   }
 
+  /**
+   * The spans recorded after the first `after` (oldest first, at most `limit`), for an exporter
+   * that polls: `next` is the `after` of its next poll, `dropped` how many were overwritten before
+   * it asked (more calls between two polls than the ring holds).
+   */
+  since(after: number, limit: number): { spans: SpanRecord[]; next: number; dropped: number } {
+    const oldest = Math.max(after, this.recorded - this.capacity);
+    const end = Math.min(this.recorded, oldest + limit);
+    const spans: SpanRecord[] = [];
+    for (let n = oldest; n < end; n++) {
+      const i = n % this.capacity;
+      spans.push(this.record(i, this.traces.toString('hex', i * TRACE_BYTES, (i + 1) * TRACE_BYTES)));
+    }
+    return { spans, next: end, dropped: Math.max(0, oldest - after) };
+  }
+
   /** The spans matching `query`, oldest first (the newest `limit` of them). */
   find(query: SpanQuery): SpanRecord[] {
     const prefix = query.trace?.toLowerCase();
