@@ -15,6 +15,7 @@ REQUIRED=(
   "git:git"             # git dependencies ([deps] x = "git+..."), tested against local bare repositories
   "prometheus:prometheus" # metrics: a real Prometheus scrapes a running tree in the tests
   "tmux:tmux"           # `cell top` is driven in a real terminal in the tests
+  "chromium:chromium"   # the web dashboard is tested in a real browser (puppeteer-core drives it)
 )
 
 missing=()

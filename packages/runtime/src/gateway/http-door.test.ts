@@ -6,6 +6,7 @@ import { request } from 'node:http';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Nucleus } from '../nucleus/nucleus.ts';
+import { replicaSpans } from '../nucleus/replica-reports.ts';
 import { capturedLogger, cellToml, tempDir, useTeardown, within } from '../test-fixtures/temp-cells.ts';
 
 const deferAll = useTeardown('all');
@@ -76,6 +77,7 @@ function http(port: number, method: string, path: string, body?: string | Buffer
 
 describe('the HTTP door ([gateway])', () => {
   let port: number;
+  let nucleus: Nucleus;
   beforeAll(async () => {
     const root = tempDir(deferAll, {
       'cell.toml': `${cellToml('shop', { entry: false })}[gateway]\nlisten = "127.0.0.1:0"\ncells = ["orders"]\nmax_body = "64KiB"\n`,
@@ -83,7 +85,7 @@ describe('the HTTP door ([gateway])', () => {
       'cells/orders/src/contract.ts': CONTRACT,
       'cells/orders/src/main.ts': MAIN,
     });
-    const nucleus = Nucleus.create({ root, logger: capturedLogger().logger, typecheck: false });
+    nucleus = Nucleus.create({ root, logger: capturedLogger().logger, typecheck: false });
     deferAll(() => within(nucleus.stop(), 20_000, 'the tree to stop').catch(() => nucleus.kill()));
     await within(nucleus.start(), 90_000, 'the tree to start');
     port = nucleus.door!.address.port;
@@ -121,6 +123,18 @@ describe('the HTTP door ([gateway])', () => {
     const refused = await http(port, 'POST', '/orders/place', JSON.stringify({ sku: 'mug', qty: 9 }));
     expect(refused.status).toBe(422);
     expect(refused.json()).toEqual({ code: 'OutOfStock', message: 'OutOfStock', details: { available: 5 }, declared: true });
+  });
+
+  it("answers each call's trace id, continuing a caller's W3C traceparent (its span the call's parent)", async () => {
+    const fresh = await http(port, 'POST', '/orders/placed', '{}');
+    expect(fresh.headers['x-cell-trace']).toMatch(/^[0-9a-f]{32}$/);
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const continued = await http(port, 'POST', '/orders/placed', '{}', { traceparent: `00-${trace}-00f067aa0ba902b7-01` });
+    expect(continued.headers['x-cell-trace']).toBe(trace);
+    const { spans } = await replicaSpans(nucleus.allSupervisors(), { trace, limit: 10 });
+    expect(spans).toEqual([expect.objectContaining({ cell: 'orders', method: 'placed', parent: '00f067aa0ba902b7', caller: 'gateway', outcome: 'ok' })]);
+    const malformed = await http(port, 'POST', '/orders/placed', '{}', { traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01` });
+    expect(malformed.headers['x-cell-trace']).not.toBe('0'.repeat(32));
   });
 
   it('checks the input before any call, and refuses what is not JSON, too large, or not there, naming why', async () => {

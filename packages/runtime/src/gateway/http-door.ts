@@ -6,6 +6,7 @@ import { connectDynamic, type DynamicSynapse, type Logger } from '@cell/sdk';
 import { errorBody, statusOf } from './error-status.ts';
 import { bytesFromJson, bytesToJson } from './json-bytes.ts';
 import { EXPOSED_KINDS, openApiDocument } from './openapi.ts';
+import { traceOf } from './trace-header.ts';
 
 /** A cell the door exposes: where it runs, and its genome as it is now. */
 export interface DoorCell {
@@ -39,9 +40,20 @@ export class HttpDoor {
     this.cells = new Map(cells.map((c) => [c.name, c]));
     this.title = title;
     this.log = log;
-    this.server = createServer({ requestTimeout: 60_000, headersTimeout: 10_000 }, (req, res) => {
-      this.handle(req, res).catch((err: unknown) => this.fail(res, toCellError(err)));
-    });
+    this.server = createServer({ requestTimeout: 60_000, headersTimeout: 10_000 }, (req, res) => this.answer(req, res));
+  }
+
+  /**
+   * The door's routes without a server of their own, for another server to mount (the dashboard's
+   * API explorer calls methods through them): `answer(req, res, path)` with the path below the mount.
+   */
+  static routes(config: GatewayConfig, cells: DoorCell[], title: { name: string; version: string }, log: Logger): HttpDoor {
+    return new HttpDoor(config, cells, title, log);
+  }
+
+  /** Answers one request (`path`: the request's path, by default its URL's). */
+  answer(req: IncomingMessage, res: ServerResponse, path = (req.url ?? '/').split('?')[0]!): void {
+    this.handle(req, res, path).catch((err: unknown) => this.fail(res, toCellError(err)));
   }
 
   static async open(config: GatewayConfig, cells: DoorCell[], title: { name: string; version: string }, log: Logger): Promise<HttpDoor> {
@@ -66,8 +78,7 @@ export class HttpDoor {
     await Promise.all([...this.clients.values()].map((c) => c.$close()));
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!;
+  private async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     if (req.method === 'GET' && path === '/openapi.json') return this.send(res, 200, this.openApi());
     if (req.method === 'GET' && path === '/') return this.send(res, 200, { openapi: '/openapi.json', cells: Object.fromEntries([...this.cells.keys()].map((c) => [c, this.methodsOf(c)])) });
     const [, cellName, method, extra] = path.split('/');
@@ -90,13 +101,14 @@ export class HttpDoor {
       return this.fail(res, new CellError('CELL_E_INVALID_INPUT', `invalid input for ${cell.name}.${name}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { details: { errors } }));
     }
     const client = this.clientOf(cell);
-    const timeoutMs = this.timeoutOf(req);
+    const options = { timeoutMs: this.timeoutOf(req), ...traceOf(req) };
+    res.setHeader('x-cell-trace', options.traceId.toString('hex'));
     if (def.kind === 'notify') {
       await client.notify(name, input);
       return this.send(res, 202, {});
     }
-    if (def.kind === 'serverStream') return this.stream(res, client.stream(name, input, { timeoutMs }));
-    this.send(res, 200, await client.call(name, input, { timeoutMs }));
+    if (def.kind === 'serverStream') return this.stream(res, client.stream(name, input, options));
+    this.send(res, 200, await client.call(name, input, options));
   }
 
   /** Server-Sent Events: each item as `data: <json>`, then `event: end`, or `event: error` with the error. The caller leaving ends the call. */

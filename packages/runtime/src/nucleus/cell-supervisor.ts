@@ -65,7 +65,7 @@ export class CellSupervisor {
     this.main = main;
     this.stopping = false;
     if (!this.hasProcess) return Promise.resolve();
-    const unusable = prepareSlots(this.node, this.slots);
+    const unusable = prepareSlots(this.node, this.slots, this.context.logFeed);
     if (unusable) return Promise.reject(unusable);
     this.starting ??= (async () => {
       const pending = this.slots.filter((s) => !s.current && s.state !== 'backoff');
@@ -96,7 +96,7 @@ export class CellSupervisor {
     await Promise.all(dropped.map(async (s) => (await s.current?.drain(this.config.lifeCycle.graceMs), await s.log?.close())));
     const added = createSlots(this.node, this.slots.length, replicas - this.slots.length);
     this.slots.push(...added);
-    const unusable = prepareSlots(this.node, added);
+    const unusable = prepareSlots(this.node, added, this.context.logFeed);
     if (unusable) throw unusable; // a socket path too long for the new replicas' names
     if (this.ports) this.ports = [...this.ports, ...(await allocatePorts(this.name, this.config.ports, added.length))];
     await Promise.all(added.map((s) => this.startThroughGate(s)));

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { type DestinationStream, type Level, pino, type Logger as Pino } from 'pino';
 import { RotatingFile } from '../logs/rotating-file.ts';
+import type { LogFeed } from '../observe/log-feed.ts';
 
 const MAX_LINE_CHARS = 64 * 1024;
 /** Default bound of one replica's log files (`[resources] logs`). */
@@ -33,15 +34,18 @@ export function levelOf(line: string): Level | undefined {
  */
 export class ReplicaLog {
   private readonly file: RotatingFile;
+  /** The tree's live view of its logs, when something watches them (the dashboard). */
+  private readonly feed: LogFeed | undefined;
   private readonly log: Pino;
   private readonly lines: string[] = [];
   private readonly tailSize: number;
   private readonly base: { cell: string; replica: string };
 
-  constructor(file: string, base: { cell: string; replica: string }, options: { maxBytes?: number; tailSize?: number } = {}) {
+  constructor(file: string, base: { cell: string; replica: string }, options: { maxBytes?: number; tailSize?: number; feed?: LogFeed | undefined } = {}) {
     this.file = new RotatingFile(file, options.maxBytes ?? DEFAULT_MAX_BYTES);
+    this.feed = options.feed;
     // pino writes each line to the file through this destination (rotation included).
-    const dest: DestinationStream = { write: (line: string) => this.file.write(line) };
+    const dest: DestinationStream = { write: (line: string) => this.write(line) };
     this.log = lineLogger(dest);
     this.base = base;
     this.tailSize = options.tailSize ?? 40; // a crash's stack and error properties, with its message above them
@@ -85,7 +89,7 @@ export class ReplicaLog {
     if (text.startsWith('{')) {
       try {
         const parsed = JSON.parse(text) as { msg?: unknown; err?: { message?: unknown } };
-        this.file.write(`${text}\n`); // already a line of the schema (the SDK's logger)
+        this.write(`${text}\n`); // already a line of the schema (the SDK's logger)
         return this.remember(typeof parsed.msg === 'string' ? parsed.msg + (parsed.err?.message ? `: ${String(parsed.err.message)}` : '') : text);
       } catch {
         // not JSON after all: wrap it below
@@ -93,6 +97,11 @@ export class ReplicaLog {
     }
     this.log[levelOf(text) ?? (source === 'stderr' ? 'error' : 'info')]({ pid, ...this.base, component: source }, text);
     this.remember(text);
+  }
+
+  private write(line: string): void {
+    this.file.write(line);
+    this.feed?.push(line);
   }
 
   private remember(summary: string): void {

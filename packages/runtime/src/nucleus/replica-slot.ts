@@ -7,6 +7,7 @@ import { LOG_DIR, privateRunDir, type ReplicaStatus, RUN_DIR } from '@cell/host'
 import { ReplicaLog } from './replica-log.ts';
 import type { SupervisedProcess } from './supervised-process.ts';
 import { RestartTracker } from './restart-policy.ts';
+import type { LogFeed } from '../observe/log-feed.ts';
 
 export type ReplicaState = ReplicaStatus['state'];
 
@@ -64,13 +65,13 @@ export function markUnstartedFailed(slots: Slot[], reason: string, now: number):
 }
 
 /** Makes a cell's `run/` and `log/` and opens each replica's log; returns why a replica's socket cannot exist, if one cannot. */
-export function prepareSlots(node: TreeNode, slots: Slot[]): CellError | undefined {
+export function prepareSlots(node: TreeNode, slots: Slot[], feed?: LogFeed): CellError | undefined {
   privateRunDir(node.dir);
   mkdirSync(join(node.dir, LOG_DIR), { recursive: true });
   for (const slot of slots) {
     const tooLong = socketPathProblem(slot);
     if (tooLong) return tooLong;
-    slot.log ??= new ReplicaLog(join(node.dir, LOG_DIR, `${slot.id}.log`), { cell: node.name, replica: slot.id }, { maxBytes: node.config.resources.logs.max });
+    slot.log ??= new ReplicaLog(join(node.dir, LOG_DIR, `${slot.id}.log`), { cell: node.name, replica: slot.id }, { maxBytes: node.config.resources.logs.max, feed });
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '@cell/sdk';
 import type { ResourceLimiter } from './cgroups.ts';
 import type { StartGate } from './start-gate.ts';
+import type { LogFeed } from '../observe/log-feed.ts';
 
 /** What a cell supervisor needs from the nucleus. */
 export interface SupervisorContext {
@@ -18,4 +19,6 @@ export interface SupervisorContext {
   isTreeStopping?: () => boolean;
   /** Called on every state change (for live views). */
   changed(): void;
+  /** Every replica's log lines as they are written, when a live view (the dashboard) watches them. */
+  logFeed?: LogFeed | undefined;
 }
