@@ -53,6 +53,8 @@ export interface ObserveConfig {
   readonly spans: number;
   /** The OTLP/HTTP URL the nucleus exports spans to (`…/v1/traces`); null: no export. */
   readonly otlp: string | null;
+  /** Listen address of the web dashboard (a taken port is replaced by a free one); null: off. */
+  readonly dashboard: { host: string; port: number } | null;
 }
 
 /** `[gateway]`: chosen cells' methods as HTTP/JSON, with an OpenAPI document. */

@@ -23,4 +23,4 @@ export { loadCellConfig, readCellConfig, cellTomlPath } from './load-config.ts';
 export { loadCellTree, findNode, type CellTree, type TreeNode } from './cell-tree.ts';
 export { parseBytes, parseDuration, parseDurationRange, parseCpu } from './units.ts';
 export { secretFileProblem } from './internal/env-schema.ts';
-export { DEFAULT_METRICS_ADDRESS, parseMetricsAddress, parseOtlpEndpoint } from './internal/observe-schema.ts';
+export { DEFAULT_DASHBOARD_ADDRESS, DEFAULT_METRICS_ADDRESS, parseDashboardAddress, parseMetricsAddress, parseOtlpEndpoint } from './internal/observe-schema.ts';

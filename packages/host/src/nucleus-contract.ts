@@ -145,6 +145,7 @@ export const TreeStatus = Type.Object({
     Type.Object({ url: Type.String({ description: 'where the HTTP door listens' }), cells: Type.Array(Type.String(), { description: 'the cells it serves' }) }, { description: 'the tree\'s HTTP door ([gateway]), once open' }),
   ),
   metrics: Nullable(Type.Object({ url: Type.String({ description: 'where Prometheus scrapes the tree (docs/metrics.md)' }) }, { description: "the tree's metrics endpoint ([observe] metrics), once open" })),
+  dashboard: Nullable(Type.Object({ url: Type.String({ description: 'the page to open (with its token when bound beyond loopback)' }) }, { description: "the tree's web dashboard ([observe] dashboard), once open" })),
   network: Nullable(
     Type.Object({
       node: Type.String({ description: 'this node: its key, a peer id' }),

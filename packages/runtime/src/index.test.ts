@@ -44,6 +44,8 @@ describe('@cell/runtime public surface', () => {
         'shippedCompiler',
         'startStandaloneCell',
         'stopCell',
+        'summarizeTraces',
+        'treeSpans',
         'treeStatus',
         'typecheckCells',
         'typecheckFailure',

@@ -27,6 +27,9 @@ export { findRunningTree, runningTree, treeStatus, treeSpans, reloadCell, restar
 export { reloadWithConsumers, type ConsumersReload } from './control/consumer-upgrade.ts';
 export { TreeWatch, type WatchActions, type WatchEvent } from './watch/tree-watch.ts';
 export { cpuSecondsOf } from './observe/tree-metrics.ts';
+export { summarizeTraces, type TraceSummary } from './observe/trace-summary.ts';
+export type { CallEdge } from './observe/call-graph.ts';
+export type { GraphView } from './observe/dashboard-events.ts';
 export { DURATION_BUCKETS_MS } from '@cell/wire';
 export { createCapsidHost, DEFAULT_SANDBOX_UID, type CapsidHost, type CapsidHostOptions, type CapsidRunSpec } from './capsid/capsid-host.ts';
 export { probeCapsid, capsidUnavailable, type CapsidProbe, type CapsidProbeOptions } from './capsid/capsid-probe.ts';

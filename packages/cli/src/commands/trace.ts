@@ -1,8 +1,7 @@
 import { CellError } from '@cell/protocol';
 import type { ReplicaSpan } from '@cell/host';
-import { treeSpans } from '@cell/runtime';
+import { summarizeTraces, treeSpans, type TraceSummary } from '@cell/runtime';
 import { cellDir } from '../locate-tree.ts';
-import { summarizeTraces, type TraceSummary } from '../output/trace-view.ts';
 
 /** A trace id as logs show it (32 hex characters), or enough of its start to name one: 4 or more. */
 const TRACE_PREFIX = /^[0-9a-f]{4,32}$/i;

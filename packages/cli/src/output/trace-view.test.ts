@@ -1,7 +1,8 @@
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { ReplicaSpan } from '@cell/host';
-import { renderTrace, renderTraceList, summarizeTraces } from './trace-view.ts';
+import { summarizeTraces } from '@cell/runtime';
+import { renderTrace, renderTraceList } from './trace-view.ts';
 
 const T = 'ab'.repeat(16);
 const span = (over: Partial<ReplicaSpan> & Pick<ReplicaSpan, 'span' | 'start'>): ReplicaSpan => ({ trace: T, method: 'm', durationMs: 1, outcome: 'ok', cell: 'c', replica: 'c-0', ...over });
@@ -17,14 +18,6 @@ const spans: ReplicaSpan[] = [
 ];
 
 describe('trace view', () => {
-  it('groups spans by trace, oldest first, with the roots a tree starts from and the errors counted', () => {
-    const [older, t] = summarizeTraces(spans);
-    expect(older!.trace).toBe('cd'.repeat(16));
-    expect(t!.spans.map((s) => s.span)).toEqual(['r', 'c1', 'g', 'c2', 'x']);
-    expect(t!.roots.map((s) => s.span)).toEqual(['r', 'x']);
-    expect([t!.start, t!.durationMs, t!.errors]).toEqual([1_000_000, 10, 1]);
-  });
-
   it('draws a trace as the tree of its calls, offsets from its start, and says why a span has no parent here', () => {
     const lines = plain(renderTrace(summarizeTraces(spans)[1]!));
     expect(lines[0]).toBe(`trace ${T} · ${new Date(1_000_000).toISOString()} · 5 spans in 5 cells · 10.00 ms`);

@@ -50,6 +50,7 @@ export function treeStatus(cells: CellStatus[], overrides: Partial<TreeStatus> =
     cells,
     gateway: null,
     metrics: null,
+    dashboard: null,
     network: null,
     ...overrides,
   };

@@ -21,9 +21,9 @@ describe('[observe]', () => {
   });
 
   it('serves metrics on loopback by default, on the address given, or not at all', () => {
-    expect(observe('[observe]\n').config?.observe).toEqual({ metrics: { host: '127.0.0.1', port: 9464 }, spans: 1024, otlp: null });
-    expect(observe('[observe]\nmetrics = "0.0.0.0:9100"\n').config?.observe).toEqual({ metrics: { host: '0.0.0.0', port: 9100 }, spans: 1024, otlp: null });
-    expect(observe('[observe]\nmetrics = "off"\n').config?.observe).toEqual({ metrics: null, spans: 1024, otlp: null });
+    expect(observe('[observe]\n').config?.observe).toEqual({ metrics: { host: '127.0.0.1', port: 9464 }, spans: 1024, otlp: null, dashboard: { host: '127.0.0.1', port: 9465 } });
+    expect(observe('[observe]\nmetrics = "0.0.0.0:9100"\n').config?.observe).toEqual({ metrics: { host: '0.0.0.0', port: 9100 }, spans: 1024, otlp: null, dashboard: { host: '127.0.0.1', port: 9465 } });
+    expect(observe('[observe]\nmetrics = "off"\n').config?.observe).toEqual({ metrics: null, spans: 1024, otlp: null, dashboard: { host: '127.0.0.1', port: 9465 } });
   });
 
   it('keeps 1,024 spans per replica by default, as many as asked up to 100,000, or none', () => {
@@ -43,12 +43,18 @@ describe('[observe]', () => {
     }
   });
 
+  it('serves the dashboard on loopback by default, on the address given, or not at all', () => {
+    expect(observe('[observe]\ndashboard = "0.0.0.0:8080"\n').config?.observe?.dashboard).toEqual({ host: '0.0.0.0', port: 8080 });
+    expect(observe('[observe]\ndashboard = "off"\n').config?.observe?.dashboard).toBeNull();
+    expect(observe('[observe]\ndashboard = "9465"\n').problems).toEqual([expect.objectContaining({ key: 'observe.dashboard', message: expect.stringMatching(/e\.g\. "127\.0\.0\.1:9465"/) })]);
+  });
+
   it('refuses a malformed address and unknown keys, with the line', () => {
-    const bad = observe('[observe]\nmetrics = "loopback"\ndashboard = true\n');
+    const bad = observe('[observe]\nmetrics = "loopback"\ngrafana = true\n');
     expect(bad.config).toBeUndefined();
     expect(bad.problems).toEqual([
       expect.objectContaining({ key: 'observe.metrics', line: 5, message: expect.stringMatching(/expected "host:port".*or "off", got "loopback"/) }),
-      expect.objectContaining({ key: 'observe.dashboard', line: 6 }),
+      expect.objectContaining({ key: 'observe.grafana', line: 6 }),
     ]);
   });
 });

@@ -34,9 +34,12 @@ export class HttpDoor {
   private readonly log: Logger;
   private readonly clients = new Map<string, DynamicSynapse>();
   private readonly validators = new WeakMap<object, Validator>();
+  /** The name calls through the door carry as their caller (spans, logs): `gateway`, or the server mounting its routes. */
+  private readonly caller: string;
 
-  private constructor(config: GatewayConfig, cells: DoorCell[], title: { name: string; version: string }, log: Logger) {
+  private constructor(config: GatewayConfig, cells: DoorCell[], title: { name: string; version: string }, log: Logger, caller = 'gateway') {
     this.config = config;
+    this.caller = caller;
     this.cells = new Map(cells.map((c) => [c.name, c]));
     this.title = title;
     this.log = log;
@@ -47,8 +50,8 @@ export class HttpDoor {
    * The door's routes without a server of their own, for another server to mount (the dashboard's
    * API explorer calls methods through them): `answer(req, res, path)` with the path below the mount.
    */
-  static routes(config: GatewayConfig, cells: DoorCell[], title: { name: string; version: string }, log: Logger): HttpDoor {
-    return new HttpDoor(config, cells, title, log);
+  static routes(config: GatewayConfig, cells: DoorCell[], title: { name: string; version: string }, log: Logger, caller: string): HttpDoor {
+    return new HttpDoor(config, cells, title, log, caller);
   }
 
   /** Answers one request (`path`: the request's path, by default its URL's). */
@@ -168,7 +171,7 @@ export class HttpDoor {
 
   private clientOf(cell: DoorCell): DynamicSynapse {
     let client = this.clients.get(cell.name);
-    if (!client) this.clients.set(cell.name, (client = connectDynamic({ cell: cell.dir, name: cell.name, caller: { cell: 'gateway' } })));
+    if (!client) this.clients.set(cell.name, (client = connectDynamic({ cell: cell.dir, name: cell.name, caller: { cell: this.caller } })));
     return client;
   }
 

@@ -7,7 +7,7 @@ import { GENOME_FILE, readGenomeFile } from '../ribosome/contract-genome.ts';
 import { HttpDoor } from './http-door.ts';
 
 /** A cell's genome as its last build (or its running replicas) recorded it, read again only when the file changed (a reload). */
-function recordedGenome(dir: string): () => Genome | undefined {
+export function recordedGenome(dir: string): () => Genome | undefined {
   let seen: { mtimeMs: number; genome: Genome | undefined } | undefined;
   return () => {
     const mtimeMs = statSync(join(dir, GENOME_FILE), { throwIfNoEntry: false })?.mtimeMs ?? 0;

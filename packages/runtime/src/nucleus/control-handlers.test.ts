@@ -10,7 +10,7 @@ import { type ControlledTree, serveControl } from './control-handlers.ts';
 
 const defer = useTeardown();
 
-const STATUS: TreeStatus = { version: 1, root: '/srv/tree', nucleus: { pid: 1, startedAt: 0, uptimeMs: 5, phase: 'running' }, cells: [], gateway: null, metrics: null, network: null };
+const STATUS: TreeStatus = { version: 1, root: '/srv/tree', nucleus: { pid: 1, startedAt: 0, uptimeMs: 5, phase: 'running' }, cells: [], gateway: null, metrics: null, dashboard: null, network: null };
 
 /** A supervisor as the handlers see it: it starts (or fails to) and reports its replicas. */
 function fakeSupervisor(name: string, start: () => Promise<void> = async () => undefined): CellSupervisor & { starts: number } {

@@ -28,9 +28,7 @@ import type { TrustVerdict } from '../network/trust-filter.ts';
 import { NetworkLink, servedCellsOf } from './network-link.ts';
 import { openGateway } from '../gateway/open-gateway.ts';
 import type { HttpDoor } from '../gateway/http-door.ts';
-import { openMetrics } from '../observe/open-metrics.ts';
-import type { MetricsServer } from '../observe/metrics-server.ts';
-import { openSpanExport, type SpanExport } from '../observe/span-export.ts';
+import { TreeObservers } from '../observe/tree-observers.ts';
 
 export interface NucleusOptions {
   /** Root directory of the tree (holds the root cell.toml). */
@@ -73,8 +71,7 @@ export class Nucleus {
   private readonly watch: RunDirWatch;
   private link: NetworkLink | undefined;
   door: HttpDoor | undefined; // the tree's HTTP door ([gateway]), once its cells started
-  metrics: MetricsServer | undefined; // the tree's Prometheus endpoint ([observe] metrics)
-  private spanExport: SpanExport | undefined; // spans to an OTLP collector ([observe] otlp)
+  private readonly observers: TreeObservers; // metrics, span export, dashboard ([observe])
   private running = false;
 
   private constructor(tree: CellTree, options: NucleusOptions) {
@@ -83,6 +80,7 @@ export class Nucleus {
     this.log = options.logger.child({ component: 'runtime.nucleus' });
     this.watch = new RunDirWatch(this, this.log);
     this.limiter = new ResourceLimiter(createHash('sha256').update(tree.root.dir).digest('hex').slice(0, 10));
+    this.observers = new TreeObservers(this, this.log);
   }
 
   /** Loads and validates the tree at `options.root` (throws CELL_E_CONFIG_* naming every problem). */
@@ -111,11 +109,11 @@ export class Nucleus {
       writePointers(this.tree);
       await this.joinNetwork();
       this.createSupervisors();
-      this.spanExport = await openSpanExport(this.tree, () => this.allSupervisors(), this.log);
+      await this.observers.openEarly();
       await this.buildAll();
       await this.startAll();
       this.door = await openGateway(this.tree, this.log);
-      this.metrics = await openMetrics(this.tree, () => this.fullStatus(), this.log);
+      await this.observers.openMetrics();
       this.running = true;
       this.watch.start();
     } catch (err) {
@@ -138,7 +136,7 @@ export class Nucleus {
     for (const node of this.tree.nodes) {
       const env = cellEnvironment(this.tree, node, this.link?.network.identityFile);
       const dependencyEnv = () => dependencyEnvironment(node, (dep) => this.supervisors.get(dep));
-      this.supervisors.set(node, new CellSupervisor(node, { limiter, gate, log, env, treeRoot: this.tree.root.dir, dependencyEnv, isTreeStopping: () => this.stopping !== undefined, changed }));
+      this.supervisors.set(node, new CellSupervisor(node, { limiter, gate, log, env, treeRoot: this.tree.root.dir, dependencyEnv, isTreeStopping: () => this.stopping !== undefined, changed, logFeed: this.observers.logFeed }));
     }
   }
 
@@ -263,7 +261,7 @@ export class Nucleus {
       waiting: this.waiting,
       network: this.link?.status() ?? null,
       gateway: this.door ? { url: `http://${this.door.address.host}:${this.door.address.port}`, cells: [...this.tree.root.config.gateway!.cells] } : null,
-      metrics: this.metrics ? { url: this.metrics.url } : null,
+      ...this.observers.status(),
     });
   }
 
@@ -281,8 +279,7 @@ export class Nucleus {
   private async stopTree(): Promise<void> {
     this.log.info({ root: this.tree.root.dir }, 'stopping tree');
     await this.door?.close();
-    await this.metrics?.close();
-    await this.spanExport?.stop(); // the last spans, before the replicas that keep them stop
+    await this.observers.close(); // the span export sends the last spans before the replicas that keep them stop
     await Promise.allSettled(this.legacy.map((l) => l.stop()));
     await inReverseDependencyOrder(this.tree, (node) => this.supervisors.get(node)?.stop() ?? Promise.resolve());
     await this.link?.network.stop().catch((err: unknown) => this.log.warn({ err }, 'leaving the network failed'));

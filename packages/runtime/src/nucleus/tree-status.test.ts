@@ -28,6 +28,7 @@ function setup() {
     network: null,
     gateway: null,
     metrics: null,
+    dashboard: null,
     ...over,
   });
   return { tree, node, supervisor, parts };

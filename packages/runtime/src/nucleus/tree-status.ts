@@ -15,6 +15,7 @@ export interface TreeStatusParts {
   network: TreeStatus['network'];
   gateway: TreeStatus['gateway'];
   metrics: TreeStatus['metrics'];
+  dashboard: TreeStatus['dashboard'];
 }
 
 /** `cell status` of a tree (docs/status.md), without asking the replicas anything. */
@@ -39,6 +40,7 @@ export function treeStatusOf(p: TreeStatusParts, now = Date.now()): TreeStatus {
     network: p.network,
     gateway: p.gateway,
     metrics: p.metrics,
+    dashboard: p.dashboard,
   };
 }
 

@@ -48,6 +48,7 @@ function status(replicas: Replica[]): TreeStatus {
     ],
     gateway: null,
     metrics: null,
+    dashboard: null,
     network: null,
   };
 }
