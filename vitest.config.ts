@@ -9,7 +9,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Every tree a test starts serves its metrics on a free port, never on the default 9464.
-    env: { CELL_METRICS: '127.0.0.1:0' },
+    // Every tree a test starts serves its metrics and dashboard on free ports, never on the defaults 9464 and 9465.
+    env: { CELL_METRICS: '127.0.0.1:0', CELL_DASHBOARD: '127.0.0.1:0' },
   },
 });

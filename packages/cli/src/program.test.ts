@@ -5,7 +5,7 @@ import { ExitCode } from './output/cli-error.ts';
 import { program } from './program.ts';
 import { calcCellFiles, ROOT_TOML, runCell, tempTree, type TempTree } from './test-support/fixtures.ts';
 
-const COMMANDS = ['init', 'build', 'id', 'author', 'publish', 'donate', 'types', 'update', 'check', 'mitosis', 'status', 'top', 'trace', 'stop', 'logs', 'call', 'reload', 'restart', 'describe', 'completion'];
+const COMMANDS = ['init', 'build', 'id', 'author', 'publish', 'donate', 'types', 'update', 'check', 'mitosis', 'status', 'top', 'dashboard', 'trace', 'stop', 'logs', 'call', 'reload', 'restart', 'describe', 'completion'];
 
 /** The one JSON line an error printed on stderr (the wire form of a CellError). */
 function jsonError(stderr: string): { code: string; message: string; details?: unknown; declared?: boolean } {

@@ -18,6 +18,7 @@ import { completionCommand, SHELLS } from './commands/completion.ts';
 import { formatStatus, statusCommand } from './commands/status.ts';
 import { topCommand } from './commands/top.ts';
 import { traceCommand } from './commands/trace.ts';
+import { dashboardCommand } from './commands/dashboard.ts';
 import { renderTrace, renderTraceList } from './output/trace-view.ts';
 import { TOP_SORTS, type TopSort } from './output/top-view.ts';
 import { stopCommand } from './commands/stop.ts';
@@ -174,6 +175,12 @@ export function program(): Command {
         return topCommand(dir, { intervalMs, sort: opts.sort as TopSort });
       }),
     );
+
+  cli
+    .command('dashboard')
+    .argument('[dir]', 'a cell of the running tree (default: the current directory)')
+    .description("print the URL of the running tree's web dashboard: the tree, calls graph, traces, live logs and an API explorer (docs/dashboard.md)")
+    .action(action(async (dir: string | undefined) => out(await dashboardCommand(dir))));
 
   cli
     .command('trace')

@@ -44,21 +44,21 @@ export class DashboardServer {
   private readonly calls: CallRoutes;
   private readonly page: DashboardPage;
 
-  private constructor(address: ListenAddress, source: DashboardSource, calls: CallRoutes, page: DashboardPage) {
+  private constructor(address: ListenAddress, source: DashboardSource, calls: CallRoutes, page: DashboardPage, requireToken: boolean) {
     this.address = address;
     this.source = source;
     this.calls = calls;
     this.page = page;
     this.loopbackOnly = isLoopback(address.host);
-    this.token = this.loopbackOnly ? undefined : randomBytes(24).toString('base64url');
+    this.token = requireToken ? randomBytes(24).toString('base64url') : undefined;
     this.events = new DashboardEvents(source, MAX_WATCHERS);
     this.server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => this.route(req, res));
     this.server.maxConnections = MAX_CONNECTIONS;
   }
 
-  /** Listens on `address` (a free port of its host when that one is taken). */
-  static async open(address: ListenAddress, source: DashboardSource, calls: CallRoutes, log: Logger): Promise<DashboardServer> {
-    const dashboard = new DashboardServer(address, source, calls, await loadDashboardPage());
+  /** Listens on `address` (a free port of its host when that one is taken); a token is required unless it is loopback. */
+  static async open(address: ListenAddress, source: DashboardSource, calls: CallRoutes, log: Logger, options: { requireToken?: boolean } = {}): Promise<DashboardServer> {
+    const dashboard = new DashboardServer(address, source, calls, await loadDashboardPage(), options.requireToken ?? !isLoopback(address.host));
     dashboard.address = await listenWithFallback(dashboard.server, address, log, 'dashboard');
     dashboard.server.unref();
     return dashboard;
