@@ -15,6 +15,7 @@ import { color, ExitCode } from '../output/cli-error.ts';
 import { LiveView } from '../output/live-view.ts';
 import { explain, formatMs, renderTree } from '../output/tree-view.ts';
 import { WatchReport, watchLogFields } from '../output/watch-report.ts';
+import { ProgressLine } from '../output/start-progress.ts';
 
 /** The package's command (it picks the sources in the repository, the build when installed). */
 const BIN = fileURLToPath(new URL('../../bin/cell.mjs', import.meta.url));
@@ -168,11 +169,14 @@ async function detach(root: string, options: MitosisOptions): Promise<number> {
   let exited: number | null | undefined;
   child.once('exit', (code) => (exited = code));
   const control = connect(nucleusContract, { socketPath: nucleusSocketPath(root), timeoutMs: 10_000, connectTimeoutMs: 1000 });
+  const progress = new ProgressLine(process.stderr); // builds and type-checks can take a while: say what is happening
   try {
     while (Date.now() < started + timeoutMs) {
       if (exited !== undefined) throw fatal() ?? new CellError('CELL_E_INTERNAL', `the nucleus exited (code ${exited}) while starting; see ${outPath}`);
       const r = await control.status.try({});
+      if (!options.json) progress.update(r.ok ? r.value : undefined, Date.now() - started);
       if (r.ok && r.value.nucleus.phase === 'running' && unsettled(r.value).length === 0) {
+        progress.done();
         const status = r.value;
         const failed = failures(status);
         process.stdout.write(`${options.json ? JSON.stringify(status) : renderTree(status, { replicas: false }).join('\n')}\n`);
@@ -187,6 +191,7 @@ async function detach(root: string, options: MitosisOptions): Promise<number> {
     }
     throw new CellError('CELL_E_TIMEOUT', `the tree did not settle within ${formatMs(timeoutMs)}; it is still starting in the background (cell status ${root})`);
   } finally {
+    progress.done();
     await control.$close();
     if (child.connected) child.disconnect();
     child.unref();
