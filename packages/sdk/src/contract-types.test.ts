@@ -12,6 +12,7 @@ import type {
   Handler,
   Handlers,
   InputOf,
+  NotifyOptions,
   OutputOf,
   SdkError,
   StreamSource,
@@ -127,7 +128,7 @@ describe('contract types (checked by the compiler)', () => {
     expectTypeOf<ClientMethod<M['watch']>>().toEqualTypeOf<(input: { sku: string }, options?: CallOptions) => AsyncIterable<number>>();
     expectTypeOf<ClientMethod<M['load']>>().parameter(0).toEqualTypeOf<StreamSource<string>>();
     expectTypeOf<ClientMethod<M['sync']>>().returns.toEqualTypeOf<AsyncIterable<boolean>>();
-    expectTypeOf<ClientMethod<M['ping']>>().toEqualTypeOf<(input: { at: number }) => Promise<void>>();
+    expectTypeOf<ClientMethod<M['ping']>>().toEqualTypeOf<(input: { at: number }, options?: NotifyOptions) => Promise<void>>();
     expectTypeOf<StreamSource<string>>().toEqualTypeOf<AsyncIterable<string> | Iterable<string>>();
   });
 

@@ -56,6 +56,9 @@ export interface CallOptions {
   readonly spanId?: Buffer | undefined;
 }
 
+/** What a notification carries on (a handler's `ctx` is valid): its trace and parent span; no reply comes, so no deadline. */
+export type NotifyOptions = Pick<CallOptions, 'trace' | 'traceId' | 'spanId'>;
+
 /** Items a caller may stream into a method. */
 export type StreamSource<T> = AsyncIterable<T> | Iterable<T>;
 
@@ -75,7 +78,7 @@ export type ClientMethod<M extends MethodDef> = M extends MethodDef<'unary'>
           TryCall<[input: StreamSource<InputOf<M>>, options?: CallOptions], OutputOf<M>, CallError<M>>
       : M extends MethodDef<'duplex'>
         ? (input: StreamSource<InputOf<M>>, options?: CallOptions) => AsyncIterable<OutputOf<M>>
-        : (input: InputOf<M>) => Promise<void>;
+        : (input: InputOf<M>, options?: NotifyOptions) => Promise<void>;
 
 /** Events the cell may push: name -> payload type. */
 export type EventPayload<C extends Contract, E extends keyof C['events']> = C['events'][E] extends TSchema

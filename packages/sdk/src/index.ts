@@ -28,6 +28,7 @@ export type {
   CallError,
   CallResult,
   CallOptions,
+  NotifyOptions,
   DeclaredErrorOf,
   SdkError,
   ClientMethod,

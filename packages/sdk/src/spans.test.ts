@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { defineContract, unary } from '@cell/contract';
 import { serve, type Membrane } from './membrane.ts';
 import { connect } from './synapse.ts';
-import { startEcho, tempDir, type EchoHarness } from './test-fixtures/harness.ts';
+import { startEcho, tempDir, waitFor, type EchoHarness } from './test-fixtures/harness.ts';
 
 /** A cell whose handler calls the echo cell twice with its own context, and once without. */
 const frontContract = defineContract({
@@ -31,6 +31,7 @@ async function started(echoOptions: { spans?: number } = {}): Promise<{ echo: Ec
       relay: async ({ text }, ctx) => {
         await toEcho.echo({ text }, ctx);
         await toEcho.divide.try({ a: 1, b: 0 }, ctx);
+        await toEcho.note({ text }, ctx); // a notification in the same trace
         return toEcho.echo({ text: text.toUpperCase() }, ctx);
       },
     },
@@ -51,13 +52,15 @@ describe('spans', () => {
     const [root] = front.spans!.find({ trace, limit: 10 });
     expect(root).toEqual({ trace, span: expect.stringMatching(/^[0-9a-f]{16}$/), method: 'relay', start: expect.any(Number), durationMs: expect.any(Number), outcome: 'ok' });
     expect(root!.parent).toBeUndefined();
+    await waitFor(() => echo.membrane.spans!.find({ trace, limit: 10 }).length === 4, 5000, 'the notification\'s span');
     const children = echo.membrane.spans!.find({ trace, limit: 10 });
-    expect(children.map((s) => [s.method, s.outcome, s.parent])).toEqual([
-      ['echo', 'ok', root!.span],
+    expect(children.map((s) => [s.method, s.outcome, s.parent]).sort()).toEqual([
       ['divide', 'DivideByZero', root!.span],
       ['echo', 'ok', root!.span],
+      ['echo', 'ok', root!.span],
+      ['note', 'ok', root!.span],
     ]);
-    expect(new Set(children.map((s) => s.span)).size).toBe(3);
+    expect(new Set(children.map((s) => s.span)).size).toBe(4);
     for (const child of children) {
       expect(child.start).toBeGreaterThanOrEqual(root!.start);
       expect(child.start + child.durationMs).toBeLessThanOrEqual(root!.start + root!.durationMs + 1);

@@ -4,7 +4,7 @@ import { toCellError } from '@cell/protocol';
 import { type Contract, type Genome, type MethodDef, toGenome } from '@cell/contract';
 import type { RemoteInfo, SynapsePool } from '@cell/wire';
 import { locate } from './cell-locator.ts';
-import type { CallOptions, CallResult, ClientMethod, StreamSource } from './contract-types.ts';
+import type { CallOptions, CallResult, ClientMethod, NotifyOptions, StreamSource } from './contract-types.ts';
 import { registerDependency } from './dependency-registry.ts';
 import { checkConnectOptions, type ConnectOptions } from './options.ts';
 import { createPool } from './pool-factory.ts';
@@ -36,7 +36,7 @@ export interface DynamicSynapse {
   /** A server stream by name: the call starts when iteration begins; `options.signal` ends it. */
   stream(method: string, input: unknown, options?: CallOptions): AsyncIterable<unknown>;
   /** A notify by name: resolves once it is sent (no reply comes). */
-  notify(method: string, input: unknown): Promise<void>;
+  notify(method: string, input: unknown, options?: NotifyOptions): Promise<void>;
   $connect(): Promise<RemoteInfo>;
   $genome(): Promise<Genome>;
   $ping(): Promise<number>;
@@ -89,7 +89,7 @@ function methodFunction(pool: SynapsePool, name: string, def: MethodDef): unknow
       return (source: StreamSource<unknown>, options?: CallOptions) =>
         lazyStream(() => pool.connection(streamDeadline(options, undefined)).then((c) => c.stream(name, undefined, source, true, options ?? {}, undefined).inbox!));
     case 'notify':
-      return (input: unknown) => pool.connection().then((c) => c.notify(name, input));
+      return (input: unknown, options?: NotifyOptions) => pool.connection().then((c) => c.notify(name, input, options));
   }
 }
 
@@ -98,7 +98,7 @@ function controls(pool: SynapsePool): DynamicSynapse & SynapseControls<Contract>
   return {
     call: (method, input, options) => pool.unary(method, input, options),
     stream: (method, input, options) => byKind('serverStream', method)(input, options),
-    notify: (method, input) => byKind('notify', method)(input),
+    notify: (method, input, options) => byKind('notify', method)(input, options),
     $connect: () => pool.connection().then((c) => pool.remoteOf(c)),
     $remote: () => pool.remote(),
     $genome: () => pool.connection().then((c) => c.genome(pool.defaultTimeoutMs) as Promise<Genome>),

@@ -207,15 +207,25 @@ export class CallDispatcher implements OutputStreamSession {
       return;
     }
     const call = new ServerCall(entry, Infinity, 0, f.trace ?? newTraceId());
-    if (this.spans !== undefined) this.startSpan(call, f);
+    if (this.spans !== undefined) {
+      this.startSpan(call, f);
+      call.began = performance.now();
+    }
     const log = this.log.child(call.logFields());
     const ctx = this.host.createContext(call, call.traceId, this.session);
+    const failed = (err: unknown) => this.notified(call, handlerError(entry, err, log));
     try {
       const r = entry.handler(decoded.value, ctx as never);
-      if (isPromiseLike(r)) r.then(undefined, (err: unknown) => handlerError(entry, err, log));
+      if (isPromiseLike(r)) r.then(() => this.notified(call, undefined), failed);
+      else this.notified(call, undefined);
     } catch (err) {
-      handlerError(entry, err, log);
+      failed(err);
     }
+  }
+
+  /** A notification's handler finished: its span, when the membrane keeps them. */
+  private notified(call: ServerCall, error: CellError<string> | undefined): void {
+    if (call.span !== 0) this.spans?.ended(call, this.session.caller, error, performance.now() - call.began);
   }
 
   /** Times out every call past its deadline; returns the next deadline. */

@@ -165,12 +165,12 @@ export class SynapseConnection {
     return { inbox, reply };
   }
 
-  /** Sends a fire-and-forget notification. */
-  notify(method: string, input: unknown): void {
+  /** Sends a fire-and-forget notification (in the caller's trace, when its options carry one). */
+  notify(method: string, input: unknown, opts: WireCallOptions = NO_OPTIONS): void {
     const body = encodeWireBody(input);
     const tooLarge = this.checkSize(body);
     if (tooLarge) throw tooLarge;
-    this.conn.send({ kind: FrameKind.EVENT, streamId: 0, name: method, trace: 'new', body });
+    this.conn.send({ kind: FrameKind.EVENT, streamId: 0, name: method, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
   }
 
   /** Fetches the live genome of the cell. */

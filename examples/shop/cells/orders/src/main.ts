@@ -48,8 +48,8 @@ await serve(ordersContract, {
     }
     const order = { id: randomUUID(), sku, qty, totalCents, paymentId: paid.value.paymentId, createdAt: Date.now() };
     insert.run(order.id, JSON.stringify(order));
-    // Fire-and-forget: the mailer starts on demand if it went idle.
-    mailer.orderConfirmation({ orderId: order.id, email }).catch((err: unknown) => ctx.log.warn({ err }, 'confirmation mail not sent'));
+    // Fire-and-forget (in this request's trace): the mailer starts on demand if it went idle.
+    mailer.orderConfirmation({ orderId: order.id, email }, ctx).catch((err: unknown) => ctx.log.warn({ err }, 'confirmation mail not sent'));
     return order;
   },
   get: ({ id }, ctx) => {
