@@ -6,7 +6,8 @@ import type { CellSupervisor } from '../nucleus/cell-supervisor.ts';
 import type { SpanQuery } from '../nucleus/supervised-process.ts';
 import { attribute, type OtlpCollector, startOtlpCollector } from '../test-fixtures/otlp-collector.ts';
 import { openOtlpSink } from './otlp-sink.ts';
-import { otlpEndpoint, SpanExport, type SpanSink } from './span-export.ts';
+import { otlpEndpoint } from './open-span-export.ts';
+import { SpanExport, type SpanSink } from './span-export.ts';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -1,13 +1,7 @@
-import { createRequire } from 'node:module';
-import { type CellTree, parseOtlpEndpoint } from '@cell/config';
-import { CellError } from '@cell/protocol';
 import type { ReplicaSpan } from '@cell/host';
 import type { Logger } from '@cell/sdk';
 import { spansOf } from '../nucleus/replica-reports.ts';
 import type { CellSupervisor } from '../nucleus/cell-supervisor.ts';
-import { openOtlpSink } from './otlp-sink.ts';
-
-const RUNTIME_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Where exported spans go (an OTLP exporter; a test's collector). */
 export interface SpanSink {
@@ -105,27 +99,4 @@ export class SpanExport {
     await Promise.race([flush(), late]);
     clearTimeout(timer);
   }
-}
-
-/**
- * Where the tree exports its spans: `CELL_OTLP` (this run's override, same syntax as the key),
- * else the root's `[observe] otlp`; null when off (the default).
- */
-export function otlpEndpoint(observe: { otlp: string | null } | undefined, env: NodeJS.ProcessEnv): string | null {
-  const override = env['CELL_OTLP'];
-  if (override === undefined || override === '') return observe?.otlp ?? null;
-  const parsed = parseOtlpEndpoint(override);
-  if (!parsed.ok) throw new CellError('CELL_E_INVALID_ARGUMENT', `CELL_OTLP: ${parsed.message}`);
-  return parsed.value;
-}
-
-/** Starts exporting the tree's spans over OTLP when configured; undefined (and nothing loaded) otherwise. */
-export async function openSpanExport(tree: CellTree, supervisors: () => readonly CellSupervisor[], log: Logger, env = process.env): Promise<SpanExport | undefined> {
-  const url = otlpEndpoint(tree.root.config.observe, env);
-  if (url === null) return undefined;
-  const exportLog = log.child({ component: 'runtime.traces' });
-  const exporter = new SpanExport(supervisors, await openOtlpSink(url, RUNTIME_VERSION), exportLog);
-  exporter.start();
-  exportLog.info({ url }, 'exporting spans over OTLP');
-  return exporter;
 }

@@ -5,7 +5,8 @@ import { LogFeed } from './log-feed.ts';
 import type { MetricsServer } from './metrics-server.ts';
 import { dashboardAddress, type DashboardNucleus, openDashboard } from './open-dashboard.ts';
 import { openMetrics } from './open-metrics.ts';
-import { openSpanExport, type SpanExport } from './span-export.ts';
+import { openSpanExport } from './open-span-export.ts';
+import type { SpanExport } from './span-export.ts';
 
 /**
  * How a running tree is watched, opened and closed together by its nucleus: the Prometheus
