@@ -38,7 +38,7 @@ describe('cell top (a real tree in a real terminal: tmux)', () => {
 
     const first = await until((s) => /^work-0\s+ready\s+\d+\s/m.test(s) && /^work-1\s+ready\s+\d+\s/m.test(s), 'both replicas ready');
     expect(first).toContain(`cell top · ${tree.root}`);
-    expect(first).toMatch(/^REPLICA\s+STATE\s+PID\s+CPU%\s+MEM\s+RESTARTS\s+UP/m);
+    expect(first).toMatch(/^REPLICA\s+STATE\s+PID\s+CPU%\s+MEM\s+RESTARTS\s+UP\s+CALLS\/S\s+INFL/m);
     await until((s) => /^work-0\s+ready\s+\d+\s+\d+\.\d\s+\d+\.\dM\s+0\s/m.test(s), 'a CPU figure and the memory of work-0');
 
     const client = connectDynamic({ socketPath: join(tree.root, 'cells/work/run/work-0.sock') });

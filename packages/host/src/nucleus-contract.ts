@@ -37,6 +37,17 @@ export const ReplicaStatus = Type.Object({
   ports: Type.Record(Type.String(), Type.Integer(), { description: 'the ports the nucleus gave it, by name (`[cell] ports`); empty when none' }),
   axonPort: Nullable(Type.Integer({ description: 'TCP port other nodes call this replica on, when it serves the network' })),
   logError: Nullable(Type.String({ description: 'why lines of its log could not be written (a full disk, an unwritable log/), if they could not' })),
+  calls: Nullable(
+    Type.Object(
+      {
+        served: Type.Integer({ description: 'calls the process served (or refused), since it started' }),
+        failed: Type.Integer({ description: 'of those, the ones that ended with an error' }),
+        inFlight: Type.Integer({ description: 'calls being handled now' }),
+        connections: Type.Integer({ description: 'caller connections open now' }),
+      },
+      { description: 'what the process reports of its calls; null in the quick status (live views) and for a process cell' },
+    ),
+  ),
   lastExit: Nullable(
     Type.Object({
       code: Nullable(Type.Integer()),

@@ -16,9 +16,9 @@ describe('cell top view', () => {
     const lines = renderTop(status, rows, 'cpu', { width: 120, height: 40 }, new Date('2026-11-29T05:30:00Z'));
     expect(lines[0]).toBe('cell top · /trees/shop · 05:30:00 · 2/3 replicas ready · sort: cpu');
     expect(lines[1]).toContain('[c]cpu');
-    expect(lines[3]).toMatch(/^REPLICA\s+STATE\s+PID\s+CPU%\s+MEM\s+RESTARTS\s+UP$/);
-    expect(lines[4]).toMatch(/^orders-0\s+ready\s+11\s+12\.5\s+80\.0M\s+1\s+5s$/);
-    expect(lines[6]).toMatch(/^orders-1\s+backoff\s+12\s+0\.0\s+40\.0M\s+0\s+-$/);
+    expect(lines[3]).toMatch(/^REPLICA\s+STATE\s+PID\s+CPU%\s+MEM\s+RESTARTS\s+UP\s+CALLS\/S\s+INFL$/);
+    expect(lines[4]).toMatch(/^orders-0\s+ready\s+11\s+12\.5\s+80\.0M\s+1\s+5s\s+-\s+-$/);
+    expect(lines[6]).toMatch(/^orders-1\s+backoff\s+12\s+0\.0\s+40\.0M\s+0\s+-\s+-\s+-$/);
     expect(lines).toHaveLength(7);
   });
 
@@ -28,6 +28,25 @@ describe('cell top view', () => {
     expect(replicaOrder(renderTop(status, rows, 'restarts', { width: 120, height: 40 }))).toEqual(['stock-0', 'orders-0', 'orders-1']);
     expect(replicaOrder(renderTop(status, rows, 'name', { width: 120, height: 40 }))).toEqual(['orders-0', 'orders-1', 'stock-0']);
     expect(renderTop(status, rows, 'memory', { width: 120, height: 40 })[1]).toContain('[m]memory');
+  });
+
+  it("shows each replica's calls per second between two frames and its calls in flight (a new process counts from zero)", () => {
+    const calls = (served: number, inFlight = 0) => ({ served, failed: 0, inFlight, connections: 1 });
+    const before = treeStatus([cellStatus('orders', { replicas: [replicaStatus('orders-0', { pid: 11, calls: calls(100) }), replicaStatus('orders-1', { pid: 12, calls: calls(50) })] })]);
+    const after = treeStatus([cellStatus('orders', { replicas: [replicaStatus('orders-0', { pid: 11, calls: calls(140, 3) }), replicaStatus('orders-1', { pid: 99, calls: calls(8) })] })]);
+    const rates = topRows(after, () => null, before, 2);
+    expect(rates.map((r) => [r.replica, r.callsPerSecond, r.inFlight])).toEqual([
+      ['orders-0', 20, 3],
+      ['orders-1', 4, 0],
+    ]);
+    expect(topRows(after, () => null).map((r) => r.callsPerSecond)).toEqual([null, null]);
+    expect(renderTop(after, rates, 'name', { width: 120, height: 40 })[4]).toMatch(/\s20\.0\s+3$/);
+  });
+
+  it('fits a terminal of 80 columns with every column, and cuts lines to a narrower one', () => {
+    const wide = renderTop(status, rows, 'cpu', { width: 80, height: 40 });
+    expect(wide[3]).toMatch(/INFL$/);
+    expect(Math.max(...wide.slice(3).map((l) => l.length))).toBeLessThanOrEqual(80);
   });
 
   it('fits the terminal: lines cut to its width, rows to its height', () => {

@@ -1,4 +1,4 @@
-import type { CellStatus, TreeStatus } from '@cell/host';
+import type { CellStatus, ReplicaStatus, TreeStatus } from '@cell/host';
 import { DURATION_BUCKETS_MS } from '@cell/runtime';
 import { formatMs } from './tree-view.ts';
 
@@ -17,10 +17,24 @@ export interface TopRow {
   rssBytes: number | null;
   restarts: number;
   uptimeMs: number | null;
+  /** Calls served per second since the previous frame; null before there is one (or for a process cell). */
+  callsPerSecond: number | null;
+  /** Calls being handled now; null when the process does not say (a process cell). */
+  inFlight: number | null;
 }
 
-/** The rows of a status: every replica of every cell (groups have none). */
-export function topRows(status: TreeStatus, cpuPercentOf: (pid: number) => number | null): TopRow[] {
+/**
+ * The rows of a status: every replica of every cell (groups have none), its calls per second
+ * against `before`, `seconds` earlier (a new process of the replica counts from zero).
+ */
+export function topRows(status: TreeStatus, cpuPercentOf: (pid: number) => number | null, before?: TreeStatus, seconds = 0): TopRow[] {
+  const earlier = new Map(before?.cells.flatMap((c) => c.replicas.map((r) => [r.id, r] as const)));
+  const rateOf = (r: ReplicaStatus): number | null => {
+    const prev = earlier.get(r.id);
+    if (!r.calls || !prev?.calls || seconds <= 0) return null;
+    const base = prev.pid === r.pid && prev.calls.served <= r.calls.served ? prev.calls.served : 0;
+    return (r.calls.served - base) / seconds;
+  };
   return status.cells.flatMap((c) =>
     c.replicas.map((r) => ({
       cell: c.name,
@@ -31,6 +45,8 @@ export function topRows(status: TreeStatus, cpuPercentOf: (pid: number) => numbe
       rssBytes: r.rssBytes,
       restarts: r.restarts,
       uptimeMs: r.uptimeMs,
+      callsPerSecond: rateOf(r),
+      inFlight: r.calls?.inFlight ?? null,
     })),
   );
 }
@@ -45,13 +61,16 @@ const ORDER: Record<TopSort, (a: TopRow, b: TopRow) => number> = {
 };
 
 const COLUMNS: Array<{ title: string; width: number; right?: boolean; value: (r: TopRow) => string }> = [
-  { title: 'REPLICA', width: 24, value: (r) => r.replica },
-  { title: 'STATE', width: 9, value: (r) => r.state },
-  { title: 'PID', width: 8, right: true, value: (r) => (r.pid === null ? '-' : String(r.pid)) },
+  // 80 columns in all: a terminal of the classic width shows every one.
+  { title: 'REPLICA', width: 17, value: (r) => r.replica },
+  { title: 'STATE', width: 8, value: (r) => r.state },
+  { title: 'PID', width: 7, right: true, value: (r) => (r.pid === null ? '-' : String(r.pid)) },
   { title: 'CPU%', width: 6, right: true, value: (r) => (r.cpuPercent === null ? '-' : r.cpuPercent.toFixed(1)) },
-  { title: 'MEM', width: 9, right: true, value: (r) => (r.rssBytes === null ? '-' : `${(r.rssBytes / 2 ** 20).toFixed(1)}M`) },
+  { title: 'MEM', width: 8, right: true, value: (r) => (r.rssBytes === null ? '-' : `${(r.rssBytes / 2 ** 20).toFixed(1)}M`) },
   { title: 'RESTARTS', width: 8, right: true, value: (r) => String(r.restarts) },
-  { title: 'UP', width: 9, right: true, value: (r) => (r.uptimeMs === null ? '-' : formatMs(r.uptimeMs)) },
+  { title: 'UP', width: 7, right: true, value: (r) => (r.uptimeMs === null ? '-' : formatMs(r.uptimeMs)) },
+  { title: 'CALLS/S', width: 7, right: true, value: (r) => (r.callsPerSecond === null ? '-' : r.callsPerSecond.toFixed(1)) },
+  { title: 'INFL', width: 4, right: true, value: (r) => (r.inFlight === null ? '-' : String(r.inFlight)) },
 ];
 
 function cells(values: string[]): string {

@@ -16,6 +16,7 @@ export function replicaStatus(id: string, overrides: Partial<ReplicaStatus> = {}
     ports: {},
     axonPort: null,
     logError: null,
+    calls: null,
     lastExit: null,
     ...overrides,
   };

@@ -39,7 +39,7 @@ export function renderTree(target: HTMLElement, status: TreeStatus): void {
       ),
     );
     for (const r of cell.replicas) {
-      const facts = [r.pid === null ? null : `pid ${r.pid}`, r.rssBytes === null ? null : bytes(r.rssBytes), `${r.restarts} restart${r.restarts === 1 ? '' : 's'}`, r.uptimeMs === null ? null : `up ${duration(r.uptimeMs)}`, r.lastExit ? `last exit: ${r.lastExit.reason}` : null];
+      const facts = [r.pid === null ? null : `pid ${r.pid}`, r.rssBytes === null ? null : bytes(r.rssBytes), `${r.restarts} restart${r.restarts === 1 ? '' : 's'}`, r.uptimeMs === null ? null : `up ${duration(r.uptimeMs)}`, r.calls ? `${r.calls.served} calls, ${r.calls.inFlight} in flight, ${r.calls.connections} connections` : null, r.lastExit ? `last exit: ${r.lastExit.reason}` : null];
       rows.push(el('tr', { class: 'replica', 'data-replica': r.id }, el('td', {}, r.id), el('td', { class: `state-${r.state}` }, r.state), el('td', { colspan: '6', class: 'muted' }, facts.filter(Boolean).join(' · '))));
     }
   }

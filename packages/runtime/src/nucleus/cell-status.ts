@@ -109,6 +109,7 @@ export function cellStatusOf(p: CellStatusParts, now = Date.now()): CellStatus {
           ports: Object.fromEntries((p.ports?.[s.index] ?? []).map((port) => [port.name, port.port])),
           axonPort: s.current?.axonPort ?? null,
           logError: s.log?.error ?? null,
+          calls: null,
           lastExit: s.lastExit,
         }))
       : [],

@@ -1,13 +1,30 @@
-import { type CellStatus, type ReplicaSpan, Span, type TreeStatus } from '@cell/host';
+import { type CellStatus, type ReplicaSpan, type ReplicaStatus, Span, type TreeStatus } from '@cell/host';
 import { repeatedCheck } from '@cell/wire';
 import { mergeDependencyStats, mergeMethodStats } from './cell-status.ts';
 import type { CellSupervisor } from './cell-supervisor.ts';
-import type { SpanQuery } from './supervised-process.ts';
+import type { CellStats, SpanQuery } from './supervised-process.ts';
 
-/** What a cell's replicas report, summed: per dependency the candidates their racers see, per method the calls served. */
-export async function replicaStats(sup: CellSupervisor): Promise<Pick<CellStatus, 'deps' | 'methods'>> {
-  const reports = await Promise.all(sup.processes().map(({ process }) => process.stats()));
-  return { deps: mergeDependencyStats(reports.map((r) => r?.deps)), methods: mergeMethodStats(reports.map((r) => r?.methods)) };
+/** A replica's calls as its process reports them: served and failed since it started, in flight and connections now. */
+function callsOf(stats: CellStats): NonNullable<ReplicaStatus['calls']> {
+  let served = 0;
+  let failed = 0;
+  for (const m of Object.values(stats.methods ?? {})) {
+    const errors = Object.values(m.errors).reduce((a, b) => a + b, 0);
+    served += m.ok + errors;
+    failed += errors;
+  }
+  return { served, failed, inFlight: stats.inFlight, connections: stats.connections };
+}
+
+/**
+ * What a cell's replicas report: summed for the cell (per dependency the candidates their racers
+ * see, per method the calls served), and each replica's own calls.
+ */
+export async function replicaStats(sup: CellSupervisor): Promise<Pick<CellStatus, 'deps' | 'methods'> & { replicas: Map<string, ReplicaStatus['calls']> }> {
+  const processes = sup.processes();
+  const reports = await Promise.all(processes.map(({ process }) => process.stats()));
+  const replicas = new Map(processes.map(({ id }, i) => [id, reports[i] ? callsOf(reports[i]) : null]));
+  return { deps: mergeDependencyStats(reports.map((r) => r?.deps)), methods: mergeMethodStats(reports.map((r) => r?.methods)), replicas };
 }
 
 /** `status` with each cell's replica stats filled in (asked of the replicas at once). */
@@ -16,7 +33,10 @@ export async function withReplicaStats(status: TreeStatus, sups: readonly CellSu
   await Promise.all(
     status.cells.map(async (c) => {
       const sup = byName.get(c.name);
-      if (sup) Object.assign(c, await replicaStats(sup));
+      if (!sup) return;
+      const { deps, methods, replicas } = await replicaStats(sup);
+      Object.assign(c, { deps, methods });
+      for (const r of c.replicas) r.calls = replicas.get(r.id) ?? null;
     }),
   );
   return status;

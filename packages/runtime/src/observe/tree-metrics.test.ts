@@ -17,6 +17,7 @@ const replica = (id: string, over: Partial<Replica>): Replica => ({
   ports: {},
   axonPort: null,
   logError: null,
+  calls: null,
   lastExit: null,
   ...over,
 });
@@ -64,7 +65,7 @@ describe('TreeMetrics', () => {
     const metrics = new TreeMetrics();
     const text = await metrics.render(
       status([
-        replica('orders-0', { pid: process.pid, restarts: 2, rssBytes: 50_000_000, startedAt: 1_700_000_000_000 }),
+        replica('orders-0', { pid: process.pid, restarts: 2, rssBytes: 50_000_000, startedAt: 1_700_000_000_000, calls: { served: 10, failed: 1, inFlight: 3, connections: 2 } }),
         replica('orders-1', { state: 'backoff', restarts: 5, lastExit: { code: null, signal: 'SIGKILL', reason: 'oom', at: 1_700_000_100_000, cause: null, logTail: [] } }),
       ]),
     );
@@ -77,6 +78,9 @@ describe('TreeMetrics', () => {
     expect(sample(text, 'cell_replica_state{cell="orders",replica="orders-1",state="backoff"}')).toBe(1);
     expect(sample(text, 'cell_replica_restarts_total{cell="orders",replica="orders-1"}')).toBe(5);
     expect(sample(text, 'cell_replica_resident_memory_bytes{cell="orders",replica="orders-0"}')).toBe(50_000_000);
+    expect(sample(text, 'cell_replica_calls_in_flight{cell="orders",replica="orders-0"}')).toBe(3);
+    expect(sample(text, 'cell_replica_connections{cell="orders",replica="orders-0"}')).toBe(2);
+    expect(sample(text, 'cell_replica_calls_in_flight{cell="orders",replica="orders-1"}')).toBeUndefined(); // it reported nothing
     expect(sample(text, 'cell_replica_start_time_seconds{cell="orders",replica="orders-0"}')).toBe(1_700_000_000);
     expect(sample(text, 'cell_replica_cpu_seconds_total{cell="orders",replica="orders-0"}')).toBeGreaterThan(0);
     expect(sample(text, 'cell_replica_last_exit_time_seconds{cell="orders",replica="orders-1",reason="oom"}')).toBe(1_700_000_100);

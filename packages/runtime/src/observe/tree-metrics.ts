@@ -37,6 +37,8 @@ export class TreeMetrics {
   private readonly cpu = this.counter('cell_replica_cpu_seconds_total', 'CPU time (user + system) of the replica process running now', ['cell', 'replica']);
   private readonly memory = this.gauge('cell_replica_resident_memory_bytes', 'Resident memory of the replica process', ['cell', 'replica']);
   private readonly started = this.gauge('cell_replica_start_time_seconds', 'Unix time the replica process running now started', ['cell', 'replica']);
+  private readonly replicaInFlight = this.gauge('cell_replica_calls_in_flight', 'Calls a replica process is handling now', ['cell', 'replica']);
+  private readonly replicaConnections = this.gauge('cell_replica_connections', 'Caller connections a replica process holds now', ['cell', 'replica']);
   private readonly lastExit = this.gauge('cell_replica_last_exit_time_seconds', 'Unix time a replica process last ended, labelled with why (crash, oom, idle, stopped, reload, start-failed)', ['cell', 'replica', 'reason']);
   private readonly candidateConnected = this.gauge('cell_dependency_candidate_connected', '1 while a cell holds a connection to this candidate of a dependency', ['cell', 'dependency', 'endpoint']);
   private readonly candidateLatency = this.gauge('cell_dependency_candidate_latency_seconds', "The racer's round-trip estimate (peak EWMA) for a candidate", ['cell', 'dependency', 'endpoint']);
@@ -91,6 +93,10 @@ export class TreeMetrics {
         const cpu = r.pid === null ? null : cpuSecondsOf(r.pid);
         if (cpu !== null) this.cpu.inc(labels, cpu);
         if (r.lastExit) this.lastExit.set({ ...labels, reason: r.lastExit.reason }, r.lastExit.at / 1000);
+        if (r.calls) {
+          this.replicaInFlight.set(labels, r.calls.inFlight);
+          this.replicaConnections.set(labels, r.calls.connections);
+        }
       }
       for (const [dependency, candidates] of Object.entries(c.deps)) {
         for (const k of candidates) {
