@@ -31,10 +31,16 @@ try {
     const r = cellOn(net, n, ['mitosis', n.root, '--detach']);
     if (r.code !== 0) throw new Error(`node on ${n.host.name} did not start: ${r.stderr}`);
   }
+  let trace = '';
   for (const input of ['{"sku":"mug","qty":2}', '{"sku":"mug","qty":1000}']) {
-    const r = cell(['call', join(b.root, 'cells/shop'), 'buy', input]);
-    console.log(`B: cell call shop buy ${input} -> ${(r.code === 0 ? r.stdout : r.stderr).trim().replace(/\s+/g, ' ')}`);
+    const r = cell(['call', join(b.root, 'cells/shop'), 'buy', input, '--trace']);
+    trace = /^trace ([0-9a-f]{32})/m.exec(r.stderr)?.[1] ?? trace;
+    const error = r.stderr.split('\n').find((l) => l !== '' && !l.startsWith('trace '));
+    console.log(`B: cell call shop buy ${input} -> ${(r.code === 0 ? r.stdout : (error ?? '')).trim().replace(/\s+/g, ' ')}`);
   }
+  // The request's calls on both machines: B's nucleus asks the nodes it knows for theirs.
+  const traced = cell(['trace', trace, b.root]);
+  console.log(`B: cell trace ${trace}\n${(traced.code === 0 ? traced.stdout : traced.stderr).trimEnd()}`);
   console.log(cell(['status', b.root]).stdout.split('\n').slice(-6).join('\n'));
 } finally {
   for (const n of [a, b]) killTree(n.root);

@@ -97,7 +97,12 @@ export const Span = Type.Object({
 export type Span = Static<typeof Span>;
 
 /** A span with the replica that recorded it. */
-export const ReplicaSpan = Type.Object({ ...Span.properties, cell: Type.String(), replica: Type.String() });
+export const ReplicaSpan = Type.Object({
+  ...Span.properties,
+  cell: Type.String(),
+  replica: Type.String(),
+  recordedBy: Type.Optional(Type.String({ description: 'the node whose replica recorded it, when that is another node' })),
+});
 export type ReplicaSpan = Static<typeof ReplicaSpan>;
 
 export const CellStatus = Type.Object({

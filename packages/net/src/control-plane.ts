@@ -12,12 +12,13 @@ import { yamux } from '@libp2p/yamux';
 import type { CircuitRelayService } from '@libp2p/circuit-relay-v2';
 import type { GossipSub } from '@libp2p/gossipsub';
 import type { Identify } from '@libp2p/identify';
-import type { Libp2p } from '@libp2p/interface';
+import type { Libp2p, PeerId } from '@libp2p/interface';
 import type { KadDHT } from '@libp2p/kad-dht';
 import type { Ping } from '@libp2p/ping';
 import type { Libp2pOptions } from 'libp2p';
 import type { NetworkConfig } from '@cell/config';
 import type { NodeIdentity } from './identity.ts';
+import { MAX_ANNOUNCEMENT_BYTES } from './announcement.ts';
 
 /** The DHT of Cell nodes only: a private protocol, so it never mixes with the public IPFS DHT. */
 export const DHT_PROTOCOL = '/cell/kad/1.0.0';
@@ -70,3 +71,15 @@ export interface ControlPlaneServices {
 }
 /** A node's libp2p instance (created by its Helia). */
 export type ControlPlane = Libp2p<ControlPlaneServices>;
+
+/** Asks a peer what it serves over NODE_INFO_PROTOCOL: its announcement, read up to its first newline (bounded in bytes and time). */
+export async function readNodeInfo(p2p: ControlPlane, peer: PeerId, timeoutMs: number): Promise<Uint8Array> {
+  const stream = await p2p.dialProtocol(peer, NODE_INFO_PROTOCOL, { signal: AbortSignal.timeout(timeoutMs) });
+  let text = '';
+  for await (const chunk of stream) {
+    text += new TextDecoder().decode(chunk.subarray());
+    if (text.includes('\n') || text.length > MAX_ANNOUNCEMENT_BYTES) break;
+  }
+  await stream.close().catch(() => undefined);
+  return new TextEncoder().encode(text);
+}

@@ -47,6 +47,7 @@ describe('DirectoryClient', () => {
             ],
           };
         },
+        spans: ({ trace }) => ({ spans: trace === 'ab'.repeat(16) ? [{ trace, span: '00000000000000aa', method: 'take', start: 1, durationMs: 2, outcome: 'ok', cell: 'stock', replica: 'stock-0' }] : [] }),
       },
       { socketPath: join(dir.path, 'run', 'node.sock'), axon: { host: '127.0.0.1', port: 0, credentials: credentialsOf(server), allowedKeys: 'any' } },
     );
@@ -63,6 +64,12 @@ describe('DirectoryClient', () => {
     const candidates = await newClient().ask(server.peerId, [address], 'stock', 1);
     expect(candidates).toEqual([{ node: server.peerId, host: '127.0.0.1', port: 41001, version: '1.2.0', fingerprint: 'fp-stock' }]);
     expect(asked.at(-1)).toEqual({ name: 'stock', major: 1 });
+  });
+
+  it("asks a node for the spans its cells keep of a trace, marking them as that node's", async () => {
+    expect(await newClient().spans(server.peerId, [address], 'ab'.repeat(16))).toEqual([{ trace: 'ab'.repeat(16), span: '00000000000000aa', method: 'take', start: 1, durationMs: 2, outcome: 'ok', cell: 'stock', replica: 'stock-0', recordedBy: server.peerId }]);
+    expect(await newClient().spans(server.peerId, [address], 'cd'.repeat(16))).toEqual([]);
+    expect(await newClient().spans(stranger.peerId, [address], 'ab'.repeat(16))).toEqual([]); // an impostor's directory is never asked
   });
 
   it('trusts the key presented on first use when no node is pinned, and still filters by it', async () => {

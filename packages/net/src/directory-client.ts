@@ -1,5 +1,5 @@
 import type { Static } from 'typebox';
-import type { RemoteCandidate } from '@cell/host';
+import type { RemoteCandidate, ReplicaSpan } from '@cell/host';
 import { connect, type Logger, type Synapse } from '@cell/sdk';
 import type { AxonCredentials } from '@cell/wire';
 import { splitHostPort } from './addresses.ts';
@@ -34,20 +34,32 @@ export class DirectoryClient {
   }
 
   /** Asks a node's directory where it serves a cell; trusts only answers about the node itself. */
-  async ask(node: string | undefined, addresses: readonly string[], name: string, major: number | null): Promise<Array<Static<typeof RemoteCandidate>>> {
+  ask(node: string | undefined, addresses: readonly string[], name: string, major: number | null): Promise<Array<Static<typeof RemoteCandidate>>> {
+    return this.first(node, addresses, [], async (directory) => {
+      const remote = await directory.$connect();
+      const r = await directory.resolve({ name, major });
+      return r.candidates.filter((c) => c.node === remote.node);
+    });
+  }
+
+  /** The spans a node's cells keep of one trace, each marked as recorded by that node; none when it does not answer. */
+  spans(node: string, addresses: readonly string[], trace: string): Promise<ReplicaSpan[]> {
+    return this.first(node, addresses, [], async (directory) => (await directory.spans({ trace })).spans.map((s) => ({ ...s, recordedBy: node })));
+  }
+
+  /** The answer of the first of a node's directory addresses that gives one; `none` when none does. */
+  private async first<T>(node: string | undefined, addresses: readonly string[], none: T, ask: (directory: Synapse<typeof nodeContract>) => Promise<T>): Promise<T> {
     for (const address of addresses) {
       const directory = this.directoryOf(node, address);
       try {
-        const remote = await directory.$connect();
-        const r = await directory.resolve({ name, major });
-        return r.candidates.filter((c) => c.node === remote.node);
+        return await ask(directory);
       } catch (err) {
         this.log.debug({ err, peer: node, address }, 'directory did not answer');
         await directory.$close();
         this.directories.delete(`${node ?? '?'}@${address}`);
       }
     }
-    return [];
+    return none;
   }
 
   async close(): Promise<void> {

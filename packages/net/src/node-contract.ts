@@ -1,5 +1,5 @@
 import { defineContract, unary } from '@cell/contract';
-import { RemoteCandidate } from '@cell/host';
+import { RemoteCandidate, ReplicaSpan } from '@cell/host';
 import { Type } from 'typebox';
 
 /** A cell a node serves, as it announces it. */
@@ -19,6 +19,11 @@ export const nodeContract = defineContract({
       description: 'Where this node serves a cell (by name, optionally by major version).',
       input: Type.Object({ name: Type.String(), major: Type.Union([Type.Integer(), Type.Null()]) }),
       output: Type.Object({ candidates: Type.Array(RemoteCandidate) }),
+    }),
+    spans: unary({
+      description: "The spans this node's cells keep of one request: asked by its whole trace id, which only the request's participants have seen.",
+      input: Type.Object({ trace: Type.String({ pattern: '^[0-9a-f]{32}$' }) }),
+      output: Type.Object({ spans: Type.Array(ReplicaSpan, { maxItems: 100_000 }) }),
     }),
   },
 });

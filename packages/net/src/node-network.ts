@@ -1,23 +1,23 @@
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { PeerId } from '@libp2p/interface';
 import type { Static } from 'typebox';
 import { CellError } from '@cell/protocol';
 import type { NetworkConfig } from '@cell/config';
 import type { Genome } from '@cell/contract';
-import { RUN_DIR, type RemoteCandidate } from '@cell/host';
+import { RUN_DIR, type RemoteCandidate, type ReplicaSpan } from '@cell/host';
 import { fetchGenome, type Logger, type Membrane, serve } from '@cell/sdk';
 import { type AxonCredentials, keyFromPeerId } from '@cell/wire';
 import { ownAddresses, parseAxonUrl, unmapIpv4 } from './addresses.ts';
-import { type Announcement, MAX_ANNOUNCEMENT_BYTES, parseAnnouncement } from './announcement.ts';
+import { type Announcement, parseAnnouncement } from './announcement.ts';
 import { Announcer } from './announcer.ts';
 import { redialBootstrap } from './bootstrap-redial.ts';
 import { cellKey } from './cell-key.ts';
 import type { ContentStore } from './content-store.ts';
-import { ANNOUNCE_TOPIC, type ControlPlane, NODE_INFO_PROTOCOL, PUBLISH_TOPIC } from './control-plane.ts';
+import { ANNOUNCE_TOPIC, type ControlPlane, NODE_INFO_PROTOCOL, PUBLISH_TOPIC, readNodeInfo } from './control-plane.ts';
 import { DirectoryClient, LOOKUP_TIMEOUT_MS } from './directory-client.ts';
 import { axonCredentials, type NodeIdentity } from './identity.ts';
 import { nodeContract } from './node-contract.ts';
-import { contentDir, type P2pNode, startP2pNode } from './p2p-node.ts';
+import { nodeStoreDir, type P2pNode, startP2pNode } from './p2p-node.ts';
 import { parsePublicationNotice, type PublicationNotice, readPublished } from './publications.ts';
 import { type KnownNode, NodeRegistry } from './registry.ts';
 
@@ -44,6 +44,8 @@ export interface NodeNetworkOptions {
   storeDir?: string | null;
   /** Called once for each tree another node announces as published (a donor offers it to itself). */
   onPublication?: ((notice: PublicationNotice) => void) | undefined;
+  /** The spans this node's cells keep of one trace (answered to other nodes that name it). */
+  localSpans?: ((trace: string) => Promise<ReplicaSpan[]>) | undefined;
 }
 
 type Candidate = Static<typeof RemoteCandidate>;
@@ -82,7 +84,7 @@ export class NodeNetwork {
     this.node = node;
     this.p2p = node.libp2p;
     this.content = node.content;
-    const storeDir = NodeNetwork.storeDirOf(options);
+    const storeDir = nodeStoreDir(options.storeDir, options.identity.file);
     this.directory = directory;
     this.directoryPort = directory.axonPort!;
     this.credentials = credentials;
@@ -109,6 +111,7 @@ export class NodeNetwork {
       {
         info: () => ({ node: identity.peerId, cells: ref.network?.servedCells() ?? [] }),
         resolve: ({ name, major }, ctx) => ({ candidates: ref.network?.localCandidates(name, major, unmapIpv4(ctx.caller.localAddress ?? '')) ?? [] }),
+        spans: async ({ trace }) => ({ spans: (await options.localSpans?.(trace)) ?? [] }),
       },
       {
         socketPath: join(options.root, RUN_DIR, 'node.sock'),
@@ -118,7 +121,7 @@ export class NodeNetwork {
     );
     let p2p: P2pNode;
     try {
-      p2p = await startP2pNode(identity, config, { storeDir: NodeNetwork.storeDirOf(options) });
+      p2p = await startP2pNode(identity, config, { storeDir: nodeStoreDir(options.storeDir, options.identity.file) });
     } catch (err) {
       await directory.stop({ graceMs: 0 });
       throw new CellError('CELL_E_UNAVAILABLE', `the control plane could not start on ${config.p2p.host}:${config.p2p.port}: ${(err as Error).message}`, { cause: err });
@@ -130,15 +133,17 @@ export class NodeNetwork {
     return network;
   }
 
-  private static storeDirOf(options: NodeNetworkOptions): string | undefined {
-    return options.storeDir === null ? undefined : (options.storeDir ?? contentDir(dirname(options.identity.file)));
-  }
 
   /** Gossip on another topic (with `[network] discovery` gossip): `onMessage` hears other nodes; returns how to send (to how many peers). */
   channel(topic: string, onMessage: (data: Uint8Array) => void): (data: Uint8Array) => Promise<number> {
     this.channels.set(topic, onMessage);
     this.p2p.services.pubsub.subscribe(topic);
     return async (data) => (await this.p2p.services.pubsub.publish(topic, data).catch(() => ({ recipients: [] }))).recipients.length;
+  }
+
+  /** The spans every known node keeps of one trace (a whole id: only the request's participants know it). */
+  async remoteSpans(trace: string): Promise<ReplicaSpan[]> {
+    return (await Promise.all(this.registry.all().map((k) => this.directories.spans(k.node, k.directory, trace)))).flat();
   }
 
   /** Trees other nodes announced as published from them, newest first. */
@@ -215,14 +220,7 @@ export class NodeNetwork {
   }
 
   private async askNodeInfo(peer: PeerId): Promise<void> {
-    const stream = await this.p2p.dialProtocol(peer, NODE_INFO_PROTOCOL, { signal: AbortSignal.timeout(LOOKUP_TIMEOUT_MS) });
-    let text = '';
-    for await (const chunk of stream) {
-      text += new TextDecoder().decode(chunk.subarray());
-      if (text.includes('\n') || text.length > MAX_ANNOUNCEMENT_BYTES) break;
-    }
-    await stream.close().catch(() => undefined);
-    this.learn(new TextEncoder().encode(text), 'node-info');
+    this.learn(await readNodeInfo(this.p2p, peer, LOOKUP_TIMEOUT_MS), 'node-info');
   }
 
   /** Announces (gossip) and provides (DHT) this node's cells soon; call when they change. */

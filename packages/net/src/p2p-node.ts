@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Helia } from 'helia';
 import type { NetworkConfig } from '@cell/config';
 import { ContentStore } from './content-store.ts';
@@ -23,6 +23,11 @@ export interface P2pNode {
 /** The content directory of the node whose identity lives in `home`. */
 export function contentDir(home: string): string {
   return join(home, 'content');
+}
+
+/** Where a node keeps its content: `storeDir` as given (null: in memory only), else `content/` beside its identity file. */
+export function nodeStoreDir(storeDir: string | null | undefined, identityFile: string): string | undefined {
+  return storeDir === null ? undefined : (storeDir ?? contentDir(dirname(identityFile)));
 }
 
 /**

@@ -11,7 +11,7 @@ const plain = (lines: string[]) => lines.map((l) => stripVTControlCharacters(l))
 const spans: ReplicaSpan[] = [
   span({ span: 'c1', parent: 'r', start: 1_000_001, durationMs: 2, cell: 'inventory', method: 'reserve', replica: 'inventory-1' }),
   span({ span: 'r', start: 1_000_000, durationMs: 10, cell: 'orders', method: 'place', replica: 'orders-0' }),
-  span({ span: 'g', parent: 'c1', start: 1_000_002, durationMs: 0.5, cell: 'stock', method: 'get', replica: 'stock-0' }),
+  span({ span: 'g', parent: 'c1', start: 1_000_002, durationMs: 0.5, cell: 'stock', method: 'get', replica: 'stock-0', recordedBy: '12D3KooWStockNodeKeyXyz', node: '12D3KooWShopNodeKeyAbc' }),
   span({ span: 'c2', parent: 'r', start: 1_000_004, durationMs: 3, cell: 'payments', method: 'charge', replica: 'payments-0', outcome: 'CardDeclined' }),
   span({ span: 'x', parent: 'elsewhere', start: 1_000_005, durationMs: 1, cell: 'mail', method: 'send', replica: 'mail-0' }),
   span({ trace: 'cd'.repeat(16), span: 'o', start: 999_000, durationMs: 4, cell: 'orders', method: 'list' }),
@@ -24,7 +24,7 @@ describe('trace view', () => {
     expect(lines.slice(3)).toEqual([
       '     +0.00     10.00 ms  orders.place  ok  orders-0',
       '     +1.00      2.00 ms  ├─ inventory.reserve  ok  inventory-1',
-      '     +2.00      0.50 ms  │  └─ stock.get  ok  stock-0',
+      '     +2.00      0.50 ms  │  └─ stock.get  ok  stock-0 on node 12D3KooWStockNod… ← node 12D3KooWShopNode…',
       '     +4.00      3.00 ms  └─ payments.charge  CardDeclined  payments-0',
       '                         (made by span elsewhere: on another node, or no longer kept)',
       '     +5.00      1.00 ms  mail.send  ok  mail-0',

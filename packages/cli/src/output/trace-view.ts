@@ -26,7 +26,7 @@ export function renderTrace(t: TraceSummary): string[] {
   const children = new Map<string, ReplicaSpan[]>();
   for (const s of t.spans) if (s.parent !== undefined && !t.roots.includes(s)) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
   const walk = (s: ReplicaSpan, prefix: string, branch: string) => {
-    const where = color('gray', `${s.replica}${s.node ? ` ← node ${s.node}` : ''}`);
+    const where = color('gray', `${s.replica}${s.recordedBy ? ` on node ${s.recordedBy.slice(0, 16)}…` : ''}${s.node ? ` ← node ${s.node.slice(0, 16)}…` : ''}`);
     lines.push(`${`+${(s.start - t.start).toFixed(2)}`.padStart(10)}  ${ms(s.durationMs).padStart(11)}  ${prefix}${branch}${s.cell}.${s.method}  ${outcomeText(s.outcome)}  ${where}`);
     const kids = children.get(s.span) ?? [];
     const inner = prefix + (branch === '' ? '' : branch === '└─ ' ? '   ' : '│  ');

@@ -14,7 +14,7 @@ function spanTree(s: ReplicaSpan, t: TraceSummary, children: Map<string, Replica
     el('strong', {}, `${s.cell}.${s.method}`),
     ' ',
     outcome(s.outcome),
-    el('span', { class: 'muted' }, ` ${ms(s.durationMs)} · ${s.replica}${s.caller ? ` · from ${s.caller}` : ''}`),
+    el('span', { class: 'muted' }, ` ${ms(s.durationMs)} · ${s.replica}${s.recordedBy ? ` on node ${s.recordedBy.slice(0, 16)}…` : ''}${s.caller ? ` · from ${s.caller}` : ''}`),
     kids.length > 0 ? el('ul', { class: 'tree' }, ...kids.map((k) => spanTree(k, t, children))) : null,
   );
 }

@@ -1,7 +1,7 @@
 import type { Static } from 'typebox';
 import type { NetworkConfig } from '@cell/config';
 import type { Genome } from '@cell/contract';
-import type { RemoteCandidate, TreeStatus } from '@cell/host';
+import type { RemoteCandidate, ReplicaSpan, TreeStatus } from '@cell/host';
 import type { Logger } from '@cell/sdk';
 
 /** A cell this node serves to others: its genome summary and the axon ports of its ready replicas. */
@@ -28,6 +28,8 @@ export interface TreeNetwork {
   genomeOf(candidate: Static<typeof RemoteCandidate>): Promise<Genome | undefined>;
   /** The cells this node serves changed: announce them soon. */
   announceSoon(): void;
+  /** The spans other nodes' cells keep of one trace (its whole id), each marked with the node that recorded it. */
+  remoteSpans?(trace: string): Promise<ReplicaSpan[]>;
   status(): Omit<NetworkStatus, 'refused'>;
   stop(): Promise<void>;
 }
@@ -40,6 +42,8 @@ export interface TreeNetworkContext {
   log: Logger;
   /** The cells this node serves right now. */
   localCells(): LocalServedCell[];
+  /** The spans this node's cells keep of one trace, for other nodes that ask with its whole id. */
+  localSpans?(trace: string): Promise<ReplicaSpan[]>;
 }
 
 /** Joins the network for a tree (the CLI passes `@cell/net`'s, loaded lazily). */

@@ -42,6 +42,7 @@ function fakeTree(over: Partial<ControlledTree> & { cells?: CellSupervisor[] } =
     tree: { root: undefined, nodes: [], startOrder: [] } as unknown as CellTree,
     find: (cell: string) => over.cells?.find((s) => s.name === cell),
     allSupervisors: () => over.cells ?? [],
+    remoteSpans: async () => [],
     fullStatus: async () => STATUS,
     resolve: async () => ({ candidates: [], refused: [] }),
     reload: async () => ({ replaced: 0, rebuilt: false, keptMajor: null }),

@@ -1,16 +1,18 @@
 import { type Static } from 'typebox';
-import { nucleusContract, type TreeStatus, type RemoteCandidate } from '@cell/host';
+import { nucleusContract, type ReplicaSpan, type TreeStatus, type RemoteCandidate } from '@cell/host';
 import { type Handlers, type Logger, type Membrane, serve } from '@cell/sdk';
 import type { CellTree } from '@cell/config';
 import type { CellSupervisor } from './cell-supervisor.ts';
 import { judgeScale, notParent } from './scale-policy.ts';
-import { replicaSpans } from './replica-reports.ts';
+import { treeSpans } from './replica-reports.ts';
 
 /** What the control socket asks of its nucleus. */
 export interface ControlledTree {
   readonly tree: CellTree;
   find(cell: string): CellSupervisor | undefined;
   allSupervisors(): CellSupervisor[];
+  /** The spans other nodes keep of one trace (its whole id). */
+  remoteSpans(trace: string): Promise<ReplicaSpan[]>;
   fullStatus(): Promise<TreeStatus>;
   resolve(name: string, major: number | null, via: string | null, trusted: readonly string[] | null): Promise<{ candidates: Array<Static<typeof RemoteCandidate>>; refused: Array<{ node: string; reason: string }> }>;
   reload(sup: CellSupervisor, typecheck?: boolean): Promise<{ replaced: number; rebuilt: boolean; keptMajor: number | null }>;
@@ -22,7 +24,7 @@ export interface ControlledTree {
 export function controlHandlers(tree: ControlledTree): Handlers<typeof nucleusContract> {
   return {
     status: () => tree.fullStatus(),
-    spans: ({ trace, limit }) => replicaSpans(tree.allSupervisors(), { trace, limit: limit ?? 1000 }),
+    spans: ({ trace, limit }) => treeSpans(tree, trace, limit ?? 1000),
     resolve: ({ name, major, via, trusted }) => tree.resolve(name, major, via, trusted),
     start: async ({ cell }, ctx) => {
       const sup = tree.find(cell);

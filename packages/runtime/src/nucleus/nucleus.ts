@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { CellError } from '@cell/protocol';
 import { type CellTree, loadCellTree, type TreeNode } from '@cell/config';
-import { nucleusSocketPath, type TreeStatus, privateRunDir } from '@cell/host';
+import { nucleusSocketPath, type ReplicaSpan, type TreeStatus, privateRunDir } from '@cell/host';
 import type { Logger, Membrane } from '@cell/sdk';
 import type { BuildResult } from '../ribosome/build-cell.ts';
 import { buildTree } from '../ribosome/build-tree.ts';
@@ -14,7 +14,7 @@ import type { PidLock } from '../files/pid-lock.ts';
 import { ResourceLimiter } from './cgroups.ts';
 import { cellEnvironment, dependencyEnvironment } from './cell-environment.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
-import { withReplicaStats } from './replica-reports.ts';
+import { replicaSpans, withReplicaStats } from './replica-reports.ts';
 import { StartGate } from './start-gate.ts';
 import { serveControl } from './control-handlers.ts';
 import { inDependencyOrder, inReverseDependencyOrder } from './dependency-order.ts';
@@ -174,7 +174,7 @@ export class Nucleus {
     const config = this.tree.root.config.network;
     if (!config) return;
     if (!this.options.network) throw new CellError('CELL_E_INVALID_ARGUMENT', 'this tree has [network] but the nucleus was given no network to join');
-    this.link = await NetworkLink.join(this.options.network, { config, root: this.tree.root.dir, log: this.options.logger, localCells: () => servedCellsOf(this.allSupervisors()) }, this.log);
+    this.link = await NetworkLink.join(this.options.network, { config, root: this.tree.root.dir, log: this.options.logger, localCells: () => servedCellsOf(this.allSupervisors()), localSpans: async (trace) => (await replicaSpans(this.allSupervisors(), { trace, limit: 10_000 })).spans }, this.log);
     for (const t of await this.link.bindRemoteDependencies(this.tree)) reportTypes(this.log, t);
   }
 
@@ -242,6 +242,11 @@ export class Nucleus {
   /** The status with what each cell's replicas report (calls served, dependency candidates). */
   fullStatus(): Promise<TreeStatus> {
     return withReplicaStats(this.status(), this.allSupervisors());
+  }
+
+  /** The spans other nodes keep of one trace (none off the network). */
+  async remoteSpans(trace: string): Promise<ReplicaSpan[]> {
+    return (await this.link?.network.remoteSpans?.(trace)) ?? [];
   }
 
   /** Every cell's supervisor, an old major version kept beside its new one included. */

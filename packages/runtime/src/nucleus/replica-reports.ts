@@ -1,4 +1,4 @@
-import { type CellStatus, type ReplicaSpan, type ReplicaStatus, Span, type TreeStatus } from '@cell/host';
+import { type CellStatus, ReplicaSpan, type ReplicaStatus, Span, type TreeStatus } from '@cell/host';
 import { repeatedCheck } from '@cell/wire';
 import { mergeDependencyStats, mergeMethodStats } from './cell-status.ts';
 import type { CellSupervisor } from './cell-supervisor.ts';
@@ -42,8 +42,9 @@ export async function withReplicaStats(status: TreeStatus, sups: readonly CellSu
   return status;
 }
 
-// A cell's answer is checked, not trusted: a span that is not one is dropped, not passed on.
+// A cell's (or another node's) answer is checked, not trusted: a span that is not one is dropped, not passed on.
 const isSpan = repeatedCheck(Span);
+const isReplicaSpan = repeatedCheck(ReplicaSpan);
 
 /** The well-formed spans of a replica's answer, each with its cell and replica. */
 export function spansOf(answer: { spans?: unknown }, cell: string, replica: string): ReplicaSpan[] {
@@ -68,4 +69,15 @@ export async function replicaSpans(sups: readonly CellSupervisor[], query: SpanQ
   });
   spans.sort((a, b) => a.start - b.start);
   return { spans, unanswered };
+}
+
+/**
+ * The tree's spans of one trace (or the newest): its own replicas', and — asked by a whole trace
+ * id on a networked tree — those other nodes keep of it, marked with the node that recorded them.
+ */
+export async function treeSpans(tree: { allSupervisors(): readonly CellSupervisor[]; remoteSpans(trace: string): Promise<ReplicaSpan[]> }, trace: string | undefined, limit: number): Promise<{ spans: ReplicaSpan[]; unanswered: string[] }> {
+  const [local, remote] = await Promise.all([replicaSpans(tree.allSupervisors(), { trace, limit }), trace?.length === 32 ? tree.remoteSpans(trace) : []]);
+  if (remote.length === 0) return local;
+  const spans = [...local.spans, ...remote.filter((s) => isReplicaSpan(s) && s.trace === trace)].sort((a, b) => a.start - b.start);
+  return { spans, unanswered: local.unanswered };
 }
