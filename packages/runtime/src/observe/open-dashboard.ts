@@ -1,5 +1,4 @@
 import { type CellTree, DEFAULT_DASHBOARD_ADDRESS, parseDashboardAddress } from '@cell/config';
-import { CellError } from '@cell/protocol';
 import type { TreeStatus } from '@cell/host';
 import type { Logger } from '@cell/sdk';
 import { HttpDoor } from '../gateway/http-door.ts';
@@ -9,6 +8,7 @@ import type { CellSupervisor } from '../nucleus/cell-supervisor.ts';
 import { DashboardServer } from './dashboard-server.ts';
 import type { LogFeed } from './log-feed.ts';
 import type { ListenAddress } from './listen-fallback.ts';
+import { observeSetting } from './observe-setting.ts';
 
 /** Spans asked of each replica for the graph and the recent traces. */
 const VIEW_SPANS = 500;
@@ -17,14 +17,7 @@ const MAX_CALL_BODY = 1 << 20;
 
 /** Where to serve: `CELL_DASHBOARD` (this run's override, same syntax), else the root's `[observe] dashboard`, else loopback:9465. */
 export function dashboardAddress(tree: CellTree, env: NodeJS.ProcessEnv): ListenAddress | null {
-  const override = env['CELL_DASHBOARD'];
-  if (override !== undefined && override !== '') {
-    const parsed = parseDashboardAddress(override);
-    if (!parsed.ok) throw new CellError('CELL_E_INVALID_ARGUMENT', `CELL_DASHBOARD: ${parsed.message}`);
-    return parsed.value;
-  }
-  const observe = tree.root.config.observe;
-  return observe ? observe.dashboard : DEFAULT_DASHBOARD_ADDRESS;
+  return observeSetting(env, 'CELL_DASHBOARD', parseDashboardAddress, tree.root.config.observe?.dashboard, DEFAULT_DASHBOARD_ADDRESS);
 }
 
 /** What the dashboard reads of the nucleus. */

@@ -1,20 +1,13 @@
 import { type CellTree, DEFAULT_METRICS_ADDRESS, parseMetricsAddress } from '@cell/config';
-import { CellError } from '@cell/protocol';
 import type { TreeStatus } from '@cell/host';
 import type { Logger } from '@cell/sdk';
 import { MetricsServer } from './metrics-server.ts';
+import { observeSetting } from './observe-setting.ts';
 import { TreeMetrics } from './tree-metrics.ts';
 
 /** Where to serve: `CELL_METRICS` (this run's override, same syntax), else the root's `[observe] metrics`, else loopback:9464. */
 export function metricsAddress(tree: CellTree, env: NodeJS.ProcessEnv): { host: string; port: number } | null {
-  const override = env['CELL_METRICS'];
-  if (override !== undefined && override !== '') {
-    const parsed = parseMetricsAddress(override);
-    if (!parsed.ok) throw new CellError('CELL_E_INVALID_ARGUMENT', `CELL_METRICS: ${parsed.message}`);
-    return parsed.value;
-  }
-  const observe = tree.root.config.observe;
-  return observe ? observe.metrics : DEFAULT_METRICS_ADDRESS;
+  return observeSetting(env, 'CELL_METRICS', parseMetricsAddress, tree.root.config.observe?.metrics, DEFAULT_METRICS_ADDRESS);
 }
 
 /** Serves the tree's Prometheus metrics (see metricsAddress); undefined when "off". */

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { type CellTree, parseOtlpEndpoint } from '@cell/config';
-import { CellError } from '@cell/protocol';
 import type { Logger } from '@cell/sdk';
 import type { CellSupervisor } from '../nucleus/cell-supervisor.ts';
+import { observeSetting } from './observe-setting.ts';
 import { openOtlpSink } from './otlp-sink.ts';
 import { SpanExport } from './span-export.ts';
 
@@ -13,11 +13,7 @@ const RUNTIME_VERSION = (createRequire(import.meta.url)('../../package.json') as
  * else the root's `[observe] otlp`; null when off (the default).
  */
 export function otlpEndpoint(observe: { otlp: string | null } | undefined, env: NodeJS.ProcessEnv): string | null {
-  const override = env['CELL_OTLP'];
-  if (override === undefined || override === '') return observe?.otlp ?? null;
-  const parsed = parseOtlpEndpoint(override);
-  if (!parsed.ok) throw new CellError('CELL_E_INVALID_ARGUMENT', `CELL_OTLP: ${parsed.message}`);
-  return parsed.value;
+  return observeSetting(env, 'CELL_OTLP', parseOtlpEndpoint, observe?.otlp, null);
 }
 
 /** Starts exporting the tree's spans over OTLP when configured; undefined (and nothing loaded) otherwise. */
