@@ -22,6 +22,7 @@ describe('nucleus contract', () => {
       cells: [],
       gateway: null,
       metrics: null,
+      dashboard: null,
       network: null,
     };
     expect(check.Check(status)).toBe(true);

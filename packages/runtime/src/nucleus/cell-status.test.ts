@@ -85,8 +85,8 @@ describe('cellStatusOf', () => {
     expect(s).toMatchObject({ name: 'store', version: '2.1.0', dir: store.dir, parent: 'root', state: 'degraded', replicasWanted: 2, idleTimeoutMs: 60_000, failure: 'crashed 6 times within 60000 ms', deps: {} });
     expect(s.limits).toEqual({ memoryBytes: 64 * 2 ** 20, cpu: 0.5, enforcedBy: 'cgroup-v1', warning: null });
     expect(s.replicas).toEqual([
-      { id: 'store-0', index: 0, state: 'ready', pid: 4242, restarts: 2, startedAt: 1000, uptimeMs: 3000, rssBytes: 50_000_000, socket: 'run/store-0.sock', ports: {}, axonPort: 7777, logError: null, lastExit: null },
-      { id: 'store-1', index: 1, state: 'failed', pid: null, restarts: 0, startedAt: null, uptimeMs: null, rssBytes: null, socket: 'run/store-1.sock', ports: {}, axonPort: null, logError: null, lastExit: slots[1]!.lastExit },
+      { id: 'store-0', index: 0, state: 'ready', pid: 4242, restarts: 2, startedAt: 1000, uptimeMs: 3000, rssBytes: 50_000_000, socket: 'run/store-0.sock', ports: {}, axonPort: 7777, logError: null, calls: null, lastExit: null },
+      { id: 'store-1', index: 1, state: 'failed', pid: null, restarts: 0, startedAt: null, uptimeMs: null, rssBytes: null, socket: 'run/store-1.sock', ports: {}, axonPort: null, logError: null, calls: null, lastExit: slots[1]!.lastExit },
     ]);
   });
 
