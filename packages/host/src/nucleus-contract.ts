@@ -84,10 +84,10 @@ export type MethodCalls = Static<typeof MethodCalls>;
 
 /** One call a replica served (or refused), as `cell trace` shows it (docs/traces.md). */
 export const Span = Type.Object({
-  trace: Type.String({ description: 'the request, 32 hex characters' }),
-  span: Type.String({ description: 'this call, 16 hex characters' }),
-  parent: Type.Optional(Type.String({ description: "the span of the call whose handler made this one; absent at the trace's root" })),
-  method: Type.String(),
+  trace: Type.String({ pattern: '^[0-9a-f]{32}$', description: 'the request, 32 hex characters' }),
+  span: Type.String({ pattern: '^[0-9a-f]{16}$', description: 'this call, 16 hex characters' }),
+  parent: Type.Optional(Type.String({ pattern: '^[0-9a-f]{16}$', description: "the span of the call whose handler made this one; absent at the trace's root" })),
+  method: Type.String({ maxLength: 255 }),
   start: Type.Number({ description: 'when the call arrived, epoch ms' }),
   durationMs: Type.Number(),
   outcome: Type.String({ description: '`ok`, or the error code' }),

@@ -48,7 +48,7 @@ export const FLAG_TRACE = 0x02;
 export const FLAG_NAME = 0x04;
 /** On REQUEST: the caller will send STREAM_DATA frames for this call. */
 export const FLAG_STREAM_IN = 0x08;
-/** On REQUEST: the span the call is made from (the caller's own call), for traces. */
+/** On REQUEST and EVENT: the span the call or notification is made from (the caller's own call), for traces. */
 export const FLAG_SPAN = 0x10;
 const KNOWN_FLAGS = FLAG_DEADLINE | FLAG_TRACE | FLAG_NAME | FLAG_STREAM_IN | FLAG_SPAN;
 

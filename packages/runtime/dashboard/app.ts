@@ -21,7 +21,7 @@ function select(tab: Tab, focus = false): void {
     byId(`view-${t}`).hidden = !on;
   });
   if (focus) tabs[TABS.indexOf(tab)]!.focus();
-  history.replaceState(null, '', `#${tab}`);
+  history.replaceState(null, '', `/#${tab}`); // also drops a ?token= from the address bar (the cookie carries it now)
 }
 
 tabs.forEach((button, i) => {

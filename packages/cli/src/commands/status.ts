@@ -14,6 +14,7 @@ export function formatStatus(status: TreeStatus): string {
   const lines = [head, '', ...renderTree(status, { replicas: true })];
   if (status.gateway) lines.push('', `gateway ${status.gateway.url} (${status.gateway.cells.join(', ')}; OpenAPI at ${status.gateway.url}/openapi.json)`);
   if (status.metrics) lines.push(`metrics ${status.metrics.url}`);
+  if (status.dashboard) lines.push(`dashboard ${status.dashboard.url}`);
   const net = status.network;
   if (net) {
     lines.push('', `node ${net.node} · directory ${net.directory.join(', ')} · ${net.peers} peer${net.peers === 1 ? '' : 's'}`);

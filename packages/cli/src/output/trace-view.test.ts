@@ -38,3 +38,12 @@ describe('trace view', () => {
     expect(plain(renderTraceList([]))[0]).toMatch(/no spans kept yet/);
   });
 });
+
+describe('trace view of spans that claim each other as parents (another node could send them)', () => {
+  it('draws each span once, and ends', () => {
+    const a = span({ span: 'aaaaaaaaaaaaaaaa', parent: 'bbbbbbbbbbbbbbbb', start: 1_000_001, cell: 'x' });
+    const b = span({ span: 'bbbbbbbbbbbbbbbb', parent: 'aaaaaaaaaaaaaaaa', start: 1_000_000, cell: 'y' });
+    const lines = plain(renderTrace(summarizeTraces([a, b])[0]!));
+    expect(lines.slice(3)).toEqual(['     +0.00      1.00 ms  y.m  ok  c-0', '     +1.00      1.00 ms  └─ x.m  ok  c-0']);
+  });
+});

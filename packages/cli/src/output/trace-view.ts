@@ -25,7 +25,10 @@ export function renderTrace(t: TraceSummary): string[] {
   const lines = [head, '', color('gray', `${'start'.padStart(10)}  ${'duration'.padStart(11)}  call`)];
   const children = new Map<string, ReplicaSpan[]>();
   for (const s of t.spans) if (s.parent !== undefined && !t.roots.includes(s)) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
+  const drawn = new Set<ReplicaSpan>(); // each span once, even if spans claim each other as parents
   const walk = (s: ReplicaSpan, prefix: string, branch: string) => {
+    if (drawn.has(s)) return;
+    drawn.add(s);
     const where = color('gray', `${s.replica}${s.recordedBy ? ` on node ${s.recordedBy.slice(0, 16)}…` : ''}${s.node ? ` ← node ${s.node.slice(0, 16)}…` : ''}`);
     lines.push(`${`+${(s.start - t.start).toFixed(2)}`.padStart(10)}  ${ms(s.durationMs).padStart(11)}  ${prefix}${branch}${s.cell}.${s.method}  ${outcomeText(s.outcome)}  ${where}`);
     const kids = children.get(s.span) ?? [];

@@ -4,9 +4,10 @@ import { clock, el, ms, show } from '../dom.ts';
 
 const outcome = (o: string) => el('span', { class: o === 'ok' ? 'ok' : 'err' }, o);
 
-/** One span and, nested under it, the calls its handler made. */
-function spanTree(s: ReplicaSpan, t: TraceSummary, children: Map<string, ReplicaSpan[]>): HTMLElement {
-  const kids = children.get(s.span) ?? [];
+/** One span and, nested under it, the calls its handler made (each span once: `drawn` guards against spans that claim each other as parents). */
+function spanTree(s: ReplicaSpan, t: TraceSummary, children: Map<string, ReplicaSpan[]>, drawn = new Set<ReplicaSpan>()): HTMLElement {
+  drawn.add(s);
+  const kids = (children.get(s.span) ?? []).filter((k) => !drawn.has(k));
   return el(
     'li',
     { 'data-span': s.span },
@@ -15,7 +16,7 @@ function spanTree(s: ReplicaSpan, t: TraceSummary, children: Map<string, Replica
     ' ',
     outcome(s.outcome),
     el('span', { class: 'muted' }, ` ${ms(s.durationMs)} · ${s.replica}${s.recordedBy ? ` on node ${s.recordedBy.slice(0, 16)}…` : ''}${s.caller ? ` · from ${s.caller}` : ''}`),
-    kids.length > 0 ? el('ul', { class: 'tree' }, ...kids.map((k) => spanTree(k, t, children))) : null,
+    kids.length > 0 ? el('ul', { class: 'tree' }, ...kids.map((k) => spanTree(k, t, children, drawn))) : null,
   );
 }
 

@@ -135,6 +135,16 @@ describe('the HTTP door ([gateway])', () => {
     expect(spans).toEqual([expect.objectContaining({ cell: 'orders', method: 'placed', parent: '00f067aa0ba902b7', caller: 'gateway', outcome: 'ok' })]);
     const malformed = await http(port, 'POST', '/orders/placed', '{}', { traceparent: `00-${'0'.repeat(32)}-00f067aa0ba902b7-01` });
     expect(malformed.headers['x-cell-trace']).not.toBe('0'.repeat(32));
+    // A notification is traced too: the id answered is the one its span carries.
+    const poked = await http(port, 'POST', '/orders/poke', JSON.stringify({ note: 'hi' }));
+    const pokeTrace = String(poked.headers['x-cell-trace']);
+    const deadline = Date.now() + 10_000;
+    let pokeSpans = (await replicaSpans(nucleus.allSupervisors(), { trace: pokeTrace, limit: 10 })).spans;
+    while (pokeSpans.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      pokeSpans = (await replicaSpans(nucleus.allSupervisors(), { trace: pokeTrace, limit: 10 })).spans;
+    }
+    expect(pokeSpans).toEqual([expect.objectContaining({ method: 'poke', caller: 'gateway' })]);
   });
 
   it('checks the input before any call, and refuses what is not JSON, too large, or not there, naming why', async () => {

@@ -107,7 +107,7 @@ export class HttpDoor {
     const options = { timeoutMs: this.timeoutOf(req), ...traceOf(req) };
     res.setHeader('x-cell-trace', options.traceId.toString('hex'));
     if (def.kind === 'notify') {
-      await client.notify(name, input);
+      await client.notify(name, input, options);
       return this.send(res, 202, {});
     }
     if (def.kind === 'serverStream') return this.stream(res, client.stream(name, input, options));

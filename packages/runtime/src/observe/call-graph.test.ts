@@ -35,3 +35,12 @@ describe('callGraph', () => {
     expect(callGraph([], 0)).toEqual([]);
   });
 });
+
+describe('callGraph of a busy replica that kept only its newest calls', () => {
+  it('rates them over the time they cover, not the whole window', () => {
+    const now = 100_000;
+    const spans = Array.from({ length: 100 }, (_, i) => span('catalog', 99_000 + i * 10, { caller: 'orders' })); // 100 calls in the last second
+    expect(callGraph(spans, now, 60_000, 100)[0]).toMatchObject({ from: 'orders', to: 'catalog', calls: 100, perSecond: 100 });
+    expect(callGraph(spans, now, 60_000)[0]!.perSecond).toBe(1.67); // everything it did in the window: 100 calls a minute
+  });
+});

@@ -9,8 +9,9 @@ import { summarizeTraces, type TraceSummary } from './trace-summary.ts';
 export interface DashboardSource {
   /** The status with each cell's calls and candidates (asked of the replicas). */
   fullStatus(): Promise<TreeStatus>;
-  /** The newest spans the replicas keep. */
+  /** The newest spans the replicas keep, at most `spansPerReplica` of each. */
   spans(): Promise<{ spans: ReplicaSpan[] }>;
+  readonly spansPerReplica: number;
   /** A cell's genome (of its running replicas, else its last build); undefined for no such cell. */
   genome(cell: string): Promise<Genome | undefined>;
   /** The tree's declared dependencies between cells (`[deps]`). */
@@ -73,13 +74,15 @@ export class DashboardEvents {
     void this.tick(true);
   }
 
-  async graph(): Promise<GraphView> {
-    const { spans } = await this.source.spans();
-    return { edges: callGraph(spans, Date.now()), dependencies: this.source.dependencies() };
+  /** The calls graph, from the spans given or (asked of the tree) the newest ones. */
+  async graph(given?: readonly ReplicaSpan[]): Promise<GraphView> {
+    const spans = given ?? (await this.source.spans()).spans;
+    return { edges: callGraph(spans, Date.now(), undefined, this.source.spansPerReplica), dependencies: this.source.dependencies() };
   }
 
-  async traces(): Promise<{ traces: TraceSummary[] }> {
-    const { spans } = await this.source.spans();
+  /** The recent requests, from the spans given or (asked of the tree) the newest ones. */
+  async traces(given?: readonly ReplicaSpan[]): Promise<{ traces: TraceSummary[] }> {
+    const spans = given ?? (await this.source.spans()).spans;
     return { traces: summarizeTraces(spans).slice(-RECENT_TRACES) };
   }
 
@@ -123,9 +126,9 @@ export class DashboardEvents {
     try {
       this.broadcast('status', await this.source.fullStatus());
       if (all || this.ticks++ % 2 === 0) {
-        const [graph, traces] = await Promise.all([this.graph(), this.traces()]);
-        this.broadcast('graph', graph);
-        this.broadcast('traces', traces);
+        const { spans } = await this.source.spans(); // once for both views
+        this.broadcast('graph', await this.graph(spans));
+        this.broadcast('traces', await this.traces(spans));
       }
     } catch {
       // the tree is stopping: the next tick (if any) tries again

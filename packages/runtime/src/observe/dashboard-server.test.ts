@@ -20,7 +20,7 @@ async function open(options: { requireToken?: boolean } = {}) {
   const logs = new LogFeed(10);
   logs.push('{"level":"info","msg":"hello"}\n');
   const called: string[] = [];
-  const source: DashboardSource = { fullStatus: async () => STATUS, spans: async () => ({ spans: [] }), genome: async (cell) => (cell === 'orders' ? ({ name: 'orders' } as never) : undefined), dependencies: () => [], logs };
+  const source: DashboardSource = { fullStatus: async () => STATUS, spans: async () => ({ spans: [] }), spansPerReplica: 10, genome: async (cell) => (cell === 'orders' ? ({ name: 'orders' } as never) : undefined), dependencies: () => [], logs };
   const calls: CallRoutes = {
     answer: (_req, res, path) => {
       called.push(path);
@@ -99,11 +99,38 @@ describe('dashboard server on loopback', () => {
     expect((await http(server, '/api/call/orders/place', { method: 'POST', headers: { 'content-type': 'text/plain', origin }, body: '{}' })).status).toBe(403);
     expect((await http(server, '/api/call/orders/place', { method: 'POST', headers: { ...json, origin: 'http://evil.example' }, body: '{}' })).status).toBe(403);
     expect((await http(server, '/api/status', { method: 'POST', headers: json, body: '{}' })).status).toBe(404);
-    expect(called).toEqual(['/orders/place', '/orders/place']);
+    // Behind a TLS proxy the page's Origin is https:// with the same host: still its own page.
+    expect((await http(server, '/api/call/orders/place', { method: 'POST', headers: { ...json, origin: origin.replace('http:', 'https:') }, body: '{}' })).status).toBe(200);
+    expect((await http(server, '/api/call/orders/place', { method: 'POST', headers: { ...json, origin: 'null' }, body: '{}' })).status).toBe(403);
+    expect(called).toEqual(['/orders/place', '/orders/place', '/orders/place']);
+  });
+
+  it('refuses what a page on another site asks (fetch metadata), even on loopback', async () => {
+    const { server } = await open();
+    expect((await http(server, '/api/events', { headers: { 'sec-fetch-site': 'cross-site' } })).status).toBe(403);
+    expect((await http(server, '/api/status', { headers: { 'sec-fetch-site': 'same-site' } })).status).toBe(403);
+    expect((await http(server, '/api/status', { headers: { 'sec-fetch-site': 'same-origin' } })).status).toBe(200);
+    expect((await http(server, '/', { headers: { 'sec-fetch-site': 'none' } })).status).toBe(200); // typed in the address bar
+  });
+
+  it('answers 400 to a request target URL cannot read, and keeps serving (no crash)', async () => {
+    const { server } = await open();
+    for (const target of ['http://a:99999/', '//[']) {
+      const reply = await new Promise<string>((resolve) => {
+        let text = '';
+        const s = tcp(server.address.port, '127.0.0.1', () => s.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
+        s.setEncoding('utf8');
+        s.on('data', (d: string) => (text += d));
+        s.on('close', () => resolve(text));
+        s.on('error', () => resolve(text));
+      });
+      expect(reply, target).toMatch(/^HTTP\/1\.1 (400)/);
+    }
+    expect((await http(server, '/api/status')).status).toBe(200);
   });
 
   it(`streams events to at most ${MAX_WATCHERS} browsers, refusing more with 503, and still answers the rest`, async () => {
-    const { server, logs } = await open();
+    const { server } = await open();
     const streams = [];
     for (let i = 0; i < MAX_WATCHERS; i++) streams.push(await watch(server));
     expect(streams.every((s) => s.status === 200)).toBe(true);
@@ -117,7 +144,6 @@ describe('dashboard server on loopback', () => {
     while (again.status !== 200 && Date.now() < deadline) again = await watch(server);
     expect(again.status).toBe(200);
     again.close();
-    logs.push('{"msg":"after"}');
   });
 
   it('drops a connection that sends garbage instead of HTTP, and keeps serving', async () => {
@@ -144,7 +170,7 @@ describe('dashboard server that needs a token (bound beyond loopback)', () => {
     const page = await http(server, `/?token=${token}`);
     expect(page.status).toBe(200);
     const cookie = String(page.headers['set-cookie']);
-    expect(cookie).toMatch(/^cell_dashboard=[\w-]+; HttpOnly; SameSite=Strict; Path=\//);
+    expect(cookie).toMatch(new RegExp(`^cell_dashboard_${server.address.port}=[\\w-]+; HttpOnly; SameSite=Strict; Path=/`)); // per port: cookies are per host
     expect((await http(server, '/api/status', { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(200);
     expect((await http(server, '/api/status', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     expect((await http(server, '/api/status', { headers: { authorization: 'Bearer nope' } })).status).toBe(401);

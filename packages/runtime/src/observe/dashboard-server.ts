@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '@cell/sdk';
 import { DashboardEvents, type DashboardSource } from './dashboard-events.ts';
-import { type DashboardPage, loadDashboardPage } from './dashboard-page.ts';
+import { type DashboardPage, dashboardPage } from './dashboard-page.ts';
 import { hasLoopbackHost, isLoopback, originOf, sameSecret } from './http-guard.ts';
 import { type ListenAddress, listenWithFallback } from './listen-fallback.ts';
 
@@ -12,7 +12,8 @@ export const MAX_CONNECTIONS = 64;
 export const MAX_WATCHERS = 16;
 /** The largest header block accepted (Node answers 431 beyond it). */
 const MAX_HEADER_BYTES = 16 * 1024;
-const TOKEN_COOKIE = 'cell_dashboard';
+/** Fetch metadata a browser sends on a request another site started (a page elsewhere cannot use the dashboard, even on loopback). */
+const CROSS_SITE = new Set(['cross-site', 'same-site']);
 
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
@@ -25,6 +26,8 @@ const SECURITY_HEADERS = {
 /** What the dashboard serves beyond the tree's state: method calls (the HTTP door's routes, mounted under /api/call). */
 export interface CallRoutes {
   answer(req: IncomingMessage, res: ServerResponse, path: string): void;
+  /** Closes the connections its calls opened. */
+  close?(): Promise<void>;
 }
 
 /**
@@ -58,7 +61,7 @@ export class DashboardServer {
 
   /** Listens on `address` (a free port of its host when that one is taken); a token is required unless it is loopback. */
   static async open(address: ListenAddress, source: DashboardSource, calls: CallRoutes, log: Logger, options: { requireToken?: boolean } = {}): Promise<DashboardServer> {
-    const dashboard = new DashboardServer(address, source, calls, await loadDashboardPage(), options.requireToken ?? !isLoopback(address.host));
+    const dashboard = new DashboardServer(address, source, calls, dashboardPage(), options.requireToken ?? !isLoopback(address.host));
     dashboard.address = await listenWithFallback(dashboard.server, address, log, 'dashboard');
     dashboard.server.unref();
     return dashboard;
@@ -71,6 +74,7 @@ export class DashboardServer {
 
   async close(): Promise<void> {
     this.events.close();
+    await this.calls.close?.();
     this.server.closeAllConnections();
     await new Promise((r) => this.server.close(r));
   }
@@ -78,7 +82,9 @@ export class DashboardServer {
   private route(req: IncomingMessage, res: ServerResponse): void {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     if (this.loopbackOnly && !hasLoopbackHost(req)) return plain(res, 403, 'this dashboard answers loopback host names only');
-    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    if (CROSS_SITE.has(String(req.headers['sec-fetch-site']))) return plain(res, 403, 'this dashboard answers its own page only');
+    const url = parseTarget(req.url);
+    if (!url) return plain(res, 400, 'a request target this dashboard cannot read');
     const path = url.pathname;
     if (!this.authorized(req, url)) return plain(res, 401, 'this dashboard needs its token: open the URL `cell dashboard` prints');
     if (req.method === 'POST') {
@@ -89,9 +95,14 @@ export class DashboardServer {
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'GET, HEAD or POST', { allow: 'GET, HEAD, POST' });
     const asset = this.page.asset(path);
     if (asset) {
-      if (path === '/' && this.token !== undefined) res.setHeader('set-cookie', `${TOKEN_COOKIE}=${this.token}; HttpOnly; SameSite=Strict; Path=/`);
-      res.writeHead(200, { 'content-type': asset.type, 'content-length': asset.body.length });
-      return void res.end(req.method === 'HEAD' ? undefined : asset.body);
+      if (path === '/' && this.token !== undefined) res.setHeader('set-cookie', `${this.cookie}=${this.token}; HttpOnly; SameSite=Strict; Path=/`);
+      return void asset.then(
+        ({ type, body }) => {
+          res.writeHead(200, { 'content-type': type, 'content-length': body.length });
+          res.end(req.method === 'HEAD' ? undefined : body);
+        },
+        (err: unknown) => plain(res, 500, `the page could not be made: ${(err as Error).message}`),
+      );
     }
     if (path === '/api/events') return this.events.watch(req, res);
     const json = this.api(path, url);
@@ -114,15 +125,33 @@ export class DashboardServer {
   private authorized(req: IncomingMessage, url: URL): boolean {
     if (this.token === undefined) return true;
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const cookie = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${TOKEN_COOKIE}=`))?.slice(TOKEN_COOKIE.length + 1);
+    const cookie = (req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${this.cookie}=`))?.slice(this.cookie.length + 1);
     return [url.searchParams.get('token') ?? undefined, bearer, cookie].some((t) => sameSecret(t, this.token!));
   }
 
-  /** A POST from the page itself: JSON (a cross-site form cannot send it without asking first), and its own Origin when the browser names one. */
+  /** Cookies are per host, not per port: each dashboard's has its port in its name. */
+  private get cookie(): string {
+    return `cell_dashboard_${this.address.port}`;
+  }
+
+  /**
+   * A POST from the page itself: JSON (a cross-site form cannot send it without asking first), and,
+   * when the browser names an Origin, one whose host is the one asked (any scheme: a TLS proxy in front).
+   */
   private sameOrigin(req: IncomingMessage): boolean {
     if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return false;
     const origin = req.headers.origin;
-    return origin === undefined || origin === `http://${req.headers.host ?? ''}`;
+    if (origin === undefined) return true;
+    return parseTarget(origin)?.host === (req.headers.host ?? '').toLowerCase() && origin !== 'null';
+  }
+}
+
+/** A request target (or an Origin) as a URL; undefined for one URL cannot read (Node's parser lets some through). */
+function parseTarget(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://dashboard.invalid');
+  } catch {
+    return undefined;
   }
 }
 

@@ -10,7 +10,7 @@ export function isLoopback(host: string): boolean {
 }
 
 /** The host part of a Host header (`name:port`, `[v6]:port`, `name`). */
-export function hostName(header: string | undefined): string {
+function hostName(header: string | undefined): string {
   if (!header) return '';
   const m = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(header.trim().toLowerCase());
   return m?.[1] ?? '';

@@ -27,7 +27,7 @@ export async function listenWithFallback(server: Server, address: ListenAddress,
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
     const bound = { host: address.host, port: await listen(0) };
-    log.warn({ wanted: `${address.host}:${address.port}`, url: originOf(bound) }, `${what} port taken; serving on a free one`);
+    log.warn({ endpoint: what, wanted: `${address.host}:${address.port}`, url: originOf(bound) }, 'port taken; serving on a free one');
     return bound;
   }
 }

@@ -85,7 +85,7 @@ describe('MetricsServer', () => {
       servers.push(server);
       expect(server.address.port).not.toBe(port);
       expect((await get(server, '/metrics')).status).toBe(200);
-      expect(lines.join('')).toContain('metrics port taken');
+      expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([expect.objectContaining({ msg: 'port taken; serving on a free one', endpoint: 'metrics' })]);
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }

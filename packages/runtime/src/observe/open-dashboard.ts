@@ -8,6 +8,7 @@ import type { CellSupervisor } from '../nucleus/cell-supervisor.ts';
 import { DashboardServer } from './dashboard-server.ts';
 import type { LogFeed } from './log-feed.ts';
 import type { ListenAddress } from './listen-fallback.ts';
+import { originOf } from './http-guard.ts';
 import { observeSetting } from './observe-setting.ts';
 
 /** Spans asked of each replica for the graph and the recent traces. */
@@ -42,6 +43,7 @@ export async function openDashboard(nucleus: DashboardNucleus, logs: LogFeed, lo
     {
       fullStatus: () => nucleus.fullStatus(),
       spans: () => replicaSpans(nucleus.allSupervisors(), { limit: VIEW_SPANS }),
+      spansPerReplica: VIEW_SPANS,
       genome: async (cell) => genomes.get(cell)?.(),
       dependencies: () => dependencies,
       logs,
@@ -49,6 +51,7 @@ export async function openDashboard(nucleus: DashboardNucleus, logs: LogFeed, lo
     calls,
     dashLog,
   );
-  dashLog.info({ url: server.url }, 'dashboard listening');
+  // Never the token: logs are read by more people than the tree's owner. `cell dashboard` prints the whole URL.
+  dashLog.info({ url: originOf(server.address), token: server.token !== undefined }, 'dashboard listening');
   return server;
 }

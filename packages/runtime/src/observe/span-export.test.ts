@@ -102,6 +102,23 @@ describe('span export over OTLP/HTTP (the official exporter, a real HTTP receive
   });
 });
 
+describe('span export paging', () => {
+  it('takes a replica with many new spans in pages within one poll, none missed or repeated', async () => {
+    const ring = new SpanLog(20_000);
+    for (let i = 1; i <= 12_345; i++) ring.add(TRACE, undefined, i, 'm', i, 1, 'ok', undefined);
+    const pages: number[] = [];
+    const delivered: string[] = [];
+    const sup = { name: 'c', processes: () => [{ id: 'c-0', process: { pid: 7, isRunning: true, spans: async (q: SpanQuery) => (pages.push(q.limit), ring.since(q.after ?? 0, q.limit)) } }] } as unknown as CellSupervisor;
+    const exporter = new SpanExport(() => [sup], { export: async (spans) => void delivered.push(...spans.map((s) => s.span)), shutdown: async () => undefined }, log);
+    await exporter.poll();
+    expect(pages).toEqual([5000, 5000, 5000]);
+    expect(delivered).toHaveLength(12_345);
+    expect(new Set(delivered).size).toBe(12_345);
+    await exporter.poll();
+    expect(delivered).toHaveLength(12_345);
+  });
+});
+
 describe('span export stopping', () => {
   it('holds the stop at most flushMs when the collector never answers', async () => {
     const ring = new SpanLog(4);

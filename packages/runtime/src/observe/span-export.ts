@@ -10,8 +10,11 @@ export interface SpanSink {
   shutdown(): Promise<void>;
 }
 
-/** Spans asked of one replica per poll: its whole ring by default, so nothing it keeps is missed. */
-const PAGE = 100_000;
+/** Spans asked of a replica at once, and how many such pages one poll takes at most (its whole ring of 100,000). */
+const PAGE = 5000;
+const MAX_PAGES = 20;
+/** A busy replica answers a page within this long, or the poll moves on (its cursor stays: the next poll asks again). */
+const PAGE_TIMEOUT_MS = 3000;
 
 /**
  * Moves the tree's spans to a sink: every `intervalMs` it asks each replica for the spans recorded
@@ -58,11 +61,14 @@ export class SpanExport {
     let dropped = 0;
     await Promise.all(
       asked.map(async ({ cell, id, process }) => {
-        const answer = await process.spans?.({ after: this.cursors.get(process.pid) ?? 0, limit: PAGE });
-        if (answer?.next === undefined) return;
-        this.cursors.set(process.pid, answer.next);
-        dropped += answer.dropped ?? 0;
-        batch.push(...spansOf(answer, cell, id));
+        for (let page = 0; page < MAX_PAGES; page++) {
+          const answer = await process.spans?.({ after: this.cursors.get(process.pid) ?? 0, limit: PAGE }, PAGE_TIMEOUT_MS);
+          if (answer?.next === undefined) return;
+          this.cursors.set(process.pid, answer.next);
+          dropped += answer.dropped ?? 0;
+          batch.push(...spansOf(answer, cell, id));
+          if (answer.spans.length < PAGE) return;
+        }
       }),
     );
     if (dropped > 0) {

@@ -25,3 +25,10 @@ describe('summarizeTraces', () => {
     expect(t!.durationMs).toBe(31);
   });
 });
+
+describe('summarizeTraces with spans that claim each other as parents', () => {
+  it('still has a root to draw from', () => {
+    const [t] = summarizeTraces([span({ span: 'aaaaaaaaaaaaaaaa', parent: 'bbbbbbbbbbbbbbbb', start: 2 }), span({ span: 'bbbbbbbbbbbbbbbb', parent: 'aaaaaaaaaaaaaaaa', start: 1 })]);
+    expect(t!.roots.map((s) => s.span)).toEqual(['bbbbbbbbbbbbbbbb']);
+  });
+});

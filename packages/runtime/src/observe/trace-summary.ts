@@ -26,7 +26,9 @@ export function summarizeTraces(spans: readonly ReplicaSpan[]): TraceSummary[] {
     const ids = new Set(list.map((s) => s.span));
     const start = list[0]!.start;
     const end = Math.max(...list.map((s) => s.start + s.durationMs));
-    out.push({ trace, spans: list, roots: list.filter((s) => s.parent === undefined || !ids.has(s.parent)), start, durationMs: end - start, errors: list.filter((s) => s.outcome !== 'ok').length });
+    const roots = list.filter((s) => s.parent === undefined || !ids.has(s.parent) || s.parent === s.span);
+    // Spans that are each other's parents (another node's making) have no root: start from the first.
+    out.push({ trace, spans: list, roots: roots.length > 0 ? roots : [list[0]!], start, durationMs: end - start, errors: list.filter((s) => s.outcome !== 'ok').length });
   }
   return out.sort((a, b) => a.start - b.start);
 }

@@ -33,7 +33,12 @@ export class TreeObservers {
   /** Opens the span export and the dashboard (before the cells start: they show it). */
   async openEarly(): Promise<void> {
     this.spanExport = await openSpanExport(this.nucleus.tree, () => this.nucleus.allSupervisors(), this.log, this.env);
-    if (this.logFeed) this.dashboard = await openDashboard(this.nucleus, this.logFeed, this.log, this.env);
+    try {
+      if (this.logFeed) this.dashboard = await openDashboard(this.nucleus, this.logFeed, this.log, this.env);
+    } catch (err) {
+      // The dashboard is on by default: a tree must not fail to start because it could not listen.
+      this.log.error({ err }, 'the dashboard could not start; the tree runs without it');
+    }
   }
 
   /** Opens the metrics endpoint (once the cells run). */

@@ -30,7 +30,6 @@ export interface SpanQuery {
 
 const TRACE_BYTES = 16;
 const SPAN_BYTES = 8;
-const EPOCH_OF_PERFORMANCE = performance.timeOrigin;
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
@@ -51,6 +50,9 @@ export class SpanLog {
   private readonly methods: string[];
   private readonly outcomes: string[];
   private readonly callers: Array<CallerInfo | undefined>;
+  /** Wall-clock ms minus performance.now(), read again every second (see epochOf). */
+  private offset = Date.now() - performance.now();
+  private offsetAt = performance.now();
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_SPANS) throw new RangeError(`span log capacity must be an integer from 1 to ${MAX_SPANS}, got ${capacity}`);
@@ -68,12 +70,25 @@ export class SpanLog {
 
   /** A call that ran ended after `durationMs` (with `error` when it failed). `call.began` is its performance.now() start. */
   ended(call: ServerCall, caller: CallerInfo, error: CellError<string> | undefined, durationMs: number): void {
-    this.add(call.traceId, call.parentSpan, call.span, call.method, EPOCH_OF_PERFORMANCE + call.began, durationMs, error === undefined ? 'ok' : error.code, caller);
+    this.add(call.traceId, call.parentSpan, call.span, call.method, this.epochOf(call.began), durationMs, error === undefined ? 'ok' : error.code, caller);
   }
 
   /** A request refused before any handler ran: a span of no duration with the refusal's code. */
   refused(trace: Buffer, parent: Buffer | undefined, span: number, method: string, caller: CallerInfo, error: CellError<string>): void {
-    this.add(trace, parent, span, method, EPOCH_OF_PERFORMANCE + performance.now(), 0, error.code, caller);
+    this.add(trace, parent, span, method, this.epochOf(performance.now()), 0, error.code, caller);
+  }
+
+  /**
+   * The wall-clock time of a performance.now() reading. The two clocks drift apart (the monotonic
+   * one stops while the machine sleeps; NTP steps the wall clock), so their offset is read again
+   * once a second rather than fixed at start: spans line up with other processes' and nodes'.
+   */
+  private epochOf(perf: number): number {
+    if (perf - this.offsetAt > 1000) {
+      this.offsetAt = performance.now();
+      this.offset = Date.now() - this.offsetAt;
+    }
+    return this.offset + perf;
   }
 
   /** Records one span (ids as bytes: 16 for the trace, 8 for the parent). */
