@@ -18,6 +18,8 @@ export type CellMessage =
   | {
       type: 'cell:stats';
       connections: number;
+      /** Of those, connections from other nodes (axons); absent from older cells. */
+      axonConnections?: number;
       inFlight: number;
       lastActivityAt: number;
       /** Per dependency, the racer's view of each candidate. */

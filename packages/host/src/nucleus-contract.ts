@@ -44,6 +44,7 @@ export const ReplicaStatus = Type.Object({
         failed: Type.Integer({ description: 'of those, the ones that ended with an error' }),
         inFlight: Type.Integer({ description: 'calls being handled now' }),
         connections: Type.Integer({ description: 'caller connections open now' }),
+        axonConnections: Type.Integer({ description: 'of those, the ones from other nodes (axons)' }),
       },
       { description: 'what the process reports of its calls; null in the quick status (live views) and for a process cell' },
     ),

@@ -64,6 +64,8 @@ describe('DirectoryClient', () => {
     const candidates = await newClient().ask(server.peerId, [address], 'stock', 1);
     expect(candidates).toEqual([{ node: server.peerId, host: '127.0.0.1', port: 41001, version: '1.2.0', fingerprint: 'fp-stock' }]);
     expect(asked.at(-1)).toEqual({ name: 'stock', major: 1 });
+    expect(membrane.axonConnections).toBeGreaterThanOrEqual(1); // callers from other nodes are counted apart
+    expect(membrane.axonConnections).toBeLessThanOrEqual(membrane.connections);
   });
 
   it("asks a node for the spans its cells keep of a trace, marking them as that node's", async () => {

@@ -41,6 +41,7 @@ describe('a cell process under the runtime (CELL_NAME set)', () => {
     expect(cell.messages[0]).toEqual({
       type: 'cell:stats',
       connections: 0,
+      axonConnections: 0,
       inFlight: 0,
       lastActivityAt: expect.any(Number),
       deps: {},
@@ -118,7 +119,7 @@ describe('a cell process started by hand (no CELL_NAME)', () => {
     expect(process.env['CELL_NAME']).toBeUndefined(); // this test process is no managed cell
     const events = ['message', 'disconnect', 'SIGTERM', 'SIGINT'] as const;
     const before = events.map((e) => process.listenerCount(e));
-    const membrane: ManagedMembrane = { connections: 0, inFlight: 0, lastActivityAt: 0, axonPort: undefined, methods: new Map(), spans: undefined, stop: () => Promise.resolve() };
+    const membrane: ManagedMembrane = { connections: 0, axonConnections: 0, inFlight: 0, lastActivityAt: 0, axonPort: undefined, methods: new Map(), spans: undefined, stop: () => Promise.resolve() };
     attachCellProcess(membrane, createLogger({ level: 'silent' }));
     expect(events.map((e) => process.listenerCount(e))).toEqual(before);
   });

@@ -7,6 +7,8 @@ import type { Logger } from './logger.ts';
 /** What the process integration needs from a membrane. */
 export interface ManagedMembrane {
   readonly connections: number;
+  /** Of its connections, those from other nodes. */
+  readonly axonConnections: number;
   readonly inFlight: number;
   readonly lastActivityAt: number;
   readonly axonPort: number | undefined;
@@ -25,9 +27,9 @@ function answer(membrane: ManagedMembrane, m: Exclude<NucleusMessage, { type: 'c
     if (m.after !== undefined) return { type: 'cell:spans', id: m.id, ...(membrane.spans?.since(m.after, m.limit) ?? { spans: [], next: m.after, dropped: 0 }) };
     return { type: 'cell:spans', id: m.id, spans: membrane.spans?.find({ trace: m.trace, limit: m.limit }) ?? [] };
   }
-  const { connections, inFlight, lastActivityAt } = membrane;
+  const { connections, axonConnections, inFlight, lastActivityAt } = membrane;
   const methods = Object.fromEntries([...membrane.methods].map(([name, entry]) => [name, entry.stats.snapshot()]));
-  return { type: 'cell:stats', connections, inFlight, lastActivityAt, deps: dependencyStats(), methods };
+  return { type: 'cell:stats', connections, axonConnections, inFlight, lastActivityAt, deps: dependencyStats(), methods };
 }
 
 /**

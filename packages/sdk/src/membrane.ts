@@ -40,6 +40,8 @@ export interface Membrane<C extends Contract = Contract> {
   readonly spans: Pick<SpanLog, 'find' | 'since' | 'capacity'> | undefined;
   /** Open caller connections. */
   readonly connections: number;
+  /** Of those, the ones from other nodes (over the axon). */
+  readonly axonConnections: number;
   /** Calls being handled right now, across connections. */
   readonly inFlight: number;
   /** Epoch ms when the membrane last became free of calls, or a connection opened or closed. */
@@ -130,6 +132,13 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
 
   get connections(): number {
     return this.sessions.size;
+  }
+
+  /** Of those, the ones from other nodes (over the axon). */
+  get axonConnections(): number {
+    let n = 0;
+    for (const s of this.sessions) if (s.overAxon) n++;
+    return n;
   }
 
   async listen(): Promise<void> {

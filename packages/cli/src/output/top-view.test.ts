@@ -31,7 +31,7 @@ describe('cell top view', () => {
   });
 
   it("shows each replica's calls per second between two frames and its calls in flight (a new process counts from zero)", () => {
-    const calls = (served: number, inFlight = 0) => ({ served, failed: 0, inFlight, connections: 1 });
+    const calls = (served: number, inFlight = 0) => ({ served, failed: 0, inFlight, connections: 1, axonConnections: 0 });
     const before = treeStatus([cellStatus('orders', { replicas: [replicaStatus('orders-0', { pid: 11, calls: calls(100) }), replicaStatus('orders-1', { pid: 12, calls: calls(50) })] })]);
     const after = treeStatus([cellStatus('orders', { replicas: [replicaStatus('orders-0', { pid: 11, calls: calls(140, 3) }), replicaStatus('orders-1', { pid: 99, calls: calls(8) })] })]);
     const rates = topRows(after, () => null, before, 2);

@@ -13,7 +13,7 @@ function callsOf(stats: CellStats): NonNullable<ReplicaStatus['calls']> {
     served += m.ok + errors;
     failed += errors;
   }
-  return { served, failed, inFlight: stats.inFlight, connections: stats.connections };
+  return { served, failed, inFlight: stats.inFlight, connections: stats.connections, axonConnections: stats.axonConnections ?? 0 };
 }
 
 /**

@@ -65,7 +65,7 @@ describe('TreeMetrics', () => {
     const metrics = new TreeMetrics();
     const text = await metrics.render(
       status([
-        replica('orders-0', { pid: process.pid, restarts: 2, rssBytes: 50_000_000, startedAt: 1_700_000_000_000, calls: { served: 10, failed: 1, inFlight: 3, connections: 2 } }),
+        replica('orders-0', { pid: process.pid, restarts: 2, rssBytes: 50_000_000, startedAt: 1_700_000_000_000, calls: { served: 10, failed: 1, inFlight: 3, connections: 2, axonConnections: 1 } }),
         replica('orders-1', { state: 'backoff', restarts: 5, lastExit: { code: null, signal: 'SIGKILL', reason: 'oom', at: 1_700_000_100_000, cause: null, logTail: [] } }),
       ]),
     );
@@ -80,6 +80,7 @@ describe('TreeMetrics', () => {
     expect(sample(text, 'cell_replica_resident_memory_bytes{cell="orders",replica="orders-0"}')).toBe(50_000_000);
     expect(sample(text, 'cell_replica_calls_in_flight{cell="orders",replica="orders-0"}')).toBe(3);
     expect(sample(text, 'cell_replica_connections{cell="orders",replica="orders-0"}')).toBe(2);
+    expect(sample(text, 'cell_replica_axon_connections{cell="orders",replica="orders-0"}')).toBe(1);
     expect(sample(text, 'cell_replica_calls_in_flight{cell="orders",replica="orders-1"}')).toBeUndefined(); // it reported nothing
     expect(sample(text, 'cell_replica_start_time_seconds{cell="orders",replica="orders-0"}')).toBe(1_700_000_000);
     expect(sample(text, 'cell_replica_cpu_seconds_total{cell="orders",replica="orders-0"}')).toBeGreaterThan(0);

@@ -39,6 +39,7 @@ export class TreeMetrics {
   private readonly started = this.gauge('cell_replica_start_time_seconds', 'Unix time the replica process running now started', ['cell', 'replica']);
   private readonly replicaInFlight = this.gauge('cell_replica_calls_in_flight', 'Calls a replica process is handling now', ['cell', 'replica']);
   private readonly replicaConnections = this.gauge('cell_replica_connections', 'Caller connections a replica process holds now', ['cell', 'replica']);
+  private readonly replicaAxonConnections = this.gauge('cell_replica_axon_connections', 'Of those, connections from other nodes (axons)', ['cell', 'replica']);
   private readonly lastExit = this.gauge('cell_replica_last_exit_time_seconds', 'Unix time a replica process last ended, labelled with why (crash, oom, idle, stopped, reload, start-failed)', ['cell', 'replica', 'reason']);
   private readonly candidateConnected = this.gauge('cell_dependency_candidate_connected', '1 while a cell holds a connection to this candidate of a dependency', ['cell', 'dependency', 'endpoint']);
   private readonly candidateLatency = this.gauge('cell_dependency_candidate_latency_seconds', "The racer's round-trip estimate (peak EWMA) for a candidate", ['cell', 'dependency', 'endpoint']);
@@ -96,6 +97,7 @@ export class TreeMetrics {
         if (r.calls) {
           this.replicaInFlight.set(labels, r.calls.inFlight);
           this.replicaConnections.set(labels, r.calls.connections);
+          this.replicaAxonConnections.set(labels, r.calls.axonConnections);
         }
       }
       for (const [dependency, candidates] of Object.entries(c.deps)) {

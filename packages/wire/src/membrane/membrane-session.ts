@@ -34,6 +34,11 @@ export class MembraneSession implements DispatchSession {
   private readonly handshakeTimer: unknown;
   private readonly remote: RemotePeer | undefined;
 
+  /** True for a caller on another node (an axon), false for a local one (a Unix socket). */
+  get overAxon(): boolean {
+    return this.remote !== undefined;
+  }
+
   constructor(socket: Socket, host: SessionHost, remote?: RemotePeer) {
     this.host = host;
     this.remote = remote;
