@@ -45,6 +45,7 @@ export const ReplicaStatus = Type.Object({
         inFlight: Type.Integer({ description: 'calls being handled now' }),
         connections: Type.Integer({ description: 'caller connections open now' }),
         axonConnections: Type.Integer({ description: 'of those, the ones from other nodes (axons)' }),
+        buckets: Type.Array(Type.Number(), { description: 'its calls per duration bucket, all methods together (docs/metrics.md), not cumulative' }),
       },
       { description: 'what the process reports of its calls; null in the quick status (live views) and for a process cell' },
     ),

@@ -49,19 +49,16 @@ export async function topCommand(dirArg: string | undefined, options: TopOptions
   let lookedAt = performance.now();
   sampler.sample(pidsOf(status), lookedAt);
   let calls = callRows(undefined, status, 0);
-  let previous: TreeStatus | undefined;
-  let seconds = 0;
   /** Asks the tree again: CPU shares and call rates since the previous look. */
   const look = async () => {
-    previous = status;
+    const previous = status;
     status = await treeStatus(dir);
     const at = performance.now();
     sampler.sample(pidsOf(status), at);
-    seconds = (at - lookedAt) / 1000;
-    calls = callRows(previous, status, seconds);
+    calls = callRows(previous, status, (at - lookedAt) / 1000);
     lookedAt = at;
   };
-  const frame = (sort: TopSort, size: { width: number; height: number }) => renderTop(status, topRows(status, sampler.percentOf, previous, seconds), sort, size, new Date(), calls);
+  const frame = (sort: TopSort, size: { width: number; height: number }) => renderTop(status, topRows(status, sampler.percentOf), sort, size, new Date(), calls);
   const out = term.stdout;
   if (!out.isTTY) {
     await new Promise((r) => setTimeout(r, Math.min(options.intervalMs, 1000)));

@@ -17,24 +17,10 @@ export interface TopRow {
   rssBytes: number | null;
   restarts: number;
   uptimeMs: number | null;
-  /** Calls served per second since the previous frame; null before there is one (or for a process cell). */
-  callsPerSecond: number | null;
-  /** Calls being handled now; null when the process does not say (a process cell). */
-  inFlight: number | null;
 }
 
-/**
- * The rows of a status: every replica of every cell (groups have none), its calls per second
- * against `before`, `seconds` earlier (a new process of the replica counts from zero).
- */
-export function topRows(status: TreeStatus, cpuPercentOf: (pid: number) => number | null, before?: TreeStatus, seconds = 0): TopRow[] {
-  const earlier = new Map(before?.cells.flatMap((c) => c.replicas.map((r) => [r.id, r] as const)));
-  const rateOf = (r: ReplicaStatus): number | null => {
-    const prev = earlier.get(r.id);
-    if (!r.calls || !prev?.calls || seconds <= 0) return null;
-    const base = prev.pid === r.pid && prev.calls.served <= r.calls.served ? prev.calls.served : 0;
-    return (r.calls.served - base) / seconds;
-  };
+/** The rows of a status: every replica of every cell (groups have none). */
+export function topRows(status: TreeStatus, cpuPercentOf: (pid: number) => number | null): TopRow[] {
   return status.cells.flatMap((c) =>
     c.replicas.map((r) => ({
       cell: c.name,
@@ -45,8 +31,6 @@ export function topRows(status: TreeStatus, cpuPercentOf: (pid: number) => numbe
       rssBytes: r.rssBytes,
       restarts: r.restarts,
       uptimeMs: r.uptimeMs,
-      callsPerSecond: rateOf(r),
-      inFlight: r.calls?.inFlight ?? null,
     })),
   );
 }
@@ -61,16 +45,13 @@ const ORDER: Record<TopSort, (a: TopRow, b: TopRow) => number> = {
 };
 
 const COLUMNS: Array<{ title: string; width: number; right?: boolean; value: (r: TopRow) => string }> = [
-  // 80 columns in all: a terminal of the classic width shows every one.
-  { title: 'REPLICA', width: 17, value: (r) => r.replica },
-  { title: 'STATE', width: 8, value: (r) => r.state },
-  { title: 'PID', width: 7, right: true, value: (r) => (r.pid === null ? '-' : String(r.pid)) },
+  { title: 'REPLICA', width: 24, value: (r) => r.replica },
+  { title: 'STATE', width: 9, value: (r) => r.state },
+  { title: 'PID', width: 8, right: true, value: (r) => (r.pid === null ? '-' : String(r.pid)) },
   { title: 'CPU%', width: 6, right: true, value: (r) => (r.cpuPercent === null ? '-' : r.cpuPercent.toFixed(1)) },
-  { title: 'MEM', width: 8, right: true, value: (r) => (r.rssBytes === null ? '-' : `${(r.rssBytes / 2 ** 20).toFixed(1)}M`) },
+  { title: 'MEM', width: 9, right: true, value: (r) => (r.rssBytes === null ? '-' : `${(r.rssBytes / 2 ** 20).toFixed(1)}M`) },
   { title: 'RESTARTS', width: 8, right: true, value: (r) => String(r.restarts) },
-  { title: 'UP', width: 7, right: true, value: (r) => (r.uptimeMs === null ? '-' : formatMs(r.uptimeMs)) },
-  { title: 'CALLS/S', width: 7, right: true, value: (r) => (r.callsPerSecond === null ? '-' : r.callsPerSecond.toFixed(1)) },
-  { title: 'INFL', width: 4, right: true, value: (r) => (r.inFlight === null ? '-' : String(r.inFlight)) },
+  { title: 'UP', width: 9, right: true, value: (r) => (r.uptimeMs === null ? '-' : formatMs(r.uptimeMs)) },
 ];
 
 function cells(values: string[]): string {
@@ -80,9 +61,13 @@ function cells(values: string[]): string {
   }).join(' ');
 }
 
-/** One cell's calls between two frames. */
+/** One cell's calls between two frames, or (with `replica`) one replica's. */
 export interface CallRow {
   cell: string;
+  /** Set on a replica's row (its id); the cell's own row has none. */
+  replica?: string;
+  /** Calls in flight now (a replica's row, when its process says). */
+  inFlight?: number | null;
   callsPerSecond: number;
   errorsPerSecond: number;
   /** Upper bound (ms) of the duration bucket holding the median / 99th percentile; null without calls. */
@@ -114,37 +99,57 @@ function quantileMs(buckets: number[], count: number, q: number): number | null 
   return Infinity;
 }
 
-/** Calls per second, errors per second and latency percentiles of each cell that serves calls, between two statuses `seconds` apart (a cell whose counts fell — a restart — counts from zero). */
+/** Rates and percentiles between two totals `seconds` apart; totals that fell (a restart) count from zero. */
+function between(prev: Totals | undefined, cur: Totals, seconds: number): Pick<CallRow, 'callsPerSecond' | 'errorsPerSecond' | 'p50Ms' | 'p99Ms'> {
+  const base = prev && prev.calls <= cur.calls ? prev : { calls: 0, errors: 0, buckets: cur.buckets.map(() => 0) };
+  const calls = cur.calls - base.calls;
+  const delta = cur.buckets.map((n, i) => n - (base.buckets[i] ?? 0));
+  return { callsPerSecond: seconds > 0 ? calls / seconds : 0, errorsPerSecond: seconds > 0 ? (cur.errors - base.errors) / seconds : 0, p50Ms: quantileMs(delta, calls, 0.5), p99Ms: quantileMs(delta, calls, 0.99) };
+}
+
+/** A replica's totals as its process reported them (the same process in both statuses, or none). */
+function replicaTotals(r: ReplicaStatus | undefined, pid: number | null): Totals | undefined {
+  return r?.calls && r.pid === pid ? { calls: r.calls.served, errors: r.calls.failed, buckets: r.calls.buckets } : undefined;
+}
+
+/**
+ * Calls per second, errors per second and latency percentiles of each cell that serves calls,
+ * busiest first, each followed by its replicas' when it runs more than one, between two statuses
+ * `seconds` apart (counts that fell — a restart — count from zero).
+ */
 export function callRows(before: TreeStatus | undefined, now: TreeStatus, seconds: number): CallRow[] {
-  const earlier = new Map(before?.cells.map((c) => [c.name, totals(c.methods)]));
-  return now.cells
+  const earlier = new Map(before?.cells.map((c) => [c.name, c]));
+  const cells = now.cells
     .filter((c) => Object.keys(c.methods).length > 0)
     .map((c) => {
-      const cur = totals(c.methods);
       const prev = earlier.get(c.name);
-      const base = prev && prev.calls <= cur.calls ? prev : { calls: 0, errors: 0, buckets: cur.buckets.map(() => 0) };
-      const calls = cur.calls - base.calls;
-      const delta = cur.buckets.map((n, i) => n - (base.buckets[i] ?? 0));
-      return {
-        cell: c.name,
-        callsPerSecond: seconds > 0 ? calls / seconds : 0,
-        errorsPerSecond: seconds > 0 ? (cur.errors - base.errors) / seconds : 0,
-        p50Ms: quantileMs(delta, calls, 0.5),
-        p99Ms: quantileMs(delta, calls, 0.99),
-      };
+      const row: CallRow = { cell: c.name, ...between(prev ? totals(prev.methods) : undefined, totals(c.methods), seconds) };
+      const replicas: CallRow[] =
+        c.replicas.length < 2
+          ? []
+          : c.replicas.flatMap((r) => {
+              const cur = replicaTotals(r, r.pid);
+              if (!cur) return [];
+              const was = replicaTotals(prev?.replicas.find((p) => p.id === r.id), r.pid);
+              return [{ cell: c.name, replica: r.id, inFlight: r.calls?.inFlight ?? null, ...between(was, cur, seconds) }];
+            });
+      return { row, replicas };
     })
-    .sort((a, b) => b.callsPerSecond - a.callsPerSecond || a.cell.localeCompare(b.cell));
+    .sort((a, b) => b.row.callsPerSecond - a.row.callsPerSecond || a.row.cell.localeCompare(b.row.cell));
+  return cells.flatMap(({ row, replicas }) => [row, ...replicas]);
 }
 
 const ms = (v: number | null) => (v === null ? '-' : v === Infinity ? '>10s' : `≤${v}ms`);
 
-/** The calls table under the replicas: one line per cell that serves calls. */
+/** The calls table under the replicas: one line per cell that serves calls, its replicas' indented under it. */
 export function renderCalls(rows: CallRow[]): string[] {
   if (rows.length === 0) return [];
+  const name = (r: CallRow) => (r.replica === undefined ? r.cell : `  ${r.replica}`);
+  const inFlight = (r: CallRow) => (r.replica === undefined || r.inFlight === null || r.inFlight === undefined ? '' : String(r.inFlight));
   return [
     '',
-    `${'CELL'.padEnd(24)} ${'CALLS/S'.padStart(9)} ${'ERRORS/S'.padStart(9)} ${'P50'.padStart(9)} ${'P99'.padStart(9)}`,
-    ...rows.map((r) => `${r.cell.padEnd(24)} ${r.callsPerSecond.toFixed(1).padStart(9)} ${r.errorsPerSecond.toFixed(1).padStart(9)} ${ms(r.p50Ms).padStart(9)} ${ms(r.p99Ms).padStart(9)}`),
+    `${'CELL'.padEnd(24)} ${'CALLS/S'.padStart(9)} ${'ERRORS/S'.padStart(9)} ${'P50'.padStart(9)} ${'P99'.padStart(9)} ${'INFL'.padStart(5)}`,
+    ...rows.map((r) => `${name(r).padEnd(24)} ${r.callsPerSecond.toFixed(1).padStart(9)} ${r.errorsPerSecond.toFixed(1).padStart(9)} ${ms(r.p50Ms).padStart(9)} ${ms(r.p99Ms).padStart(9)} ${inFlight(r).padStart(5)}`.trimEnd()),
   ];
 }
 

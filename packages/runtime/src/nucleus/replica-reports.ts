@@ -8,12 +8,14 @@ import type { CellStats, SpanQuery } from './supervised-process.ts';
 function callsOf(stats: CellStats): NonNullable<ReplicaStatus['calls']> {
   let served = 0;
   let failed = 0;
+  const buckets: number[] = [];
   for (const m of Object.values(stats.methods ?? {})) {
     const errors = Object.values(m.errors).reduce((a, b) => a + b, 0);
     served += m.ok + errors;
     failed += errors;
+    m.buckets.forEach((n, i) => (buckets[i] = (buckets[i] ?? 0) + n));
   }
-  return { served, failed, inFlight: stats.inFlight, connections: stats.connections, axonConnections: stats.axonConnections ?? 0 };
+  return { served, failed, inFlight: stats.inFlight, connections: stats.connections, axonConnections: stats.axonConnections ?? 0, buckets };
 }
 
 /**

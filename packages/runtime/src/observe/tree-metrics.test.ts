@@ -65,7 +65,7 @@ describe('TreeMetrics', () => {
     const metrics = new TreeMetrics();
     const text = await metrics.render(
       status([
-        replica('orders-0', { pid: process.pid, restarts: 2, rssBytes: 50_000_000, startedAt: 1_700_000_000_000, calls: { served: 10, failed: 1, inFlight: 3, connections: 2, axonConnections: 1 } }),
+        replica('orders-0', { pid: process.pid, restarts: 2, rssBytes: 50_000_000, startedAt: 1_700_000_000_000, calls: { served: 10, failed: 1, inFlight: 3, connections: 2, axonConnections: 1, buckets: [] } }),
         replica('orders-1', { state: 'backoff', restarts: 5, lastExit: { code: null, signal: 'SIGKILL', reason: 'oom', at: 1_700_000_100_000, cause: null, logTail: [] } }),
       ]),
     );
