@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Membrane, serve } from '@cell/sdk';
 import { DirectoryClient } from './directory-client.ts';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.ts';
-import { nodeContract } from './node-contract.ts';
+import { nodeContract, nodeDirectoryContract } from './node-contract.ts';
 import { credentialsOf, memoryLogger, quietLogger, tempDir, waitFor } from './test-support/fixtures.ts';
 
 /** A TCP port that accepts and at once hangs up: a dead directory that fails fast. */
@@ -18,7 +18,7 @@ describe('DirectoryClient', () => {
   let server: NodeIdentity;
   let client: NodeIdentity;
   let stranger: NodeIdentity;
-  let membrane: Membrane<typeof nodeContract>;
+  let membrane: Membrane<typeof nodeDirectoryContract>;
   let address: string;
   let dead: { server: Server; port: number };
   const asked: Array<{ name: string; major: number | null }> = [];
@@ -33,7 +33,7 @@ describe('DirectoryClient', () => {
     [server, client, stranger] = (await Promise.all(['server', 'client', 'stranger'].map((n) => loadOrCreateIdentity(join(dir.path, n))))) as [NodeIdentity, NodeIdentity, NodeIdentity];
     dead = await hangUpServer();
     membrane = await serve(
-      nodeContract,
+      nodeDirectoryContract,
       {
         info: () => ({ node: server.peerId, cells: [] }),
         resolve: ({ name, major }) => {
@@ -72,6 +72,22 @@ describe('DirectoryClient', () => {
     expect(await newClient().spans(server.peerId, [address], 'ab'.repeat(16))).toEqual([{ trace: 'ab'.repeat(16), span: '00000000000000aa', method: 'take', start: 1, durationMs: 2, outcome: 'ok', cell: 'stock', replica: 'stock-0', recordedBy: server.peerId }]);
     expect(await newClient().spans(server.peerId, [address], 'cd'.repeat(16))).toEqual([]);
     expect(await newClient().spans(stranger.peerId, [address], 'ab'.repeat(16))).toEqual([]); // an impostor's directory is never asked
+  });
+
+  it('still resolves through a directory of an older release (no trace question), which answers no spans', async () => {
+    const old = await serve(
+      nodeContract,
+      { info: () => ({ node: server.peerId, cells: [] }), resolve: () => ({ candidates: [{ node: server.peerId, host: '127.0.0.1', port: 41009, version: '1.0.0', fingerprint: 'fp' }] }) },
+      { socketPath: join(dir.path, 'run', 'old-node.sock'), axon: { host: '127.0.0.1', port: 0, credentials: credentialsOf(server), allowedKeys: 'any' } },
+    );
+    try {
+      const oldAddress = `127.0.0.1:${old.axonPort}`;
+      const c = newClient();
+      expect(await c.spans(server.peerId, [oldAddress], 'ab'.repeat(16))).toEqual([]);
+      expect((await c.ask(server.peerId, [oldAddress], 'stock', null)).map((x) => x.port)).toEqual([41009]);
+    } finally {
+      await old.stop({ graceMs: 0 });
+    }
   });
 
   it('trusts the key presented on first use when no node is pinned, and still filters by it', async () => {

@@ -3,7 +3,7 @@ import type { RemoteCandidate, ReplicaSpan } from '@cell/host';
 import { connect, type Logger, type Synapse } from '@cell/sdk';
 import type { AxonCredentials } from '@cell/wire';
 import { splitHostPort } from './addresses.ts';
-import { nodeContract } from './node-contract.ts';
+import { nodeContract, nodeSpansContract } from './node-contract.ts';
 
 /** How long one question to another node's directory may take. */
 export const LOOKUP_TIMEOUT_MS = 3000;
@@ -14,6 +14,7 @@ export const LOOKUP_TIMEOUT_MS = 3000;
  */
 export class DirectoryClient {
   private readonly directories = new Map<string, Synapse<typeof nodeContract>>();
+  private readonly traceAskers = new Map<string, Synapse<typeof nodeSpansContract>>();
   private readonly credentials: AxonCredentials;
   private readonly log: Logger;
 
@@ -22,48 +23,50 @@ export class DirectoryClient {
     this.log = log;
   }
 
-  private directoryOf(node: string | undefined, address: string): Synapse<typeof nodeContract> {
+  /** One synapse per contract and directory address, pinned to the node's key. */
+  private synapseOf<C extends typeof nodeContract | typeof nodeSpansContract>(pool: Map<string, Synapse<C>>, contract: C, node: string | undefined, address: string): Synapse<C> {
     const id = `${node ?? '?'}@${address}`;
-    let d = this.directories.get(id);
+    let d = pool.get(id);
     if (!d) {
       const { host, port } = splitHostPort(address);
-      d = connect(nodeContract, { axon: { host, port, key: node }, credentials: this.credentials, timeoutMs: LOOKUP_TIMEOUT_MS, connectTimeoutMs: LOOKUP_TIMEOUT_MS });
-      this.directories.set(id, d);
+      d = connect(contract, { axon: { host, port, key: node }, credentials: this.credentials, timeoutMs: LOOKUP_TIMEOUT_MS, connectTimeoutMs: LOOKUP_TIMEOUT_MS });
+      pool.set(id, d);
     }
     return d;
   }
 
   /** Asks a node's directory where it serves a cell; trusts only answers about the node itself. */
   ask(node: string | undefined, addresses: readonly string[], name: string, major: number | null): Promise<Array<Static<typeof RemoteCandidate>>> {
-    return this.first(node, addresses, [], async (directory) => {
+    return this.first(this.directories, nodeContract, node, addresses, [], async (directory) => {
       const remote = await directory.$connect();
       const r = await directory.resolve({ name, major });
       return r.candidates.filter((c) => c.node === remote.node);
     });
   }
 
-  /** The spans a node's cells keep of one trace, each marked as recorded by that node; none when it does not answer. */
+  /** The spans a node's cells keep of one trace, each marked as recorded by that node; none when it does not answer (or, of an older release, has no such question). */
   spans(node: string, addresses: readonly string[], trace: string): Promise<ReplicaSpan[]> {
-    return this.first(node, addresses, [], async (directory) => (await directory.spans({ trace })).spans.map((s) => ({ ...s, recordedBy: node })));
+    return this.first(this.traceAskers, nodeSpansContract, node, addresses, [], async (asker) => (await asker.spans({ trace })).spans.map((s) => ({ ...s, recordedBy: node })));
   }
 
   /** The answer of the first of a node's directory addresses that gives one; `none` when none does. */
-  private async first<T>(node: string | undefined, addresses: readonly string[], none: T, ask: (directory: Synapse<typeof nodeContract>) => Promise<T>): Promise<T> {
+  private async first<C extends typeof nodeContract | typeof nodeSpansContract, T>(pool: Map<string, Synapse<C>>, contract: C, node: string | undefined, addresses: readonly string[], none: T, ask: (directory: Synapse<C>) => Promise<T>): Promise<T> {
     for (const address of addresses) {
-      const directory = this.directoryOf(node, address);
+      const directory = this.synapseOf(pool, contract, node, address);
       try {
         return await ask(directory);
       } catch (err) {
         this.log.debug({ err, peer: node, address }, 'directory did not answer');
         await directory.$close();
-        this.directories.delete(`${node ?? '?'}@${address}`);
+        pool.delete(`${node ?? '?'}@${address}`);
       }
     }
     return none;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.directories.values()].map((d) => d.$close()));
+    await Promise.all([...this.directories.values(), ...this.traceAskers.values()].map((d) => d.$close()));
     this.directories.clear();
+    this.traceAskers.clear();
   }
 }

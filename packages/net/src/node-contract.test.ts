@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { defineContract, toGenome, unary } from '@cell/contract';
+import { compareGenomes, defineContract, toGenome, unary } from '@cell/contract';
 import { RemoteCandidate } from '@cell/host';
-import { nodeContract, ServedCell } from './node-contract.ts';
+import { nodeContract, nodeDirectoryContract, nodeSpansContract, ServedCell } from './node-contract.ts';
 
 /**
  * Nodes of different releases ask each other's directories through this contract: its shape is a
@@ -41,6 +41,13 @@ describe('nodeContract', () => {
     expect(toGenome(nodeContractWith(RESOLVE_INPUT, { version: '1.1.0', description: 'reworded' })).fingerprint).toBe(NODE_GENOME_FINGERPRINT);
     expect(toGenome(nodeContractWith({ ...RESOLVE_INPUT, replicas: Type.Optional(Type.Integer()) })).fingerprint).not.toBe(NODE_GENOME_FINGERPRINT);
     expect(toGenome(nodeContractWith({ name: Type.String(), major: Type.Integer() })).fingerprint).not.toBe(NODE_GENOME_FINGERPRINT);
+  });
+
+  it('is served within a directory that adds the trace question compatibly: older clients keep calling it', () => {
+    expect(compareGenomes(toGenome(nodeContract), toGenome(nodeDirectoryContract)).breaking).toEqual([]);
+    expect(compareGenomes(toGenome(nodeSpansContract), toGenome(nodeDirectoryContract)).breaking).toEqual([]);
+    // A client built with the trace question refuses an older directory: hence its own synapse.
+    expect(compareGenomes(toGenome(nodeSpansContract), toGenome(nodeContract)).breaking).not.toEqual([]);
   });
 
   it('asks resolve for a name and a major version or null (any)', () => {

@@ -16,7 +16,7 @@ import type { ContentStore } from './content-store.ts';
 import { ANNOUNCE_TOPIC, type ControlPlane, NODE_INFO_PROTOCOL, PUBLISH_TOPIC, readNodeInfo } from './control-plane.ts';
 import { DirectoryClient, LOOKUP_TIMEOUT_MS } from './directory-client.ts';
 import { axonCredentials, type NodeIdentity } from './identity.ts';
-import { nodeContract } from './node-contract.ts';
+import { nodeDirectoryContract } from './node-contract.ts';
 import { nodeStoreDir, type P2pNode, startP2pNode } from './p2p-node.ts';
 import { parsePublicationNotice, type PublicationNotice, readPublished } from './publications.ts';
 import { type KnownNode, NodeRegistry } from './registry.ts';
@@ -107,7 +107,7 @@ export class NodeNetwork {
     // The directory answers from the network object, which needs the directory to exist first.
     const ref: { network?: NodeNetwork } = {};
     const directory = await serve(
-      nodeContract,
+      nodeDirectoryContract,
       {
         info: () => ({ node: identity.peerId, cells: ref.network?.servedCells() ?? [] }),
         resolve: ({ name, major }, ctx) => ({ candidates: ref.network?.localCandidates(name, major, unmapIpv4(ctx.caller.localAddress ?? '')) ?? [] }),
