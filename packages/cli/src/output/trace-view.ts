@@ -23,8 +23,10 @@ export function renderTrace(t: TraceSummary): string[] {
   const cells = new Set(t.spans.map((s) => s.cell)).size;
   const head = `trace ${t.trace} · ${new Date(t.start).toISOString()} · ${t.spans.length} span${t.spans.length === 1 ? '' : 's'} in ${cells} cell${cells === 1 ? '' : 's'} · ${ms(t.durationMs)}`;
   const lines = [head, '', color('gray', `${'start'.padStart(10)}  ${'duration'.padStart(11)}  call`)];
-  const children = new Map<string, ReplicaSpan[]>();
-  for (const s of t.spans) if (s.parent !== undefined && !t.roots.includes(s)) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
+  const children = Map.groupBy(
+    t.spans.filter((s) => s.parent !== undefined && !t.roots.includes(s)),
+    (s) => s.parent!,
+  );
   const drawn = new Set<ReplicaSpan>(); // each span once, even if spans claim each other as parents
   const walk = (s: ReplicaSpan, prefix: string, branch: string) => {
     if (drawn.has(s)) return;

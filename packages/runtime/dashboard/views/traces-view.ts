@@ -72,8 +72,10 @@ export class TracesView {
     const opened = this.traces.find((t) => t.trace === this.open);
     let detail: HTMLElement | null = null;
     if (opened) {
-      const children = new Map<string, ReplicaSpan[]>();
-      for (const s of opened.spans) if (s.parent !== undefined && !opened.roots.includes(s)) children.set(s.parent, [...(children.get(s.parent) ?? []), s]);
+      const children = Map.groupBy(
+        opened.spans.filter((s) => s.parent !== undefined && !opened.roots.includes(s)),
+        (s) => s.parent!,
+      );
       detail = el('div', { id: 'trace-detail' }, el('h2', {}, `Trace ${opened.trace}`), el('ul', { class: 'tree top' }, ...opened.roots.map((r) => spanTree(r, opened, children))));
     }
     const head = el('tr', {}, ...['time', 'root call', 'spans', 'duration', 'outcome', 'trace'].map((h, i) => el('th', { scope: 'col', class: i === 2 || i === 3 ? 'num' : i === 5 ? 'wide' : undefined }, h)));

@@ -4,7 +4,7 @@ import { type Handlers, type Logger, type Membrane, serve } from '@cell/sdk';
 import type { CellTree } from '@cell/config';
 import type { CellSupervisor } from './cell-supervisor.ts';
 import { judgeScale, notParent } from './scale-policy.ts';
-import { treeSpans } from './replica-reports.ts';
+import { spansOfTree } from './replica-reports.ts';
 
 /** What the control socket asks of its nucleus. */
 export interface ControlledTree {
@@ -24,7 +24,7 @@ export interface ControlledTree {
 export function controlHandlers(tree: ControlledTree): Handlers<typeof nucleusContract> {
   return {
     status: () => tree.fullStatus(),
-    spans: ({ trace, limit }) => treeSpans(tree, trace, limit ?? 1000),
+    spans: ({ trace, limit }) => spansOfTree(tree, trace, limit ?? 1000),
     resolve: ({ name, major, via, trusted }) => tree.resolve(name, major, via, trusted),
     start: async ({ cell }, ctx) => {
       const sup = tree.find(cell);

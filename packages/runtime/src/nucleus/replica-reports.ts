@@ -77,7 +77,7 @@ export async function replicaSpans(sups: readonly CellSupervisor[], query: SpanQ
  * The tree's spans of one trace (or the newest): its own replicas', and — asked by a whole trace
  * id on a networked tree — those other nodes keep of it, marked with the node that recorded them.
  */
-export async function treeSpans(tree: { allSupervisors(): readonly CellSupervisor[]; remoteSpans(trace: string): Promise<ReplicaSpan[]> }, trace: string | undefined, limit: number): Promise<{ spans: ReplicaSpan[]; unanswered: string[] }> {
+export async function spansOfTree(tree: { allSupervisors(): readonly CellSupervisor[]; remoteSpans(trace: string): Promise<ReplicaSpan[]> }, trace: string | undefined, limit: number): Promise<{ spans: ReplicaSpan[]; unanswered: string[] }> {
   const [local, remote] = await Promise.all([replicaSpans(tree.allSupervisors(), { trace, limit }), trace?.length === 32 ? tree.remoteSpans(trace) : []]);
   if (remote.length === 0) return local;
   const spans = [...local.spans, ...remote.filter((s) => isReplicaSpan(s) && s.trace === trace)].sort((a, b) => a.start - b.start);

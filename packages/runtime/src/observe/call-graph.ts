@@ -18,8 +18,10 @@ export interface CallEdge {
  */
 export function callGraph(spans: readonly ReplicaSpan[], now: number, windowMs = 60_000, perReplica = Infinity): CallEdge[] {
   const since = now - windowMs;
-  const byReplica = new Map<string, ReplicaSpan[]>();
-  for (const s of spans) if (s.start >= since) byReplica.set(s.replica, [...(byReplica.get(s.replica) ?? []), s]);
+  const byReplica = Map.groupBy(
+    spans.filter((s) => s.start >= since),
+    (s) => s.replica,
+  );
   const edges = new Map<string, CallEdge & { rate: number }>();
   for (const list of byReplica.values()) {
     const oldest = list.reduce((min, s) => Math.min(min, s.start), Infinity);

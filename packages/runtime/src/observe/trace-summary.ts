@@ -14,12 +14,7 @@ export interface TraceSummary {
 
 /** Groups spans by trace, each trace's spans oldest first, the traces by when they started. */
 export function summarizeTraces(spans: readonly ReplicaSpan[]): TraceSummary[] {
-  const byTrace = new Map<string, ReplicaSpan[]>();
-  for (const s of spans) {
-    const list = byTrace.get(s.trace);
-    if (list) list.push(s);
-    else byTrace.set(s.trace, [s]);
-  }
+  const byTrace = Map.groupBy(spans, (s) => s.trace);
   const out: TraceSummary[] = [];
   for (const [trace, list] of byTrace) {
     list.sort((a, b) => a.start - b.start);
