@@ -199,6 +199,27 @@ s.on('error', (e) => { console.log(e.code); process.exit(0); });`;
     expect(cellOf(status(tree.root), 'work').state).toBe('ready'); // the owner still can
   });
 
+  it.skipIf(process.getuid?.() !== 0)('another user whom file modes let in is still refused by its uid, by a cell (a cluster worker) and by the nucleus', () => {
+    tree = tempTree({ 'cell.toml': ROOT_TOML, ...workCellFiles('cells/work') });
+    expect(cell(['mitosis', tree.root, '--detach']).code).toBe(0);
+    // Someone opened everything up: only the peer's uid (SO_PEERCRED) is left to protect the tree.
+    spawnSync('chmod', ['-R', 'a+rwX', tree.root]);
+    const callAsNobody = (socket: string, method: string, input: unknown) => {
+      const script = `import { connectDynamic } from '@cell/sdk';
+const c = connectDynamic({ socketPath: ${JSON.stringify(socket)}, connectTimeoutMs: 5000 });
+try { await c.call(${JSON.stringify(method)}, ${JSON.stringify(input)}, { timeoutMs: 5000 }); console.log('SERVED'); }
+catch (err) { console.log(err.code ?? err.message); }
+await c.$close();`;
+      const args = ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--conditions=cell-source', '--input-type=module', '-e', script];
+      return spawnSync('setpriv', args, { cwd: join(REPO, 'packages/sdk'), encoding: 'utf8', timeout: 30_000 }).stdout.trim();
+    };
+    expect(callAsNobody(join(tree.root, 'cells/work/run/work-0.sock'), 'echo', { n: 1 })).toBe('CELL_E_DENIED');
+    expect(callAsNobody(join(tree.root, 'run/nucleus.sock'), 'stop', {})).toBe('CELL_E_DENIED');
+    expect(cellOf(status(tree.root), 'work').state).toBe('ready'); // the owner still can, and the tree still runs
+    const call = cell(['call', join(tree.root, 'cells/work'), 'echo', '{"n":2}']);
+    expect(JSON.parse(call.stdout), call.stderr).toEqual({ n: 2 });
+  });
+
   it('a cell whose start throws (its socket served by another process) is failed, and --detach exits 1 with the reason', async () => {
     tree = tempTree({ 'cell.toml': ROOT_TOML, ...workCellFiles('cells/work') });
     mkdirSync(join(tree.root, 'cells/work/run'), { recursive: true });

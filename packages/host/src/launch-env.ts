@@ -47,6 +47,8 @@ export const LaunchEnvSchema = Type.Object({
   CELL_CALL_STATS: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('0')])),
   /** How many recent calls the cell keeps as spans for `cell trace` (0 to 100000); `0`: none. */
   CELL_SPANS: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,4}|100000)$' })),
+  /** Absolute path of the koffi module the runtime ships: the membrane reads a local caller's uid with it (SO_PEERCRED). */
+  CELL_KOFFI: Type.Optional(Type.String({ minLength: 1 })),
   /** pino level name of the process's logger. */
   CELL_LOG_LEVEL: Type.Optional(
     Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')]),
@@ -103,6 +105,8 @@ export interface LaunchSettings {
   callStats: boolean;
   /** How many recent calls the cell keeps as spans for `cell trace` (`CELL_SPANS`); undefined: the SDK's default. */
   spans: number | undefined;
+  /** Where the membrane loads koffi from to check a local caller's uid (`CELL_KOFFI`); undefined: resolved from the cell. */
+  koffi: string | undefined;
 }
 
 // Checked by TypeBox's interpreter, not a compiled validator: this runs once per process (or per
@@ -153,6 +157,7 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSetti
     logLevel: v.CELL_LOG_LEVEL,
     callStats: v.CELL_CALL_STATS !== '0',
     spans: v.CELL_SPANS === undefined ? undefined : Number(v.CELL_SPANS),
+    koffi: v.CELL_KOFFI,
   };
 }
 
@@ -182,6 +187,7 @@ export function launchEnv(settings: Partial<LaunchSettings>): Record<string, str
   put('CELL_LOG_LEVEL', settings.logLevel);
   if (settings.callStats === false) put('CELL_CALL_STATS', '0');
   put('CELL_SPANS', settings.spans);
+  put('CELL_KOFFI', settings.koffi);
   return out;
 }
 

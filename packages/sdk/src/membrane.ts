@@ -16,7 +16,10 @@ import {
   listenUnixFd,
   loadAxonCredentials,
   type MembraneLimits,
+  isLocalPeerAllowed,
   MembraneSession,
+  peerCredentials,
+  type PeerCredentials,
   type MethodEntry,
   type RemotePeer,
   type SessionHost,
@@ -83,6 +86,9 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   private readonly sessions = new Set<MembraneSession>();
   private readonly maxConnections: number;
   private refusedSince = 0;
+  private readonly refusedUids = new Set<number>();
+  /** Reads a local caller's uid: only the same user and root are served over the Unix socket. */
+  private readonly peers: PeerCredentials;
   private server: NetServer | undefined;
   private readonly socketFd: number | undefined;
   private stopping: Promise<void> | undefined;
@@ -116,6 +122,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     };
     this.validateOutput = options.validateOutput ?? true;
     this.maxConnections = options.maxConnections ?? launch.maxConnections ?? DEFAULT_LIMITS.maxConnections;
+    this.peers = peerCredentials(launch.koffi);
     this.axon = options.axon ?? axonFromLaunch();
     const keys = this.axon?.allowedKeys ?? [];
     this.allowed = keys === 'any' ? 'any' : new Set(keys.map((k) => keyFromPeerId(k).toString('hex')));
@@ -151,7 +158,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
       this.axonServer = server;
       this.axonPort = port;
     }
-    this.log.info({ socket: this.socketPath, axonPort: this.axonPort, fingerprint: this.genome.fingerprint }, 'membrane listening');
+    const uidsUnchecked = this.peers.unavailable;
+    this.log.info({ socket: this.socketPath, axonPort: this.axonPort, fingerprint: this.genome.fingerprint, ...(uidsUnchecked && { uidsUnchecked }) }, 'membrane listening');
   }
 
   private accept(socket: Socket, remote: RemotePeer | undefined): void {
@@ -159,21 +167,31 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
       socket.destroy();
       return;
     }
-    if (this.sessions.size >= this.maxConnections) return this.refuse(socket);
+    if (this.sessions.size >= this.maxConnections) return this.refuseOverLimit(socket);
+    if (remote === undefined) {
+      const uid = this.peers.uidOf(socket);
+      if (!isLocalPeerAllowed(uid)) return this.refuseStranger(socket, uid as number);
+    }
     this.lastActivityAt = Date.now();
     this.sessions.add(new MembraneSession(socket, this, remote));
   }
 
-  /** One connection too many: told why in an ERROR frame (the caller's handshake fails with it), then closed. */
-  private refuse(socket: Socket): void {
+  /** One connection too many: told why (the caller's handshake fails with it), then closed. */
+  private refuseOverLimit(socket: Socket): void {
     const error = new CellError('CELL_E_OVERLOADED', `${this.genome.name} holds its limit of ${this.maxConnections} connections; try again later`, {
       details: { maxConnections: this.maxConnections },
     });
-    socket.on('error', () => undefined);
-    socket.end(encodeFrame({ kind: FrameKind.ERROR, streamId: 0, body: encodeBody(error.toJSON()) }));
-    setTimeout(() => socket.destroy(), 1000).unref();
+    refuseConnection(socket, error);
     // One line per burst, not one per refused connection.
     if (this.refusedSince++ === 0) this.log.warn({ maxConnections: this.maxConnections }, 'refusing connections over the limit');
+  }
+
+  /** A local caller of another user (a lax umask, a chmod): only the same user and root may call over the Unix socket. */
+  private refuseStranger(socket: Socket, uid: number): void {
+    refuseConnection(socket, new CellError('CELL_E_DENIED', `${this.genome.name} serves local callers of its own user only; uid ${uid} may not call it`, { details: { uid } }));
+    // One line per user, not one per refused connection.
+    if (!this.refusedUids.has(uid)) this.log.warn({ uid }, 'refused a local caller of another user');
+    this.refusedUids.add(uid);
   }
 
   callStarted(): void {
@@ -248,6 +266,13 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     }
     this.log.info({ socket: this.socketPath }, 'membrane stopped');
   }
+}
+
+/** Tells a caller why in an ERROR frame its handshake fails with, then closes the connection. */
+function refuseConnection(socket: Socket, error: CellError): void {
+  socket.on('error', () => undefined);
+  socket.end(encodeFrame({ kind: FrameKind.ERROR, streamId: 0, body: encodeBody(error.toJSON()) }));
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 /** The axon the nucleus configured for this process, if any. */

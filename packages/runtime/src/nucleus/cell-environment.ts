@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { CellTree, TreeNode } from '@cell/config';
 import type { ReplicaPorts } from '../process/port-allocation.ts';
@@ -26,9 +27,27 @@ export function cellEnvironment(tree: CellTree, node: TreeNode, identityFile: st
       axon: net && allowed.length > 0 ? { host: net.listen.host, port: 0, allowedKeys: allowed.includes('*') ? 'any' : allowed } : undefined,
       callStats: metricsAddress(tree, env) !== null, // no metrics, nothing counted
       spans: tree.root.config.observe?.spans,
+      koffi: koffiModule(),
     }),
     NODE_COMPILE_CACHE: join(node.dir, '.cell', 'compile-cache'),
   };
+}
+
+let koffi: string | null | undefined;
+
+/**
+ * The koffi this runtime ships (an absolute path, resolved once): a cell's bundle, wherever it
+ * lies on disk, loads it to read a local caller's uid. Null when it is not installed.
+ */
+function koffiModule(): string | undefined {
+  if (koffi === undefined) {
+    try {
+      koffi = createRequire(import.meta.url).resolve('koffi');
+    } catch {
+      koffi = null;
+    }
+  }
+  return koffi ?? undefined;
 }
 
 /** Where `node`'s dependencies with ports are now (`CELL_DEP_<NAME>_*`), from their supervisors' allocated ports. */

@@ -1,0 +1,72 @@
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import type Koffi from 'koffi';
+
+/** `SOL_SOCKET` and `SO_PEERCRED` on Linux (asm-generic/socket.h). */
+const SOL_SOCKET = 1;
+const SO_PEERCRED = 17;
+/** `struct ucred`: pid, uid and gid, 32 bits each. */
+const UCRED_BYTES = 12;
+
+type GetSockOpt = (fd: number, level: number, name: number, out: Buffer, length: number[]) => number;
+
+/** Reads the uid of a local caller, or says why it cannot here. */
+export interface PeerCredentials {
+  /** Why peers' uids go unchecked in this process; undefined when they are checked. */
+  readonly unavailable: string | undefined;
+  /**
+   * The uid of the process at the other end of a connected Unix socket (`SO_PEERCRED`, as the
+   * kernel recorded it at connect), or undefined when it cannot be read.
+   */
+  uidOf(socket: Socket): number | undefined;
+}
+
+/**
+ * libc's getsockopt through koffi (an FFI with prebuilt binaries in npm packages): Node exposes
+ * no getsockopt. koffi is an optional peer of this package that the runtime installs and names
+ * to its cells (`CELL_KOFFI`, as the path a bundle cannot resolve by itself); where it cannot be
+ * loaded the peer's uid goes unchecked and the 0700 `run/` and 0600 sockets alone keep other
+ * users out.
+ */
+function loadGetSockOpt(module: string): GetSockOpt | string {
+  if (process.platform !== 'linux') return `SO_PEERCRED is Linux's (this is ${process.platform})`;
+  try {
+    const koffi = createRequire(import.meta.url)(module) as typeof Koffi;
+    const libc = koffi.load('libc.so.6');
+    return libc.func('int getsockopt(int, int, int, _Out_ uint8_t *out, _Inout_ uint32_t *length)') as GetSockOpt;
+  } catch (err) {
+    return `koffi cannot be loaded from ${module} (${(err as Error).message.split('\n')[0]})`;
+  }
+}
+
+const loaded = new Map<string, PeerCredentials>();
+
+/** The peer credentials reader over the koffi found at `module` (loaded once per process). */
+export function peerCredentials(module = 'koffi'): PeerCredentials {
+  let found = loaded.get(module);
+  if (found) return found;
+  const getsockopt = loadGetSockOpt(module);
+  found =
+    typeof getsockopt === 'string'
+      ? { unavailable: getsockopt, uidOf: () => undefined }
+      : {
+          unavailable: undefined,
+          uidOf(socket) {
+            const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+            if (fd === undefined || fd < 0) return undefined;
+            const out = Buffer.alloc(UCRED_BYTES);
+            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out, [UCRED_BYTES]) !== 0) return undefined;
+            return out.readUInt32LE(4);
+          },
+        };
+  loaded.set(module, found);
+  return found;
+}
+
+/**
+ * Whether a local caller with this uid may call: the same user, or root (whom no file mode keeps
+ * out anyway). An unknown uid passes: file modes already decided.
+ */
+export function isLocalPeerAllowed(uid: number | undefined, ownUid: number = process.getuid?.() ?? -1): boolean {
+  return uid === undefined || uid === ownUid || uid === 0;
+}
