@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +105,11 @@ describe.skipIf(unavailable !== undefined)('cells across hosts (real network nam
     const s: TreeStatus = status(c.root);
     expect(s.network?.known.map((k) => k.node).sort()).toEqual([a.key, b.key].sort());
     expect(cellOf(s, 'shop').deps['stock']?.every((x) => !x.local)).toBe(true);
+    // The node's libp2p counts into the tree's metrics (scraped on the consumer's host, where they listen).
+    const scrape = spawnSync(net.exec(c.host)[0]!, [...net.exec(c.host).slice(1), process.execPath, '-e', `fetch(${JSON.stringify(s.metrics!.url)}).then((r) => r.text()).then((t) => process.stdout.write(t))`], { encoding: 'utf8', timeout: 30_000 });
+    expect(scrape.stdout).toMatch(/^cell_replica_up\{cell="shop",replica="shop-0"\} 1$/m);
+    expect(scrape.stdout).toMatch(/^libp2p_connection_manager_connections\{libp2p_connection_manager_connections="(inbound|outbound)"\} [1-9]/m);
+    expect(scrape.stdout).toMatch(/^libp2p_data_transfer_bytes_total\{protocol="\/meshsub\/1\.[0-9]\.0 received"\} [1-9]/m);
   });
 
   it('never sends a call to a stranger that announces the same cell: only trusted nodes are candidates', { timeout: 90_000 }, async () => {

@@ -20,6 +20,7 @@ import { nodeDirectoryContract } from './node-contract.ts';
 import { nodeStoreDir, type P2pNode, startP2pNode } from './p2p-node.ts';
 import { parsePublicationNotice, type PublicationNotice, readPublished } from './publications.ts';
 import { type KnownNode, NodeRegistry } from './registry.ts';
+import type { Registry } from 'prom-client';
 
 /** A cell this node serves to others: its genome summary and the axon ports of its replicas. */
 export interface LocalServedCell {
@@ -46,6 +47,8 @@ export interface NodeNetworkOptions {
   onPublication?: ((notice: PublicationNotice) => void) | undefined;
   /** The spans this node's cells keep of one trace (answered to other nodes that name it). */
   localSpans?: ((trace: string) => Promise<ReplicaSpan[]>) | undefined;
+  /** The tree's Prometheus registry, for libp2p's metrics; none: libp2p counts nothing. */
+  metricsRegistry?: Registry | undefined;
 }
 
 type Candidate = Static<typeof RemoteCandidate>;
@@ -121,7 +124,7 @@ export class NodeNetwork {
     );
     let p2p: P2pNode;
     try {
-      p2p = await startP2pNode(identity, config, { storeDir: nodeStoreDir(options.storeDir, options.identity.file) });
+      p2p = await startP2pNode(identity, config, { storeDir: nodeStoreDir(options.storeDir, options.identity.file), metricsRegistry: options.metricsRegistry });
     } catch (err) {
       await directory.stop({ graceMs: 0 });
       throw new CellError('CELL_E_UNAVAILABLE', `the control plane could not start on ${config.p2p.host}:${config.p2p.port}: ${(err as Error).message}`, { cause: err });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { CID } from 'multiformats/cid';
 import * as raw from 'multiformats/codecs/raw';
 import { sha256 } from 'multiformats/hashes/sha2';
+import { Gauge, Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOrCreateIdentity } from './identity.ts';
 import { contentDir, startP2pNode } from './p2p-node.ts';
@@ -36,6 +37,24 @@ describe('startP2pNode', () => {
       expect(node.helia.status).toBe('started');
     } finally {
       await node.stop();
+    }
+  });
+
+  it("adds libp2p's metrics to a given registry, beside what it held, and counts a connection's bytes", async () => {
+    const registry = new Registry();
+    new Gauge({ name: 'cell_tree_series', help: 'a series the tree registered first', registers: [registry] }).set(7);
+    const counted = await startP2pNode(await loadOrCreateIdentity(join(dir.path, 'counted')), loopbackConfig(), { metricsRegistry: registry });
+    const other = await startP2pNode(await loadOrCreateIdentity(join(dir.path, 'other')), loopbackConfig());
+    try {
+      await counted.libp2p.dial(other.libp2p.getMultiaddrs()[0]!);
+      await counted.libp2p.services.ping.ping(other.libp2p.peerId);
+      const text = await registry.metrics();
+      expect(text).toContain('cell_tree_series 7');
+      expect(text).toMatch(/^libp2p_connection_manager_connections\{libp2p_connection_manager_connections="outbound"\} 1$/m);
+      expect(text).toMatch(/^libp2p_data_transfer_bytes_total\{protocol="global sent"\} [1-9]/m);
+      expect(text).not.toContain('process_cpu'); // no second set of process metrics
+    } finally {
+      await Promise.all([counted.stop(), other.stop()]);
     }
   });
 });

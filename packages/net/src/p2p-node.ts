@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { Helia } from 'helia';
+import type { Registry } from 'prom-client';
 import type { NetworkConfig } from '@cell/config';
 import { ContentStore } from './content-store.ts';
 import { type ControlPlane, controlPlaneOptions } from './control-plane.ts';
@@ -9,6 +10,8 @@ import type { NodeIdentity } from './identity.ts';
 export interface P2pNodeOptions {
   /** A directory (created if missing), normally `<CELL_HOME>/content`. */
   storeDir?: string | undefined;
+  /** The tree's Prometheus registry: libp2p's own metrics (connections, streams, bytes per protocol, DHT, gossip) are registered in it. */
+  metricsRegistry?: Registry | undefined;
 }
 
 /** A node's one libp2p instance and the Helia (IPFS) node that created it. */
@@ -51,7 +54,13 @@ export async function startP2pNode(identity: NodeIdentity, config: NetworkConfig
   const stores = options.storeDir
     ? { blockstore: new FsBlockstore(join(options.storeDir, 'blocks')), datastore: new FsDatastore(join(options.storeDir, 'datastore')) }
     : {};
-  const helia = withBitswap(withLibp2pLight(createHeliaLight(stores), controlPlaneOptions(identity, config)));
+  const libp2pOptions = controlPlaneOptions(identity, config);
+  if (options.metricsRegistry) {
+    const { prometheusMetrics } = await import('@libp2p/prometheus-metrics');
+    // Into the tree's registry, beside its own series: no second set of process metrics, and nothing cleared.
+    libp2pOptions.metrics = prometheusMetrics({ registry: options.metricsRegistry, collectDefaultMetrics: false, preserveExistingMetrics: true });
+  }
+  const helia = withBitswap(withLibp2pLight(createHeliaLight(stores), libp2pOptions));
   await helia.start();
   return {
     helia,

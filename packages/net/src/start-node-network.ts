@@ -1,5 +1,6 @@
 import type { NetworkConfig } from '@cell/config';
 import type { Logger } from '@cell/sdk';
+import type { Registry } from 'prom-client';
 import { loadOrCreateIdentity } from './identity.ts';
 import { type LocalServedCell, NodeNetwork } from './node-network.ts';
 
@@ -9,6 +10,8 @@ export interface JoinContext {
   root: string;
   log: Logger;
   localCells(): LocalServedCell[];
+  /** The tree's Prometheus registry: libp2p's metrics go into it. */
+  metricsRegistry?: Registry | undefined;
 }
 
 /**

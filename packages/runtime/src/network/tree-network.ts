@@ -3,6 +3,7 @@ import type { NetworkConfig } from '@cell/config';
 import type { Genome } from '@cell/contract';
 import type { RemoteCandidate, ReplicaSpan, TreeStatus } from '@cell/host';
 import type { Logger } from '@cell/sdk';
+import type { Registry } from 'prom-client';
 
 /** A cell this node serves to others: its genome summary and the axon ports of its ready replicas. */
 export interface LocalServedCell {
@@ -44,6 +45,8 @@ export interface TreeNetworkContext {
   localCells(): LocalServedCell[];
   /** The spans this node's cells keep of one trace, for other nodes that ask with its whole id. */
   localSpans?(trace: string): Promise<ReplicaSpan[]>;
+  /** The tree's Prometheus registry (when its metrics are on): the network adds libp2p's metrics to it. */
+  metricsRegistry?: Registry | undefined;
 }
 
 /** Joins the network for a tree (the CLI passes `@cell/net`'s, loaded lazily). */

@@ -174,7 +174,7 @@ export class Nucleus {
     const config = this.tree.root.config.network;
     if (!config) return;
     if (!this.options.network) throw new CellError('CELL_E_INVALID_ARGUMENT', 'this tree has [network] but the nucleus was given no network to join');
-    this.link = await NetworkLink.join(this.options.network, { config, root: this.tree.root.dir, log: this.options.logger, localCells: () => servedCellsOf(this.allSupervisors()), localSpans: async (trace) => (await replicaSpans(this.allSupervisors(), { trace, limit: 10_000 })).spans }, this.log);
+    this.link = await NetworkLink.join(this.options.network, { config, root: this.tree.root.dir, log: this.options.logger, localCells: () => servedCellsOf(this.allSupervisors()), localSpans: async (trace) => (await replicaSpans(this.allSupervisors(), { trace, limit: 10_000 })).spans, metricsRegistry: this.observers.treeMetrics?.registry }, this.log);
     for (const t of await this.link.bindRemoteDependencies(this.tree)) reportTypes(this.log, t);
   }
 

@@ -4,9 +4,10 @@ import type { DashboardServer } from './dashboard-server.ts';
 import { LogFeed } from './log-feed.ts';
 import type { MetricsServer } from './metrics-server.ts';
 import { dashboardAddress, type DashboardNucleus, openDashboard } from './open-dashboard.ts';
-import { openMetrics } from './open-metrics.ts';
+import { metricsAddress, openMetrics } from './open-metrics.ts';
 import { openSpanExport } from './open-span-export.ts';
 import type { SpanExport } from './span-export.ts';
+import { TreeMetrics } from './tree-metrics.ts';
 
 /**
  * How a running tree is watched, opened and closed together by its nucleus: the Prometheus
@@ -16,6 +17,8 @@ import type { SpanExport } from './span-export.ts';
 export class TreeObservers {
   /** Every replica's log lines as they are written; undefined when nothing shows them live. */
   readonly logFeed: LogFeed | undefined;
+  /** The tree's metrics, when they are served: made first, so the network can add libp2p's to them as it starts. */
+  readonly treeMetrics: TreeMetrics | undefined;
   private metrics: MetricsServer | undefined;
   private spanExport: SpanExport | undefined;
   private dashboard: DashboardServer | undefined;
@@ -28,6 +31,7 @@ export class TreeObservers {
     this.log = log;
     this.env = env;
     this.logFeed = dashboardAddress(nucleus.tree, env) ? new LogFeed() : undefined;
+    this.treeMetrics = metricsAddress(nucleus.tree, env) ? new TreeMetrics() : undefined;
   }
 
   /** Opens the span export and the dashboard (before the cells start: they show it). */
@@ -43,7 +47,7 @@ export class TreeObservers {
 
   /** Opens the metrics endpoint (once the cells run). */
   async openMetrics(): Promise<void> {
-    this.metrics = await openMetrics(this.nucleus.tree, () => this.nucleus.fullStatus(), this.log, this.env);
+    if (this.treeMetrics) this.metrics = await openMetrics(this.nucleus.tree, this.treeMetrics, () => this.nucleus.fullStatus(), this.log, this.env);
   }
 
   /** Where each is served, for the tree's status. */
