@@ -66,6 +66,12 @@ export class FramedConnection {
   private framesSeen = 0;
   private framesAtTimerStart = 0;
   private drainWaiters: Array<() => void> = [];
+  /** Read the clock at each arrival of bytes (into `readAt`): set by a membrane that times its calls. */
+  timeReads = false;
+  /** performance.now() when bytes last arrived, while `timeReads` is set. */
+  readAt = 0;
+  /** Called as each flush begins, before anything is written: a membrane settles the calls that ended this tick. */
+  beforeFlush: (() => void) | undefined;
 
   constructor(socket: Socket, limits: ConnectionLimits, events: ConnectionEvents) {
     this.socket = socket;
@@ -80,6 +86,11 @@ export class FramedConnection {
     );
     socket.on('close', () => this.terminate(undefined, true));
     socket.on('end', () => this.terminate(undefined, true));
+  }
+
+  /** True while a flush is scheduled: what is sent now leaves with it, before the next I/O. */
+  get flushPending(): boolean {
+    return this.flushScheduled;
   }
 
   get isOpen(): boolean {
@@ -182,6 +193,7 @@ export class FramedConnection {
 
   private flush(): void {
     this.flushScheduled = false;
+    this.beforeFlush?.();
     this.cutOutput();
     if (this.queue.length === 0 || this.socket.destroyed) return;
     const pieces = this.queue;
@@ -218,6 +230,7 @@ export class FramedConnection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    if (this.timeReads) this.readAt = performance.now();
     try {
       this.decoder.push(chunk, {
         frame: (f) => {

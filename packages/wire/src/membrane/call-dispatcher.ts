@@ -6,6 +6,7 @@ import { StreamCredit, StreamInbox } from '../streams/stream-flow.ts';
 import { DeadlineTimer } from '../time/deadline-timer.ts';
 import { handlerError, invalidInput, invalidOutput, isPromiseLike, tooLargeForPeer } from './handler-outcome.ts';
 import { CallLog } from './call-log.ts';
+import { CallTimer } from './call-timer.ts';
 import type { ContextHost, MethodEntry } from './method-entry.ts';
 import { type OutputStreamSession, pumpOutput } from './output-pump.ts';
 import { ServerCall } from './server-call.ts';
@@ -40,6 +41,8 @@ export class CallDispatcher implements OutputStreamSession {
   private readonly callLog: CallLog | undefined;
   /** The membrane's recent spans, when it keeps them. */
   private readonly spans: SpanLog | undefined;
+  /** Times calls when their methods count them or the membrane keeps spans; undefined costs one test per call. */
+  private readonly timer: CallTimer | undefined;
 
   constructor(host: SessionHost, session: DispatchSession) {
     this.host = host;
@@ -48,6 +51,7 @@ export class CallDispatcher implements OutputStreamSession {
     this.log = host.log;
     this.callLog = host.logCalls ? new CallLog(host.log, host.clock) : undefined;
     this.spans = host.spans;
+    this.timer = this.spans !== undefined || countsCalls(host) ? new CallTimer(this.conn, this.spans, () => this.session.caller) : undefined;
     this.validateOutput = host.validateOutput;
     this.deadlines = new DeadlineTimer((now) => this.expire(now), host.clock);
   }
@@ -103,7 +107,7 @@ export class CallDispatcher implements OutputStreamSession {
     if (f.deadlineMs === 0) return this.refuse(f, new CellError('CELL_E_TIMEOUT', 'deadline passed before the call arrived'));
 
     const call = new ServerCall(entry, f.deadlineMs === undefined ? Infinity : this.host.clock.now() + f.deadlineMs, id, f.trace ?? newTraceId());
-    if (entry.stats.counting || this.spans !== undefined) call.began = performance.now();
+    if (this.timer !== undefined) this.timer.began(call);
     if (this.spans !== undefined) this.startSpan(call, f);
     this.callLog?.started(call);
     if (f.deadlineMs !== undefined) this.deadlines.watch(call.deadline);
@@ -240,11 +244,7 @@ export class CallDispatcher implements OutputStreamSession {
 
   /** Ends a call: normally, or with `error` (from `finish`). */
   end(id: number, call: ServerCall, error?: CellError<string>): void {
-    if (call.began !== 0) {
-      const durationMs = performance.now() - call.began;
-      if (call.entry.stats.counting) call.entry.stats.record(durationMs, error?.code);
-      if (call.span !== 0) this.spans?.ended(call, this.session.caller, error, durationMs);
-    }
+    this.timer?.end(call, error);
     this.callLog?.ended(call, this.session.caller.cell, error);
     this.calls.delete(id);
     call.credit?.cancel();
@@ -276,4 +276,10 @@ function decode(f: Frame): { ok: true; value: unknown } | { ok: false } {
   } catch {
     return { ok: false };
   }
+}
+
+/** Whether any method of the membrane counts its calls (all do, or none: the tree's metrics are on or off). */
+function countsCalls(host: SessionHost): boolean {
+  for (const entry of host.methods.values()) if (entry.stats.counting) return true;
+  return false;
 }

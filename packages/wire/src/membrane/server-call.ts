@@ -1,4 +1,4 @@
-import { spanBytes } from '@cell/protocol';
+import { type CellError, spanBytes } from '@cell/protocol';
 import type { CallHandle, MethodEntry } from './method-entry.ts';
 import type { StreamCredit, StreamInbox } from '../streams/stream-flow.ts';
 
@@ -17,6 +17,8 @@ export class ServerCall implements CallHandle {
   startedAt: number | undefined;
   /** performance.now() when the call arrived, when its method counts calls or its membrane keeps spans. */
   began = 0;
+  /** The error the call ended with, kept until it is counted (see CallTimer). */
+  endError: CellError<string> | undefined;
   /** This call's span number (see span-id.ts); 0 when its membrane keeps no spans. */
   span = 0;
   /** The caller's span this call was made from (8 bytes, a view into the request frame), when it sent one. */

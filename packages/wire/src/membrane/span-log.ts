@@ -33,6 +33,14 @@ const SPAN_BYTES = 8;
 const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
+ * Copies an id of a few bytes into place. Buffer#copy makes a typed-array view of its source per
+ * call: for 16 bytes that view cost more than the copy (a span took twice as long).
+ */
+function copyId(from: Uint8Array, to: Uint8Array, at: number, bytes: number): void {
+  for (let k = 0; k < bytes; k++) to[at + k] = from[k]!;
+}
+
+/**
  * The last `capacity` spans of a membrane's calls, kept in a ring of typed arrays: recording one
  * copies its ids and numbers into place and stores three references; it allocates nothing, so a
  * span costs the garbage collector nothing either. Records are made only when asked for.
@@ -94,10 +102,10 @@ export class SpanLog {
   /** Records one span (ids as bytes: 16 for the trace, 8 for the parent). */
   add(trace: Buffer, parent: Buffer | undefined, span: number, method: string, start: number, durationMs: number, outcome: string, caller: CallerInfo | undefined): void {
     const i = this.recorded++ % this.capacity;
-    trace.copy(this.traces, i * TRACE_BYTES, 0, TRACE_BYTES);
+    copyId(trace, this.traces, i * TRACE_BYTES, TRACE_BYTES);
     if (parent === undefined) this.hasParent[i] = 0;
     else {
-      parent.copy(this.parents, i * SPAN_BYTES, 0, SPAN_BYTES);
+      copyId(parent, this.parents, i * SPAN_BYTES, SPAN_BYTES);
       this.hasParent[i] = 1;
     }
     this.spans[i] = span;
