@@ -3,6 +3,7 @@
 // connections; every figure also as a ratio to raw measured in the same run, with CPU per operation.
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,6 +91,9 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
   const servers: ChildProcess[] = [];
   const samples = new Map<string, Figures[]>(SYSTEMS.map((s) => [s, []]));
   let idle: Figures;
+  // A cell under a nucleus is told where koffi is (CELL_KOFFI) and loads it to check local
+  // callers' uids: these cells pay the same (a bundle in a temporary directory would not find it).
+  process.env['CELL_KOFFI'] ??= createRequire(import.meta.url).resolve('koffi');
   try {
     const bundles = await bundleWorkers(dir);
     opts.log('data: idle memory and cold start');
@@ -151,6 +155,7 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
       byte_stream: `${opts.streamBytes / 2 ** 20} MiB in 64 KiB Buffers of one server stream`,
       setup: 'connect and the first small reply, median of 200',
       connections_1000: '1,000 connections opened at once, each making one call, to a fresh server; its private memory growth per connection',
+      uid_check: 'the cell processes load koffi to read local callers\' uids (CELL_KOFFI, as the nucleus gives every cell): ~9 ms of start and ~1.5 MiB',
       idle_private_mib: 'private pages (smaps_rollup) 1 s after start: a bare `node -e setInterval`, the cell bundled (before and 1 s after its first call) and run from its TypeScript sources, all alive at once (so the Node binary is shared); not pinned',
       cold_start_ms: 'spawn to first output of `node -e`, against spawn of the bundled cell (with a warm NODE_COMPILE_CACHE, as the nucleus runs cells) to the first reply of a call (connect tried every 1 ms); not pinned',
       cpu: 'client and server CPU (user + system, all threads) per operation; the server read from /proc (10 ms ticks)',
