@@ -34,8 +34,8 @@ export const cell: DataSystem = {
     );
   },
   async connect(socketPath): Promise<DataClient> {
+    // As a user calls: the connection opens with the first call (a membrane reached before takes it with the handshake).
     const client = connect(dataContract, { socketPath });
-    await client.$connect();
     return {
       async pingPong(count) {
         const times = new Float64Array(count);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, encodeFrameHead, fitsPayloadLimit, FLAG_STREAM_IN, frameBytes, FrameFormatError, FrameKind, frameLimit, LENGTH_PREFIX_BYTES, MAX_NAME_BYTES, parseFrame, parseFrameAt, writeFrame } from './frame.ts';
+import { encodeFrame, encodeFrameHead, fitsPayloadLimit, FLAG_EARLY, FLAG_STREAM_IN, frameBytes, FrameFormatError, FrameKind, frameLimit, LENGTH_PREFIX_BYTES, MAX_NAME_BYTES, parseFrame, parseFrameAt, writeFrame } from './frame.ts';
 import { encodeBody, decodeBody } from './body-codec.ts';
 import { newTraceId } from './trace-id.ts';
 import { nextSpan, spanBytes } from './span-id.ts';
@@ -11,7 +11,7 @@ describe('frame', () => {
     const buf = encodeFrame({
       kind: FrameKind.REQUEST,
       streamId: 0xfffffffe,
-      flags: FLAG_STREAM_IN,
+      flags: FLAG_STREAM_IN | FLAG_EARLY,
       deadlineMs: 1500,
       trace,
       span,
@@ -23,6 +23,7 @@ describe('frame', () => {
     expect(f.kind).toBe(FrameKind.REQUEST);
     expect(f.streamId).toBe(0xfffffffe);
     expect(f.flags & FLAG_STREAM_IN).toBe(FLAG_STREAM_IN);
+    expect(f.flags & FLAG_EARLY).toBe(FLAG_EARLY);
     expect(f.deadlineMs).toBe(1500);
     expect(f.trace?.equals(trace)).toBe(true);
     expect(f.span?.equals(span)).toBe(true);

@@ -50,7 +50,13 @@ export const FLAG_NAME = 0x04;
 export const FLAG_STREAM_IN = 0x08;
 /** On REQUEST and EVENT: the span the call or notification is made from (the caller's own call), for traces. */
 export const FLAG_SPAN = 0x10;
-const KNOWN_FLAGS = FLAG_DEADLINE | FLAG_TRACE | FLAG_NAME | FLAG_STREAM_IN | FLAG_SPAN;
+/**
+ * On REQUEST and EVENT: sent before the membrane's HELLO arrived (a caller that reached this
+ * membrane before sends its first calls with its handshake). Run only if the caller's HELLO named
+ * the membrane's own genome fingerprint, or none; else refused, never run.
+ */
+export const FLAG_EARLY = 0x20;
+const KNOWN_FLAGS = FLAG_DEADLINE | FLAG_TRACE | FLAG_NAME | FLAG_STREAM_IN | FLAG_SPAN | FLAG_EARLY;
 
 export const LENGTH_PREFIX_BYTES = 4;
 /** kind + flags + stream id */
@@ -175,7 +181,7 @@ function headBytes(parts: FrameParts): number {
 /** Writes the length prefix (counting `bodyBytes` after the header) and header at `at`; returns where the body goes. */
 function writeHead(parts: FrameParts, bodyBytes: number, buf: Buffer, at: number): number {
   const start = at;
-  let flags = (parts.flags ?? 0) & FLAG_STREAM_IN;
+  let flags = (parts.flags ?? 0) & (FLAG_STREAM_IN | FLAG_EARLY);
   buf[at + 4] = parts.kind;
   buf.writeUInt32BE(parts.streamId >>> 0, at + 6);
   at += LENGTH_PREFIX_BYTES + FIXED_HEADER_BYTES;

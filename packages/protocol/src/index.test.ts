@@ -13,6 +13,7 @@ describe('@cell/protocol public surface', () => {
         'FLAG_STREAM_IN',
         'FLAG_TRACE',
         'FLAG_SPAN',
+        'FLAG_EARLY',
         'SPAN_ID_BYTES',
         'nextSpan',
         'spanBytes',
@@ -55,7 +56,7 @@ describe('@cell/protocol public surface', () => {
 
   it('keeps the wire constants of docs/protocol.md', () => {
     expect(protocol.FrameKind).toEqual({ HELLO: 1, REQUEST: 2, RESPONSE: 3, ERROR: 4, EVENT: 5, STREAM_DATA: 6, STREAM_END: 7, CANCEL: 8, PING: 9, PONG: 10, CREDIT: 11, GOAWAY: 12 });
-    expect([protocol.FLAG_DEADLINE, protocol.FLAG_TRACE, protocol.FLAG_NAME, protocol.FLAG_STREAM_IN, protocol.FLAG_SPAN]).toEqual([0x01, 0x02, 0x04, 0x08, 0x10]);
+    expect([protocol.FLAG_DEADLINE, protocol.FLAG_TRACE, protocol.FLAG_NAME, protocol.FLAG_STREAM_IN, protocol.FLAG_SPAN, protocol.FLAG_EARLY]).toEqual([0x01, 0x02, 0x04, 0x08, 0x10, 0x20]);
     expect(protocol.SPAN_ID_BYTES).toBe(8);
     expect([protocol.LENGTH_PREFIX_BYTES, protocol.FIXED_HEADER_BYTES, protocol.TRACE_ID_BYTES, protocol.MAX_NAME_BYTES, protocol.MAX_STREAM_ID]).toEqual([4, 6, 16, 255, 0xffff_ffff]);
   });

@@ -41,6 +41,12 @@ const ServerHelloSchema = Type.Object({
   windowBytes: Size(MIN_WINDOW_BYTES),
   /** The membrane reads a REQUEST's parent span (flag 0x10); callers send none to one that does not say so. */
   spans: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+  /**
+   * The membrane takes calls sent with the handshake (flag 0x20), running them only when the
+   * caller's HELLO names its genome fingerprint (or none): a caller that saw this sends its first
+   * calls on its next connection without waiting for the HELLO.
+   */
+  early: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
 });
 
 type Absent<T> = { [K in keyof T]: Exclude<T[K], null> };

@@ -1,4 +1,4 @@
-import { CellError, decodeBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, newTraceId, nextSpan, toCellError } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_EARLY, FLAG_STREAM_IN, type Frame, FrameKind, newTraceId, nextSpan, toCellError } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -21,6 +21,8 @@ export interface DispatchSession extends ContextHost {
   readonly peerWindowBytes: number;
   /** True once GOAWAY was sent: the connection ends when its last call does. */
   readonly draining: boolean;
+  /** Whether calls the caller sent before our HELLO (FLAG_EARLY) may run: its HELLO named our genome, or none. */
+  readonly earlyCallsRun: boolean;
   protocolError(message: string): void;
 }
 
@@ -87,6 +89,7 @@ export class CallDispatcher implements OutputStreamSession {
       this.conn.send({ kind: FrameKind.RESPONSE, streamId: id, body: encodeBody(this.host.genome) });
       return;
     }
+    if ((f.flags & FLAG_EARLY) !== 0 && !this.session.earlyCallsRun) return this.refuse(f, notRunEarly());
     const entry = this.host.methods.get(name);
     if (!entry) {
       return this.refuse(f, new CellError('CELL_E_UNKNOWN_METHOD', `cell ${this.host.identity.name} has no method ${JSON.stringify(name)}`, { details: { method: name } }));
@@ -206,6 +209,7 @@ export class CallDispatcher implements OutputStreamSession {
     const name = f.name ?? '';
     const entry = this.host.methods.get(name);
     const decoded = decode(f);
+    if ((f.flags & FLAG_EARLY) !== 0 && !this.session.earlyCallsRun) return this.log.warn({ method: name, caller: this.session.caller.cell }, 'dropped a notification sent before the handshake by a caller built against another genome');
     if (!entry || entry.kind !== 'notify' || !decoded.ok || !entry.input.check(decoded.value)) {
       this.log.warn({ method: name, caller: this.session.caller.cell }, 'dropped an invalid notification');
       return;
@@ -282,4 +286,11 @@ function decode(f: Frame): { ok: true; value: unknown } | { ok: false } {
 function countsCalls(host: SessionHost): boolean {
   for (const entry of host.methods.values()) if (entry.stats.counting) return true;
   return false;
+}
+
+/** A call sent with the handshake by a caller built against another genome: not run; the caller checks the genome and sends it again. */
+function notRunEarly(): CellError<string> {
+  return new CellError('CELL_E_UNAVAILABLE', 'not run: sent before the handshake by a caller built against another genome (it checks the genome, then calls again)', {
+    details: { early: true },
+  });
 }

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CellError, encodeBody, FLAG_STREAM_IN, FrameKind } from '@cell/protocol';
+import { CellError, encodeBody, FLAG_EARLY, FLAG_STREAM_IN, FrameKind } from '@cell/protocol';
 import { type CallContextLike, fakeHost, type FakeHost, methodEntry, rawSession, validator } from '../test-support/fake-host.ts';
 import { ManualClock } from '../test-support/manual-clock.ts';
 import { bodyOf, clientHelloFrame, waitUntil } from '../test-support/raw-peer.ts';
@@ -48,7 +48,7 @@ describe('MembraneSession: handshake', () => {
     const clock = new ManualClock();
     const host = fakeHost([], { clock, limits: { maxFrameBytes: 65_536, streamWindowBytes: 8192 } });
     const { session, reply } = await greeted(host, { cell: 'shop', replica: 'shop-1', fingerprint: 'sha256:x', target: 'fake', maxFrameBytes: 2048, windowBytes: 4096 });
-    expect(reply).toEqual({ v: 1, role: 'server', name: 'fake', version: '1.2.3', fingerprint: 'sha256:fake', replica: 'fake-0', pid: process.pid, maxFrameBytes: 65_536, windowBytes: 8192, spans: true });
+    expect(reply).toEqual({ v: 1, role: 'server', name: 'fake', version: '1.2.3', fingerprint: 'sha256:fake', replica: 'fake-0', pid: process.pid, maxFrameBytes: 65_536, windowBytes: 8192, spans: true, early: true });
     expect(session.caller).toEqual({ cell: 'shop', replica: 'shop-1', fingerprint: 'sha256:x' });
     expect(session.peerMaxFrameBytes).toBe(2048);
     expect(session.peerWindowBytes).toBe(4096);
@@ -117,6 +117,38 @@ describe('MembraneSession: handshake', () => {
     peer.write(clientHelloFrame({ cell: 'shop' }));
     await peer.takeKind(FrameKind.HELLO, 0);
     expect(session.caller).toEqual({ cell: 'shop', node: peerIdFromKey(remote.key), address: '10.0.0.2:40000', localAddress: '10.0.0.1:7700' });
+  });
+});
+
+describe('MembraneSession: calls sent with the handshake (FLAG_EARLY)', () => {
+  it('runs them when the caller was built against its genome, or names none', async () => {
+    for (const fingerprint of ['sha256:fake', undefined]) {
+      let ran = 0;
+      const host = fakeHost([methodEntry('m', 'unary', () => ++ran)], { clock: new ManualClock() });
+      const { peer } = await open(host);
+      peer.write(clientHelloFrame({ fingerprint, target: 'fake' }));
+      peer.send({ kind: FrameKind.REQUEST, streamId: 1, flags: FLAG_EARLY, name: 'm', body: encodeBody({}) });
+      expect(bodyOf(await peer.takeKind(FrameKind.RESPONSE, 1))).toBe(1);
+      expect(ran).toBe(1);
+    }
+  });
+
+  it('refuses them, running nothing, when the caller was built against another genome or means another cell; later calls run', async () => {
+    for (const hello of [{ fingerprint: 'sha256:older', target: 'fake' }, { target: 'other' }]) {
+      let ran = 0;
+      const host = fakeHost([methodEntry('m', 'unary', () => ++ran), methodEntry('n', 'notify', () => ++ran)], { clock: new ManualClock() });
+      const { peer } = await open(host);
+      peer.write(clientHelloFrame(hello));
+      peer.send({ kind: FrameKind.REQUEST, streamId: 1, flags: FLAG_EARLY, name: 'm', body: encodeBody({}) });
+      peer.send({ kind: FrameKind.EVENT, streamId: 0, flags: FLAG_EARLY, name: 'n', body: encodeBody({}) });
+      const error = await peer.takeError(1);
+      expect(error).toMatchObject({ code: 'CELL_E_UNAVAILABLE', details: { early: true } });
+      expect(error.message).toContain('not run');
+      expect(ran).toBe(0);
+      // After the HELLO, the caller checked the genome: a call without the flag runs.
+      peer.send({ kind: FrameKind.REQUEST, streamId: 3, name: 'm', body: encodeBody({}) });
+      expect(bodyOf(await peer.takeKind(FrameKind.RESPONSE, 3))).toBe(1);
+    }
   });
 });
 

@@ -27,6 +27,8 @@ export class MembraneSession implements DispatchSession {
   peerMaxFrameBytes = 0;
   peerWindowBytes = 0;
   draining = false;
+  /** Whether calls sent before our HELLO (flag 0x20) may run: the caller's HELLO named our genome, or none. */
+  earlyCallsRun = false;
   private readonly host: SessionHost;
   private readonly log: WireLogger;
   private readonly calls: CallDispatcher;
@@ -158,10 +160,11 @@ export class MembraneSession implements DispatchSession {
     this.peerMaxFrameBytes = hello.maxFrameBytes;
     const { name, version, fingerprint } = this.host.identity;
     const { maxFrameBytes, streamWindowBytes } = this.host.limits;
+    this.earlyCallsRun = (hello.fingerprint === undefined || hello.fingerprint === fingerprint) && (hello.target === undefined || hello.target === name);
     this.conn.send({
       kind: FrameKind.HELLO,
       streamId: 0,
-      body: encodeBody({ v: PROTOCOL_VERSION, role: 'server', name, version, fingerprint, replica: this.host.replica, pid: process.pid, maxFrameBytes, windowBytes: streamWindowBytes, spans: true }),
+      body: encodeBody({ v: PROTOCOL_VERSION, role: 'server', name, version, fingerprint, replica: this.host.replica, pid: process.pid, maxFrameBytes, windowBytes: streamWindowBytes, spans: true, early: true }),
     });
     if (this.draining) this.conn.send({ kind: FrameKind.GOAWAY, streamId: 0 });
   }

@@ -30,6 +30,14 @@ export function wasLostInFlight(err: unknown): boolean {
   return isCellError(err) && (err.details as { lostInFlight?: unknown } | undefined)?.lostInFlight === true;
 }
 
+/**
+ * The call went out with the handshake to a cell that changed since this process last reached it
+ * (FLAG_EARLY): it was not run, and goes out again once the new genome is checked.
+ */
+export function wasNotRunEarly(err: unknown): boolean {
+  return isCellError(err) && err.code === 'CELL_E_UNAVAILABLE' && (err.details as { early?: unknown } | undefined)?.early === true;
+}
+
 /** An error no other candidate can change: the cell refuses us, or we it. */
 export function isDecisive(err: unknown): boolean {
   return isCellError(err) && (err.code === 'CELL_E_SCHEMA_MISMATCH' || err.code === 'CELL_E_DENIED');

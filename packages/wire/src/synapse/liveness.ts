@@ -50,3 +50,8 @@ export class Liveness {
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
   }
 }
+
+/** Liveness checks of one connection, or none without `livenessMs` (a local socket). */
+export function watchLiveness(livenessMs: number | undefined, clock: Clock, target: LivenessTarget): Liveness | undefined {
+  return livenessMs === undefined ? undefined : new Liveness(target, livenessMs, clock);
+}

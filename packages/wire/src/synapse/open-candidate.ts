@@ -6,7 +6,7 @@ import type { WireLogger } from '../logger.ts';
 import { type AxonCredentials, connectAxon, peerKeyOf } from '../transport/axon-transport.ts';
 import { peerIdFromKey } from '../transport/peer-key.ts';
 import { connectUnix } from '../transport/unix-transport.ts';
-import type { Endpoint } from './candidates.ts';
+import { type Endpoint, endpointId } from './candidates.ts';
 import { SynapseConnection, type SynapseConnectionConfig } from './synapse-connection.ts';
 
 /** Over an axon, a peer silent this long with calls in flight is pinged; twice as long, dropped. */
@@ -51,6 +51,8 @@ export async function openCandidate(endpoint: Endpoint, options: OpenOptions): P
     trackLatency: options.trackLatency,
     remoteNode: node ? peerIdFromKey(node) : undefined,
     livenessMs: endpoint.kind === 'axon' ? AXON_LIVENESS_MS : undefined,
+    // Remembered by endpoint (an axon's pinned to its node key): a membrane reached before gets its first calls with our HELLO.
+    helloKey: endpointId(endpoint),
   });
   try {
     await options.check(conn);

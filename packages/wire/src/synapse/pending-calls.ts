@@ -103,6 +103,22 @@ export class PendingCalls {
     if (this.calls.size === 0) this.onEmpty();
   }
 
+  /** A call's answer arrived: its value (a reply, or undefined at a stream's end). */
+  complete(id: number, call: PendingCall, value: unknown): void {
+    this.settle(id, call);
+    call.credit?.cancel();
+    call.inbox?.end();
+    call.resolve(value);
+  }
+
+  /** A call's answer arrived: an error. */
+  fail(id: number, call: PendingCall, error: CellError<string>): void {
+    this.settle(id, call);
+    call.credit?.cancel();
+    call.inbox?.fail(error);
+    call.reject(error);
+  }
+
   /** The caller gave up (deadline or abort): tell the cell, fail locally. */
   abandon(id: number, error: CellError<string>): void {
     const call = this.calls.get(id);

@@ -1,18 +1,20 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_STREAM_IN, type Frame, FrameKind, fromWireError, type OversizeFrame, type WireBody } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, encodeWireBody, FLAG_STREAM_IN, type Frame, FrameKind, fromWireError, type OversizeFrame } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD, type ServerHello } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
 import { StreamCredit, StreamInbox } from '../streams/stream-flow.ts';
 import { PeakEwma } from '../time/peak-ewma.ts';
 import { pumpInput } from './input-pump.ts';
-import { Liveness } from './liveness.ts';
+import { type Liveness, watchLiveness } from './liveness.ts';
 import { pendingCall, PendingCalls, type WireCallOptions } from './pending-calls.ts';
 import { type HandshakeConfig, handshake, safeDecode } from './synapse-handshake.ts';
+import { inputTooLarge } from './input-limit.ts';
+import { type HelloMemoryConfig, LateHello } from './late-hello.ts';
 import { parentSpanFor, traceFor } from './call-trace.ts';
 
 /** Limits and identity a synapse connection runs with. */
-export interface SynapseConnectionConfig extends HandshakeConfig {
+export interface SynapseConnectionConfig extends HandshakeConfig, HelloMemoryConfig {
   log: WireLogger;
   onEvent(name: string, payload: unknown): void;
   /** Measure each unary call's round trip (for the racer). */
@@ -28,7 +30,8 @@ const NO_OPTIONS: WireCallOptions = {};
 
 /** The caller's side of one connection to a membrane: calls, streams, events, liveness. */
 export class SynapseConnection {
-  readonly remote: ServerHello;
+  /** The membrane's HELLO; a remembered one until its own arrives, when the connection was opened early. */
+  remote: ServerHello;
   /** Round-trip estimate (peak EWMA, ms), when latency is tracked. */
   readonly latency: PeakEwma | undefined;
   /** Unary calls sent on this connection. */
@@ -44,35 +47,45 @@ export class SynapseConnection {
   private readonly liveness: Liveness | undefined;
   private closeReason: (() => CellError<string>) | undefined;
   private readonly closeListeners: Array<() => void> = [];
+  /** The membrane's HELLO, when calls went out before it (their flags), and what is remembered of it. */
+  private readonly hello: LateHello;
 
-  private constructor(conn: FramedConnection, remote: ServerHello, config: SynapseConnectionConfig, handshakeMs: number) {
+  private constructor(conn: FramedConnection, remote: ServerHello, config: SynapseConnectionConfig, handshakeMs: number, hello: LateHello) {
     this.conn = conn;
     this.remote = remote;
+    this.hello = hello;
     this.config = config;
     this.lastHeardAt = config.clock.now();
     this.pending = new PendingCalls(conn, config.clock, () => this.draining && this.conn.end());
     this.latency = config.trackLatency ? new PeakEwma(handshakeMs, undefined, () => config.clock.monotonic()) : undefined;
     this.remoteNode = config.remoteNode;
-    if (config.livenessMs !== undefined) {
-      this.liveness = new Liveness(
-        {
-          inFlight: () => this.pending.size,
-          lastHeardAt: () => this.lastHeardAt,
-          ping: () => this.conn.send({ kind: FrameKind.PING, streamId: 0 }),
-          giveUp: (silentMs) => this.conn.destroy(new CellError('CELL_E_UNAVAILABLE', `${remote.name} stopped answering (nothing for ${silentMs} ms with calls in flight)`)),
-        },
-        config.livenessMs,
-        config.clock,
-      );
-    }
+    this.liveness = watchLiveness(config.livenessMs, config.clock, {
+      inFlight: () => this.pending.size,
+      lastHeardAt: () => this.lastHeardAt,
+      ping: () => this.conn.send({ kind: FrameKind.PING, streamId: 0 }),
+      giveUp: (silentMs) => this.conn.destroy(new CellError('CELL_E_UNAVAILABLE', `${remote.name} stopped answering (nothing for ${silentMs} ms with calls in flight)`)),
+    });
   }
 
-  /** Performs the handshake on a connected socket. */
+  /**
+   * Performs the handshake on a connected socket. A membrane this process reached before (and that
+   * takes calls with the handshake) is not waited for: calls go out behind our HELLO, flagged early.
+   */
   static async open(socket: Socket, config: SynapseConnectionConfig): Promise<SynapseConnection> {
-    const opened = await handshake(socket, config);
-    const self = new SynapseConnection(opened.conn, opened.hello, config, opened.handshakeMs);
+    const opened = await handshake(socket, config, LateHello.recall(config));
+    const hello = new LateHello(opened, config, (error) => opened.conn.destroy(error));
+    const self = new SynapseConnection(opened.conn, opened.hello, config, opened.handshakeMs, hello);
     opened.attach({ frame: (f) => self.onFrame(f), oversize: (info) => self.onOversize(info), close: (err) => self.onClose(err) });
     return self;
+  }
+
+  /** Calls sent now go out before the membrane's HELLO came (see LateHello); `handshaken()` waits for it. */
+  get awaitingHello(): boolean {
+    return this.hello.flag !== 0;
+  }
+
+  handshaken(): Promise<void> {
+    return this.hello.wait();
   }
 
   /** Open, not told to go away: new calls may use it. */
@@ -99,19 +112,11 @@ export class SynapseConnection {
     this.conn.destroy(typeof reason === 'function' ? undefined : reason);
   }
 
-  private checkSize(body: WireBody | undefined): CellError | undefined {
-    const bytes = body?.length ?? 0;
-    if (fitsPayloadLimit(bytes, this.remote.maxFrameBytes)) return undefined;
-    return new CellError('CELL_E_FRAME_TOO_LARGE', `input of ${bytes} bytes exceeds the cell's limit of ${this.remote.maxFrameBytes} bytes (send more than that as a stream)`, {
-      details: { bytes, maxFrameBytes: this.remote.maxFrameBytes },
-    });
-  }
-
   /** A request/response call; `defaultTimeoutMs` applies when the options set none. */
   unary(method: string | Buffer, input: unknown, opts: WireCallOptions = NO_OPTIONS, defaultTimeoutMs?: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const body = encodeWireBody(input);
-      const tooLarge = this.checkSize(body);
+      const tooLarge = inputTooLarge(body, this.remote.maxFrameBytes);
       if (tooLarge) return reject(tooLarge);
       const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
       const call = pendingCall(resolve, reject);
@@ -119,7 +124,7 @@ export class SynapseConnection {
       if (id === undefined) return;
       if (this.latency) call.sentAt = this.config.clock.monotonic();
       this.calls++;
-      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
+      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, flags: this.hello.flag, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
     });
   }
 
@@ -139,7 +144,7 @@ export class SynapseConnection {
     let id: number | undefined;
     const reply = new Promise<unknown>((resolve, reject) => {
       const body = source === undefined ? encodeWireBody(input) : undefined;
-      const tooLarge = this.checkSize(body);
+      const tooLarge = inputTooLarge(body, this.remote.maxFrameBytes);
       const call = pendingCall(resolve, reject);
       if (streamsOut) {
         inbox = new StreamInbox(
@@ -157,8 +162,8 @@ export class SynapseConnection {
       if (source !== undefined) call.credit = new StreamCredit(this.remote.windowBytes);
       id = this.pending.register(call, opts, timeoutMs);
       if (id === undefined) return void inbox?.fail(new CellError('CELL_E_CANCELLED', 'the call did not start'));
-      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, flags: source === undefined ? 0 : FLAG_STREAM_IN, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
-      if (source !== undefined) void pumpInput(this.conn, this.pending, id, call, source, (b) => this.checkSize(b));
+      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, flags: (source === undefined ? 0 : FLAG_STREAM_IN) | this.hello.flag, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
+      if (source !== undefined) void pumpInput(this.conn, this.pending, id, call, source, (b) => inputTooLarge(b, this.remote.maxFrameBytes));
     });
     // A stream's reply promise may never be awaited by callers that only read the stream.
     if (streamsOut) reply.catch(NO_OP);
@@ -168,9 +173,9 @@ export class SynapseConnection {
   /** Sends a fire-and-forget notification (in the caller's trace, when its options carry one). */
   notify(method: string, input: unknown, opts: WireCallOptions = NO_OPTIONS): void {
     const body = encodeWireBody(input);
-    const tooLarge = this.checkSize(body);
+    const tooLarge = inputTooLarge(body, this.remote.maxFrameBytes);
     if (tooLarge) throw tooLarge;
-    this.conn.send({ kind: FrameKind.EVENT, streamId: 0, name: method, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
+    this.conn.send({ kind: FrameKind.EVENT, streamId: 0, flags: this.hello.flag, name: method, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
   }
 
   /** Fetches the live genome of the cell. */
@@ -208,28 +213,22 @@ export class SynapseConnection {
       case FrameKind.RESPONSE:
       case FrameKind.PONG: {
         if (!call) return;
+        if (call.sentAt > 0) this.latency?.observe(this.config.clock.monotonic() - call.sentAt);
         let value: unknown;
         try {
           value = decodeBody(f.body);
         } catch {
-          this.pending.settle(f.streamId, call);
-          return call.reject(new CellError('CELL_E_PROTOCOL', 'reply body is not valid msgpack'));
+          return this.pending.fail(f.streamId, call, new CellError('CELL_E_PROTOCOL', 'reply body is not valid msgpack'));
         }
-        this.pending.settle(f.streamId, call);
-        if (call.sentAt > 0) this.latency?.observe(this.config.clock.monotonic() - call.sentAt);
-        call.credit?.cancel();
-        call.inbox?.end();
-        return call.resolve(value);
+        return this.pending.complete(f.streamId, call, value);
       }
       case FrameKind.ERROR: {
         const error = fromWireError(safeDecode(f.body));
-        if (f.streamId === 0) return this.conn.destroy(error);
+        // The handshake refused after calls went out with it: they fail with its reason.
+        if (f.streamId === 0) return this.hello.flag !== 0 ? this.close(error) : this.conn.destroy(error);
         if (!call) return;
-        this.pending.settle(f.streamId, call);
         if (call.sentAt > 0) this.latency?.observe(this.config.clock.monotonic() - call.sentAt);
-        call.credit?.cancel();
-        call.inbox?.fail(error);
-        return call.reject(error);
+        return this.pending.fail(f.streamId, call, error);
       }
       case FrameKind.STREAM_DATA: {
         if (!call?.inbox) return;
@@ -242,13 +241,8 @@ export class SynapseConnection {
         if (!call.inbox.push(value, (f.body?.length ?? 0) + 1, this.config.maxFrameBytes)) this.protocolError('cell sent stream data beyond its credit');
         return;
       }
-      case FrameKind.STREAM_END: {
-        if (!call) return;
-        this.pending.settle(f.streamId, call);
-        call.credit?.cancel();
-        call.inbox?.end();
-        return call.resolve(undefined);
-      }
+      case FrameKind.STREAM_END:
+        return call && this.pending.complete(f.streamId, call, undefined);
       case FrameKind.CREDIT: {
         const bytes = safeDecode(f.body);
         if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes <= 0 || bytes > 0xffff_ffff) return this.protocolError('CREDIT body must be a positive integer');
@@ -272,6 +266,14 @@ export class SynapseConnection {
       case FrameKind.PING:
         this.conn.send({ kind: FrameKind.PONG, streamId: f.streamId, body: f.body });
         return;
+      case FrameKind.HELLO: {
+        // The membrane's own, after calls went out on a remembered one: go on with it, or close.
+        const judged = this.hello.arrived(this.remote, f.body);
+        if (judged === undefined) return this.protocolError('cells send one HELLO');
+        if (judged instanceof CellError) return this.close(judged);
+        this.remote = judged;
+        return;
+      }
       default:
         return this.protocolError(`cells may not send frame kind ${f.kind}`);
     }
@@ -286,6 +288,7 @@ export class SynapseConnection {
         cause: err,
         details: { lostInFlight: true, replica: this.remote.replica ?? null },
       });
+    this.hello.stop(() => this.closeReason?.() ?? err ?? new CellError('CELL_E_UNAVAILABLE', 'connection closed during handshake'));
     this.pending.failAll(reason);
     for (const l of this.closeListeners.splice(0)) l();
   }

@@ -3,6 +3,7 @@ import { CellError, decodeBody, encodeBody, type Frame, FrameKind, fromWireError
 import type { Clock } from '../clock.ts';
 import { type ConnectionEvents, FramedConnection } from '../connection/framed-connection.ts';
 import { parseServerHello, PROTOCOL_VERSION, type ServerHello } from '../connection/handshake.ts';
+import type { RememberedHello } from './hello-cache.ts';
 
 /** What the caller tells the membrane about itself in HELLO, and the limits it runs with. */
 export interface HandshakeConfig {
@@ -24,14 +25,22 @@ export interface OpenedConnection {
   conn: FramedConnection;
   hello: ServerHello;
   handshakeMs: number;
+  /**
+   * True when `hello` is the one remembered from an earlier connection: ours was sent and the
+   * membrane's is still to come, as the owner's first frame (calls may go out meanwhile, flagged early).
+   */
+  early: boolean;
   /** Routes the connection's events to the owner; frames that came right behind HELLO are replayed. */
   attach(events: ConnectionEvents): void;
 }
 
-/** Sends our HELLO on a connected socket and waits (bounded) for the membrane's. */
-export function handshake(socket: Socket, config: HandshakeConfig): Promise<OpenedConnection> {
+/**
+ * Sends our HELLO on a connected socket and waits (bounded) for the membrane's; with `remembered`
+ * (what the membrane said on an earlier connection), returns at once with that instead.
+ */
+export function handshake(socket: Socket, config: HandshakeConfig, remembered?: RememberedHello): Promise<OpenedConnection> {
   return new Promise((resolve, reject) => {
-    const early: Frame[] = [];
+    const queued: Frame[] = [];
     let owner: ConnectionEvents | undefined;
     let done = false;
     const started = config.clock.monotonic();
@@ -42,13 +51,13 @@ export function handshake(socket: Socket, config: HandshakeConfig): Promise<Open
     };
     const onFrame = (f: Frame): void => {
       if (owner) return owner.frame(f);
-      if (done) return void early.push(f);
+      if (done) return void queued.push(f);
       if (f.kind === FrameKind.ERROR) {
         settle();
         reject(fromWireError(safeDecode(f.body)));
         return conn.destroy(new CellError('CELL_E_UNAVAILABLE', 'handshake refused'));
       }
-      if (f.kind !== FrameKind.HELLO) return void early.push(f);
+      if (f.kind !== FrameKind.HELLO) return void queued.push(f);
       settle();
       let hello: ServerHello;
       try {
@@ -58,17 +67,19 @@ export function handshake(socket: Socket, config: HandshakeConfig): Promise<Open
         conn.fail(error);
         return reject(error);
       }
-      resolve({
-        conn,
-        hello,
-        handshakeMs: config.clock.monotonic() - started,
-        attach(events) {
-          owner = events;
-          for (const e of early.splice(0)) events.frame(e);
-          if (!conn.isOpen) events.close(closedWith);
-        },
-      });
+      resolve(opened(hello, config.clock.monotonic() - started, false));
     };
+    const opened = (hello: ServerHello, handshakeMs: number, early: boolean): OpenedConnection => ({
+      conn,
+      hello,
+      handshakeMs,
+      early,
+      attach(events) {
+        owner = events;
+        for (const e of queued.splice(0)) events.frame(e);
+        if (!conn.isOpen) events.close(closedWith);
+      },
+    });
     let closedWith: CellError<string> | undefined;
     const conn = new FramedConnection(
       socket,
@@ -88,6 +99,10 @@ export function handshake(socket: Socket, config: HandshakeConfig): Promise<Open
     );
     const { target, fingerprint, cell, replica, maxFrameBytes, windowBytes } = config;
     conn.send({ kind: FrameKind.HELLO, streamId: 0, body: encodeBody({ v: PROTOCOL_VERSION, role: 'client', target, fingerprint, cell, replica, maxFrameBytes, windowBytes }) });
+    if (remembered) {
+      settle(); // the membrane's HELLO (or its refusal) reaches the owner as its first frame
+      resolve(opened(remembered.hello, remembered.handshakeMs, true));
+    }
   });
 }
 

@@ -7,7 +7,8 @@ import type { WireCallOptions } from './pending-calls.ts';
 import { pickEntrant } from './racer.ts';
 import type { SynapseConnection, SynapseConnectionConfig } from './synapse-connection.ts';
 import { openCandidate } from './open-candidate.ts';
-import { type FailoverState, isDecisive, judgeFailover } from './failover-policy.ts';
+import { beforeDeadline } from '../time/before-deadline.ts';
+import { type FailoverState, isDecisive, judgeFailover, wasNotRunEarly } from './failover-policy.ts';
 import { EventListeners } from './event-listeners.ts';
 
 /** What a synapse knows about the cell it is connected to. */
@@ -92,19 +93,24 @@ export class SynapsePool {
     return pickEntrant(this.live, this.turn, this.config.random)?.conn;
   }
 
-  /** A usable connection, opened (and the cell started) if needed, by `deadline` (epoch ms). */
+  /**
+   * A usable connection, opened (and the cell started) if needed, by `deadline` (epoch ms), its
+   * handshake complete: streams, notifications and `$connect` wait for the membrane's HELLO.
+   */
   connection(deadline = this.clock.now() + STREAM_CONNECT_MS): Promise<SynapseConnection> {
     if (this.closed) return Promise.reject(new CellError('CELL_E_CLOSED', 'this synapse was closed'));
     const c = this.ready();
-    return c ? Promise.resolve(c) : this.withDeadline(this.establish(deadline), deadline);
+    if (c && !c.awaitingHello) return Promise.resolve(c);
+    return this.withDeadline((c ? Promise.resolve(c) : this.establish(deadline)).then((conn) => conn.handshaken().then(() => conn)), deadline);
   }
 
   unary(method: string | Buffer, input: unknown, options: WireCallOptions | undefined): Promise<unknown> {
     const conn = this.ready();
-    if (conn && !this.config.discovers) return conn.unary(method, input, options, this.defaultTimeoutMs);
+    if (conn && !this.config.discovers && !conn.awaitingHello) return conn.unary(method, input, options, this.defaultTimeoutMs);
     const deadline = this.clock.now() + (options?.timeoutMs ?? this.defaultTimeoutMs);
-    const first = conn ? conn.unary(method, input, options, this.defaultTimeoutMs) : this.connection(deadline).then((c) => c.unary(method, input, this.remaining(options, deadline)));
-    if (!this.config.discovers) return first;
+    // Sent before the HELLO (flagged early) to a cell that changed, a call was not run: it goes again (failover does that too).
+    const first = conn ? conn.unary(method, input, options, this.defaultTimeoutMs) : this.withDeadline(this.establish(deadline), deadline).then((c) => c.unary(method, input, this.remaining(options, deadline)));
+    if (!this.config.discovers) return first.catch((err: unknown) => (wasNotRunEarly(err) ? this.connection(deadline).then((c) => c.unary(method, input, this.remaining(options, deadline))) : Promise.reject(err)));
     return first.catch((err: unknown) => this.failover(err, method, input, options, deadline, { attempt: 1, lost: 0 }));
   }
 
@@ -130,22 +136,7 @@ export class SynapsePool {
 
   /** Rejects with CELL_E_TIMEOUT when `deadline` passes first (the work goes on in the background). */
   private withDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimer(
-        () => reject(new CellError('CELL_E_TIMEOUT', `no candidate for ${this.config.describe} answered before the call's deadline`)),
-        deadline - this.clock.now(),
-      );
-      work.then(
-        (v) => {
-          this.clock.clearTimer(timer);
-          resolve(v);
-        },
-        (e: unknown) => {
-          this.clock.clearTimer(timer);
-          reject(e);
-        },
-      );
-    });
+    return beforeDeadline(work, deadline, this.clock, () => new CellError('CELL_E_TIMEOUT', `no candidate for ${this.config.describe} answered before the call's deadline`));
   }
 
   private syncCandidates(): void {
