@@ -57,7 +57,9 @@ export async function startP2pNode(identity: NodeIdentity, config: NetworkConfig
   const libp2pOptions = controlPlaneOptions(identity, config);
   if (options.metricsRegistry) {
     const { prometheusMetrics } = await import('@libp2p/prometheus-metrics');
-    // Into the tree's registry, beside its own series: no second set of process metrics, and nothing cleared.
+    // Into the tree's registry, beside its own series: no second set of process metrics, and nothing
+    // cleared. The package keeps its series in module state: one node per process counts (a nucleus
+    // runs one tree; a second node in the same process would find its series bound to the first's registry).
     libp2pOptions.metrics = prometheusMetrics({ registry: options.metricsRegistry, collectDefaultMetrics: false, preserveExistingMetrics: true });
   }
   const helia = withBitswap(withLibp2pLight(createHeliaLight(stores), libp2pOptions));

@@ -53,7 +53,7 @@ export const FLAG_SPAN = 0x10;
 /**
  * On REQUEST and EVENT: sent before the membrane's HELLO arrived (a caller that reached this
  * membrane before sends its first calls with its handshake). Run only if the caller's HELLO named
- * the membrane's own genome fingerprint, or none; else refused, never run.
+ * the membrane's own genome fingerprint and name, or none; else refused (an EVENT dropped), never run.
  */
 export const FLAG_EARLY = 0x20;
 const KNOWN_FLAGS = FLAG_DEADLINE | FLAG_TRACE | FLAG_NAME | FLAG_STREAM_IN | FLAG_SPAN | FLAG_EARLY;

@@ -46,6 +46,22 @@ describe('calls sent with the handshake, against real membranes', () => {
     expect((await second.$connect()).version).toBe('1.1.0');
   });
 
+  it('a stream or $connect() as the first use after an upgrade waits for the HELLO and opens again after the genome check', async () => {
+    const path = socketPath();
+    const ran = { echo: 0 };
+    const old = await notes(v1, path, ran);
+    const first = connect(v1, { socketPath: path });
+    await first.echo({ text: 'a' });
+    await first.$close();
+    await old.stop({ graceMs: 0 });
+    const upgraded = await notes(v2, path, ran);
+    cleanups.push(() => upgraded.stop({ graceMs: 0 }));
+    const second = connect(v1, { socketPath: path });
+    cleanups.push(() => second.$close());
+    expect((await second.$connect()).version).toBe('1.1.0');
+    expect(await second.echo({ text: 'b' })).toEqual({ text: 'b' });
+  });
+
   it('a caller refused at the handshake (over the connection limit) is told so by its early call', async () => {
     const path = socketPath();
     const ran = { echo: 0 };

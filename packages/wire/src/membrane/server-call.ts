@@ -15,7 +15,7 @@ export class ServerCall implements CallHandle {
   readonly traceId: Buffer;
   /** Monotonic ms the call arrived, when its membrane logs calls (for `durationMs`). */
   startedAt: number | undefined;
-  /** performance.now() when the call arrived, when its method counts calls or its membrane keeps spans. */
+  /** performance.now() when the bytes of its request arrived (see CallTimer), when the membrane counts calls or keeps spans. */
   began = 0;
   /** The error the call ended with, kept until it is counted (see CallTimer). */
   endError: CellError<string> | undefined;

@@ -104,11 +104,36 @@ describe('a caller that reached a membrane before', () => {
   });
 
   it('fails early calls with the reason a membrane refuses the handshake', async () => {
-    const { conn, membrane } = await openEarly(rememberedRaw());
+    const hellos = rememberedRaw();
+    const { conn, membrane } = await openEarly(hellos);
     const reply = conn.unary('m', {});
     await membrane.takeKind(FrameKind.REQUEST);
     membrane.send({ kind: FrameKind.ERROR, streamId: 0, body: encodeBody({ code: 'CELL_E_OVERLOADED', message: 'holds its limit of 1 connections' }) });
     await expect(reply).rejects.toMatchObject({ code: 'CELL_E_OVERLOADED' });
+    expect(hellos.recall(KEY)).toBeUndefined(); // the next connection waits for the HELLO
+  });
+
+  it('fails early calls as lost in flight, not to be sent again, when the connection closes before the HELLO (a membrane of an older release)', async () => {
+    const hellos = rememberedRaw();
+    const { conn, membrane } = await openEarly(hellos);
+    const reply = conn.unary('m', {});
+    await membrane.takeKind(FrameKind.REQUEST);
+    membrane.destroy();
+    await expect(reply).rejects.toMatchObject({ code: 'CELL_E_UNAVAILABLE', details: { lostInFlight: true } });
+    expect(hellos.recall(KEY)).toBeUndefined();
+  });
+
+  it('waits for the HELLO rather than refuse an input over the remembered limit (the membrane may have raised it)', async () => {
+    const { conn, membrane } = await openEarly(rememberedRaw({ maxFrameBytes: 64 * 1024 }));
+    const reply = conn.unary('m', { blob: 'x'.repeat(100_000) });
+    await membrane.takeKind(FrameKind.HELLO, 0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(membrane.frames.filter((f) => f.kind === FrameKind.REQUEST)).toEqual([]);
+    membrane.write(serverHelloFrame({ name: 'raw', fingerprint: 'sha256:raw', maxFrameBytes: 1 << 20, early: true }));
+    const request = await membrane.takeKind(FrameKind.REQUEST);
+    expect(request.flags & FLAG_EARLY).toBe(0);
+    membrane.send({ kind: FrameKind.RESPONSE, streamId: request.streamId, body: encodeBody('big') });
+    expect(await reply).toBe('big');
   });
 
   it('gives up on a membrane whose HELLO never comes, within the handshake timeout', async () => {

@@ -21,10 +21,11 @@ export interface HelloMemoryConfig {
 /**
  * The handshake of one caller connection seen from after it opened: what it remembers of the
  * membrane for the next connection, and — when it was opened on a remembered HELLO — the wait for
- * the membrane's own. Until that arrives, calls carry FLAG_EARLY: the membrane runs them only if
- * our HELLO named its genome. When it arrives, a caller built against a genome closes if the cell
- * changed: those calls were not run, so they fail as unavailable and go out again on a connection
- * that checks the new genome first. A caller without a genome checks nothing, so it goes on.
+ * the membrane's own. Until that arrives, unary calls carry FLAG_EARLY (streams, notifications and
+ * `$connect` wait): the membrane runs them only if our HELLO named its genome. When it arrives, a
+ * caller built against a genome closes if the cell changed: those calls were not run, so they
+ * fail as not run early (`details.early`), and the pool sends them again on a connection that
+ * checks the new genome first. A caller without a genome checks nothing, so it goes on.
  */
 export class LateHello {
   /** FLAG_EARLY while the membrane's HELLO is awaited, then 0: the flags of calls sent now. */
@@ -58,7 +59,7 @@ export class LateHello {
   /** The membrane's HELLO arrived: the one to go on with, an error to close with, or undefined when none was awaited. */
   arrived(remembered: ServerHello, body: Buffer | undefined): ServerHello | CellError<string> | undefined {
     if (this.flag === 0) return undefined;
-    this.stop();
+    this.settle();
     let hello: ServerHello;
     try {
       hello = parseServerHello(decodeBody(body));
@@ -66,7 +67,7 @@ export class LateHello {
       return toCellError(err, 'CELL_E_PROTOCOL');
     }
     if (this.config.fingerprint !== undefined && (hello.name !== remembered.name || hello.fingerprint !== remembered.fingerprint)) {
-      if (this.config.helloKey !== undefined) (this.config.hellos ?? processHellos).forget(this.config.helloKey);
+      this.forget();
       return new CellError('CELL_E_UNAVAILABLE', `${remembered.name} changed since this process last reached it (now ${hello.name}@${hello.version}); calling again after checking its genome`, {
         details: { early: true },
       });
@@ -81,14 +82,28 @@ export class LateHello {
     return this.flag === 0 ? Promise.resolve() : new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** No HELLO is awaited any more: it came, or the connection closed (with `reason`, which fails whoever waits). */
-  stop(reason?: () => CellError<string>): void {
-    this.flag = 0;
-    this.config.clock.clearTimer(this.timer);
-    if (reason && this.waiters.length > 0) {
+  /**
+   * The connection closed (with `reason`, which fails whoever waits). Closed before the HELLO came
+   * (refused, timed out, or a membrane that no longer takes flagged calls), the endpoint is
+   * forgotten: the next connection waits for its HELLO. Calls sent meanwhile are not sent again
+   * (they may have run), as with any connection lost with calls in flight.
+   */
+  stop(reason: () => CellError<string>): void {
+    if (this.flag !== 0) this.forget();
+    this.settle();
+    if (this.waiters.length > 0) {
       const error = reason();
       for (const w of this.waiters.splice(0)) w.reject(error);
     }
+  }
+
+  private settle(): void {
+    this.flag = 0;
+    this.config.clock.clearTimer(this.timer);
+  }
+
+  private forget(): void {
+    if (this.config.helloKey !== undefined) (this.config.hellos ?? processHellos).forget(this.config.helloKey);
   }
 
   private remember(hello: ServerHello): void {

@@ -29,6 +29,7 @@ function options(overrides: Partial<OpenOptions> = {}): OpenOptions {
     log: silentLogger,
     clock: systemClock,
     trackLatency: false,
+    early: false,
     onEvent: () => undefined,
     check: async () => undefined,
     credentials: () => undefined,

@@ -19,6 +19,12 @@ export interface OpenOptions {
   log: WireLogger;
   clock: Clock;
   trackLatency: boolean;
+  /**
+   * Send the first calls with the handshake to a membrane reached before (see LateHello): only
+   * for a fixed endpoint. A pool racing several candidates must see a refusing or hung replica
+   * lose the race at its handshake, not after calls went to it.
+   */
+  early: boolean;
   onEvent(name: string, payload: unknown): void;
   /** Refuses an incompatible cell right after its handshake. */
   check(conn: SynapseConnection): Promise<void>;
@@ -52,7 +58,7 @@ export async function openCandidate(endpoint: Endpoint, options: OpenOptions): P
     remoteNode: node ? peerIdFromKey(node) : undefined,
     livenessMs: endpoint.kind === 'axon' ? AXON_LIVENESS_MS : undefined,
     // Remembered by endpoint (an axon's pinned to its node key): a membrane reached before gets its first calls with our HELLO.
-    helloKey: endpointId(endpoint),
+    helloKey: options.early ? endpointId(endpoint) : undefined,
   });
   try {
     await options.check(conn);

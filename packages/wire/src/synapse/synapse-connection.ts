@@ -117,6 +117,8 @@ export class SynapseConnection {
     return new Promise((resolve, reject) => {
       const body = encodeWireBody(input);
       const tooLarge = inputTooLarge(body, this.remote.maxFrameBytes);
+      // The remembered limit may be stale: the membrane's own HELLO decides.
+      if (tooLarge && this.hello.flag !== 0) return void this.handshaken().then(() => this.unary(method, input, opts, defaultTimeoutMs)).then(resolve, reject);
       if (tooLarge) return reject(tooLarge);
       const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs;
       const call = pendingCall(resolve, reject);
@@ -162,7 +164,7 @@ export class SynapseConnection {
       if (source !== undefined) call.credit = new StreamCredit(this.remote.windowBytes);
       id = this.pending.register(call, opts, timeoutMs);
       if (id === undefined) return void inbox?.fail(new CellError('CELL_E_CANCELLED', 'the call did not start'));
-      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, flags: (source === undefined ? 0 : FLAG_STREAM_IN) | this.hello.flag, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
+      this.conn.send({ kind: FrameKind.REQUEST, streamId: id, flags: source === undefined ? 0 : FLAG_STREAM_IN, name: method, deadlineMs: timeoutMs, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
       if (source !== undefined) void pumpInput(this.conn, this.pending, id, call, source, (b) => inputTooLarge(b, this.remote.maxFrameBytes));
     });
     // A stream's reply promise may never be awaited by callers that only read the stream.
@@ -175,7 +177,7 @@ export class SynapseConnection {
     const body = encodeWireBody(input);
     const tooLarge = inputTooLarge(body, this.remote.maxFrameBytes);
     if (tooLarge) throw tooLarge;
-    this.conn.send({ kind: FrameKind.EVENT, streamId: 0, flags: this.hello.flag, name: method, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
+    this.conn.send({ kind: FrameKind.EVENT, streamId: 0, name: method, trace: traceFor(opts), span: parentSpanFor(opts, this.remote), body });
   }
 
   /** Fetches the live genome of the cell. */

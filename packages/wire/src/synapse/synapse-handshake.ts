@@ -20,7 +20,7 @@ export interface HandshakeConfig {
   clock: Clock;
 }
 
-/** A connection whose handshake succeeded, waiting for its owner to take over its events. */
+/** A connection whose handshake succeeded (or, `early`, was sent after a remembered one), waiting for its owner to take over its events. */
 export interface OpenedConnection {
   conn: FramedConnection;
   hello: ServerHello;
@@ -44,7 +44,8 @@ export function handshake(socket: Socket, config: HandshakeConfig, remembered?: 
     let owner: ConnectionEvents | undefined;
     let done = false;
     const started = config.clock.monotonic();
-    const timer = config.clock.setTimer(() => conn.destroy(new CellError('CELL_E_UNAVAILABLE', `no handshake reply within ${config.handshakeTimeoutMs} ms`)), config.handshakeTimeoutMs);
+    // With a remembered HELLO the owner waits for the membrane's (LateHello), under the same timeout.
+    const timer = remembered ? undefined : config.clock.setTimer(() => conn.destroy(new CellError('CELL_E_UNAVAILABLE', `no handshake reply within ${config.handshakeTimeoutMs} ms`)), config.handshakeTimeoutMs);
     const settle = () => {
       done = true;
       config.clock.clearTimer(timer);

@@ -95,23 +95,32 @@ export class SynapsePool {
 
   /**
    * A usable connection, opened (and the cell started) if needed, by `deadline` (epoch ms), its
-   * handshake complete: streams, notifications and `$connect` wait for the membrane's HELLO.
+   * handshake complete: streams, notifications and `$connect` wait for the membrane's HELLO (one
+   * opened early to a cell that changed is closed, and a new one opened).
    */
   connection(deadline = this.clock.now() + STREAM_CONNECT_MS): Promise<SynapseConnection> {
-    if (this.closed) return Promise.reject(new CellError('CELL_E_CLOSED', 'this synapse was closed'));
+    if (this.closed) return Promise.reject(closedSynapse());
     const c = this.ready();
     if (c && !c.awaitingHello) return Promise.resolve(c);
-    return this.withDeadline((c ? Promise.resolve(c) : this.establish(deadline)).then((conn) => conn.handshaken().then(() => conn)), deadline);
+    const handshaken = (conn: SynapseConnection) => conn.handshaken().then(() => conn);
+    const first = c ? handshaken(c) : this.establish(deadline).then(handshaken);
+    return this.withDeadline(first.catch((err: unknown) => (wasNotRunEarly(err) ? this.establish(deadline).then(handshaken) : Promise.reject(err))), deadline);
   }
 
   unary(method: string | Buffer, input: unknown, options: WireCallOptions | undefined): Promise<unknown> {
     const conn = this.ready();
     if (conn && !this.config.discovers && !conn.awaitingHello) return conn.unary(method, input, options, this.defaultTimeoutMs);
     const deadline = this.clock.now() + (options?.timeoutMs ?? this.defaultTimeoutMs);
-    // Sent before the HELLO (flagged early) to a cell that changed, a call was not run: it goes again (failover does that too).
-    const first = conn ? conn.unary(method, input, options, this.defaultTimeoutMs) : this.withDeadline(this.establish(deadline), deadline).then((c) => c.unary(method, input, this.remaining(options, deadline)));
-    if (!this.config.discovers) return first.catch((err: unknown) => (wasNotRunEarly(err) ? this.connection(deadline).then((c) => c.unary(method, input, this.remaining(options, deadline))) : Promise.reject(err)));
-    return first.catch((err: unknown) => this.failover(err, method, input, options, deadline, { attempt: 1, lost: 0 }));
+    if (this.config.discovers) {
+      const first = conn ? conn.unary(method, input, options, this.defaultTimeoutMs) : this.connection(deadline).then((c) => c.unary(method, input, this.remaining(options, deadline)));
+      return first.catch((err: unknown) => this.failover(err, method, input, options, deadline, { attempt: 1, lost: 0 }));
+    }
+    // A fixed endpoint's connection may be early (see LateHello): it takes the call at once, and
+    // one to a cell that changed did not run it: it goes again once the handshake is complete.
+    if (this.closed) return Promise.reject(closedSynapse());
+    const again = (c: SynapseConnection) => c.unary(method, input, this.remaining(options, deadline));
+    const first = conn ? conn.unary(method, input, options, this.defaultTimeoutMs) : this.withDeadline(this.establish(deadline), deadline).then(again);
+    return first.catch((err: unknown) => (wasNotRunEarly(err) ? this.connection(deadline).then(again) : Promise.reject(err)));
   }
 
   /** The call's options with what is left of its deadline. */
@@ -194,7 +203,7 @@ export class SynapsePool {
           lastError = errors[0];
         }
       }
-      if (this.closed) throw new CellError('CELL_E_CLOSED', 'this synapse was closed');
+      if (this.closed) throw closedSynapse();
       const left = deadline - this.clock.now();
       if (left <= 0) break;
       if (round === 0 && this.config.startCell) {
@@ -227,6 +236,7 @@ export class SynapsePool {
       const conn = await openCandidate(c.endpoint, {
         ...this.config,
         trackLatency: this.config.discovers,
+        early: !this.config.discovers,
         onEvent: (name, payload) => this.listeners.dispatch(name, payload),
         isClosed: () => this.closed,
       });

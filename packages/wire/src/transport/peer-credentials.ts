@@ -1,10 +1,13 @@
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import { endianness } from 'node:os';
 import type Koffi from 'koffi';
 
-/** `SOL_SOCKET` and `SO_PEERCRED` on Linux (asm-generic/socket.h). */
+/** `SOL_SOCKET` and `SO_PEERCRED` on Linux (asm-generic/socket.h; other architectures number them otherwise). */
 const SOL_SOCKET = 1;
 const SO_PEERCRED = 17;
+/** The architectures whose kernels use those numbers (not mips, powerpc, sparc or parisc). */
+const GENERIC_SOCKET_ARCHS = new Set(['x64', 'ia32', 'arm', 'arm64', 'riscv64', 'loong64', 's390x']);
 /** `struct ucred`: pid, uid and gid, 32 bits each. */
 const UCRED_BYTES = 12;
 
@@ -30,6 +33,7 @@ export interface PeerCredentials {
  */
 function loadGetSockOpt(module: string): GetSockOpt | string {
   if (process.platform !== 'linux') return `SO_PEERCRED is Linux's (this is ${process.platform})`;
+  if (!GENERIC_SOCKET_ARCHS.has(process.arch)) return `SO_PEERCRED is not read on ${process.arch} (its socket options are numbered otherwise)`;
   try {
     const koffi = createRequire(import.meta.url)(module) as typeof Koffi;
     const libc = koffi.load('libc.so.6');
@@ -55,8 +59,9 @@ export function peerCredentials(module = 'koffi'): PeerCredentials {
             const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
             if (fd === undefined || fd < 0) return undefined;
             const out = Buffer.alloc(UCRED_BYTES);
-            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out, [UCRED_BYTES]) !== 0) return undefined;
-            return out.readUInt32LE(4);
+            const length = [UCRED_BYTES];
+            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out, length) !== 0 || length[0] !== UCRED_BYTES) return undefined;
+            return endianness() === 'LE' ? out.readUInt32LE(4) : out.readUInt32BE(4);
           },
         };
   loaded.set(module, found);
