@@ -28,17 +28,31 @@ async function notes(contract: typeof v1 | typeof v2, path: string, ran: { echo:
   return contract === v1 ? serve(v1, { echo }, { socketPath: path }) : serve(v2, { echo, count: () => ran.echo }, { socketPath: path });
 }
 
+/**
+ * notes@1.0.0 served at a fresh path and called once through `reach` (so this process remembers
+ * its HELLO there), then replaced by notes@1.1.0 at the same path.
+ */
+async function upgradedAfter(reach: (path: string) => Promise<void>): Promise<{ path: string; ran: { echo: number } }> {
+  const path = socketPath();
+  const ran = { echo: 0 };
+  const old = await notes(v1, path, ran);
+  await reach(path);
+  await old.stop({ graceMs: 0 });
+  const upgraded = await notes(v2, path, ran);
+  cleanups.push(() => upgraded.stop({ graceMs: 0 }));
+  return { path, ran };
+}
+
+/** One typed echo call on a synapse of its own, closed after. */
+async function echoOnce(path: string): Promise<void> {
+  const first = connect(v1, { socketPath: path });
+  expect(await first.echo({ text: 'a' })).toEqual({ text: 'a' });
+  await first.$close();
+}
+
 describe('calls sent with the handshake, against real membranes', () => {
   it('a typed caller whose cell was upgraded behind the same socket: its early call is not run, then runs once after the genome check', async () => {
-    const path = socketPath();
-    const ran = { echo: 0 };
-    const old = await notes(v1, path, ran);
-    const first = connect(v1, { socketPath: path });
-    expect(await first.echo({ text: 'a' })).toEqual({ text: 'a' }); // this process now remembers notes@1.0.0 there
-    await first.$close();
-    await old.stop({ graceMs: 0 });
-    const upgraded = await notes(v2, path, ran);
-    cleanups.push(() => upgraded.stop({ graceMs: 0 }));
+    const { path, ran } = await upgradedAfter(echoOnce);
     const second = connect(v1, { socketPath: path });
     cleanups.push(() => second.$close());
     expect(await second.echo({ text: 'b' })).toEqual({ text: 'b' });
@@ -47,15 +61,7 @@ describe('calls sent with the handshake, against real membranes', () => {
   });
 
   it('a stream or $connect() as the first use after an upgrade waits for the HELLO and opens again after the genome check', async () => {
-    const path = socketPath();
-    const ran = { echo: 0 };
-    const old = await notes(v1, path, ran);
-    const first = connect(v1, { socketPath: path });
-    await first.echo({ text: 'a' });
-    await first.$close();
-    await old.stop({ graceMs: 0 });
-    const upgraded = await notes(v2, path, ran);
-    cleanups.push(() => upgraded.stop({ graceMs: 0 }));
+    const { path } = await upgradedAfter(echoOnce);
     const second = connect(v1, { socketPath: path });
     cleanups.push(() => second.$close());
     expect((await second.$connect()).version).toBe('1.1.0');
@@ -82,15 +88,11 @@ describe('calls sent with the handshake, against real membranes', () => {
   });
 
   it('a dynamic caller of an upgraded cell runs its early call once and goes on', async () => {
-    const path = socketPath();
-    const ran = { echo: 0 };
-    const old = await notes(v1, path, ran);
-    const first = connectDynamic({ socketPath: path });
-    await first.call('echo', { text: 'a' });
-    await first.$close();
-    await old.stop({ graceMs: 0 });
-    const upgraded = await notes(v2, path, ran);
-    cleanups.push(() => upgraded.stop({ graceMs: 0 }));
+    const { path, ran } = await upgradedAfter(async (at) => {
+      const first = connectDynamic({ socketPath: at });
+      await first.call('echo', { text: 'a' });
+      await first.$close();
+    });
     const second = connectDynamic({ socketPath: path });
     cleanups.push(() => second.$close());
     expect(await second.call('echo', { text: 'b' })).toEqual({ text: 'b' });

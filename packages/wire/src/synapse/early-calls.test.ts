@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeBody, FLAG_EARLY, FrameKind } from '@cell/protocol';
 import { parseServerHello } from '../connection/handshake.ts';
-import { silentLogger } from '../logger.ts';
+import { rawConnectionConfig } from '../test-support/connection-config.ts';
 import { ManualClock } from '../test-support/manual-clock.ts';
 import { RawPeer, serverHelloFrame, socketPair } from '../test-support/raw-peer.ts';
 import { HelloCache } from './hello-cache.ts';
@@ -25,22 +25,7 @@ function rememberedRaw(fields: Record<string, unknown> = {}): HelloCache {
 
 /** How these tests' connections run: the raw membrane's genome, reached before at KEY (in `hellos`). */
 function openConfig(hellos: HelloCache): SynapseConnectionConfig {
-  return {
-    maxFrameBytes: 1 << 20,
-    frameTimeoutMs: 30_000,
-    maxWriteBacklogBytes: 4 << 20,
-    windowBytes: 64 * 1024,
-    handshakeTimeoutMs: 5000,
-    target: 'raw',
-    fingerprint: 'sha256:raw',
-    cell: 'caller',
-    replica: undefined,
-    clock: new ManualClock(),
-    log: silentLogger,
-    onEvent: () => undefined,
-    helloKey: KEY,
-    hellos,
-  };
+  return rawConnectionConfig(undefined, { fingerprint: 'sha256:raw', helloKey: KEY, hellos });
 }
 
 /** Opens a connection to a fake membrane a test drives with raw frames; the membrane has answered nothing yet. */

@@ -1,8 +1,8 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CellError, encodeBody, FLAG_STREAM_IN, type Frame, FrameKind } from '@cell/protocol';
-import { silentLogger } from '../logger.ts';
 import { methodEntry } from '../test-support/fake-host.ts';
+import { rawConnectionConfig } from '../test-support/connection-config.ts';
 import { ManualClock } from '../test-support/manual-clock.ts';
 import { bodyOf, RawPeer, serverHelloFrame, socketPair, waitUntil } from '../test-support/raw-peer.ts';
 import { startTestMembrane, type TestMembrane, unaryMethod } from '../test-support/test-membrane.ts';
@@ -16,23 +16,7 @@ afterEach(async () => {
   await Promise.all(membranes.splice(0).map((m) => m.close()));
 });
 
-function config(clock: ManualClock | undefined, overrides: Partial<SynapseConnectionConfig> = {}): SynapseConnectionConfig {
-  return {
-    maxFrameBytes: 1 << 20,
-    frameTimeoutMs: 30_000,
-    maxWriteBacklogBytes: 4 << 20,
-    windowBytes: 64 * 1024,
-    handshakeTimeoutMs: 5000,
-    target: 'raw',
-    fingerprint: undefined,
-    cell: 'caller',
-    replica: undefined,
-    clock: clock ?? new ManualClock(),
-    log: silentLogger,
-    onEvent: () => undefined,
-    ...overrides,
-  };
-}
+const config = rawConnectionConfig;
 
 /** A SynapseConnection to a fake membrane that a test drives with raw frames. */
 async function rawCell(overrides: Partial<SynapseConnectionConfig> = {}, hello: Record<string, unknown> = {}) {
