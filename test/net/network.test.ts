@@ -136,11 +136,13 @@ describe.skipIf(unavailable !== undefined)('cells across hosts (real network nam
     mkdirSync(join(d.root, 'cells/shop'), { recursive: true });
     copyFileSync(join(c.root, 'cells/shop/cell.lock'), join(d.root, 'cells/shop/cell.lock'));
     start(d);
+    // The refusal is the point, not discovery: the intruder knows both providers before it calls (under load that takes a while).
+    await until(() => [a.key, b.key].every((key) => (status(d.root).network?.known ?? []).some((k) => k.node === key)), 30_000, 'the intruder to learn of both providers');
     const before = (await shop.call('buy', { sku: 'x', qty: 1 })) as { host: string; left: number };
     const intruder = connectDynamic({ cell: join(d.root, 'cells/shop'), name: 'shop' });
     const denied = await intruder.call('buy', { sku: 'x', qty: 1 }).catch((e: { code: string; details: { code: string; message: string } }) => e);
     await intruder.$close();
-    expect(denied).toMatchObject({ code: 'Unreachable', details: { code: 'CELL_E_DENIED' } });
+    expect(denied, JSON.stringify(denied)).toMatchObject({ code: 'Unreachable', details: { code: 'CELL_E_DENIED' } });
     expect((denied as { details: { message: string } }).details.message).toContain(d.key);
     // The refused calls took nothing: the next reservation on the same host is exactly one more.
     const samples: Array<{ host: string; left: number }> = [];
