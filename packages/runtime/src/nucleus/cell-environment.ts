@@ -4,6 +4,7 @@ import type { CellTree, TreeNode } from '@cell/config';
 import type { ReplicaPorts } from '../process/port-allocation.ts';
 import { dependencyVariables } from '../process/replica-variables.ts';
 import { launchEnv, nucleusSocketPath } from '@cell/host';
+import { lazy } from '@cell/protocol';
 import { localDeps } from '../ribosome/build-tree.ts';
 import { metricsAddress } from '../observe/open-metrics.ts';
 
@@ -33,22 +34,17 @@ export function cellEnvironment(tree: CellTree, node: TreeNode, identityFile: st
   };
 }
 
-let koffi: string | null | undefined;
-
 /**
  * The koffi this runtime ships (an absolute path, resolved once): a cell's bundle, wherever it
- * lies on disk, loads it to read a local caller's uid. Null when it is not installed.
+ * lies on disk, loads it to read a local caller's uid. Undefined when it is not installed.
  */
-function koffiModule(): string | undefined {
-  if (koffi === undefined) {
-    try {
-      koffi = createRequire(import.meta.url).resolve('koffi');
-    } catch {
-      koffi = null;
-    }
+const koffiModule = lazy((): string | undefined => {
+  try {
+    return createRequire(import.meta.url).resolve('koffi');
+  } catch {
+    return undefined;
   }
-  return koffi ?? undefined;
-}
+});
 
 /** Where `node`'s dependencies with ports are now (`CELL_DEP_<NAME>_*`), from their supervisors' allocated ports. */
 export function dependencyEnvironment(node: TreeNode, portsOf: (dep: TreeNode) => { config: TreeNode['config']; ports: readonly ReplicaPorts[] | undefined } | undefined): Record<string, string> {

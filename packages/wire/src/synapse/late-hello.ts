@@ -2,7 +2,7 @@ import { CellError, decodeBody, FLAG_EARLY, toCellError } from '@cell/protocol';
 import type { Clock } from '../clock.ts';
 import { parseServerHello, type ServerHello } from '../connection/handshake.ts';
 import { type HelloCache, processHellos, type RememberedHello } from './hello-cache.ts';
-import type { OpenedConnection } from './synapse-handshake.ts';
+import { noHandshakeReply, type OpenedConnection } from './synapse-handshake.ts';
 
 /** What the HELLO memory of a connection needs to know. */
 export interface HelloMemoryConfig {
@@ -31,6 +31,7 @@ export class LateHello {
   /** FLAG_EARLY while the membrane's HELLO is awaited, then 0: the flags of calls sent now. */
   flag: number;
   private readonly config: HelloMemoryConfig;
+  private readonly hellos: HelloCache;
   private readonly handshakeMs: number;
   private readonly timer: unknown;
   private waiters: Array<{ resolve: () => void; reject: (error: CellError<string>) => void }> = [];
@@ -49,10 +50,11 @@ export class LateHello {
   /** `onTimeout` runs when the awaited HELLO does not come within the handshake timeout. */
   constructor(opened: OpenedConnection, config: HelloMemoryConfig, onTimeout: (error: CellError<string>) => void) {
     this.config = config;
+    this.hellos = config.hellos ?? processHellos;
     this.handshakeMs = opened.handshakeMs;
     this.flag = opened.early ? FLAG_EARLY : 0;
     if (opened.early) {
-      this.timer = config.clock.setTimer(() => onTimeout(new CellError('CELL_E_UNAVAILABLE', `no handshake reply within ${config.handshakeTimeoutMs} ms`)), config.handshakeTimeoutMs);
+      this.timer = config.clock.setTimer(() => onTimeout(noHandshakeReply(config.handshakeTimeoutMs)), config.handshakeTimeoutMs);
     } else this.remember(opened.hello);
   }
 
@@ -103,10 +105,10 @@ export class LateHello {
   }
 
   private forget(): void {
-    if (this.config.helloKey !== undefined) (this.config.hellos ?? processHellos).forget(this.config.helloKey);
+    if (this.config.helloKey !== undefined) this.hellos.forget(this.config.helloKey);
   }
 
   private remember(hello: ServerHello): void {
-    if (this.config.helloKey !== undefined) (this.config.hellos ?? processHellos).remember(this.config.helloKey, hello, this.handshakeMs);
+    if (this.config.helloKey !== undefined) this.hellos.remember(this.config.helloKey, hello, this.handshakeMs);
   }
 }

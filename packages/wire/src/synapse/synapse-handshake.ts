@@ -45,7 +45,7 @@ export function handshake(socket: Socket, config: HandshakeConfig, remembered?: 
     let done = false;
     const started = config.clock.monotonic();
     // With a remembered HELLO the owner waits for the membrane's (LateHello), under the same timeout.
-    const timer = remembered ? undefined : config.clock.setTimer(() => conn.destroy(new CellError('CELL_E_UNAVAILABLE', `no handshake reply within ${config.handshakeTimeoutMs} ms`)), config.handshakeTimeoutMs);
+    const timer = remembered ? undefined : config.clock.setTimer(() => conn.destroy(noHandshakeReply(config.handshakeTimeoutMs)), config.handshakeTimeoutMs);
     const settle = () => {
       done = true;
       config.clock.clearTimer(timer);
@@ -105,6 +105,11 @@ export function handshake(socket: Socket, config: HandshakeConfig, remembered?: 
       resolve(opened(remembered.hello, remembered.handshakeMs, true));
     }
   });
+}
+
+/** A membrane said nothing back to our HELLO within the handshake timeout. */
+export function noHandshakeReply(timeoutMs: number): CellError<string> {
+  return new CellError('CELL_E_UNAVAILABLE', `no handshake reply within ${timeoutMs} ms`);
 }
 
 export function safeDecode(body: Buffer | undefined): unknown {

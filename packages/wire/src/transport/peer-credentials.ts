@@ -50,6 +50,9 @@ export function peerCredentials(module = 'koffi'): PeerCredentials {
   let found = loaded.get(module);
   if (found) return found;
   const getsockopt = loadGetSockOpt(module);
+  // getsockopt is synchronous: one buffer serves every read, and the byte order is decided once.
+  const out = Buffer.alloc(UCRED_BYTES);
+  const littleEndian = endianness() === 'LE';
   found =
     typeof getsockopt === 'string'
       ? { unavailable: getsockopt, uidOf: () => undefined }
@@ -58,10 +61,9 @@ export function peerCredentials(module = 'koffi'): PeerCredentials {
           uidOf(socket) {
             const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
             if (fd === undefined || fd < 0) return undefined;
-            const out = Buffer.alloc(UCRED_BYTES);
             const length = [UCRED_BYTES];
             if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out, length) !== 0 || length[0] !== UCRED_BYTES) return undefined;
-            return endianness() === 'LE' ? out.readUInt32LE(4) : out.readUInt32BE(4);
+            return littleEndian ? out.readUInt32LE(4) : out.readUInt32BE(4);
           },
         };
   loaded.set(module, found);
