@@ -10,7 +10,7 @@ set -euo pipefail
 REQUIRED=(
   "bubblewrap:bwrap"    # the capsid: the sandbox donated cells build and run in
   "util-linux:setpriv"  # capsids started by root drop to an unprivileged uid with it
-  "iproute2:ip"         # network tests: \`ip netns\`
+  "iproute2:ip"         # network tests (\`ip netns\`); a donor's capsid networks (process cells)
   "python3:python3"     # process-cell tests: a non-Node service (standard library only) as a cell
   "git:git"             # git dependencies ([deps] x = "git+..."), tested against local bare repositories
   "prometheus:prometheus" # metrics: a real Prometheus scrapes a running tree in the tests

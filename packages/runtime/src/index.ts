@@ -34,6 +34,8 @@ export { DURATION_BUCKETS_MS } from '@cell/wire';
 export { createCapsidHost, DEFAULT_SANDBOX_UID, type CapsidHost, type CapsidHostOptions, type CapsidRunSpec } from './capsid/capsid-host.ts';
 export { probeCapsid, capsidUnavailable, type CapsidProbe, type CapsidProbeOptions } from './capsid/capsid-probe.ts';
 export { CapsidProcess, type CapsidExit } from './capsid/capsid-process.ts';
+export { openCapsidNetwork, capsidNetworkUnavailable, type CapsidNetwork } from './capsid/capsid-network.ts';
+export type { CapsidReadiness } from './capsid/capsid-readiness.ts';
 export type { CapsidBuildSpec, CapsidBuildResult } from './capsid/capsid-build.ts';
 export type { CapsidResources } from './capsid/capsid-context.ts';
 export { installCellSandboxed, bundleCellSandboxed, type SandboxedCellBuild, type CellBuilder } from './capsid/capsid-cell-build.ts';

@@ -18,6 +18,11 @@ export interface SandboxLayout {
   cwd: string;
   /** argv of the command, with sandbox paths. */
   command: readonly string[];
+  /**
+   * Stay in the network namespace bubblewrap starts in (a capsid network the wrapper joined,
+   * shared with the other cells of a placement) instead of a new one of its own.
+   */
+  shareNet?: boolean | undefined;
 }
 
 /** One entry of the host's read-only system: a directory bound as is, or a symlink recreated. */
@@ -56,7 +61,7 @@ export function systemEntries(root = '/'): SystemEntry[] {
  * binds and `/tmp` can be written.
  */
 export function bwrapArgs(layout: SandboxLayout, system: readonly SystemEntry[]): string[] {
-  const args = ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session'];
+  const args = ['--unshare-all', ...(layout.shareNet ? ['--share-net'] : []), '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session'];
   args.push('--uid', String(layout.uid), '--gid', String(layout.gid), '--hostname', 'capsid');
   args.push('--clearenv');
   for (const [name, value] of Object.entries(layout.env)) args.push('--setenv', name, value);

@@ -9,7 +9,7 @@ const defer = useTeardown();
 const resources = { memoryBytes: 64 * 2 ** 20, cpu: 0.5, pids: 32 };
 
 function context(cgroupRoot: string): CapsidContext {
-  return { bwrap: '/usr/bin/bwrap', system: [], uid: 65534, gid: 65534, dropTo: undefined, nodePath: process.execPath, limiter: new ResourceLimiter('ctx', { root: cgroupRoot }) };
+  return { bwrap: '/usr/bin/bwrap', system: [], uid: 65534, gid: 65534, dropTo: undefined, nodePath: process.execPath, limiter: new ResourceLimiter('ctx', { root: cgroupRoot }), identity: [] };
 }
 
 describe('enforcedLimits', () => {

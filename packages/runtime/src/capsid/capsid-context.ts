@@ -16,6 +16,8 @@ export interface CapsidContext {
   /** The Node binary run inside (bound read-only at `SANDBOX_NODE`). */
   nodePath: string;
   limiter: ResourceLimiter;
+  /** `/etc/passwd` and `/etc/group` binds for process cells (`identityFiles`). */
+  identity: ReadonlyArray<readonly [string, string]>;
 }
 
 /** `[resources]` of one capsid; every one is enforced (a donor never runs a capsid unlimited). */

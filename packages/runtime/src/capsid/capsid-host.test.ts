@@ -83,10 +83,10 @@ describe.skipIf(capsidSkipReason() !== undefined)('a cell in a capsid', () => {
     const second = await host.run(spec);
     defer(() => second.kill());
     second.stdout.resume();
-    expect(first.socket.isPublished).toBe(true); // until the second answers
+    expect(first.socket!.isPublished).toBe(true); // until the second answers
     await second.ready;
-    expect(first.socket.isPublished).toBe(false);
-    expect(second.socket.isPublished).toBe(true);
+    expect(first.socket!.isPublished).toBe(false);
+    expect(second.socket!.isPublished).toBe(true);
     await first.drain(1000);
     expect(existsSync(socket)).toBe(true); // the old generation leaves the new one's socket alone
     const client = connect(probeContract, { socketPath: socket });

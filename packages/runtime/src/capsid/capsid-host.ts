@@ -8,7 +8,10 @@ import { bwrapArgs, systemEntries } from './bwrap-args.ts';
 import { buildInCapsid, type CapsidBuildResult, type CapsidBuildSpec } from './capsid-build.ts';
 import { type CapsidContext, type CapsidResources, enforcedLimits, procsFiles } from './capsid-context.ts';
 import { type CapsidProbe, capsidUnavailable, probeCapsid, SANDBOX_NODE } from './capsid-probe.ts';
+import type { CapsidNetwork } from './capsid-network.ts';
 import { CapsidProcess } from './capsid-process.ts';
+import { type CapsidReadiness, readinessProbe } from './capsid-readiness.ts';
+import { identityFiles } from './identity-files.ts';
 import { assertReachable, ownedDir } from './host-paths.ts';
 import { InheritedSocket } from './inherited-socket.ts';
 import { spawnSandboxed } from './sandbox-spawn.ts';
@@ -57,8 +60,24 @@ export interface CapsidRunSpec {
   dataMount?: string | undefined;
   /** More host paths bound read-only, `[hostPath, sandboxPath]` (e.g. dependencies' socket directories). */
   readOnly?: ReadonlyArray<readonly [string, string]> | undefined;
-  /** Where callers reach the cell: the host binds it here and the cell inherits only its descriptor. */
-  socket: string;
+  /**
+   * Where callers reach the cell: the host binds it here and the cell inherits only its
+   * descriptor. Required for a Node cell; a process cell (`command`) has none.
+   */
+  socket?: string | undefined;
+  /**
+   * A process cell: this argv (sandbox paths, or a name on `PATH`: the cell's
+   * `node_modules/.bin`, Node, the host's `/usr/bin`) runs instead of Node and `main`. It gets no
+   * socket; it also sees an `/etc/passwd` and `/etc/group` naming only root and its own user
+   * (programs such as PostgreSQL look their user up); `ready` says when it is ready.
+   */
+  command?: readonly string[] | undefined;
+  /** A process cell's readiness (tcp and http need `network`). Default: ready once started. */
+  ready?: CapsidReadiness | undefined;
+  /** Sent to the cell's process to drain it. Default SIGTERM. */
+  stopSignal?: NodeJS.Signals | undefined;
+  /** A network shared with other capsids (a placement's): joined instead of a network of its own. */
+  network?: CapsidNetwork | undefined;
   resources: CapsidResources;
   /** More launch variables (`CELL_GRACE_MS`, `CELL_IDLE_TIMEOUT_MS`, `CELL_LOG_LEVEL`, ...). */
   env?: Readonly<Record<string, string>> | undefined;
@@ -109,6 +128,7 @@ export function createCapsidHost(options: CapsidHostOptions): CapsidHost {
     dropTo: isRoot ? { uid, gid } : undefined,
     nodePath,
     limiter: new ResourceLimiter(group, { root: options.cgroupRoot }),
+    identity: identityFiles(join(root, '.identity'), uid, gid),
   };
   return {
     probe,
@@ -120,58 +140,59 @@ export function createCapsidHost(options: CapsidHostOptions): CapsidHost {
   };
 }
 
+function sandboxEnv(spec: CapsidRunSpec, dataMount: string): Record<string, string> {
+  const bins = spec.command ? `${SANDBOX_CELL_DIR}/node_modules/.bin:` : '';
+  const own = { PATH: `${bins}/opt/cell/bin:/usr/bin:/bin`, HOME: dataMount, TMPDIR: '/tmp', CELL_NAME: spec.cell, CELL_REPLICA: spec.replica };
+  return spec.socket === undefined ? { ...spec.env, ...own } : { ...spec.env, ...own, CELL_SOCKET: spec.socket, CELL_SOCKET_FD: String(SOCKET_FD) };
+}
+
 async function runInCapsid(ctx: CapsidContext, spec: CapsidRunSpec): Promise<CapsidProcess> {
   const main = spec.main ?? MAIN_FILE;
   if (main.startsWith('/') || main.split('/').includes('..')) {
     throw new CellError('CELL_E_INVALID_ARGUMENT', `capsid main must be a path inside the code directory: ${main}`, { details: { main } });
   }
+  if ((spec.command === undefined) === (spec.socket === undefined)) {
+    throw new CellError('CELL_E_INVALID_ARGUMENT', `capsid ${spec.replica}: a Node cell needs a socket, a process cell (command) has none`, { details: { replica: spec.replica } });
+  }
   assertReachable(spec.codeDir, ctx.uid, ctx.gid, 'code directory');
   ownedDir(spec.dataDir, ctx.uid, ctx.gid);
   assertReachable(spec.dataDir, ctx.uid, ctx.gid, 'data directory');
   const dataMount = spec.dataMount ?? SANDBOX_DATA_DIR;
+  const netns = spec.network?.path; // before anything is made: a closed network fails here
   const limits = enforcedLimits(ctx, spec.replica, spec.resources);
-  let socket: InheritedSocket;
+  let socket: InheritedSocket | undefined;
   try {
-    socket = await InheritedSocket.bind(spec.socket, ctx.dropTo);
+    if (spec.socket !== undefined) socket = await InheritedSocket.bind(spec.socket, ctx.dropTo);
   } catch (err) {
     limits.release();
     throw err;
   }
-  const env = {
-    ...spec.env,
-    PATH: '/opt/cell/bin:/usr/bin:/bin',
-    HOME: dataMount,
-    TMPDIR: '/tmp',
-    CELL_NAME: spec.cell,
-    CELL_REPLICA: spec.replica,
-    CELL_SOCKET: spec.socket,
-    CELL_SOCKET_FD: String(SOCKET_FD),
-  };
+  const identity = spec.command ? ctx.identity : [];
   const args = bwrapArgs(
     {
       uid: ctx.uid,
       gid: ctx.gid,
-      readOnly: [
-        [ctx.nodePath, SANDBOX_NODE],
-        [spec.codeDir, SANDBOX_CELL_DIR],
-        ...(spec.readOnly ?? []),
-      ],
+      readOnly: [[ctx.nodePath, SANDBOX_NODE], [spec.codeDir, SANDBOX_CELL_DIR], ...identity, ...(spec.readOnly ?? [])],
       writable: [[spec.dataDir, dataMount]],
       tmpBytes: spec.tmpBytes ?? 64 * 2 ** 20,
-      env,
+      env: sandboxEnv(spec, dataMount),
       cwd: SANDBOX_CELL_DIR,
-      command: [SANDBOX_NODE, ...(spec.execArgv ?? []), `${SANDBOX_CELL_DIR}/${main}`],
+      command: spec.command ?? [SANDBOX_NODE, ...(spec.execArgv ?? []), `${SANDBOX_CELL_DIR}/${main}`],
+      shareNet: netns !== undefined,
     },
     ctx.system,
   );
-  const child = spawnSandboxed({ bwrap: ctx.bwrap, args, cgroupProcs: procsFiles(limits), dropTo: ctx.dropTo, stdio: ['ignore', 'pipe', 'pipe', socket.fd] });
+  const stdio = socket ? (['ignore', 'pipe', 'pipe', socket.fd] as const) : (['ignore', 'pipe', 'pipe'] as const);
+  const child = spawnSandboxed({ bwrap: ctx.bwrap, args, cgroupProcs: procsFiles(limits), dropTo: ctx.dropTo, netns, stdio: [...stdio] });
   // The child holds the socket now (or failed to start: then nothing holds it and it is removed on exit).
-  socket.releaseOwnCopy();
+  socket?.releaseOwnCopy();
   if (child.pid === undefined) {
-    socket.remove();
+    socket?.remove();
     limits.release();
     const err = await new Promise<Error>((r) => child.once('error', r));
     throw new CellError('CELL_E_CAPSID_UNAVAILABLE', `could not start a capsid: ${err.message}`, { details: { reasons: [err.message] }, cause: err });
   }
-  return new CapsidProcess(child, socket, limits, spec.readyTimeoutMs ?? 30_000);
+  const drop = ctx.dropTo ? ['setpriv', `--reuid=${ctx.uid}`, `--regid=${ctx.gid}`, '--clear-groups', '--no-new-privs'] : [];
+  const probe = spec.ready ? readinessProbe(spec.ready, { network: spec.network, output: [child.stdout!, child.stderr!], nodeAs: [...drop, ctx.nodePath] }) : undefined;
+  return new CapsidProcess(child, socket, limits, spec.readyTimeoutMs ?? 30_000, { probe, stopSignal: spec.stopSignal });
 }

@@ -19,12 +19,22 @@ export interface CapsidExit {
   oomKilled: boolean;
   /** The owner asked it to stop (drain or kill). */
   requested: boolean;
-  /** Killed because it did not answer a handshake within its ready timeout. */
+  /** Killed because it did not become ready (answer a handshake, or pass its readiness probe) within its ready timeout. */
   unready: boolean;
   at: number;
 }
 
 const STDERR_TAIL_CHARS = 4000;
+/** Pause between readiness probes of a process cell. */
+const PROBE_EVERY_MS = 50;
+
+/** How a capsid that is not a Node cell (a process cell: no socket) is told ready and stopped. */
+export interface CapsidProcessOptions {
+  /** One readiness attempt of a capsid without a socket (`readinessProbe`); none: ready once started. */
+  probe?: (() => Promise<boolean>) | undefined;
+  /** Sent to the cell's process to drain it. Default SIGTERM. */
+  stopSignal?: NodeJS.Signals | undefined;
+}
 
 function children(pid: number): number[] {
   try {
@@ -46,18 +56,21 @@ export class CapsidProcess {
   readonly startedAt = Date.now();
   readonly stdout: Readable;
   readonly stderr: Readable;
-  /** Resolves once the cell answers a handshake and its socket is published at the public path. */
+  /** Resolves once the cell answers a handshake and its socket is published at the public path (a process cell: once its probe passed). */
   readonly ready: Promise<void>;
   readonly exited: Promise<CapsidExit>;
-  readonly socket: InheritedSocket;
+  /** Its inherited socket; undefined for a process cell. */
+  readonly socket: InheritedSocket | undefined;
+  private readonly stopSignal: NodeJS.Signals;
   private readonly child: ChildProcess;
   private readonly limits: ReplicaLimits;
   private requested = false;
   private unready = false;
   private stderrTail = '';
 
-  constructor(child: ChildProcess, socket: InheritedSocket, limits: ReplicaLimits, readyTimeoutMs: number) {
+  constructor(child: ChildProcess, socket: InheritedSocket | undefined, limits: ReplicaLimits, readyTimeoutMs: number, options: CapsidProcessOptions = {}) {
     this.child = child;
+    this.stopSignal = options.stopSignal ?? 'SIGTERM';
     this.pid = child.pid!;
     this.socket = socket;
     this.limits = limits;
@@ -69,19 +82,19 @@ export class CapsidProcess {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         const at = Date.now();
-        socket.remove();
+        socket?.remove();
         void emptied(limits).then(() => {
           resolve({ code, signal, oomKilled: limits.oomKilled(), requested: this.requested, unready: this.unready, at });
           limits.release();
         });
       });
     });
-    this.ready = this.waitReady(readyTimeoutMs);
+    this.ready = socket ? this.waitReady(readyTimeoutMs, socket) : this.waitProbed(readyTimeoutMs, options.probe ?? (() => Promise.resolve(true)));
     this.ready.catch(() => undefined);
   }
 
-  private async waitReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  /** Rejects when the capsid exits, with why and its last stderr. */
+  private died(): Promise<never> {
     const died = this.exited.then((e) => {
       const why = e.code === JOIN_CGROUP_FAILED ? 'could not join its cgroup' : e.oomKilled ? 'ran out of memory' : `exited (${e.signal ?? `code ${e.code}`})`;
       throw new CellError('CELL_E_UNAVAILABLE', `capsid ${this.pid} ${why} while starting: ${this.stderrTail.trim().slice(-500)}`, {
@@ -89,11 +102,34 @@ export class CapsidProcess {
       });
     });
     died.catch(() => undefined);
+    return died;
+  }
+
+  private unreadyAfter(timeoutMs: number, what: string): CellError {
+    this.unready = true;
+    this.child.kill('SIGKILL');
+    return new CellError('CELL_E_TIMEOUT', `capsid ${this.pid} did not ${what} within ${timeoutMs} ms`, { details: { pid: this.pid } });
+  }
+
+  private async waitProbed(timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const died = this.died();
     while (Date.now() < deadline) {
-      const probe = connectDynamic({ socketPath: this.socket.stagedPath, connectTimeoutMs: Math.max(100, deadline - Date.now()) });
+      if (await Promise.race([probe(), died])) return;
+      if (!this.isRunning) throw await died.catch((e: unknown) => e);
+      await Promise.race([new Promise((r) => setTimeout(r, PROBE_EVERY_MS)), died]);
+    }
+    throw this.unreadyAfter(timeoutMs, 'become ready');
+  }
+
+  private async waitReady(timeoutMs: number, socket: InheritedSocket): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const died = this.died();
+    while (Date.now() < deadline) {
+      const probe = connectDynamic({ socketPath: socket.stagedPath, connectTimeoutMs: Math.max(100, deadline - Date.now()) });
       try {
         await Promise.race([probe.$connect(), died]);
-        this.socket.publish();
+        socket.publish();
         return;
       } catch (err) {
         if (!this.isRunning) throw await died.catch((e: unknown) => e);
@@ -103,9 +139,7 @@ export class CapsidProcess {
       }
       await new Promise((r) => setTimeout(r, 5));
     }
-    this.unready = true;
-    this.child.kill('SIGKILL');
-    throw new CellError('CELL_E_TIMEOUT', `capsid ${this.pid} did not answer a handshake within ${timeoutMs} ms`, { details: { pid: this.pid } });
+    throw this.unreadyAfter(timeoutMs, 'answer a handshake');
   }
 
   get isRunning(): boolean {
@@ -129,8 +163,8 @@ export class CapsidProcess {
   }
 
   /**
-   * Asks the cell to drain (SIGTERM: the SDK stops accepting, finishes its calls within
-   * `CELL_GRACE_MS` and exits) and kills the capsid if it is still there after `graceMs` + 1 s.
+   * Asks the cell to drain (its stop signal, SIGTERM by default: the SDK stops accepting,
+   * finishes its calls within `CELL_GRACE_MS` and exits) and kills the capsid if it is still there after `graceMs` + 1 s.
    */
   async drain(graceMs: number): Promise<CapsidExit> {
     this.requested = true;
@@ -138,7 +172,7 @@ export class CapsidProcess {
       const cell = this.cellPid();
       try {
         if (cell === undefined) this.child.kill('SIGKILL');
-        else process.kill(cell, 'SIGTERM');
+        else process.kill(cell, this.stopSignal);
       } catch {
         this.child.kill('SIGKILL');
       }

@@ -48,5 +48,7 @@ describe('spawnSandboxed', () => {
     expect(dropping.slice(4, 6)).toEqual(['setpriv', '--reuid=7']);
     expect(dropping).toContain('--no-new-privs');
     expect(dropping.at(-1)).toBe('/usr/bin/bwrap');
+    const entering = sandboxArgv({ bwrap: '/usr/bin/bwrap', args: [], dropTo: { uid: 7, gid: 8 }, netns: '/proc/42/ns/net' });
+    expect(entering.slice(4, 8)).toEqual(['nsenter', '--net=/proc/42/ns/net', '--', 'setpriv']); // as root, before the drop
   });
 });

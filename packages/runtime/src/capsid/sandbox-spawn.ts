@@ -23,16 +23,19 @@ export interface SandboxSpawn {
    * `setpriv`), so the capsid is an unprivileged user of the host, not root in a user namespace.
    */
   dropTo: { uid: number; gid: number } | undefined;
+  /** A network namespace to join first (`nsenter --net=`, as root): a capsid network's `path`. */
+  netns?: string | undefined;
   /** stdio of the child: index 3 and up are inherited into the sandbox as the same descriptors. */
   stdio: StdioOptions;
 }
 
-/** The argv that joins the cgroups, drops to the sandbox uid and runs bubblewrap. */
-export function sandboxArgv(s: Pick<SandboxSpawn, 'bwrap' | 'args' | 'dropTo'>): string[] {
+/** The argv that joins the cgroups, enters a capsid network if given, drops to the sandbox uid and runs bubblewrap. */
+export function sandboxArgv(s: Pick<SandboxSpawn, 'bwrap' | 'args' | 'dropTo' | 'netns'>): string[] {
+  const enter = s.netns === undefined ? [] : ['nsenter', `--net=${s.netns}`, '--'];
   const drop = s.dropTo
     ? ['setpriv', `--reuid=${s.dropTo.uid}`, `--regid=${s.dropTo.gid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs']
     : [];
-  return ['/bin/sh', '-c', JOIN_THEN_EXEC, 'capsid', ...drop, s.bwrap, ...s.args];
+  return ['/bin/sh', '-c', JOIN_THEN_EXEC, 'capsid', ...enter, ...drop, s.bwrap, ...s.args];
 }
 
 /**
