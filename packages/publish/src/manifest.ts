@@ -26,7 +26,7 @@ export const ManifestCellSchema = Type.Object(
     resources: Type.Object({ cpu: RangeSchema, memory: RangeSchema, storage: RangeSchema, gpu: RangeSchema }, { additionalProperties: false }),
     /** Replicas the tree asks for. */
     replicas: Type.Integer({ minimum: 1, maximum: 10_000 }),
-    /** False for a cell donors do not run: a group (no process), or a process cell (donors run Node cells only, yet); absent: it runs. */
+    /** False for a cell donors do not run: a group (no process of its own); absent: it runs (a Node or a process cell). */
     runs: Type.Optional(Type.Boolean()),
     /** Dependencies on cells of the tree, by the name the cell gives them -> the dependency's path. */
     deps: Type.Record(Type.String(), Type.String({ maxLength: 1000 })),

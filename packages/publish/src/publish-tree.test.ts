@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryBlockstore } from 'blockstore-core';
 import { CID } from 'multiformats/cid';
@@ -54,18 +54,32 @@ describe('publishTree', () => {
     expect(r.cells[0]!.files).toBe(1);
   });
 
-  it('publishes a process cell as its source only: donors do not run it, so it carries no npm packages', async () => {
+  it('publishes a process cell to run on donors, and a group of cells as one that runs nothing', async () => {
     const tree = join(dir.path, 'with-db');
     writeFiles(tree, {
       'cell.toml': '[cell]\nname = "app"\nversion = "1.0.0"\n',
       'cells/db/cell.toml': '[cell]\nname = "db"\nversion = "1.0.0"\nrun = ["./start.sh"]\nports = ["pg"]\n',
       'cells/db/start.sh': '#!/bin/sh\nexec sleep 600\n',
-      // Dependencies and no lockfile: bundling its packages would fail.
-      'cells/db/package.json': JSON.stringify({ name: 'db', version: '1.0.0', dependencies: { 'some-server-binaries': '1.0.0' } }),
     });
     const r = await publishTree({ tree: loadCellTree(tree), author: ada, blockstore: new MemoryBlockstore(), tarballs, now });
-    expect(r.manifest.cells.find((c) => c.name === 'db')).toMatchObject({ runs: false, path: 'cells/db' });
-    expect(r.cells.find((c) => c.name === 'db')).toMatchObject({ files: 3 }); // cell.toml, start.sh, package.json: no lockfile, no tarballs
+    const db = r.manifest.cells.find((c) => c.name === 'db')!;
+    expect(db).toMatchObject({ path: 'cells/db', replicas: 1 });
+    expect(db.runs).toBeUndefined();
+    expect(r.manifest.cells.find((c) => c.name === 'app')).toMatchObject({ runs: false });
+    expect(r.cells.find((c) => c.name === 'db')).toMatchObject({ files: 2 });
+  });
+
+  it("never publishes a cell's [secrets] files", async () => {
+    const tree = join(dir.path, 'with-secret');
+    writeFiles(tree, {
+      'cell.toml': '[cell]\nname = "app"\nversion = "1.0.0"\nrun = ["./start.sh"]\n[secrets]\nTOKEN = "secrets/token"\n',
+      'start.sh': '#!/bin/sh\nexec sleep 600\n',
+    });
+    chmodSync(join(tree, 'start.sh'), 0o755);
+    mkdirSync(join(tree, 'secrets'));
+    writeFileSync(join(tree, 'secrets', 'token'), 's3cret', { mode: 0o600 });
+    const r = await publishTree({ tree: loadCellTree(tree), author: ada, blockstore: new MemoryBlockstore(), tarballs, now });
+    expect(r.cells[0]).toMatchObject({ files: 2 }); // cell.toml and start.sh
   });
 
   it('is idempotent: publishing an unchanged tree stores nothing and gives the same manifest', async () => {

@@ -4,7 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { createHash } from 'node:crypto';
 import { CID } from 'multiformats/cid';
 import writeFileAtomic from 'write-file-atomic';
-import type { CellTree, Range, TreeNode } from '@cell/config';
+import { type CellTree, type Range, runsProcess, type TreeNode } from '@cell/config';
 import type { Author } from './author.ts';
 import { planBundle, storeBundle } from './bundle.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -73,8 +73,9 @@ const range = (r: Range) => ({ min: r.min ?? null, max: r.max ?? null });
 const posix = (p: string) => p.split(sep).join('/') || '.';
 
 /** The cells inside `node`'s directory that are bundled on their own. */
-function nested(node: TreeNode, tree: CellTree): string[] {
-  return tree.nodes.filter((n) => n !== node && n.dir.startsWith(node.dir + sep)).map((n) => n.dir);
+/** What a cell's bundle leaves out: its sub-cells (bundled on their own) and its `[secrets]` files (never published). */
+function excluded(node: TreeNode, tree: CellTree): string[] {
+  return [...tree.nodes.filter((n) => n !== node && n.dir.startsWith(node.dir + sep)).map((n) => n.dir), ...Object.values(node.config.secrets)];
 }
 
 /**
@@ -96,9 +97,9 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishR
   for (const node of nodes) {
     const path = posix(relative(root, node.dir));
     options.onProgress?.({ event: 'bundling', cell: node.name });
-    // Donors build and run Node cells only (yet): a group or a process cell carries its source, not its npm packages.
-    const runs = node.config.cell.entry !== undefined;
-    const plan = await planBundle({ cell: node.name, cellDir: node.dir, treeRoot: root, exclude: nested(node, tree), tarballs: options.tarballs, packed, packages: runs });
+    // A group of cells runs nothing on donors: it carries its source, not its npm packages.
+    const runs = runsProcess(node.config);
+    const plan = await planBundle({ cell: node.name, cellDir: node.dir, treeRoot: root, exclude: excluded(node, tree), tarballs: options.tarballs, packed, packages: runs });
     const before = sameAuthor ? state.cells[path] : undefined;
     let bundle: string;
     let cellState: PublishedCell['state'];

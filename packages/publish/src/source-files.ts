@@ -12,7 +12,7 @@ export interface SourceFile {
 }
 
 export interface ListSourceOptions {
-  /** Absolute directories inside the cell that are not part of it (its sub-cells: bundled on their own). */
+  /** Absolute paths inside the cell that are not part of it (its sub-cells: bundled on their own; its secrets' files). */
   exclude?: readonly string[];
   /** Where `.gitignore` files above the cell stop being read when no `.git` is found (the tree's root). */
   treeRoot: string;

@@ -36,6 +36,9 @@ export { probeCapsid, capsidUnavailable, type CapsidProbe, type CapsidProbeOptio
 export { CapsidProcess, type CapsidExit } from './capsid/capsid-process.ts';
 export { openCapsidNetwork, capsidNetworkUnavailable, type CapsidNetwork } from './capsid/capsid-network.ts';
 export type { CapsidReadiness } from './capsid/capsid-readiness.ts';
+export { interpolate } from './process/interpolate.ts';
+export { dependencyVariables } from './process/replica-variables.ts';
+export { LOCAL_HOST, portVariables, type ReplicaPorts } from './process/port-allocation.ts';
 export type { CapsidBuildSpec, CapsidBuildResult } from './capsid/capsid-build.ts';
 export type { CapsidResources } from './capsid/capsid-context.ts';
-export { installCellSandboxed, bundleCellSandboxed, type SandboxedCellBuild, type CellBuilder } from './capsid/capsid-cell-build.ts';
+export { installCellSandboxed, bundleCellSandboxed, buildProcessCellSandboxed, type SandboxedCellBuild, type CellBuilder } from './capsid/capsid-cell-build.ts';

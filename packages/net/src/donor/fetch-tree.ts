@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { CID } from 'multiformats/cid';
-import { type CellTree, loadCellTree } from '@cell/config';
+import { type CellTree, loadCellTree, runsProcess } from '@cell/config';
 import { CellError } from '@cell/protocol';
 import type { Manifest } from '@cell/publish';
 import { generateDependencyTypes } from '@cell/runtime';
@@ -35,7 +35,7 @@ function cellDirOf(root: string, path: string): string {
  * bundle fetched at its path, the root's first. Then reads it as any tree (its `cell.toml`s) and
  * checks it is the tree the manifest describes — the same cells at the same paths — and writes
  * each consumer's bindings from its `cell.lock` (offline: no producer code runs on the host). Each
- * cell with an entry gets an empty `data/`, where its capsid's writable directory is mounted.
+ * cell that runs (a Node or a process cell) gets an empty `data/`, where its capsid's writable directory is mounted.
  */
 export async function fetchTree(fetcher: BundleFetcher, manifest: Manifest, dest: string, options: FetchTreeOptions = {}): Promise<CellTree> {
   const root = resolve(dest);
@@ -60,7 +60,7 @@ export async function fetchTree(fetcher: BundleFetcher, manifest: Manifest, dest
     byPath.delete(cell.path);
   }
   if (byPath.size > 0) throw invalid(`the tree has cells the manifest does not name: ${[...byPath.keys()].join(', ')}`);
-  for (const node of tree.nodes) if (node.config.cell.entry) mkdirSync(join(node.dir, 'data'), { recursive: true });
+  for (const node of tree.nodes) if (runsProcess(node.config)) mkdirSync(join(node.dir, 'data'), { recursive: true });
   await generateDependencyTypes(tree, 'offline', tree.nodes, []);
   return tree;
 }

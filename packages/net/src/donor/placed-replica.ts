@@ -11,7 +11,7 @@ export type ReplicaState = 'starting' | 'ready' | 'backoff' | 'failed' | 'stoppe
 
 /**
  * One replica of a placed cell: its capsid (restarted after a crash, a few times, with growing
- * pauses), the relay that carries other nodes' calls to it, and its log file (the capsid's stdout
+ * pauses), the relay that carries other nodes' calls to it (a Node cell's), and its log file (the capsid's stdout
  * and stderr, as the cell wrote them).
  */
 export class PlacedReplica {
@@ -22,13 +22,14 @@ export class PlacedReplica {
   private capsid: CapsidProcess | undefined;
   private readonly spec: CapsidRunSpec;
   private readonly host: CapsidHost;
-  private readonly relay: AxonRelay;
+  private readonly relay: AxonRelay | undefined;
   private readonly log: Logger;
   private readonly logFile: WriteStream;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
 
-  constructor(host: CapsidHost, spec: CapsidRunSpec, relay: AxonRelay, logFile: string, log: Logger) {
+  /** `relay`: none for a process cell (only its dependents in the placement reach it). */
+  constructor(host: CapsidHost, spec: CapsidRunSpec, relay: AxonRelay | undefined, logFile: string, log: Logger) {
     this.id = spec.replica;
     this.host = host;
     this.spec = spec;
@@ -38,9 +39,9 @@ export class PlacedReplica {
     this.logFile.on('error', () => undefined);
   }
 
-  /** TCP port other nodes call it on (through the relay). */
-  get port(): number {
-    return this.relay.port;
+  /** TCP port other nodes call it on (through the relay); undefined for a process cell. */
+  get port(): number | undefined {
+    return this.relay?.port;
   }
 
   /** Starts its capsid and resolves once the cell answers; rejects when it cannot start at all. */
@@ -97,7 +98,7 @@ export class PlacedReplica {
     const capsid = this.capsid;
     if (capsid) this.lastExit = await capsid.drain(graceMs);
     if (this.state !== 'failed') this.state = 'stopped';
-    await this.relay.close();
+    await this.relay?.close();
     await new Promise<void>((resolve) => this.logFile.end(resolve));
   }
 }

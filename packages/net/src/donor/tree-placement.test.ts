@@ -61,7 +61,23 @@ describe('a published tree placed on a donor (built and run in capsids, reached 
     const me = (await probe.call('whoami', {})) as { uid: number; cwd: string; home: string };
     expect(me.uid).toBe(capsids.uid);
     expect(me).toMatchObject({ cwd: '/cell', home: '/cell/data' });
-    expect(placement.status()).toEqual([expect.objectContaining({ cell: 'probe', state: 'ready', restarts: 0 })]);
+    expect(placement.status()).toEqual([
+      expect.objectContaining({ cell: 'web', state: 'ready', restarts: 0 }),
+      expect.objectContaining({ cell: 'web', state: 'ready', restarts: 0 }),
+      expect.objectContaining({ cell: 'probe', state: 'ready', restarts: 0 }),
+    ]);
+  });
+
+  it("runs a process cell, built by its own command, that its dependents reach on the placement's network and other nodes never see", async () => {
+    expect(placement.servedCells().map((c) => c.name)).toEqual(['probe']);
+    const addrs = ((await probe.call('env', { name: 'CELL_DEP_WEB_ADDRS' })) as { value?: string }).value!.split(',');
+    expect(addrs).toHaveLength(2);
+    expect(await probe.call('env', { name: 'CELL_DEP_WEB_URL' })).toEqual({ value: `tcp://${addrs[0]}` });
+    for (const [i, addr] of addrs.entries()) {
+      const got = (await probe.call('httpGet', { url: `http://${addr}/` })) as Attempt & { text?: string };
+      expect(got).toMatchObject({ ok: true, text: `200 hello from ${TreePlacement.dirName(placement.cid)}.web-${i} on ${addr.split(':')[1]}; built in a capsid` });
+    }
+    expect(placement.artifacts['web']).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("refuses what a hostile cell tries — the host's /root, TCP to the host, writing outside its data — and lets it write its data", async () => {
@@ -83,8 +99,9 @@ describe('a published tree placed on a donor (built and run in capsids, reached 
 
   it('kills a replica over its memory limit, reports it, restarts it, and serves again', async () => {
     await expect(probe.call('allocate', { mb: 400 }, { timeoutMs: 20_000 })).rejects.toMatchObject({ code: expect.stringMatching(/^CELL_E_(UNAVAILABLE|TIMEOUT)$/) });
-    await waitFor(() => (placement.status()[0]!.restarts >= 1 && placement.status()[0]!.state === 'ready' ? true : undefined), 'the replica to restart', 60_000);
-    expect(placement.status()[0]).toMatchObject({ oomKilled: true });
+    const probeStatus = () => placement.status().find((r) => r.cell === 'probe')!;
+    await waitFor(() => (probeStatus().restarts >= 1 && probeStatus().state === 'ready' ? true : undefined), 'the replica to restart', 60_000);
+    expect(probeStatus()).toMatchObject({ oomKilled: true });
     expect(lines().some((l) => l['msg'] === 'placed replica went over its memory limit and was killed; restarting' && l['oomKilled'] === true)).toBe(true);
     await waitFor(async () => ((await probe.call('echo', { text: 'back' }).catch(() => undefined)) ? true : undefined), 'the restarted replica to answer', 30_000);
   });

@@ -1,15 +1,26 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CellTree, TreeNode } from '@cell/config';
+import { type CellTree, runsProcess, type TreeNode } from '@cell/config';
+import { CellError } from '@cell/protocol';
 import { type Manifest, TARBALL_DIR } from '@cell/publish';
-import { bundleCellSandboxed, type CapsidHost, installCellSandboxed } from '@cell/runtime';
+import {
+  buildProcessCellSandboxed,
+  bundleCellSandboxed,
+  type CapsidHost,
+  type CapsidNetwork,
+  type CapsidRunSpec,
+  capsidNetworkUnavailable,
+  installCellSandboxed,
+  openCapsidNetwork,
+} from '@cell/runtime';
 import { fetchGenome, type Logger } from '@cell/sdk';
 import type { AxonCredentials } from '@cell/wire';
 import type { LocalServedCell } from '../node-network.ts';
 import { startAxonRelay } from './axon-relay.ts';
 import { replicaNeeds } from './donor-capacity.ts';
 import { type BundleFetcher, fetchTree } from './fetch-tree.ts';
+import { PLACED_DATA, PlacementPorts, placedProcessLaunch } from './placed-process.ts';
 import { PlacedReplica } from './placed-replica.ts';
 
 /** What a donor lends each placement. */
@@ -38,7 +49,7 @@ interface PlacedCell {
   replicas: PlacedReplica[];
 }
 
-/** Cells of `tree` that run (have an entry), each after the cells it depends on. */
+/** Cells of `tree` that run (a Node entry or a process), each after the cells it depends on. */
 function startOrder(tree: CellTree): TreeNode[] {
   const order: TreeNode[] = [];
   const seen = new Set<TreeNode>();
@@ -46,7 +57,7 @@ function startOrder(tree: CellTree): TreeNode[] {
     if (seen.has(n)) return;
     seen.add(n);
     for (const dep of Object.values(n.deps)) visit(dep);
-    if (n.config.cell.entry) order.push(n);
+    if (runsProcess(n.config)) order.push(n);
   };
   for (const n of tree.nodes) visit(n);
   return order;
@@ -82,7 +93,9 @@ export class TreePlacement {
   readonly cid: string;
   readonly dir: string;
   readonly timings: PlacementTimings;
-  private readonly cells: PlacedCell[];
+  private readonly cells: PlacedCell[] = [];
+  private readonly network: CapsidNetwork | undefined;
+  private readonly ports = new PlacementPorts();
 
   /**
    * sha256 (hex) of each cell's built bundle: builds are reproducible (same source, same esbuild,
@@ -90,12 +103,12 @@ export class TreePlacement {
    */
   readonly artifacts: Readonly<Record<string, string>>;
 
-  private constructor(manifest: Manifest, cid: string, dir: string, cells: PlacedCell[], timings: PlacementTimings, artifacts: Record<string, string>) {
+  private constructor(manifest: Manifest, cid: string, dir: string, timings: PlacementTimings, artifacts: Record<string, string>, network: CapsidNetwork | undefined) {
     this.artifacts = artifacts;
+    this.network = network;
     this.manifest = manifest;
     this.cid = cid;
     this.dir = dir;
-    this.cells = cells;
     this.timings = timings;
   }
 
@@ -116,9 +129,16 @@ export class TreePlacement {
     const fetchMs = performance.now() - at;
     at = performance.now();
     const running = startOrder(tree);
+    const processes = running.filter((n) => n.config.process !== undefined);
+    const noNetwork = processes.length > 0 ? capsidNetworkUnavailable() : undefined;
+    if (noNetwork) {
+      throw new CellError('CELL_E_CAPSID_UNAVAILABLE', `tree ${manifest.tree.name} has process cells (${processes.map((n) => n.name).join(', ')}) this donor cannot run: ${noNetwork}`, {
+        details: { reasons: [noNetwork], cells: processes.map((n) => n.name) },
+      });
+    }
     // One npm cache for the tree's cells: the tarballs they share are added once.
     const npmCache = { dir: join(dir, 'npm-cache'), added: new Set<string>() };
-    const spec = (n: TreeNode) => ({ treeRoot: tree.root.dir, cellDir: n.dir, entry: n.config.cell.entry!, tarballDir: TARBALL_DIR, allowScripts: ctx.allowScripts, npmCache });
+    const spec = (n: TreeNode) => ({ treeRoot: tree.root.dir, cellDir: n.dir, entry: n.config.cell.entry, tarballDir: TARBALL_DIR, allowScripts: ctx.allowScripts, npmCache });
     // Progress of the long part, a line per step (a tree of many cells builds for minutes).
     const step = async <T>(what: string, n: TreeNode, run: () => Promise<T>): Promise<T> => {
       const t = performance.now();
@@ -127,13 +147,19 @@ export class TreePlacement {
       return out;
     };
     for (const n of running) await step('cell installed', n, () => installCellSandboxed(ctx.capsids, spec(n)));
+    // What each built cell is, for a build quorum: its bundle's digest, or a process cell's directory's.
     const artifacts: Record<string, string> = {};
-    for (const n of running) artifacts[n.name] = sha256File(await step('cell bundled', n, () => bundleCellSandboxed(ctx.capsids, spec(n))));
+    for (const n of running) {
+      artifacts[n.name] = n.config.process
+        ? await step('cell built', n, () => buildProcessCellSandboxed(ctx.capsids, spec(n), n.config.process!.build))
+        : sha256File(await step('cell bundled', n, () => bundleCellSandboxed(ctx.capsids, spec(n))));
+    }
     const buildMs = performance.now() - at;
     await options.beforeStart?.(artifacts);
     at = performance.now();
-    const cells: PlacedCell[] = [];
-    const placement = new TreePlacement(manifest, cid, dir, cells, { fetchMs, buildMs, startMs: 0 }, artifacts);
+    // Process cells listen on TCP: the placement's cells share a network of their own.
+    const network = processes.length > 0 ? await openCapsidNetwork() : undefined;
+    const placement = new TreePlacement(manifest, cid, dir, { fetchMs, buildMs, startMs: 0 }, artifacts, network);
     try {
       for (const n of running) await placement.startCell(ctx, n, log);
     } catch (err) {
@@ -152,10 +178,9 @@ export class TreePlacement {
     const entry = this.manifest.cells.find((c) => c.name === n.name)!;
     const needs = replicaNeeds(entry);
     const deps = Object.entries(n.deps).filter(([, d]) => d.config.cell.entry);
-    const env = {
-      CELL_GRACE_MS: String(n.config.lifeCycle.graceMs),
-      CELL_DEPS: JSON.stringify(Object.fromEntries(deps.map(([name, d]) => [name, { name: d.name, dir: `${SANDBOX_DEPS}/${name}` }]))),
-    };
+    const launchEnv = { CELL_GRACE_MS: String(n.config.lifeCycle.graceMs) };
+    const depEnv = this.ports.dependencyEnv(n);
+    const ports = n.config.process ? this.ports.allocate(n, entry.replicas) : [];
     const dataDir = join(this.dir, 'data', n.name);
     mkdirSync(join(this.dir, 'logs'), { recursive: true, mode: 0o700 });
     // The sandbox uid passes through to the socket directories bound into consumers' capsids.
@@ -164,37 +189,38 @@ export class TreePlacement {
     const cell: PlacedCell = { node: n, version: entry.version, fingerprint: undefined, replicas: [] };
     this.cells.push(cell); // stopped with the others if a replica fails to start
     for (let i = 0; i < entry.replicas; i++) {
-      const socket = join(this.socketDir(n), `${n.name}-${i}.sock`);
-      const relay = await startAxonRelay({ host: ctx.relayHost, port: 0, credentials: ctx.credentials, allowedKeys: ctx.allowedKeys, target: socket, log });
-      const replica = new PlacedReplica(
-        ctx.capsids,
-        {
-          cell: n.name,
-          replica: `${TreePlacement.dirName(this.cid)}.${n.name}-${i}`,
-          codeDir: n.dir,
-          dataDir,
-          dataMount: '/cell/data',
-          socket,
-          resources: { memoryBytes: needs.memoryBytes, cpu: needs.cpu, pids: REPLICA_PIDS },
-          env,
-          readOnly: deps.map(([name, d]) => [this.socketDir(d), `${SANDBOX_DEPS}/${name}/run`] as const),
-          readyTimeoutMs: n.config.lifeCycle.readyTimeoutMs,
-        },
-        relay,
-        join(this.dir, 'logs', `${n.name}-${i}.log`),
-        log,
-      );
-      cell.replicas.push(replica);
-      await replica.start();
+      const replica = `${TreePlacement.dirName(this.cid)}.${n.name}-${i}`;
+      const base: CapsidRunSpec = {
+        cell: n.name,
+        replica,
+        codeDir: n.dir,
+        dataDir,
+        dataMount: PLACED_DATA,
+        resources: { memoryBytes: needs.memoryBytes, cpu: needs.cpu, pids: REPLICA_PIDS },
+        readOnly: deps.map(([name, d]) => [this.socketDir(d), `${SANDBOX_DEPS}/${name}/run`] as const),
+        readyTimeoutMs: n.config.lifeCycle.readyTimeoutMs,
+        network: this.network,
+      };
+      const logFile = join(this.dir, 'logs', `${n.name}-${i}.log`);
+      if (n.config.process) {
+        // A process cell serves its dependents inside the placement's network, never other nodes: no relay.
+        cell.replicas.push(new PlacedReplica(ctx.capsids, { ...base, ...placedProcessLaunch(n, replica, ports[i]!, depEnv, launchEnv) }, undefined, logFile, log));
+      } else {
+        const socket = join(this.socketDir(n), `${n.name}-${i}.sock`);
+        const relay = await startAxonRelay({ host: ctx.relayHost, port: 0, credentials: ctx.credentials, allowedKeys: ctx.allowedKeys, target: socket, log });
+        const cellDeps = JSON.stringify(Object.fromEntries(deps.map(([name, d]) => [name, { name: d.name, dir: `${SANDBOX_DEPS}/${name}` }])));
+        cell.replicas.push(new PlacedReplica(ctx.capsids, { ...base, socket, env: { ...launchEnv, ...depEnv, CELL_DEPS: cellDeps } }, relay, logFile, log));
+      }
+      await cell.replicas.at(-1)!.start();
     }
-    cell.fingerprint = (await fetchGenome({ socketPath: join(this.socketDir(n), `${n.name}-0.sock`) }))?.fingerprint;
+    if (!n.config.process) cell.fingerprint = (await fetchGenome({ socketPath: join(this.socketDir(n), `${n.name}-0.sock`) }))?.fingerprint;
   }
 
   /** What this placement serves other nodes: its cells with ready replicas, by relay port. */
   servedCells(): LocalServedCell[] {
     return this.cells
       .filter((c) => c.fingerprint !== undefined)
-      .map((c) => ({ name: c.node.name, version: c.version, fingerprint: c.fingerprint!, ports: c.replicas.filter((r) => r.state === 'ready').map((r) => r.port) }))
+      .map((c) => ({ name: c.node.name, version: c.version, fingerprint: c.fingerprint!, ports: c.replicas.flatMap((r) => (r.state === 'ready' && r.port !== undefined ? [r.port] : [])) }))
       .filter((c) => c.ports.length > 0);
   }
 
@@ -205,8 +231,9 @@ export class TreePlacement {
     );
   }
 
-  /** Drains every cell, consumers first (each up to `graceMs`), and closes the relays. */
+  /** Drains every cell, consumers first (each up to `graceMs`), closes the relays, then the placement's network. */
   async stop(graceMs: number): Promise<void> {
     for (const c of [...this.cells].reverse()) await Promise.all(c.replicas.map((r) => r.stop(graceMs)));
+    await this.network?.close();
   }
 }

@@ -36,6 +36,8 @@ export interface CapsidBuildSpec {
   allowScripts?: boolean | undefined;
   /** argv run in the build directory instead of `npm ci` (sandbox paths; `node` is on `PATH`). */
   command?: readonly string[] | undefined;
+  /** Variables over the build's own (`PATH`, `HOME`, ...). */
+  env?: Readonly<Record<string, string>> | undefined;
   /** Default: 1 GiB, 1 core, 256 tasks. */
   resources?: Partial<CapsidResources> | undefined;
   /** The build is killed and fails after this long. Default 10 minutes. */
@@ -108,7 +110,7 @@ export async function buildInCapsid(ctx: CapsidContext, spec: CapsidBuildSpec): 
   }
   const resources: CapsidResources = { memoryBytes: 2 ** 30, cpu: 1, pids: 256, ...spec.resources };
   const limits = enforcedLimits(ctx, 'build', resources);
-  const env = { PATH: `${dirname(SANDBOX_NODE)}:/usr/bin:/bin`, HOME: '/tmp', TMPDIR: '/tmp', npm_config_update_notifier: 'false', CI: '1' };
+  const env = { PATH: `${dirname(SANDBOX_NODE)}:/usr/bin:/bin`, HOME: '/tmp', TMPDIR: '/tmp', npm_config_update_notifier: 'false', CI: '1', ...spec.env };
   const args = bwrapArgs(
     { uid: ctx.uid, gid: ctx.gid, readOnly, writable, tmpBytes: 256 * 2 ** 20, env, cwd: workdir, command: spec.command ?? npmCiCommand(allowScripts, npmCachePath(spec)) },
     ctx.system,

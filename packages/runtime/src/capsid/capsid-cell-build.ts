@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { CellError } from '@cell/protocol';
-import { CELL_BANNER, MAIN_FILE } from '../ribosome/build-cell.ts';
+import { BUILD_DIR, CELL_BANNER, MAIN_FILE } from '../ribosome/build-cell.ts';
+import { SANDBOX_NODE } from './capsid-probe.ts';
+import { directoryDigest } from './directory-digest.ts';
 import { bundleBanner, CELL_BUNDLE_OPTIONS } from '../ribosome/bundle.ts';
 import { nativeExternals } from '../ribosome/native-externals.ts';
 import { type CapsidBuildResult, type CapsidBuildSpec, npmCacheAddCommand, npmCachePath } from './capsid-build.ts';
@@ -54,8 +56,8 @@ export interface SandboxedCellBuild {
   treeRoot: string;
   /** The cell's directory, inside `treeRoot`. */
   cellDir: string;
-  /** Its entry (from its `cell.toml`): absolute, or relative to `cellDir`; inside the tree. */
-  entry: string;
+  /** Its entry (from its `cell.toml`): absolute, or relative to `cellDir`; inside the tree. A process cell has none. */
+  entry?: string | undefined;
   /** Directory of the cell holding registry tarballs for npm's cache (a bundle's `.npm-tarballs`). */
   tarballDir?: string | undefined;
   /** An npm cache shared by the cells of a tree: each tarball is added once, for all of them. */
@@ -105,6 +107,7 @@ export async function installCellSandboxed(builder: CellBuilder, spec: Sandboxed
  * `cell build` (type-checking was the author's) into `<cellDir>/.cell/build/main.mjs`.
  */
 export async function bundleCellSandboxed(builder: CellBuilder, spec: SandboxedCellBuild): Promise<string> {
+  if (spec.entry === undefined) throw new CellError('CELL_E_INVALID_ARGUMENT', `${spec.cellDir} has no entry to bundle`);
   mkdirSync(dirname(join(spec.cellDir, MAIN_FILE)), { recursive: true });
   // Native packages stay outside the bundle, loaded from the cell's node_modules at run time.
   const externals = nativeExternals(spec.cellDir);
@@ -117,4 +120,19 @@ export async function bundleCellSandboxed(builder: CellBuilder, spec: SandboxedC
     command: [SANDBOX_ESBUILD, ...esbuildCliArgs(inSandbox(spec.treeRoot, resolve(spec.cellDir, spec.entry)), MAIN_FILE, externals)],
   });
   return join(spec.cellDir, MAIN_FILE);
+}
+
+/**
+ * A process cell's own `[build] run` (if it has one), in a capsid, in its directory, with
+ * `CELL_BUILD_DIR` (`.cell/build/`) and its `node_modules/.bin` on `PATH` as under `cell build`;
+ * then a digest of everything the cell's directory holds (a build quorum compares it).
+ */
+export async function buildProcessCellSandboxed(builder: CellBuilder, spec: SandboxedCellBuild, build: { run: readonly string[]; timeoutMs: number } | undefined): Promise<string> {
+  if (build) {
+    const paths = sandboxPaths(spec);
+    mkdirSync(join(spec.cellDir, BUILD_DIR), { recursive: true });
+    const env = { CELL_BUILD_DIR: `${paths.workdir}/${BUILD_DIR}`, PATH: `${paths.workdir}/node_modules/.bin:${dirname(SANDBOX_NODE)}:/usr/bin:/bin` };
+    await builder.build({ ...paths, timeoutMs: build.timeoutMs, readOnly: [[spec.treeRoot, SANDBOX_TREE]], command: build.run, env });
+  }
+  return directoryDigest(spec.cellDir);
 }

@@ -54,13 +54,14 @@ function variableName(dep: string): string {
 /**
  * What a dependent learns of a dependency that has ports, the way Compose service names work:
  * `CELL_DEP_<NAME>_HOST`, `_PORT` (the first), `_PORT_<P>`, `_ADDRS` (every replica's
- * `host:port`) and `_URL` (the dependency's `[cell] url`, else `tcp://host:port`).
+ * `host:port`) and `_URL` (the dependency's `[cell] url`, else `tcp://host:port`, expanded
+ * against `inherited` — a donor passes nothing of its own environment — and HOST and PORT).
  */
-export function dependencyVariables(dep: string, producer: CellConfig, ports: readonly ReplicaPorts[]): Record<string, string> {
+export function dependencyVariables(dep: string, producer: Pick<CellConfig, 'cell' | 'process'>, ports: readonly ReplicaPorts[], inherited: Readonly<Record<string, string | undefined>> = process.env): Record<string, string> {
   const first = ports[0];
   if (!first || first.length === 0) return {};
   const prefix = `CELL_DEP_${variableName(dep)}_`;
-  const scope = { ...process.env, HOST: LOCAL_HOST, ...portVariables(first) };
+  const scope = { ...inherited, HOST: LOCAL_HOST, ...portVariables(first) };
   return {
     [`${prefix}HOST`]: LOCAL_HOST,
     ...portVariables(first, prefix),

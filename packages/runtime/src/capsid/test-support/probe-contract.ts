@@ -1,4 +1,5 @@
 // The contract of the probe cell: the cell's own module re-exports it, and the tests type their synapses with it.
+// The same as test/fixtures/probe-tree's (which imports @cell/sdk, outside this package's build): keep them alike.
 import { Type } from 'typebox';
 import { defineContract, unary } from '@cell/contract';
 
@@ -18,5 +19,7 @@ export const probeContract = defineContract({
     spawnMany: unary({ input: Type.Object({ count: Type.Integer() }), output: Type.Object({ started: Type.Integer(), code: Type.Optional(Type.String()) }) }),
     allocate: unary({ input: Type.Object({ mb: Type.Integer() }), output: Type.Object({ mb: Type.Integer() }) }),
     forkBomb: unary({ input: Empty, output: Attempt }),
+    env: unary({ input: Type.Object({ name: Type.String() }), output: Type.Object({ value: Type.Optional(Type.String()) }) }),
+    httpGet: unary({ input: Type.Object({ url: Type.String() }), output: Attempt }),
   },
 });
