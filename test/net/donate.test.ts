@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, cell, killTree, REPO } from '../e2e/helpers.ts';
@@ -121,7 +121,7 @@ describe.skipIf(unavailable !== undefined)('cell publish and cell donate across 
     cleanup();
   });
 
-  it('publishes the demo; trusting donors with room place it in capsids (built to the same bytes), one without room refuses it; a caller reaches it through the racer; a hostile tree placed beside it fails to escape; a donor stopped with Ctrl-C drains while the other keeps serving', { timeout: 420_000 }, async () => {
+  it('publishes the demo; trusting donors with room place it in capsids (built to the same bytes, its PostgreSQL included), one without room refuses it; a caller reaches it through the racer; a hostile tree placed beside it fails to escape; a donor stopped with Ctrl-C drains while the other keeps serving', { timeout: 420_000 }, async () => {
     const net = TestNetwork.create(5);
     const dir = nodesDir();
     // Donor directories must let the sandbox uid through.
@@ -167,8 +167,10 @@ describe.skipIf(unavailable !== undefined)('cell publish and cell donate across 
     await Promise.all(donors.map((d) => d.waitLine((l) => isPlaced(l) && l['tree'] === 'probe-tree', 'a donor to place the probe tree', 300_000)));
     for (const p of placed) expect(p['manifest']).toBe(manifest);
     // Reproducible builds: both donors built every cell of the demo to the same bytes.
-    expect(Object.keys(placed[0]!['artifacts'] as object).sort()).toEqual(['catalog', 'gateway', 'inventory', 'mailer', 'orders', 'payments']);
+    expect(Object.keys(placed[0]!['artifacts'] as object).sort()).toEqual(['catalog', 'gateway', 'inventory', 'mailer', 'orders', 'payments', 'stockdb']);
     expect(placed[1]!['artifacts']).toEqual(placed[0]!['artifacts']);
+    // The demo's PostgreSQL runs on each donor too, in a capsid on the placement's own network, where inventory keeps its stock.
+    for (const d of donors) expect(d.lines.some((l) => l['msg'] === 'placed replica ready' && l['cell'] === 'stockdb')).toBe(true);
 
     // A caller on a fifth machine: its buyer depends on `orders` by name, served by the trusted donors.
     mkdirSync(join(caller!.root, 'cells/buyer/src'), { recursive: true });
@@ -209,5 +211,9 @@ describe.skipIf(unavailable !== undefined)('cell publish and cell donate across 
     const again = cell(['call', buyer, 'buy', '{"sku":"tee","qty":1}']);
     expect(again.code, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ totalCents: 2500 });
+    // Inventory kept its stock in the donor's PostgreSQL (its cluster in stockdb's data directory), not in a SQLite file of its own.
+    const demoDir = join(d2!.root, 'placements', readdirSync(join(d2!.root, 'placements')).find((p) => existsSync(join(d2!.root, 'placements', p, 'data', 'stockdb')))!, 'data');
+    expect(existsSync(join(demoDir, 'stockdb', 'pg', 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(demoDir, 'inventory', 'stock.db'))).toBe(false);
   });
 });

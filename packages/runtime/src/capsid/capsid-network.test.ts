@@ -44,6 +44,7 @@ async function output(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 const unavailable = capsidSkipReason() ?? capsidNetworkUnavailable();
+// The ports below are fixed on purpose: each test's network namespace is its own, where nothing else can bind.
 
 describe.skipIf(unavailable !== undefined)('a capsid network shared by process cells', () => {
   it('lets capsids of one network reach each other on TCP, hides it from capsids outside, and stops with the stop signal', async () => {
