@@ -69,7 +69,7 @@ describe('publishTree', () => {
     expect(r.cells.find((c) => c.name === 'db')).toMatchObject({ files: 2 });
   });
 
-  it("never publishes a cell's [secrets] files", async () => {
+  it('refuses a tree with [secrets]: donors would see them', async () => {
     const tree = join(dir.path, 'with-secret');
     writeFiles(tree, {
       'cell.toml': '[cell]\nname = "app"\nversion = "1.0.0"\nrun = ["./start.sh"]\n[secrets]\nTOKEN = "secrets/token"\n',
@@ -78,8 +78,14 @@ describe('publishTree', () => {
     chmodSync(join(tree, 'start.sh'), 0o755);
     mkdirSync(join(tree, 'secrets'));
     writeFileSync(join(tree, 'secrets', 'token'), 's3cret', { mode: 0o600 });
-    const r = await publishTree({ tree: loadCellTree(tree), author: ada, blockstore: new MemoryBlockstore(), tarballs, now });
-    expect(r.cells[0]).toMatchObject({ files: 2 }); // cell.toml and start.sh
+    const store = new MemoryBlockstore();
+    await expect(publishTree({ tree: loadCellTree(tree), author: ada, blockstore: store, tarballs, now })).rejects.toMatchObject({
+      code: 'CELL_E_BUNDLE_FAILED',
+      message: expect.stringContaining('cell app has [secrets] (TOKEN)'),
+    });
+    let stored = 0;
+    for await (const _ of store.getAll()) stored++;
+    expect(stored).toBe(0);
   });
 
   it('is idempotent: publishing an unchanged tree stores nothing and gives the same manifest', async () => {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { CID } from 'multiformats/cid';
 import writeFileAtomic from 'write-file-atomic';
 import { type CellTree, type Range, runsProcess, type TreeNode } from '@cell/config';
+import { CellError } from '@cell/protocol';
 import type { Author } from './author.ts';
 import { planBundle, storeBundle } from './bundle.ts';
 import { canonicalJson } from './canonical-json.ts';
@@ -72,10 +73,22 @@ function readState(root: string): PublishState | undefined {
 const range = (r: Range) => ({ min: r.min ?? null, max: r.max ?? null });
 const posix = (p: string) => p.split(sep).join('/') || '.';
 
-/** The cells inside `node`'s directory that are bundled on their own. */
-/** What a cell's bundle leaves out: its sub-cells (bundled on their own) and its `[secrets]` files (never published). */
+/** What a cell's bundle leaves out: its sub-cells (bundled on their own) and every `[secrets]` file of the tree. */
 function excluded(node: TreeNode, tree: CellTree): string[] {
-  return [...tree.nodes.filter((n) => n !== node && n.dir.startsWith(node.dir + sep)).map((n) => n.dir), ...Object.values(node.config.secrets)];
+  const secrets = tree.nodes.flatMap((n) => Object.values(n.config.secrets));
+  return [...tree.nodes.filter((n) => n !== node && n.dir.startsWith(node.dir + sep)).map((n) => n.dir), ...secrets];
+}
+
+/**
+ * A published tree runs on donors, who see everything a cell holds: a cell with `[secrets]`
+ * cannot be published (CELL_E_BUNDLE_FAILED naming it), and no secret file is ever bundled.
+ */
+function refuseSecrets(tree: CellTree): void {
+  const holder = tree.nodes.find((n) => Object.keys(n.config.secrets).length > 0);
+  if (!holder) return;
+  throw new CellError('CELL_E_BUNDLE_FAILED', `cell ${holder.name} has [secrets] (${Object.keys(holder.config.secrets).join(', ')}): a published tree runs on donors, who see everything a cell holds; publish it without them`, {
+    details: { cell: holder.name, secrets: Object.keys(holder.config.secrets) },
+  });
 }
 
 /**
@@ -86,6 +99,7 @@ function excluded(node: TreeNode, tree: CellTree): string[] {
  */
 export async function publishTree(options: PublishTreeOptions): Promise<PublishResult> {
   const { tree, author, blockstore } = options;
+  refuseSecrets(tree);
   const root = tree.root.dir;
   const state = readState(root);
   const sameAuthor = state?.author === author.record.key;

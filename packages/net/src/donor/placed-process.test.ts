@@ -57,7 +57,9 @@ describe('a process cell placed on a donor', () => {
   it('is ready as its check says, and refuses what a donor cannot give it: secrets, socket activation, probes into the capsid', () => {
     const t = tree({
       http: 'run = ["./s"]\nports = ["http"]\n[life_cycle]\nready = { http = "/health" }\nstop_signal = "SIGINT"',
-      logged: 'run = ["./s"]\n[life_cycle]\nready = { log = "^up$" }',
+      logged: 'run = ["./s"]\n[life_cycle]\nready = { log = "database system is ready" }',
+      regex: 'run = ["./s"]\n[life_cycle]\nready = { log = "(a+)+$" }',
+      https: 'run = ["./s"]\nports = ["http"]\n[life_cycle]\nready = { http = "https://127.0.0.1:${PORT}/" }',
       plain: 'run = ["./s"]',
       unix: 'run = ["./s"]\n[life_cycle]\nready = { unix = "run/s.sock" }',
       exec: 'run = ["./s"]\n[life_cycle]\nready = { exec = ["true"] }',
@@ -66,7 +68,9 @@ describe('a process cell placed on a donor', () => {
     }, { 'cells/secret/token.txt': 'not for donors' });
     const launch = (n: string) => placedProcessLaunch(t[n]!, `${n}-0`, new PlacementPorts().allocate(t[n]!, 1)[0]!, {}, {});
     expect(launch('http')).toMatchObject({ ready: { kind: 'http', url: 'http://127.0.0.1:10000/health' }, stopSignal: 'SIGINT' });
-    expect(launch('logged').ready).toEqual({ kind: 'log', pattern: /^up$/ });
+    expect(launch('logged').ready).toEqual({ kind: 'log', text: 'database system is ready' });
+    expect(() => launch('regex')).toThrow(/cell regex: ready.log on a donor is plain text, matched as written; "\(a\+\)\+\$" has regular-expression syntax/);
+    expect(() => launch('https')).toThrow(/ready.http on a donor must be http:\/\//);
     expect(launch('plain').ready).toEqual({ kind: 'started' });
     expect(() => launch('socket')).toThrow(/cell socket: activation = "socket" is not available on donors/);
     expect(() => launch('secret')).toThrow(/cell secret: \[secrets\] are not given to cells placed on donors/);

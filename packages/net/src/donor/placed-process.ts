@@ -10,6 +10,12 @@ const FIRST_PORT = 10_000;
 /** Where a placed cell finds its data directory and a place for its sockets, inside its capsid. */
 export const PLACED_DATA = '/cell/data';
 const PLACED_RUN = '/tmp';
+/** A process cell's `PATH` in its capsid (`${PATH}` in its `[env]` expands to it). */
+const PLACED_PATH = '/cell/node_modules/.bin:/opt/cell/bin:/usr/bin:/bin';
+/** The highest port there is. */
+const MAX_PORT = 65_535;
+/** Characters with a meaning in a regular expression. */
+const REGEX_SYNTAX = /[\\^$.|?*+()[\]{}]/;
 
 function startFailed(n: TreeNode, message: string, key?: string): CellError {
   return new CellError('CELL_E_START_FAILED', `cell ${n.name}: ${message}`, { details: { cell: n.name, ...(key ? { key } : {}) } });
@@ -35,6 +41,7 @@ export class PlacementPorts {
         n.config.ports.map((p) => {
           if (p.port !== 0) return { name: p.name, port: p.port };
           while (this.taken.has(this.next)) this.next++;
+          if (this.next > MAX_PORT) throw startFailed(n, `the placement has no ports left (above ${FIRST_PORT})`, 'ports');
           this.taken.add(this.next);
           return { name: p.name, port: this.next++ };
         }),
@@ -75,10 +82,14 @@ function readiness(n: TreeNode, scope: Record<string, string>, ports: ReplicaPor
     }
     case 'http': {
       const target = expand(check.target, 'http');
-      return { kind: 'http', url: target.startsWith('/') ? `http://${LOCAL_HOST}:${scope['PORT']}${target}` : target };
+      const url = target.startsWith('/') ? `http://${LOCAL_HOST}:${ports[0]!.port}${target}` : target; // a path needs ports (cell.toml says so)
+      if (!url.startsWith('http://')) throw startFailed(n, `ready.http on a donor must be http:// (inside the placement's network): "${target}"`, '[life_cycle] ready');
+      return { kind: 'http', url };
     }
     case 'log':
-      return { kind: 'log', pattern: new RegExp(check.pattern) };
+      // The donor matches what the cell writes: a regular expression could stall it for good (catastrophic backtracking).
+      if (REGEX_SYNTAX.test(check.pattern)) throw startFailed(n, `ready.log on a donor is plain text, matched as written; "${check.pattern}" has regular-expression syntax`, '[life_cycle] ready');
+      return { kind: 'log', text: check.pattern };
     case 'unix':
     case 'exec':
       throw startFailed(n, `ready = { ${check.kind} = ... } is not available on donors (a probe would reach into the capsid); use tcp, http or log`, '[life_cycle] ready');
@@ -100,6 +111,7 @@ export function placedProcessLaunch(n: TreeNode, replica: string, ports: Replica
     ...launchEnv,
     CELL_NAME: n.name,
     CELL_REPLICA: replica,
+    PATH: PLACED_PATH,
     HOME: PLACED_DATA,
     CELL_DATA: PLACED_DATA,
     CELL_RUN: PLACED_RUN,

@@ -27,6 +27,8 @@ export class PlacedReplica {
   private readonly logFile: WriteStream;
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** A capsid being started (`host.run` in flight): a stop waits for it, then finds it stopped. */
+  private launching: Promise<CapsidProcess> | undefined;
 
   /** `relay`: none for a process cell (only its dependents in the placement reach it). */
   constructor(host: CapsidHost, spec: CapsidRunSpec, relay: AxonRelay | undefined, logFile: string, log: Logger) {
@@ -47,7 +49,19 @@ export class PlacedReplica {
   /** Starts its capsid and resolves once the cell answers; rejects when it cannot start at all. */
   async start(): Promise<void> {
     this.state = 'starting';
-    const capsid = await this.host.run(this.spec);
+    const launching = this.host.run(this.spec);
+    this.launching = launching;
+    let capsid: CapsidProcess;
+    try {
+      capsid = await launching;
+    } finally {
+      this.launching = undefined;
+    }
+    if (this.stopping) {
+      // Stopped while it was being started (a restart's timer fired first): it never runs.
+      await capsid.kill();
+      return;
+    }
     this.capsid = capsid;
     capsid.stdout.pipe(this.logFile, { end: false });
     capsid.stderr.pipe(this.logFile, { end: false });
@@ -95,6 +109,7 @@ export class PlacedReplica {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.launching?.catch(() => undefined);
     const capsid = this.capsid;
     if (capsid) this.lastExit = await capsid.drain(graceMs);
     if (this.state !== 'failed') this.state = 'stopped';

@@ -63,6 +63,13 @@ function startOrder(tree: CellTree): TreeNode[] {
   return order;
 }
 
+/** Longest a process cell's own `[build] run` may take on a donor, whatever its `[build] timeout` says. */
+const DONOR_BUILD_MS = 10 * 60_000;
+
+function donorBuild(build: { run: readonly string[]; timeoutMs: number } | undefined): { run: readonly string[]; timeoutMs: number } | undefined {
+  return build && { run: build.run, timeoutMs: Math.min(build.timeoutMs, DONOR_BUILD_MS) };
+}
+
 function sha256File(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
@@ -151,7 +158,7 @@ export class TreePlacement {
     const artifacts: Record<string, string> = {};
     for (const n of running) {
       artifacts[n.name] = n.config.process
-        ? await step('cell built', n, () => buildProcessCellSandboxed(ctx.capsids, spec(n), n.config.process!.build))
+        ? await step('cell built', n, () => buildProcessCellSandboxed(ctx.capsids, spec(n), donorBuild(n.config.process!.build), options.maxBytes))
         : sha256File(await step('cell bundled', n, () => bundleCellSandboxed(ctx.capsids, spec(n))));
     }
     const buildMs = performance.now() - at;
@@ -178,7 +185,8 @@ export class TreePlacement {
     const entry = this.manifest.cells.find((c) => c.name === n.name)!;
     const needs = replicaNeeds(entry);
     const deps = Object.entries(n.deps).filter(([, d]) => d.config.cell.entry);
-    const launchEnv = { CELL_GRACE_MS: String(n.config.lifeCycle.graceMs) };
+    const cellDeps = JSON.stringify(Object.fromEntries(deps.map(([name, d]) => [name, { name: d.name, dir: `${SANDBOX_DEPS}/${name}` }])));
+    const launchEnv = { CELL_GRACE_MS: String(n.config.lifeCycle.graceMs), CELL_DEPS: cellDeps };
     const depEnv = this.ports.dependencyEnv(n);
     const ports = n.config.process ? this.ports.allocate(n, entry.replicas) : [];
     const dataDir = join(this.dir, 'data', n.name);
@@ -208,8 +216,7 @@ export class TreePlacement {
       } else {
         const socket = join(this.socketDir(n), `${n.name}-${i}.sock`);
         const relay = await startAxonRelay({ host: ctx.relayHost, port: 0, credentials: ctx.credentials, allowedKeys: ctx.allowedKeys, target: socket, log });
-        const cellDeps = JSON.stringify(Object.fromEntries(deps.map(([name, d]) => [name, { name: d.name, dir: `${SANDBOX_DEPS}/${name}` }])));
-        cell.replicas.push(new PlacedReplica(ctx.capsids, { ...base, socket, env: { ...launchEnv, ...depEnv, CELL_DEPS: cellDeps } }, relay, logFile, log));
+        cell.replicas.push(new PlacedReplica(ctx.capsids, { ...base, socket, env: { ...launchEnv, ...depEnv } }, relay, logFile, log));
       }
       await cell.replicas.at(-1)!.start();
     }
@@ -234,6 +241,6 @@ export class TreePlacement {
   /** Drains every cell, consumers first (each up to `graceMs`), closes the relays, then the placement's network. */
   async stop(graceMs: number): Promise<void> {
     for (const c of [...this.cells].reverse()) await Promise.all(c.replicas.map((r) => r.stop(graceMs)));
-    await this.network?.close();
+    this.network?.close();
   }
 }

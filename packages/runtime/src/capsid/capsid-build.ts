@@ -1,6 +1,7 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CellError } from '@cell/protocol';
+import { MAX_TIMER_MS } from '@cell/wire';
 import { bwrapArgs } from './bwrap-args.ts';
 import { type CapsidContext, type CapsidResources, emptied, enforcedLimits, procsFiles } from './capsid-context.ts';
 import { SANDBOX_NODE } from './capsid-probe.ts';
@@ -127,7 +128,7 @@ export async function buildInCapsid(ctx: CapsidContext, spec: CapsidBuildSpec): 
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGKILL');
-  }, timeoutMs);
+  }, Math.min(timeoutMs, MAX_TIMER_MS));
   const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => {
     child.once('error', () => resolve([null, null]));
     child.once('exit', (c, s) => resolve([c, s]));

@@ -125,14 +125,20 @@ export async function bundleCellSandboxed(builder: CellBuilder, spec: SandboxedC
 /**
  * A process cell's own `[build] run` (if it has one), in a capsid, in its directory, with
  * `CELL_BUILD_DIR` (`.cell/build/`) and its `node_modules/.bin` on `PATH` as under `cell build`;
- * then a digest of everything the cell's directory holds (a build quorum compares it).
+ * then a digest of everything the cell's directory holds (a build quorum compares it), refused
+ * when it holds more than `maxBytes`.
  */
-export async function buildProcessCellSandboxed(builder: CellBuilder, spec: SandboxedCellBuild, build: { run: readonly string[]; timeoutMs: number } | undefined): Promise<string> {
+export async function buildProcessCellSandboxed(
+  builder: CellBuilder,
+  spec: SandboxedCellBuild,
+  build: { run: readonly string[]; timeoutMs: number } | undefined,
+  maxBytes?: number,
+): Promise<string> {
   if (build) {
     const paths = sandboxPaths(spec);
     mkdirSync(join(spec.cellDir, BUILD_DIR), { recursive: true });
     const env = { CELL_BUILD_DIR: `${paths.workdir}/${BUILD_DIR}`, PATH: `${paths.workdir}/node_modules/.bin:${dirname(SANDBOX_NODE)}:/usr/bin:/bin` };
     await builder.build({ ...paths, timeoutMs: build.timeoutMs, readOnly: [[spec.treeRoot, SANDBOX_TREE]], command: build.run, env });
   }
-  return directoryDigest(spec.cellDir);
+  return directoryDigest(spec.cellDir, { maxBytes });
 }

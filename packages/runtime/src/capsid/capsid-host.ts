@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
 import { CellError } from '@cell/protocol';
 import { ResourceLimiter } from '../nucleus/cgroups.ts';
 import { MAIN_FILE } from '../ribosome/build-cell.ts';
@@ -9,8 +10,9 @@ import { buildInCapsid, type CapsidBuildResult, type CapsidBuildSpec } from './c
 import { type CapsidContext, type CapsidResources, enforcedLimits, procsFiles } from './capsid-context.ts';
 import { type CapsidProbe, capsidUnavailable, probeCapsid, SANDBOX_NODE } from './capsid-probe.ts';
 import type { CapsidNetwork } from './capsid-network.ts';
-import { CapsidProcess } from './capsid-process.ts';
-import { type CapsidReadiness, readinessProbe } from './capsid-readiness.ts';
+import { CapsidProcess, type CapsidProcessOptions } from './capsid-process.ts';
+import { type CapsidReadiness, probeEveryMs, readinessProbe } from './capsid-readiness.ts';
+import { httpProber } from './http-probe.ts';
 import { identityFiles } from './identity-files.ts';
 import { assertReachable, ownedDir } from './host-paths.ts';
 import { InheritedSocket } from './inherited-socket.ts';
@@ -140,10 +142,11 @@ export function createCapsidHost(options: CapsidHostOptions): CapsidHost {
   };
 }
 
+/** `PATH`, `HOME` and `TMPDIR` (the given `env` may set its own), the given `env`, then the capsid's own variables. */
 function sandboxEnv(spec: CapsidRunSpec, dataMount: string): Record<string, string> {
   const bins = spec.command ? `${SANDBOX_CELL_DIR}/node_modules/.bin:` : '';
-  const own = { PATH: `${bins}/opt/cell/bin:/usr/bin:/bin`, HOME: dataMount, TMPDIR: '/tmp', CELL_NAME: spec.cell, CELL_REPLICA: spec.replica };
-  return spec.socket === undefined ? { ...spec.env, ...own } : { ...spec.env, ...own, CELL_SOCKET: spec.socket, CELL_SOCKET_FD: String(SOCKET_FD) };
+  const env = { PATH: `${bins}${dirname(SANDBOX_NODE)}:/usr/bin:/bin`, HOME: dataMount, TMPDIR: '/tmp', ...spec.env, CELL_NAME: spec.cell, CELL_REPLICA: spec.replica };
+  return spec.socket === undefined ? env : { ...env, CELL_SOCKET: spec.socket, CELL_SOCKET_FD: String(SOCKET_FD) };
 }
 
 async function runInCapsid(ctx: CapsidContext, spec: CapsidRunSpec): Promise<CapsidProcess> {
@@ -154,11 +157,14 @@ async function runInCapsid(ctx: CapsidContext, spec: CapsidRunSpec): Promise<Cap
   if ((spec.command === undefined) === (spec.socket === undefined)) {
     throw new CellError('CELL_E_INVALID_ARGUMENT', `capsid ${spec.replica}: a Node cell needs a socket, a process cell (command) has none`, { details: { replica: spec.replica } });
   }
+  if ((spec.ready?.kind === 'tcp' || spec.ready?.kind === 'http') && !spec.network) {
+    throw new CellError('CELL_E_INVALID_ARGUMENT', `capsid ${spec.replica}: ${spec.ready.kind} readiness needs a capsid network (a capsid's own reaches no one)`, { details: { replica: spec.replica } });
+  }
   assertReachable(spec.codeDir, ctx.uid, ctx.gid, 'code directory');
   ownedDir(spec.dataDir, ctx.uid, ctx.gid);
   assertReachable(spec.dataDir, ctx.uid, ctx.gid, 'data directory');
   const dataMount = spec.dataMount ?? SANDBOX_DATA_DIR;
-  const netns = spec.network?.path; // before anything is made: a closed network fails here
+  if (spec.network) void spec.network.fd; // a closed network fails here, before anything is made
   const limits = enforcedLimits(ctx, spec.replica, spec.resources);
   let socket: InheritedSocket | undefined;
   try {
@@ -178,12 +184,20 @@ async function runInCapsid(ctx: CapsidContext, spec: CapsidRunSpec): Promise<Cap
       env: sandboxEnv(spec, dataMount),
       cwd: SANDBOX_CELL_DIR,
       command: spec.command ?? [SANDBOX_NODE, ...(spec.execArgv ?? []), `${SANDBOX_CELL_DIR}/${main}`],
-      shareNet: netns !== undefined,
+      shareNet: spec.network !== undefined,
     },
     ctx.system,
   );
-  const stdio = socket ? (['ignore', 'pipe', 'pipe', socket.fd] as const) : (['ignore', 'pipe', 'pipe'] as const);
-  const child = spawnSandboxed({ bwrap: ctx.bwrap, args, cgroupProcs: procsFiles(limits), dropTo: ctx.dropTo, netns, stdio: [...stdio] });
+  let child: ChildProcess;
+  try {
+    // The network's descriptor is read now, as the child is forked with its own copy: closed since, it is refused.
+    const netnsFd = spec.network?.fd;
+    child = spawnSandboxed({ bwrap: ctx.bwrap, args, cgroupProcs: procsFiles(limits), dropTo: ctx.dropTo, netnsFd, stdio: ['ignore', 'pipe', 'pipe', socket?.fd ?? 'ignore'] });
+  } catch (err) {
+    socket?.remove();
+    limits.release();
+    throw err;
+  }
   // The child holds the socket now (or failed to start: then nothing holds it and it is removed on exit).
   socket?.releaseOwnCopy();
   if (child.pid === undefined) {
@@ -192,7 +206,18 @@ async function runInCapsid(ctx: CapsidContext, spec: CapsidRunSpec): Promise<Cap
     const err = await new Promise<Error>((r) => child.once('error', r));
     throw new CellError('CELL_E_CAPSID_UNAVAILABLE', `could not start a capsid: ${err.message}`, { details: { reasons: [err.message] }, cause: err });
   }
-  const drop = ctx.dropTo ? ['setpriv', `--reuid=${ctx.uid}`, `--regid=${ctx.gid}`, '--clear-groups', '--no-new-privs'] : [];
-  const probe = spec.ready ? readinessProbe(spec.ready, { network: spec.network, output: [child.stdout!, child.stderr!], nodeAs: [...drop, ctx.nodePath] }) : undefined;
-  return new CapsidProcess(child, socket, limits, spec.readyTimeoutMs ?? 30_000, { probe, stopSignal: spec.stopSignal });
+  return new CapsidProcess(child, socket, limits, spec.readyTimeoutMs ?? 30_000, { readiness: spec.ready && readinessOf(ctx, spec, spec.ready, child), stopSignal: spec.stopSignal });
+}
+
+function readinessOf(ctx: CapsidContext, spec: CapsidRunSpec, ready: CapsidReadiness, child: ChildProcess): CapsidProcessOptions['readiness'] {
+  const prober = ready.kind === 'http' ? httpProber(ctx, spec.replica, spec.network!) : undefined;
+  const { probe, stop } = readinessProbe(ready, { pid: child.pid!, output: [child.stdout!, child.stderr!], httpGet: (url) => prober!.get(url) });
+  return {
+    probe,
+    everyMs: probeEveryMs(ready),
+    stop: () => {
+      stop();
+      prober?.close();
+    },
+  };
 }

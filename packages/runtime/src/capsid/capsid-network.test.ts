@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTeardown } from '../test-fixtures/temp-cells.ts';
 import type { CapsidRunSpec } from './capsid-host.ts';
-import { capsidNetworkUnavailable, openCapsidNetwork } from './capsid-network.ts';
+import { capsidNetworkUnavailable, listensOnTcp, openCapsidNetwork } from './capsid-network.ts';
 import { capsidSkipReason, testCapsidHost } from './test-support/capsid-fixture.ts';
 
 const defer = useTeardown();
@@ -58,8 +58,8 @@ describe.skipIf(unavailable !== undefined)('a capsid network shared by process c
     let log = '';
     server.stdout.on('data', (c: Buffer) => (log += c.toString()));
     await server.ready;
-    expect(network.listening(8080)).toBe(true);
-    expect(network.listening(8081)).toBe(false);
+    expect(listensOnTcp(server.pid, 8080)).toBe(true);
+    expect(listensOnTcp(server.pid, 8081)).toBe(false);
 
     // Another process cell of the same network reaches it, and sees only its own user's name.
     const inside = await host.run({ ...base('client'), command: ['python3', 'client.py'], env: { TARGET: 'http://127.0.0.1:8080/' }, network });
@@ -73,7 +73,7 @@ describe.skipIf(unavailable !== undefined)('a capsid network shared by process c
     expect(log).toContain('stopping on SIGINT');
   });
 
-  it('waits for an HTTP path or a log line, and says so when a process never becomes ready', async () => {
+  it('waits for an HTTP path, a log line or a low port, and says so when a process never becomes ready', async () => {
     const { host, root } = testCapsidHost(defer);
     const network = await openCapsidNetwork();
     defer(() => network.close());
@@ -92,9 +92,13 @@ describe.skipIf(unavailable !== undefined)('a capsid network shared by process c
     const http = await host.run({ ...base('http', '8081'), ready: { kind: 'http', url: 'http://127.0.0.1:8081/health' } });
     defer(() => http.kill());
     await http.ready;
-    const logged = await host.run({ ...base('logged', '8082'), ready: { kind: 'log', pattern: /^serving on 8082$/ } });
+    const logged = await host.run({ ...base('logged', '8082'), ready: { kind: 'log', text: 'serving on 8082' } });
     defer(() => logged.kill());
     await logged.ready;
+    // A port below 1024, as the sandbox user: the network is the placement's alone, where any port may be bound.
+    const low = await host.run({ ...base('low', '81'), ready: { kind: 'tcp', port: 81 } });
+    defer(() => low.kill());
+    await low.ready;
     const never = await host.run({ ...base('never', '8083'), ready: { kind: 'tcp', port: 9999 }, readyTimeoutMs: 1500 });
     await expect(never.ready).rejects.toMatchObject({ code: 'CELL_E_TIMEOUT', message: expect.stringContaining('did not become ready within 1500 ms') });
     expect(await never.exited).toMatchObject({ unready: true });
@@ -106,9 +110,9 @@ describe.skipIf(unavailable !== undefined)('a capsid network shared by process c
     const code = codeDir(root);
     const cat = await host.run({ cell: 'cat', replica: 'cat-0', codeDir: code, dataDir: join(root, 'data', 'cat'), resources, command: ['cat', '/etc/passwd'] });
     const passwd = await output(cat.stdout);
-    expect(passwd.split('\n').filter(Boolean).map((l) => l.split(':')[0])).toEqual(host.uid === 0 ? ['root'] : ['root', 'cell']);
+    expect(passwd.split('\n').filter(Boolean).map((l) => l.split(':')[0])).toEqual(['root', 'cell']);
     expect(passwd).not.toEqual(readFileSync('/etc/passwd', 'utf8'));
-    await network.close();
+    network.close();
     await expect(host.run({ cell: 'late', replica: 'late-0', codeDir: code, dataDir: join(root, 'data', 'late'), resources, command: ['true'], network })).rejects.toMatchObject({ code: 'CELL_E_UNAVAILABLE' });
   });
 });

@@ -25,13 +25,10 @@ export interface CapsidExit {
 }
 
 const STDERR_TAIL_CHARS = 4000;
-/** Pause between readiness probes of a process cell. */
-const PROBE_EVERY_MS = 50;
-
 /** How a capsid that is not a Node cell (a process cell: no socket) is told ready and stopped. */
 export interface CapsidProcessOptions {
-  /** One readiness attempt of a capsid without a socket (`readinessProbe`); none: ready once started. */
-  probe?: (() => Promise<boolean>) | undefined;
+  /** Readiness of a capsid without a socket (`readinessProbe`: one attempt, and the end of watching), tried every `everyMs`; none: ready once started. */
+  readiness?: { probe: () => Promise<boolean>; stop: () => void; everyMs: number } | undefined;
   /** Sent to the cell's process to drain it. Default SIGTERM. */
   stopSignal?: NodeJS.Signals | undefined;
 }
@@ -89,7 +86,8 @@ export class CapsidProcess {
         });
       });
     });
-    this.ready = socket ? this.waitReady(readyTimeoutMs, socket) : this.waitProbed(readyTimeoutMs, options.probe ?? (() => Promise.resolve(true)));
+    const readiness = options.readiness ?? { probe: () => Promise.resolve(true), stop: () => undefined, everyMs: 0 };
+    this.ready = socket ? this.waitReady(readyTimeoutMs, socket) : this.waitProbed(readyTimeoutMs, readiness);
     this.ready.catch(() => undefined);
   }
 
@@ -111,15 +109,19 @@ export class CapsidProcess {
     return new CellError('CELL_E_TIMEOUT', `capsid ${this.pid} did not ${what} within ${timeoutMs} ms`, { details: { pid: this.pid } });
   }
 
-  private async waitProbed(timeoutMs: number, probe: () => Promise<boolean>): Promise<void> {
+  private async waitProbed(timeoutMs: number, readiness: NonNullable<CapsidProcessOptions['readiness']>): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const died = this.died();
-    while (Date.now() < deadline) {
-      if (await Promise.race([probe(), died])) return;
-      if (!this.isRunning) throw await died.catch((e: unknown) => e);
-      await Promise.race([new Promise((r) => setTimeout(r, PROBE_EVERY_MS)), died]);
+    try {
+      while (Date.now() < deadline) {
+        if (await Promise.race([readiness.probe(), died])) return;
+        if (!this.isRunning) throw await died.catch((e: unknown) => e);
+        await Promise.race([new Promise((r) => setTimeout(r, readiness.everyMs)), died]);
+      }
+      throw this.unreadyAfter(timeoutMs, 'become ready');
+    } finally {
+      readiness.stop();
     }
-    throw this.unreadyAfter(timeoutMs, 'become ready');
   }
 
   private async waitReady(timeoutMs: number, socket: InheritedSocket): Promise<void> {

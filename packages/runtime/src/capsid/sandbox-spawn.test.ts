@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, useTeardown } from '../test-fixtures/temp-cells.ts';
-import { JOIN_CGROUP_FAILED, sandboxArgv, spawnSandboxed } from './sandbox-spawn.ts';
+import { JOIN_CGROUP_FAILED, sandboxArgv, spawnSandboxed, wrappedArgv } from './sandbox-spawn.ts';
 
 const defer = useTeardown();
 const isRoot = process.getuid?.() === 0;
@@ -48,7 +48,9 @@ describe('spawnSandboxed', () => {
     expect(dropping.slice(4, 6)).toEqual(['setpriv', '--reuid=7']);
     expect(dropping).toContain('--no-new-privs');
     expect(dropping.at(-1)).toBe('/usr/bin/bwrap');
-    const entering = sandboxArgv({ bwrap: '/usr/bin/bwrap', args: [], dropTo: { uid: 7, gid: 8 }, netns: '/proc/42/ns/net' });
-    expect(entering.slice(4, 8)).toEqual(['nsenter', '--net=/proc/42/ns/net', '--', 'setpriv']); // as root, before the drop
+    // A capsid network: entered as root, before the drop, by the descriptor the child inherited (closed before the command runs).
+    const entering = wrappedArgv({ command: ['/usr/bin/bwrap'], dropTo: { uid: 7, gid: 8 }, netnsFd: 9 });
+    expect(entering.slice(4, 7)).toEqual(['nsenter', '--net=/proc/self/fd/4', '--']);
+    expect(entering.slice(7, 12)).toEqual(['/bin/sh', '-c', 'exec 4<&-; exec "$@"', 'capsid', 'setpriv']);
   });
 });
