@@ -159,7 +159,7 @@ export async function benchDonate(options: DonateBenchOptions): Promise<Record<s
   }
   const demo = await publishToFirstCall(options);
   return {
-    method: `call p50 (${pinned.note}): medians of ${options.rounds} interleaved rounds, ${options.calls} sequential echo calls each over TLS from this process, to a bare process's own axon vs a relay in this process in front of the same cell in a capsid; publish_to_first_call (not pinned): one round of the demo (6 cells with an entry, 8 replicas) on loopback, from publishTree to the first successful call through the donor's relay`,
+    method: `call p50 (${pinned.note}): medians of ${options.rounds} interleaved rounds, ${options.calls} sequential echo calls each over TLS from this process, to a bare process's own axon vs a relay in this process in front of the same cell in a capsid; publish_to_first_call (not pinned): one round of the demo (its 7 running cells — PostgreSQL included — and 9 replicas) on loopback, from publishTree to the first successful call through the donor's relay`,
     call_p50_us: relay,
     publish_to_first_call: demo,
   };
