@@ -28,6 +28,8 @@ export const ManifestCellSchema = Type.Object(
     replicas: Type.Integer({ minimum: 1, maximum: 10_000 }),
     /** False for a cell donors do not run: a group (no process of its own); absent: it runs (a Node or a process cell). */
     runs: Type.Optional(Type.Boolean()),
+    /** True for a process cell (`[cell] run`): a donor that cannot run those refuses the tree before fetching it. */
+    process: Type.Optional(Type.Literal(true)),
     /** Dependencies on cells of the tree, by the name the cell gives them -> the dependency's path. */
     deps: Type.Record(Type.String(), Type.String({ maxLength: 1000 })),
   },

@@ -63,9 +63,10 @@ describe('publishTree', () => {
     });
     const r = await publishTree({ tree: loadCellTree(tree), author: ada, blockstore: new MemoryBlockstore(), tarballs, now });
     const db = r.manifest.cells.find((c) => c.name === 'db')!;
-    expect(db).toMatchObject({ path: 'cells/db', replicas: 1 });
+    expect(db).toMatchObject({ path: 'cells/db', replicas: 1, process: true });
     expect(db.runs).toBeUndefined();
     expect(r.manifest.cells.find((c) => c.name === 'app')).toMatchObject({ runs: false });
+    expect(r.manifest.cells.find((c) => c.name === 'app')!.process).toBeUndefined();
     expect(r.cells.find((c) => c.name === 'db')).toMatchObject({ files: 2 });
   });
 

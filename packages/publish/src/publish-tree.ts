@@ -140,6 +140,7 @@ export async function publishTree(options: PublishTreeOptions): Promise<PublishR
       resources: { cpu: range(resources.cpu), memory: range(resources.memory), storage: range(resources.storage), gpu: range(resources.gpu) },
       replicas: node.replicas,
       ...(runs ? {} : { runs: false }),
+      ...(node.config.process ? { process: true as const } : {}),
       deps: Object.fromEntries(Object.entries(node.deps).map(([name, dep]) => [name, posix(relative(root, dep.dir))])),
     });
   }

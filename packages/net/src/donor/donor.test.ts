@@ -85,7 +85,7 @@ describe('Donor refusing publications (a real node store, a real capsid host; no
   });
 
   /** A donor trusting ada only, offering `offered`, with its own placement root and log. */
-  function makeDonor(offered: Capacity = SMALL) {
+  function makeDonor(offered: Capacity = SMALL, processCellsRefusal?: () => string | undefined) {
     const counted = countingContent(node);
     const logger = memoryLogger();
     const capacity = new DonorCapacity(offered);
@@ -103,6 +103,7 @@ describe('Donor refusing publications (a real node store, a real capsid host; no
       // Long: an offer that fetched what exists nowhere would hang far past the test's bound.
       fetchTimeoutMs: 60_000,
       graceMs: 100,
+      processCellsRefusal,
     });
     const refusals = (cid: string) => logger.lines().filter((l) => l['component'] === 'net.donor' && l['manifest'] === cid && l['code'] !== undefined);
     return { donor, capacity, root, refusals, ...counted };
@@ -115,6 +116,16 @@ describe('Donor refusing publications (a real node store, a real capsid host; no
     await node.content.put(cid, bytes);
     return cid.toString();
   }
+
+  it('refuses a tree with process cells it cannot run (not root) before fetching a bundle or reserving anything', async () => {
+    writeShopTree(join(dir.path, 'with-db'), { 'cells/db/cell.toml': '[cell]\nname = "db"\nversion = "1.0.0"\nrun = ["python3", "-m", "http.server", "${PORT}"]\nports = ["http"]\n' });
+    const withDb = await publishTestTree(join(dir.path, 'with-db'), ada, node.content.blockstore);
+    const { donor, capacity, directories } = makeDonor({ cpu: 8, memoryBytes: 8 * GiB, storageBytes: 16 * GiB }, () => 'not root');
+    const outcome = await donor.offer({ manifest: withDb.cid.toString(), author: ada.record.key });
+    expect(outcome).toMatchObject({ placed: false, code: 'CELL_E_CAPSID_UNAVAILABLE', message: expect.stringContaining('tree shop has process cells (db) this donor cannot run: not root') });
+    expect(directories).toEqual([]);
+    expect(capacity.free().cpu).toBe(8);
+  });
 
   it('refuses an author the policy does not allow (CELL_E_UNTRUSTED_AUTHOR) before fetching anything', async () => {
     const { donor, gets, directories } = makeDonor();

@@ -1,6 +1,7 @@
 import { CID } from 'multiformats/cid';
 import { CellError } from '@cell/protocol';
 import { MAX_MANIFEST_BYTES, type Manifest, verifyManifest } from '@cell/publish';
+import { capsidNetworkUnavailable } from '@cell/runtime';
 import type { Logger } from '@cell/sdk';
 import type { LocalServedCell } from '../node-network.ts';
 import type { PublicationNotice } from '../publications.ts';
@@ -30,6 +31,8 @@ export interface DonorOptions extends Omit<PlacementContext, 'content' | 'allowS
   attestations?: { book: AttestationBook; send(manifest: string, artifacts: Record<string, string>): Promise<number> } | undefined;
   /** How long a built tree waits for its quorum before it is refused. Default 10 minutes. */
   quorumTimeoutMs?: number;
+  /** Why this donor cannot run process cells, or undefined when it can. Default `capsidNetworkUnavailable` (root, unshare, nsenter, ip). */
+  processCellsRefusal?: () => string | undefined;
 }
 
 /** How often this donor repeats its attestations (for donors that build later). */
@@ -103,6 +106,7 @@ export class Donor {
     const bytes = await this.options.content.get(cid, { signal, maxBytes: MAX_MANIFEST_BYTES });
     const { manifest } = await verifyManifest(bytes, cid);
     assertTrusted(this.options.trust, manifest.author.key);
+    this.assertRunsProcessCells(manifest);
     const needs = treeNeeds(manifest);
     const release = this.options.capacity.reserve(notice.manifest, needs);
     let placement: TreePlacement;
@@ -122,6 +126,17 @@ export class Donor {
     if (this.stopping) await this.remove(notice.manifest);
     else await this.replaceOlder(manifest);
     return { placed: true, cid: notice.manifest, tree: manifest.tree.name, timings: placement.timings };
+  }
+
+  /** Refuses, before anything is fetched or reserved, a tree with process cells this donor cannot run (CELL_E_CAPSID_UNAVAILABLE). */
+  private assertRunsProcessCells(manifest: Manifest): void {
+    const processCells = manifest.cells.filter((c) => c.process === true).map((c) => c.name);
+    const why = processCells.length > 0 ? (this.options.processCellsRefusal ?? capsidNetworkUnavailable)() : undefined;
+    if (why) {
+      throw new CellError('CELL_E_CAPSID_UNAVAILABLE', `tree ${manifest.tree.name} has process cells (${processCells.join(', ')}) this donor cannot run: ${why}`, {
+        details: { reasons: [why], cells: processCells },
+      });
+    }
   }
 
   /**
