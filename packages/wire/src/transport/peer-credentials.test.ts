@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,13 +17,13 @@ afterEach(() => {
 });
 
 /** A Unix socket anyone may connect to (a lax umask's), resolving each accepted socket's peer uid. */
-async function uidServer(): Promise<{ path: string; next: () => Promise<number | undefined> }> {
+async function uidServer(reader = credentials): Promise<{ path: string; next: () => Promise<number | undefined> }> {
   const dir = mkdtempSync(join(tmpdir(), 'cell-peer-'));
   chmodSync(dir, 0o755);
   const path = join(dir, 's.sock');
   const waiting: Array<(uid: number | undefined) => void> = [];
   const server: Server = createServer((s: Socket) => {
-    waiting.shift()?.(credentials.uidOf(s));
+    waiting.shift()?.(reader.uidOf(s));
     s.destroy();
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
@@ -35,8 +36,23 @@ async function uidServer(): Promise<{ path: string; next: () => Promise<number |
 }
 
 describe('peerCredentials', () => {
-  it('is available on Linux with the runtime installed', () => {
+  it('is available on Linux with the runtime installed, through the native module beside koffi', () => {
     expect(credentials.unavailable).toBeUndefined();
+    expect(credentials.via).toBe('native');
+  });
+
+  it("falls back to koffi's own loader when no native module of its version lies beside it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cell-koffi-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'koffi', version: '0.0.0-elsewhere' }));
+    writeFileSync(join(dir, 'index.cjs'), `module.exports = require(${JSON.stringify(createRequire(import.meta.url).resolve('koffi'))});\n`);
+    const wrapped = peerCredentials(join(dir, 'index.cjs'));
+    expect(wrapped).toMatchObject({ unavailable: undefined, via: 'package' });
+    const server = await uidServer(wrapped);
+    const uid = server.next();
+    const client = connect(server.path).on('error', () => undefined);
+    cleanups.push(() => client.destroy());
+    expect(await uid).toBe(process.getuid?.());
   });
 
   it('says why when koffi cannot be loaded, and reads nothing', () => {

@@ -1,6 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { endianness } from 'node:os';
+import { dirname, join } from 'node:path';
 import type Koffi from 'koffi';
 
 /** `SOL_SOCKET` and `SO_PEERCRED` on Linux (asm-generic/socket.h; other architectures number them otherwise). */
@@ -12,11 +14,14 @@ const GENERIC_SOCKET_ARCHS = new Set(['x64', 'ia32', 'arm', 'arm64', 'riscv64', 
 const UCRED_BYTES = 12;
 
 type GetSockOpt = (fd: number, level: number, name: number, out: Buffer, length: number[]) => number;
+type Loaded = { getsockopt: GetSockOpt; via: 'native' | 'package' };
 
 /** Reads the uid of a local caller, or says why it cannot here. */
 export interface PeerCredentials {
   /** Why peers' uids go unchecked in this process; undefined when they are checked. */
   readonly unavailable: string | undefined;
+  /** How koffi was loaded: its native module straight from its prebuilt package, or through koffi's own loader. */
+  readonly via?: 'native' | 'package' | undefined;
   /**
    * The uid of the process at the other end of a connected Unix socket (`SO_PEERCRED`, as the
    * kernel recorded it at connect), or undefined when it cannot be read.
@@ -31,16 +36,41 @@ export interface PeerCredentials {
  * loaded the peer's uid goes unchecked and the 0700 `run/` and 0600 sockets alone keep other
  * users out.
  */
-function loadGetSockOpt(module: string): GetSockOpt | string {
+function loadGetSockOpt(module: string): Loaded | string {
   if (process.platform !== 'linux') return `SO_PEERCRED is Linux's (this is ${process.platform})`;
   if (!GENERIC_SOCKET_ARCHS.has(process.arch)) return `SO_PEERCRED is not read on ${process.arch} (its socket options are numbered otherwise)`;
   try {
-    const koffi = createRequire(import.meta.url)(module) as typeof Koffi;
+    const require = createRequire(import.meta.url);
+    const native = nativeKoffi(require.resolve(module));
+    const koffi = native ?? (require(module) as typeof Koffi);
     const libc = koffi.load('libc.so.6');
-    return libc.func('int getsockopt(int, int, int, _Out_ uint8_t *out, _Inout_ uint32_t *length)') as GetSockOpt;
+    return { getsockopt: libc.func('int getsockopt(int, int, int, _Out_ uint8_t *out, _Inout_ uint32_t *length)') as GetSockOpt, via: native ? 'native' : 'package' };
   } catch (err) {
     return `koffi cannot be loaded from ${module} (${(err as Error).message.split('\n')[0]})`;
   }
+}
+
+/**
+ * koffi's native module, loaded straight from its prebuilt package beside koffi (where koffi's own
+ * loader looks first), when its version is koffi's: ~1 ms, against ~8 ms for koffi's ES-module
+ * wrapper, which only adds deprecated aliases. Undefined when it is not there (another libc, a
+ * layout npm chose otherwise): then the caller loads koffi itself.
+ */
+function nativeKoffi(entry: string): typeof Koffi | undefined {
+  const dir = dirname(entry);
+  const triplet = `${process.platform}_${process.arch}`;
+  const name = join('@koromix', `koffi-${process.platform}-${process.arch}`, triplet, 'koffi.node');
+  try {
+    const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };
+    for (const file of [join(dir, '..', name), join(dir, 'node_modules', name)]) {
+      if (!existsSync(file)) continue;
+      const native = createRequire(entry)(file) as typeof Koffi & { version?: string };
+      return native.version === version ? native : undefined;
+    }
+  } catch {
+    // not loadable this way: koffi's own loader decides
+  }
+  return undefined;
 }
 
 const loaded = new Map<string, PeerCredentials>();
@@ -49,20 +79,21 @@ const loaded = new Map<string, PeerCredentials>();
 export function peerCredentials(module = 'koffi'): PeerCredentials {
   let found = loaded.get(module);
   if (found) return found;
-  const getsockopt = loadGetSockOpt(module);
+  const got = loadGetSockOpt(module);
   // getsockopt is synchronous: one buffer serves every read, and the byte order is decided once.
   const out = Buffer.alloc(UCRED_BYTES);
   const littleEndian = endianness() === 'LE';
   found =
-    typeof getsockopt === 'string'
-      ? { unavailable: getsockopt, uidOf: () => undefined }
+    typeof got === 'string'
+      ? { unavailable: got, uidOf: () => undefined }
       : {
           unavailable: undefined,
+          via: got.via,
           uidOf(socket) {
             const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
             if (fd === undefined || fd < 0) return undefined;
             const length = [UCRED_BYTES];
-            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out, length) !== 0 || length[0] !== UCRED_BYTES) return undefined;
+            if (got.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out, length) !== 0 || length[0] !== UCRED_BYTES) return undefined;
             return littleEndian ? out.readUInt32LE(4) : out.readUInt32BE(4);
           },
         };
