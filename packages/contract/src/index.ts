@@ -22,5 +22,5 @@ export {
 } from './genome.ts';
 export { compareGenomes, formatChange, describeSchema, type CompatibilityReport, type GenomeChange } from './compatibility.ts';
 export { Bytes, isBytesSchema, bytesLimits, type BytesOptions, type TBytes } from './bytes.ts';
-export { compileValidator, type Validator, type ValidationIssue } from './validator.ts';
+export { compileValidator, lazyValidator, type Validator, type ValidationIssue } from './validator.ts';
 export { unknownKeys } from './unknown-keys.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Type, type TSchema } from 'typebox';
 import { Settings } from 'typebox/system';
 import { Bytes } from './bytes.ts';
-import { compileValidator } from './validator.ts';
+import { compileValidator, lazyValidator } from './validator.ts';
 
 describe('compileValidator', () => {
   const order = compileValidator(Type.Object({ sku: Type.String({ minLength: 1 }), qty: Type.Integer({ minimum: 1 }), note: Type.Optional(Type.String()) }));
@@ -93,5 +93,26 @@ describe('compileValidator', () => {
       expect(even.check(new Uint8Array(2))).toBe(true);
       expect(even.issues(new Uint8Array(3))).toEqual([{ path: '/', message: 'must have an even length' }]);
     });
+  });
+});
+
+describe('lazyValidator', () => {
+  it('reads its schema only at its first use, compiles it once, and then checks as compileValidator does', () => {
+    let reads = 0;
+    const schema = Type.Object({ sku: Type.String({ minLength: 1 }), qty: Type.Integer({ minimum: 1 }) });
+    const watched = new Proxy(schema, {
+      get(target, key, receiver) {
+        reads++;
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+    });
+    const lazy = lazyValidator(watched);
+    expect(reads).toBe(0);
+    expect(lazy.check({ sku: 'mug', qty: 2 })).toBe(true);
+    const afterCompile = reads;
+    expect(afterCompile).toBeGreaterThan(0);
+    expect(lazy.check({ sku: '', qty: 2 })).toBe(false);
+    expect(reads).toBe(afterCompile); // compiled once: checks run the compiled code
+    expect(lazy.issues({ sku: 3, qty: 0 }).map((i) => i.path).sort()).toEqual(['/qty', '/sku']);
   });
 });

@@ -39,6 +39,18 @@ export function compileValidator(schema: TSchema): Validator {
   };
 }
 
+/**
+ * A validator compiled on its first use: a cell compiles only the schemas of the methods it is
+ * called with (each ~1 ms at start otherwise), and the first call of a method pays for its own.
+ */
+export function lazyValidator(schema: TSchema): Validator {
+  let compiled: Validator | undefined;
+  return {
+    check: (value) => (compiled ??= compileValidator(schema)).check(value),
+    issues: (value) => (compiled ??= compileValidator(schema)).issues(value),
+  };
+}
+
 interface Refinement {
   check(value: unknown): boolean;
   error(value: unknown): string;
