@@ -31,6 +31,10 @@ try {
     const r = cellOn(net, n, ['mitosis', n.root, '--detach']);
     if (r.code !== 0) throw new Error(`node on ${n.host.name} did not start: ${r.stderr}`);
   }
+  // Discovery takes a moment (A's gossip reaches B within its announce interval): wait, bounded, until B knows A serves stock.
+  const knowsStock = () => /knows \S+ .*stock@/.test(cell(['status', b.root]).stdout);
+  for (let i = 0; i < 60 && !knowsStock(); i++) await new Promise((resolve) => setTimeout(resolve, 500));
+  if (!knowsStock()) throw new Error(`node B did not learn of A's stock within 30 s:\n${cell(['status', b.root]).stdout}`);
   let trace = '';
   for (const input of ['{"sku":"mug","qty":2}', '{"sku":"mug","qty":1000}']) {
     const r = cell(['call', join(b.root, 'cells/shop'), 'buy', input, '--trace']);

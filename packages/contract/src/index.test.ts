@@ -12,6 +12,7 @@ describe('@cell/contract public surface', () => {
         'clientStream',
         'compareGenomes',
         'compileValidator',
+        'lazyValidator',
         'defineContract',
         'describeSchema',
         'duplex',
