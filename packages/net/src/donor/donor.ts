@@ -1,7 +1,6 @@
 import { CID } from 'multiformats/cid';
 import { CellError } from '@cell/protocol';
 import { MAX_MANIFEST_BYTES, type Manifest, verifyManifest } from '@cell/publish';
-import { capsidNetworkUnavailable } from '@cell/runtime';
 import type { Logger } from '@cell/sdk';
 import type { LocalServedCell } from '../node-network.ts';
 import type { PublicationNotice } from '../publications.ts';
@@ -9,6 +8,7 @@ import { type DonorCapacity, treeNeeds } from './donor-capacity.ts';
 import type { AttestationBook } from './build-attestation.ts';
 import type { DonorAdvert } from './donor-advert.ts';
 import type { BundleFetcher } from './fetch-tree.ts';
+import { assertRunsProcessCells } from './placed-process.ts';
 import { type PlacementContext, type PlacementTimings, TreePlacement } from './tree-placement.ts';
 import { assertTrusted, type TrustPolicy } from './trust-policy.ts';
 
@@ -106,7 +106,9 @@ export class Donor {
     const bytes = await this.options.content.get(cid, { signal, maxBytes: MAX_MANIFEST_BYTES });
     const { manifest } = await verifyManifest(bytes, cid);
     assertTrusted(this.options.trust, manifest.author.key);
-    this.assertRunsProcessCells(manifest);
+    // Before anything is fetched or reserved: the manifest names its process cells.
+    const processCells = manifest.cells.filter((c) => c.process === true).map((c) => c.name);
+    assertRunsProcessCells(manifest.tree.name, processCells, this.options.processCellsRefusal);
     const needs = treeNeeds(manifest);
     const release = this.options.capacity.reserve(notice.manifest, needs);
     let placement: TreePlacement;
@@ -126,17 +128,6 @@ export class Donor {
     if (this.stopping) await this.remove(notice.manifest);
     else await this.replaceOlder(manifest);
     return { placed: true, cid: notice.manifest, tree: manifest.tree.name, timings: placement.timings };
-  }
-
-  /** Refuses, before anything is fetched or reserved, a tree with process cells this donor cannot run (CELL_E_CAPSID_UNAVAILABLE). */
-  private assertRunsProcessCells(manifest: Manifest): void {
-    const processCells = manifest.cells.filter((c) => c.process === true).map((c) => c.name);
-    const why = processCells.length > 0 ? (this.options.processCellsRefusal ?? capsidNetworkUnavailable)() : undefined;
-    if (why) {
-      throw new CellError('CELL_E_CAPSID_UNAVAILABLE', `tree ${manifest.tree.name} has process cells (${processCells.join(', ')}) this donor cannot run: ${why}`, {
-        details: { reasons: [why], cells: processCells },
-      });
-    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { TreeNode } from '@cell/config';
 import { CellError } from '@cell/protocol';
-import { type CapsidReadiness, dependencyVariables, interpolate, LOCAL_HOST, portVariables, type ReplicaPorts } from '@cell/runtime';
+import { type CapsidReadiness, capsidNetworkUnavailable, dependencyVariables, interpolate, LOCAL_HOST, portVariables, type ReplicaPorts } from '@cell/runtime';
 
 /**
  * Where the process cells of a placement listen: from here up, in the placement's own capsid
@@ -19,6 +19,19 @@ const REGEX_SYNTAX = /[\\^$.|?*+()[\]{}]/;
 
 function startFailed(n: TreeNode, message: string, key?: string): CellError {
   return new CellError('CELL_E_START_FAILED', `cell ${n.name}: ${message}`, { details: { cell: n.name, ...(key ? { key } : {}) } });
+}
+
+/**
+ * Refuses a tree with process cells (`cells`, by name) on a donor that cannot run them
+ * (`why`: by default, what keeps this machine from making capsid networks) with
+ * CELL_E_CAPSID_UNAVAILABLE naming them. Nothing to refuse without process cells.
+ */
+export function assertRunsProcessCells(tree: string, cells: readonly string[], why: () => string | undefined = capsidNetworkUnavailable): void {
+  const reason = cells.length > 0 ? why() : undefined;
+  if (!reason) return;
+  throw new CellError('CELL_E_CAPSID_UNAVAILABLE', `tree ${tree} has process cells (${cells.join(', ')}) this donor cannot run: ${reason}`, {
+    details: { reasons: [reason], cells: [...cells] },
+  });
 }
 
 /** The ports of a placement's process cells, by cell name, counted up from `FIRST_PORT`. */

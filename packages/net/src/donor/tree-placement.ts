@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CellTree, runsProcess, type TreeNode } from '@cell/config';
-import { CellError } from '@cell/protocol';
 import { type Manifest, TARBALL_DIR } from '@cell/publish';
 import {
   buildProcessCellSandboxed,
@@ -10,7 +9,6 @@ import {
   type CapsidHost,
   type CapsidNetwork,
   type CapsidRunSpec,
-  capsidNetworkUnavailable,
   installCellSandboxed,
   openCapsidNetwork,
 } from '@cell/runtime';
@@ -20,7 +18,7 @@ import type { LocalServedCell } from '../node-network.ts';
 import { startAxonRelay } from './axon-relay.ts';
 import { replicaNeeds } from './donor-capacity.ts';
 import { type BundleFetcher, fetchTree } from './fetch-tree.ts';
-import { PLACED_DATA, PlacementPorts, placedProcessLaunch } from './placed-process.ts';
+import { assertRunsProcessCells, PLACED_DATA, PlacementPorts, placedProcessLaunch } from './placed-process.ts';
 import { PlacedReplica } from './placed-replica.ts';
 
 /** What a donor lends each placement. */
@@ -137,12 +135,8 @@ export class TreePlacement {
     at = performance.now();
     const running = startOrder(tree);
     const processes = running.filter((n) => n.config.process !== undefined);
-    const noNetwork = processes.length > 0 ? capsidNetworkUnavailable() : undefined;
-    if (noNetwork) {
-      throw new CellError('CELL_E_CAPSID_UNAVAILABLE', `tree ${manifest.tree.name} has process cells (${processes.map((n) => n.name).join(', ')}) this donor cannot run: ${noNetwork}`, {
-        details: { reasons: [noNetwork], cells: processes.map((n) => n.name) },
-      });
-    }
+    // Again on the fetched tree (a manifest need not say which cells are process cells), before any build.
+    assertRunsProcessCells(manifest.tree.name, processes.map((n) => n.name));
     // One npm cache for the tree's cells: the tarballs they share are added once.
     const npmCache = { dir: join(dir, 'npm-cache'), added: new Set<string>() };
     const spec = (n: TreeNode) => ({ treeRoot: tree.root.dir, cellDir: n.dir, entry: n.config.cell.entry, tarballDir: TARBALL_DIR, allowScripts: ctx.allowScripts, npmCache });

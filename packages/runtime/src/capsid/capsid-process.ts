@@ -86,8 +86,8 @@ export class CapsidProcess {
         });
       });
     });
-    const readiness = options.readiness ?? { probe: () => Promise.resolve(true), stop: () => undefined, everyMs: 0 };
-    this.ready = socket ? this.waitReady(readyTimeoutMs, socket) : this.waitProbed(readyTimeoutMs, readiness);
+    // A process cell without a readiness probe is ready once started.
+    this.ready = socket ? this.waitReady(readyTimeoutMs, socket) : options.readiness ? this.waitProbed(readyTimeoutMs, options.readiness) : Promise.resolve();
     this.ready.catch(() => undefined);
   }
 

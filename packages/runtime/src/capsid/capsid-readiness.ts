@@ -4,8 +4,8 @@ import { listensOnTcp } from './capsid-network.ts';
 /**
  * When a process cell in a capsid is ready. Probes look from outside without entering the
  * sandbox: a TCP port is ready when the capsid's network lists a socket listening on it; an HTTP
- * URL when a GET from inside that network (a short-lived `node`, as the sandbox uid, in the
- * capsid's cgroup) is answered below 400; a text when a line of its output contains it (a plain
+ * URL when a GET from inside that network (a short-lived `node`, as the sandbox uid, in a cgroup
+ * of the probes' own: `http-probe.ts`) is answered below 400; a text when a line of its output contains it (a plain
  * text, never a regular expression: the donor matches what a hostile cell writes).
  */
 export type CapsidReadiness = { kind: 'started' } | { kind: 'tcp'; port: number } | { kind: 'http'; url: string } | { kind: 'log'; text: string };
