@@ -68,13 +68,15 @@ export async function idleAndCold(opts: IdleOptions): Promise<Record<string, unk
   const bareStart: number[] = [];
   const cold: number[] = [];
   const cacheDir = join(opts.dir, 'compile-cache');
-  await cellFirstReplyMs(opts.bundle, join(opts.dir, 'idle-warm.sock'), cacheDir); // fills the compile cache
+  await cellFirstReplyMs(opts.bundle, join(opts.dir, 'idle-warm.sock'), cacheDir); // fills the compile cache (a cell writes it once it serves)
   for (let r = 0; r < opts.rounds; r++) {
     const socket = (name: string) => join(opts.dir, `idle-${name}-${r}.sock`);
     const idle = spawn(process.execPath, ['-e', "process.stdout.write('ready\\n'); setInterval(() => {}, 1e9)"], { stdio: ['ignore', 'pipe', 'ignore'] });
     await new Promise((resolve) => idle.stdout.once('data', resolve));
-    const b = await startReady([], [opts.bundle, 'serve', socket('bundled')]);
-    const s = await startReady([], [opts.sourceEntry, 'serve', socket('source')]);
+    // With the compile cache, as the nucleus runs every cell.
+    const withCache = { ...process.env, NODE_COMPILE_CACHE: cacheDir };
+    const b = await startReady([], [opts.bundle, 'serve', socket('bundled')], undefined, withCache);
+    const s = await startReady([], [opts.sourceEntry, 'serve', socket('source')], undefined, withCache);
     try {
       await settle();
       bare.push(privateMiB(idle.pid!));

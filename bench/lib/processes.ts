@@ -22,9 +22,9 @@ export function pinSelf(cpus: string): { note: string; restore(): void } {
 }
 
 /** Runs `node <args>` (optionally pinned) and resolves with the child once it prints a ready line. */
-export function startReady(prefix: string[], args: string[], timeoutMs = 30_000): Promise<ChildProcess> {
+export function startReady(prefix: string[], args: string[], timeoutMs = 30_000, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
   const [cmd, ...rest] = [...prefix, process.execPath, '--conditions=cell-source', ...args]; // the @cell packages' TypeScript sources, never a stale build
-  const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(cmd!, rest, { stdio: ['ignore', 'pipe', 'inherit'], env });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

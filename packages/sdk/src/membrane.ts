@@ -28,6 +28,7 @@ import {
   type Validator,
 } from '@cell/wire';
 import { CallContext } from './call-context.ts';
+import { persistCompileCache } from './compile-cache.ts';
 import { attachCellProcess } from './cell-process.ts';
 import type { Handlers } from './contract-types.ts';
 import { launchSettings } from './launch.ts';
@@ -290,5 +291,6 @@ export async function serve<C extends Contract>(contract: C, handlers: Handlers<
   const membrane = new UnixMembrane(contract, handlers, options);
   await membrane.listen();
   attachCellProcess(membrane, membrane.baseLog);
+  persistCompileCache();
   return membrane;
 }

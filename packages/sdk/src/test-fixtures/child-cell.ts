@@ -8,6 +8,8 @@ const SERVER = fileURLToPath(new URL('./echo-server.ts', import.meta.url));
 export interface ChildCell {
   child: ChildProcess;
   pid: number;
+  /** The built-in modules it had loaded once listening (`tls`, `internal/crypto/hash`, ...). */
+  builtins: string[];
   /** Resident memory of the child in bytes, read from /proc. */
   rssBytes(): number;
   isAlive(): boolean;
@@ -22,6 +24,7 @@ export function startChildEcho(socketPath: string, env: Record<string, string> =
   const cell: ChildCell = {
     child,
     pid: child.pid!,
+    builtins: [],
     rssBytes() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
@@ -45,6 +48,7 @@ export function startChildEcho(socketPath: string, env: Record<string, string> =
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.includes('"ready":true')) {
         clearTimeout(timer);
+        cell.builtins = (JSON.parse(line) as { builtins?: string[] }).builtins ?? [];
         resolve(cell);
       }
     });
