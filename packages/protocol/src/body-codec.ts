@@ -56,10 +56,31 @@ export function encodeBody(value: unknown): Buffer | undefined {
 export function decodeBody(bytes: WireBody | undefined): unknown {
   if (bytes instanceof BinBody) return Buffer.from(bytes.bytes.buffer, bytes.bytes.byteOffset, bytes.bytes.length);
   if (bytes === undefined || bytes.length === 0) return undefined;
-  const value: unknown = codec.unpack(bytes);
+  return decodeBodyAt(bytes, 0, bytes.length);
+}
+
+/** The one options object msgpackr is given (it reads `start` and `end` before anything else). */
+const RANGE = { start: 0, end: 0 };
+
+/**
+ * Decodes the body at `bytes[start, end)` where it lies: no view of it is made, and msgpackr's
+ * DataView is made once per received chunk, not once per frame. Throws as `decodeBody` does.
+ */
+export function decodeBodyAt(bytes: Buffer, start: number, end: number): unknown {
+  if (start >= end) return undefined;
+  RANGE.start = start;
+  RANGE.end = end;
+  const value: unknown = codec.unpack(bytes, RANGE);
   // 0xC1 cannot appear in UTF-8 text, so most bodies never pay for the walk; nor in a body that is one byte array.
-  if (!(value instanceof Uint8Array) && bytes.includes(0xc1) && holdsC1(value, 0)) throw new Error('malformed msgpack: the never-used type 0xC1');
+  if (!(value instanceof Uint8Array) && holdsByte(bytes, start, end, 0xc1) && holdsC1(value, 0)) throw new Error('malformed msgpack: the never-used type 0xC1');
   return value;
+}
+
+/** Whether `bytes[start, end)` holds `byte` (a loop for small bodies: cheaper than a call into C++). */
+function holdsByte(bytes: Buffer, start: number, end: number, byte: number): boolean {
+  if (end - start > 128) return bytes.subarray(start, end).includes(byte);
+  for (let i = start; i < end; i++) if (bytes[i] === byte) return true;
+  return false;
 }
 
 function holdsC1(value: unknown, depth: number): boolean {

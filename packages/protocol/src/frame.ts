@@ -1,4 +1,4 @@
-import { BinBody, type WireBody } from './body-codec.ts';
+import { BinBody, decodeBodyAt, decodeBody, type WireBody } from './body-codec.ts';
 import { writeTraceId } from './trace-id.ts';
 
 /**
@@ -96,7 +96,7 @@ export interface Frame {
   /** The caller's span this call is made from (8 bytes). */
   readonly span?: Buffer | undefined;
   name?: string | undefined;
-  body?: Buffer | undefined;
+  readonly body?: Buffer | undefined;
 }
 
 /** What is needed to build a frame; `body` is already msgpack-encoded. */
@@ -224,10 +224,13 @@ class ParsedFrame implements Frame {
   streamId: number;
   deadlineMs: number | undefined = undefined;
   name: string | undefined = undefined;
-  body: Buffer | undefined = undefined;
   traceAt = -1;
   spanAt = -1;
-  private readonly bytes: Buffer;
+  /** Where the body lies in `bytes` (equal: no body). */
+  bodyAt = 0;
+  bodyEnd = 0;
+  private bodyView: Buffer | undefined;
+  readonly bytes: Buffer;
 
   constructor(bytes: Buffer, kind: FrameKind, flags: number, streamId: number) {
     this.bytes = bytes;
@@ -243,6 +246,22 @@ class ParsedFrame implements Frame {
   get span(): Buffer | undefined {
     return this.spanAt < 0 ? undefined : this.bytes.subarray(this.spanAt, this.spanAt + SPAN_ID_BYTES);
   }
+
+  /** A view of the body, made only when something asks (decoding reads it where it lies). */
+  get body(): Buffer | undefined {
+    if (this.bodyAt === this.bodyEnd) return undefined;
+    return (this.bodyView ??= this.bytes.subarray(this.bodyAt, this.bodyEnd));
+  }
+}
+
+/** Bytes of a frame's body (0 when it has none). */
+export function frameBodyBytes(frame: Frame): number {
+  return frame instanceof ParsedFrame ? frame.bodyEnd - frame.bodyAt : (frame.body?.length ?? 0);
+}
+
+/** Decodes a frame's body (see `decodeBody`); a received frame's is read where it lies, without a view. */
+export function decodeFrameBody(frame: Frame): unknown {
+  return frame instanceof ParsedFrame ? decodeBodyAt(frame.bytes, frame.bodyAt, frame.bodyEnd) : decodeBody(frame.body);
 }
 
 /**
@@ -287,6 +306,7 @@ export function parseFrameAt(bytes: Buffer, start: number, end: number): Frame {
     frame.name = bytes.toString('utf8', at + 1, at + 1 + len);
     at += 1 + len;
   }
-  if (at < end) frame.body = bytes.subarray(at, end);
+  frame.bodyAt = at;
+  frame.bodyEnd = end;
   return frame;
 }

@@ -30,6 +30,8 @@ describe('@cell/protocol public surface', () => {
         'BIN_BODY_MIN_BYTES',
         'BinBody',
         'decodeBody',
+        'decodeFrameBody',
+        'frameBodyBytes',
         'encodeWireBody',
         'frameTail',
         'frameBytes',

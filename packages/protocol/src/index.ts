@@ -26,6 +26,8 @@ export {
   writeFrame,
   frameTail,
   parseFrame,
+  decodeFrameBody,
+  frameBodyBytes,
   FrameFormatError,
 } from './frame.ts';
 export { FrameDecoder, type FrameSink, type OversizeFrame } from './frame-decoder.ts';

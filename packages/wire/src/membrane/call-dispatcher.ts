@@ -1,4 +1,4 @@
-import { CellError, decodeBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_EARLY, FLAG_STREAM_IN, type Frame, FrameKind, newTraceId, nextSpan, toCellError } from '@cell/protocol';
+import { CellError, decodeFrameBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_EARLY, FLAG_STREAM_IN, type Frame, frameBodyBytes, FrameKind, newTraceId, nextSpan, toCellError } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -183,7 +183,7 @@ export class CallDispatcher implements OutputStreamSession {
     const entry = call.entry;
     if (!decoded.ok) return this.finish(f.streamId, call, new CellError('CELL_E_PROTOCOL', 'stream item is not valid msgpack'));
     if (!entry.input.check(decoded.value)) return this.finish(f.streamId, call, invalidInput(entry.name, entry.input.issues(decoded.value)));
-    if (!call.inbox.push(decoded.value, (f.body?.length ?? 0) + 1, this.host.limits.maxFrameBytes)) this.session.protocolError('caller sent stream data beyond its credit');
+    if (!call.inbox.push(decoded.value, frameBodyBytes(f) + 1, this.host.limits.maxFrameBytes)) this.session.protocolError('caller sent stream data beyond its credit');
   }
 
   streamEnd(id: number): void {
@@ -276,7 +276,7 @@ export class CallDispatcher implements OutputStreamSession {
 
 function decode(f: Frame): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: decodeBody(f.body) };
+    return { ok: true, value: decodeFrameBody(f) };
   } catch {
     return { ok: false };
   }

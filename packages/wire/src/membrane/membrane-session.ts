@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeBody, encodeBody, encodeWireBody, type Frame, FrameKind, type OversizeFrame, toCellError } from '@cell/protocol';
+import { CellError, decodeFrameBody, encodeBody, encodeWireBody, type Frame, FrameKind, type OversizeFrame, toCellError } from '@cell/protocol';
 import { FramedConnection } from '../connection/framed-connection.ts';
 import { parseClientHello, PROTOCOL_VERSION } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -136,7 +136,7 @@ export class MembraneSession implements DispatchSession {
   private onHello(f: Frame): void {
     let hello;
     try {
-      hello = parseClientHello(decodeBody(f.body));
+      hello = parseClientHello(decodeFrameBody(f));
     } catch (err) {
       return this.protocolError(toCellError(err, 'CELL_E_PROTOCOL').message);
     }

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeBody, encodeBody, encodeWireBody, FLAG_STREAM_IN, type Frame, FrameKind, fromWireError, type OversizeFrame } from '@cell/protocol';
+import { CellError, decodeFrameBody, encodeBody, encodeWireBody, FLAG_STREAM_IN, type Frame, frameBodyBytes, FrameKind, fromWireError, type OversizeFrame } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD, type ServerHello } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -218,7 +218,7 @@ export class SynapseConnection {
         if (call.sentAt > 0) this.latency?.observe(this.config.clock.monotonic() - call.sentAt);
         let value: unknown;
         try {
-          value = decodeBody(f.body);
+          value = decodeFrameBody(f);
         } catch {
           return this.pending.fail(f.streamId, call, new CellError('CELL_E_PROTOCOL', 'reply body is not valid msgpack'));
         }
@@ -236,11 +236,11 @@ export class SynapseConnection {
         if (!call?.inbox) return;
         let value: unknown;
         try {
-          value = decodeBody(f.body);
+          value = decodeFrameBody(f);
         } catch {
           return this.pending.abandon(f.streamId, new CellError('CELL_E_PROTOCOL', 'stream item is not valid msgpack'));
         }
-        if (!call.inbox.push(value, (f.body?.length ?? 0) + 1, this.config.maxFrameBytes)) this.protocolError('cell sent stream data beyond its credit');
+        if (!call.inbox.push(value, frameBodyBytes(f) + 1, this.config.maxFrameBytes)) this.protocolError('cell sent stream data beyond its credit');
         return;
       }
       case FrameKind.STREAM_END:
@@ -254,7 +254,7 @@ export class SynapseConnection {
       case FrameKind.EVENT: {
         let payload: unknown;
         try {
-          payload = decodeBody(f.body);
+          payload = decodeFrameBody(f);
         } catch {
           return this.protocolError('event body is not valid msgpack');
         }

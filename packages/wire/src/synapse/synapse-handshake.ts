@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeBody, encodeBody, type Frame, FrameKind, fromWireError, type OversizeFrame, toCellError } from '@cell/protocol';
+import { CellError, decodeBody, decodeFrameBody, encodeBody, type Frame, FrameKind, fromWireError, type OversizeFrame, toCellError } from '@cell/protocol';
 import type { Clock } from '../clock.ts';
 import { type ConnectionEvents, FramedConnection } from '../connection/framed-connection.ts';
 import { parseServerHello, PROTOCOL_VERSION, type ServerHello } from '../connection/handshake.ts';
@@ -62,7 +62,7 @@ export function handshake(socket: Socket, config: HandshakeConfig, remembered?: 
       settle();
       let hello: ServerHello;
       try {
-        hello = parseServerHello(decodeBody(f.body));
+        hello = parseServerHello(decodeFrameBody(f));
       } catch (err) {
         const error = toCellError(err, 'CELL_E_PROTOCOL');
         conn.fail(error);
