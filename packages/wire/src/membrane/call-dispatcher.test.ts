@@ -111,6 +111,15 @@ describe('CallDispatcher: requests', () => {
     expect(p.calls).toHaveLength(1);
   });
 
+  it('closes the connection with CELL_E_PROTOCOL on a REQUEST on stream 0 (the connection\'s own), never running it', async () => {
+    const p = parked();
+    const { peer, request } = await caller([p.entry]);
+    request(0, 'park', 'zero');
+    expect((await peer.takeError(0)).code).toBe('CELL_E_PROTOCOL');
+    await peer.closed();
+    expect(p.calls).toHaveLength(0);
+  });
+
   it('answers CELL_E_OVERLOADED beyond its calls in flight per connection, and takes calls again below it', async () => {
     const p = parked();
     const { peer, request, response } = await caller([p.entry], { limits: { maxInFlightPerConnection: 2 } });

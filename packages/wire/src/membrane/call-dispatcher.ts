@@ -1,4 +1,5 @@
 import { CellError, decodeFrameBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_EARLY, FLAG_STREAM_IN, type Frame, frameBodyBytes, FrameKind, newTraceId, nextSpan, toCellError } from '@cell/protocol';
+import { CallTable } from '../connection/call-table.ts';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -34,7 +35,7 @@ export interface DispatchSession extends ContextHost {
 export class CallDispatcher implements OutputStreamSession {
   readonly conn: FramedConnection;
   readonly validateOutput: boolean;
-  private readonly calls = new Map<number, ServerCall>();
+  private readonly calls = new CallTable<ServerCall>();
   private readonly deadlines: DeadlineTimer;
   private readonly host: SessionHost;
   private readonly session: DispatchSession;
@@ -83,6 +84,7 @@ export class CallDispatcher implements OutputStreamSession {
 
   request(f: Frame): void {
     const id = f.streamId;
+    if (id === 0) return this.session.protocolError('a REQUEST on stream 0 (the connection\'s own): calls use stream ids from 1');
     if (this.calls.has(id)) return this.session.protocolError(`stream id ${id} is already in use`);
     const name = f.name ?? '';
     if (name === GENOME_METHOD) {
@@ -239,7 +241,7 @@ export class CallDispatcher implements OutputStreamSession {
   /** Times out every call past its deadline; returns the next deadline. */
   private expire(now: number): number {
     let next = Infinity;
-    for (const [id, call] of this.calls) {
+    for (const [id, call] of this.calls.entries()) {
       if (call.deadline <= now) this.finish(id, call, new CellError('CELL_E_TIMEOUT', 'the call passed its deadline'), false);
       else if (call.deadline < next) next = call.deadline;
     }
@@ -270,7 +272,7 @@ export class CallDispatcher implements OutputStreamSession {
     this.deadlines.stop();
     if (this.calls.size === 0) return;
     const reason = reasonFor();
-    for (const [id, call] of [...this.calls]) this.finish(id, call, reason, false);
+    for (const [id, call] of this.calls.entries()) this.finish(id, call, reason, false);
   }
 }
 

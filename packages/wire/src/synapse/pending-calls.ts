@@ -1,4 +1,5 @@
 import { CellError, FrameKind } from '@cell/protocol';
+import { CallTable } from '../connection/call-table.ts';
 import type { Clock } from '../clock.ts';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import type { StreamCredit, StreamInbox } from '../streams/stream-flow.ts';
@@ -40,7 +41,7 @@ export function pendingCall(resolve: (value: unknown) => void, reject: (error: C
  * sends to the cell.
  */
 export class PendingCalls {
-  private readonly calls = new Map<number, PendingCall>();
+  private readonly calls = new CallTable<PendingCall>();
   private nextId = 1;
   private readonly deadlines: DeadlineTimer;
   private readonly conn: FramedConnection;
@@ -133,7 +134,7 @@ export class PendingCalls {
   /** Times out every call past its deadline; returns the next deadline. */
   private expire(now: number): number {
     let next = Infinity;
-    for (const [id, call] of this.calls) {
+    for (const [id, call] of this.calls.entries()) {
       if (call.deadline <= now) {
         this.abandon(id, new CellError('CELL_E_TIMEOUT', `no reply within ${call.timeoutMs} ms`, { details: { timeoutMs: call.timeoutMs } }));
       } else if (call.deadline < next) next = call.deadline;
@@ -146,7 +147,7 @@ export class PendingCalls {
     this.deadlines.stop();
     if (this.calls.size === 0) return;
     const reason = reasonFor();
-    for (const [id, call] of [...this.calls]) {
+    for (const [id, call] of this.calls.entries()) {
       this.settle(id, call);
       call.credit?.cancel();
       call.inbox?.fail(reason);
