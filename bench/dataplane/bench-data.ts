@@ -153,11 +153,11 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
       echo: 'a Buffer of the size echoed (8 in flight at 64 KiB, 4 at 1 MiB, 2 at 16 MiB) for 1.5 s; MB/s of payload one way',
       item_stream: '100,000 { n, text } items of one server stream',
       byte_stream: `${opts.streamBytes / 2 ** 20} MiB in 64 KiB Buffers of one server stream`,
-      setup: 'connect and the first small reply, median of 200',
+      setup: 'connect and the first small reply, median of 200 after 50 to warm up',
       connections_1000: '1,000 connections opened at once, each making one call, to a fresh server; its private memory growth per connection',
       uid_check: 'the cell processes load koffi to read local callers\' uids (CELL_KOFFI, as the nucleus gives every cell): ~2 ms of start and ~1 MiB (its native module loaded directly)',
       idle_private_mib: 'private pages (smaps_rollup) 1 s after start: a bare `node -e setInterval`, the cell bundled (before and 1 s after its first call) and run from its TypeScript sources, all alive at once (so the Node binary is shared); not pinned',
-      cold_start_ms: 'spawn to first output of `node -e`, against spawn of the bundled cell (with a warm NODE_COMPILE_CACHE, as the nucleus runs cells) to the first reply of a call (connect tried every 1 ms); not pinned',
+      cold_start_ms: 'spawn to first output of `node -e`, against spawn of the bundled cell (with a warm NODE_COMPILE_CACHE, as the nucleus runs cells) to the first reply of a call (a bare connect() tried every 1 ms until it listens, then the call); not pinned',
       cpu: 'client and server CPU (user + system, all threads) per operation; the server read from /proc (10 ms ticks)',
     },
   };

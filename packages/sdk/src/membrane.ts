@@ -218,6 +218,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   }
 
   private wakeIdle(): void {
+    if (this.idleWaiters.length === 0) return; // the common case: every call that empties the membrane comes here
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
