@@ -96,6 +96,16 @@ describe('frame', () => {
   });
 });
 
+describe('names of received frames', () => {
+  it('reads each name right when names that share a length and first and last byte alternate', () => {
+    const names = ['axb', 'ayb', 'axb', 'échoé', 'ayb', 'écho é'.slice(0, 5), ''];
+    for (const name of names) {
+      const f = parseFrame(encodeFrame({ kind: FrameKind.REQUEST, streamId: 1, name }).subarray(LENGTH_PREFIX_BYTES));
+      expect(f.name).toBe(name);
+    }
+  });
+});
+
 describe('decoding a received frame body where it lies', () => {
   /** Frames back to back in one buffer, as a socket read brings them; each parsed in place. */
   function parsedInOneChunk(bodies: Array<Buffer | undefined>) {

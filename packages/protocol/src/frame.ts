@@ -264,6 +264,32 @@ export function decodeFrameBody(frame: Frame): unknown {
   return frame instanceof ParsedFrame ? decodeBodyAt(frame.bytes, frame.bodyAt, frame.bodyEnd) : decodeBody(frame.body);
 }
 
+/** Names read lately (method and event names repeat): slot by length and first and last byte. */
+const recentNames: Array<{ bytes: Buffer; name: string } | undefined> = new Array(64).fill(undefined);
+
+/**
+ * The name of `len` bytes at `at`: the string made the last time the same bytes came, when they
+ * did (no string made, and its hash already known to the lookups that follow), else a new one.
+ */
+function nameAt(bytes: Buffer, at: number, len: number): string {
+  if (len === 0) return '';
+  const slot = (len * 31 + bytes[at]! * 7 + bytes[at + len - 1]!) & 63;
+  const recent = recentNames[slot];
+  if (recent !== undefined && recent.bytes.length === len) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (recent.bytes[i] !== bytes[at + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return recent.name;
+  }
+  const name = bytes.toString('utf8', at, at + len);
+  recentNames[slot] = { bytes: Buffer.from(bytes.subarray(at, at + len)), name };
+  return name;
+}
+
 /**
  * Parses the header and body of one frame (without its length prefix).
  * The returned buffers are views into `bytes`.
@@ -303,7 +329,7 @@ export function parseFrameAt(bytes: Buffer, start: number, end: number): Frame {
     if (at + 1 > end) throw new FrameFormatError('frame truncated inside its name');
     const len = bytes[at]!;
     if (at + 1 + len > end) throw new FrameFormatError('frame truncated inside its name');
-    frame.name = bytes.toString('utf8', at + 1, at + 1 + len);
+    frame.name = nameAt(bytes, at + 1, len);
     at += 1 + len;
   }
   frame.bodyAt = at;

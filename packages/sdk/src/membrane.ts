@@ -48,7 +48,7 @@ export interface Membrane<C extends Contract = Contract> {
   readonly axonConnections: number;
   /** Calls being handled right now, across connections. */
   readonly inFlight: number;
-  /** Epoch ms when the membrane last became free of calls, or a connection opened or closed. */
+  /** Epoch ms of the last connection opened or closed, or of the last call that ended with no connection open: when idleness began. */
   readonly lastActivityAt: number;
   /** TCP port other nodes reach this membrane on, when it serves an axon. */
   readonly axonPort: number | undefined;
@@ -200,9 +200,11 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   }
 
   callEnded(): void {
-    // Only the moment the last call ends matters for idleness; no clock read per call.
     if (--this.inFlight === 0) {
-      this.lastActivityAt = Date.now();
+      // Idle means no connection and no call: while a connection is open its close will stamp the
+      // time, so the clock is read only for a call that outlived its connection (under pipelined
+      // calls a membrane empties after every call, and read the clock each time).
+      if (this.sessions.size === 0) this.lastActivityAt = Date.now();
       this.wakeIdle();
     }
   }

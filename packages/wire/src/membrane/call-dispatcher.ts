@@ -36,6 +36,11 @@ export class CallDispatcher implements OutputStreamSession {
   readonly conn: FramedConnection;
   readonly validateOutput: boolean;
   private readonly calls = new CallTable<ServerCall>();
+  /** See arrivedAt(); -1 when not read in this turn. */
+  private arrivalNow = -1;
+  private readonly forgetArrival = () => {
+    this.arrivalNow = -1;
+  };
   private readonly deadlines: DeadlineTimer;
   private readonly host: SessionHost;
   private readonly session: DispatchSession;
@@ -111,7 +116,7 @@ export class CallDispatcher implements OutputStreamSession {
     }
     if (f.deadlineMs === 0) return this.refuse(f, new CellError('CELL_E_TIMEOUT', 'deadline passed before the call arrived'));
 
-    const call = new ServerCall(entry, f.deadlineMs === undefined ? Infinity : this.host.clock.now() + f.deadlineMs, id, f.trace ?? newTraceId());
+    const call = new ServerCall(entry, f.deadlineMs === undefined ? Infinity : this.arrivedAt() + f.deadlineMs, id, f.trace ?? newTraceId());
     if (this.timer !== undefined) this.timer.began(call);
     if (this.spans !== undefined) this.startSpan(call, f);
     this.callLog?.started(call);
@@ -236,6 +241,19 @@ export class CallDispatcher implements OutputStreamSession {
   /** A notification's handler finished: its span, when the membrane keeps them. */
   private notified(call: ServerCall, error: CellError<string> | undefined): void {
     if (call.span !== 0) this.spans?.ended(call, this.session.caller, error, performance.now() - call.began);
+  }
+
+  /**
+   * The clock when the bytes being read arrived: read once for all the requests of one read (they
+   * arrived together), forgotten when the read is handled. A clock read per request showed in
+   * the profile of pipelined calls.
+   */
+  private arrivedAt(): number {
+    if (this.arrivalNow < 0) {
+      this.arrivalNow = this.host.clock.now();
+      queueMicrotask(this.forgetArrival);
+    }
+    return this.arrivalNow;
   }
 
   /** Times out every call past its deadline; returns the next deadline. */
