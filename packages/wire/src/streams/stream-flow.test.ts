@@ -31,6 +31,20 @@ describe('StreamInbox', () => {
     expect(seen).toEqual(['a', 'b']);
   });
 
+  it('keeps order and grants every byte back through thousands of waiting items, taken and added in turns', async () => {
+    const { box, grants } = inbox(1 << 20);
+    const it = box[Symbol.asyncIterator]();
+    const seen: string[] = [];
+    let pushed = 0;
+    for (const [add, take] of [[5000, 3000], [4000, 4500], [10, 1510]] as const) {
+      for (let i = 0; i < add; i++) expect(box.push(`item${pushed++}`, 100, FRAME)).toBe(true);
+      for (let i = 0; i < take; i++) seen.push((await it.next()).value as string);
+    }
+    expect(seen).toEqual(Array.from({ length: pushed }, (_, i) => `item${i}`));
+    // Credit goes back as half the window (512 KiB) is taken: after 5,243 items of 100 bytes, once.
+    expect(grants).toEqual([5243 * 100]);
+  });
+
   it('returns credit only as the consumer takes items, once half the window is taken', async () => {
     const { box, grants } = inbox(100);
     for (let i = 0; i < 5; i++) expect(box.push(`item${i}`, 20, FRAME)).toBe(true);

@@ -5,7 +5,11 @@ import { CellError } from '@cell/protocol';
  * back to the sender only as they are taken, so a slow reader holds at most one window of data.
  */
 export class StreamInbox<T> implements AsyncIterable<T> {
-  private readonly items: Array<{ value: T; bytes: number }> = [];
+  // Items waiting, in parallel arrays read from `head` (no object per item, and no shift(), which
+  // moves every item behind the first: a read of small items can bring thousands at once).
+  private values: T[] = [];
+  private sizes: number[] = [];
+  private head = 0;
   private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (e: unknown) => void } | undefined;
   private done = false;
   private error: unknown;
@@ -37,9 +41,33 @@ export class StreamInbox<T> implements AsyncIterable<T> {
       this.take(bytes);
       w.resolve({ value, done: false });
     } else {
-      this.items.push({ value, bytes });
+      this.values.push(value);
+      this.sizes.push(bytes);
     }
     return true;
+  }
+
+  /** Items waiting to be taken. */
+  private get waiting(): number {
+    return this.values.length - this.head;
+  }
+
+  /** Takes the first waiting item (there is one). */
+  private shift(): T {
+    const at = this.head;
+    const value = this.values[at]!;
+    this.take(this.sizes[at]!);
+    this.values[at] = undefined as T; // the consumer may keep it; this queue must not
+    if (++this.head === this.values.length) {
+      this.values.length = 0;
+      this.sizes.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.values.length) {
+      this.values = this.values.slice(this.head);
+      this.sizes = this.sizes.slice(this.head);
+      this.head = 0;
+    }
+    return value;
   }
 
   end(): void {
@@ -56,7 +84,7 @@ export class StreamInbox<T> implements AsyncIterable<T> {
   }
 
   private wake(): void {
-    if (!this.waiter || this.items.length > 0) return;
+    if (!this.waiter || this.waiting > 0) return;
     const w = this.waiter;
     this.waiter = undefined;
     if (this.error !== undefined) w.reject(this.error);
@@ -77,11 +105,7 @@ export class StreamInbox<T> implements AsyncIterable<T> {
     this.iterated = true;
     return {
       next: () => {
-        const item = this.items.shift();
-        if (item) {
-          this.take(item.bytes);
-          return Promise.resolve({ value: item.value, done: false });
-        }
+        if (this.waiting > 0) return Promise.resolve({ value: this.shift(), done: false });
         if (this.done) {
           return this.error !== undefined ? Promise.reject(this.error) : Promise.resolve({ value: undefined, done: true });
         }
@@ -92,7 +116,9 @@ export class StreamInbox<T> implements AsyncIterable<T> {
       return: () => {
         if (!this.done) {
           this.done = true;
-          this.items.length = 0;
+          this.values = [];
+          this.sizes = [];
+          this.head = 0;
           this.abandon();
         }
         return Promise.resolve({ value: undefined, done: true });
