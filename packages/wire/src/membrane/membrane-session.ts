@@ -17,6 +17,20 @@ export interface RemotePeer {
   localAddress: string;
 }
 
+/** Each host's HELLO, encoded once: it says the same to every caller. */
+const serverHellos = new WeakMap<SessionHost, Buffer>();
+
+function serverHelloOf(host: SessionHost): Buffer {
+  let body = serverHellos.get(host);
+  if (body === undefined) {
+    const { name, version, fingerprint } = host.identity;
+    const { maxFrameBytes, streamWindowBytes } = host.limits;
+    body = encodeBody({ v: PROTOCOL_VERSION, role: 'server', name, version, fingerprint, replica: host.replica, pid: process.pid, maxFrameBytes, windowBytes: streamWindowBytes, spans: true, early: true })!;
+    serverHellos.set(host, body);
+  }
+  return body;
+}
+
 /**
  * The membrane's side of one caller connection: the handshake (and, over an axon, whether the
  * caller's key may call), frame routing to its calls, events, GOAWAY and closing.
@@ -158,14 +172,9 @@ export class MembraneSession implements DispatchSession {
     };
     this.peerWindowBytes = hello.windowBytes;
     this.peerMaxFrameBytes = hello.maxFrameBytes;
-    const { name, version, fingerprint } = this.host.identity;
-    const { maxFrameBytes, streamWindowBytes } = this.host.limits;
+    const { name, fingerprint } = this.host.identity;
     this.earlyCallsRun = (hello.fingerprint === undefined || hello.fingerprint === fingerprint) && (hello.target === undefined || hello.target === name);
-    this.conn.send({
-      kind: FrameKind.HELLO,
-      streamId: 0,
-      body: encodeBody({ v: PROTOCOL_VERSION, role: 'server', name, version, fingerprint, replica: this.host.replica, pid: process.pid, maxFrameBytes, windowBytes: streamWindowBytes, spans: true, early: true }),
-    });
+    this.conn.send({ kind: FrameKind.HELLO, streamId: 0, body: serverHelloOf(this.host) });
     if (this.draining) this.conn.send({ kind: FrameKind.GOAWAY, streamId: 0 });
   }
 

@@ -101,10 +101,13 @@ export function peerCredentials(module = 'koffi'): PeerCredentials {
   return found;
 }
 
+/** This process's uid, read once (a cell does not change users): not a system call per connection. */
+const OWN_UID = process.getuid?.() ?? -1;
+
 /**
  * Whether a local caller with this uid may call: the same user, or root (whom no file mode keeps
  * out anyway). An unknown uid passes: file modes already decided.
  */
-export function isLocalPeerAllowed(uid: number | undefined, ownUid: number = process.getuid?.() ?? -1): boolean {
+export function isLocalPeerAllowed(uid: number | undefined, ownUid: number = OWN_UID): boolean {
   return uid === undefined || uid === ownUid || uid === 0;
 }
