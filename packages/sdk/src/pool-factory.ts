@@ -2,7 +2,7 @@ import { CellError } from '@cell/protocol';
 import { compareGenomes, formatChange, type Genome } from '@cell/contract';
 import { type AxonCredentials, DEFAULT_LIMITS, type Endpoint, loadAxonCredentials, type SynapseConnection, SynapsePool, systemClock } from '@cell/wire';
 import { launchSettings } from './launch.ts';
-import { processLog } from './logger.ts';
+import { type Logger, processLog } from './logger.ts';
 import type { ConnectOptions } from './options.ts';
 
 /** Where a pool's calls may go, and how to start the cell when nothing answers. */
@@ -32,6 +32,15 @@ async function checkCompatible(conn: SynapseConnection, local: Genome | undefine
   if (report.breaking.length > 0) throw mismatch('incompatible genome', report.breaking.map(formatChange));
 }
 
+/** Each logger's child for synapses, made once: pino makes a child in ~2-4 us, once per `connect()` before. */
+const synapseLogs = new WeakMap<Logger, Logger>();
+
+function synapseLog(base: Logger): Logger {
+  let log = synapseLogs.get(base);
+  if (log === undefined) synapseLogs.set(base, (log = base.child({ component: 'sdk.synapse' })));
+  return log;
+}
+
 /** A synapse pool over `targets` with the limits and identity of `options` (already checked). */
 export function createPool(targets: PoolTargets, options: ConnectOptions, local: Genome | undefined): SynapsePool {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_LIMITS.connectTimeoutMs;
@@ -53,7 +62,7 @@ export function createPool(targets: PoolTargets, options: ConnectOptions, local:
       cell: options.caller?.cell ?? launch.name,
       replica: options.caller?.replica ?? launch.replica,
     },
-    log: (options.logger ?? processLog()).child({ component: 'sdk.synapse' }),
+    log: synapseLog(options.logger ?? processLog()),
     clock: systemClock,
     random: Math.random,
     check: (conn) => checkCompatible(conn, local, connectTimeoutMs),

@@ -72,10 +72,19 @@ function streamDeadline(options: CallOptions | undefined, defaultMs: number | un
   return ms === undefined ? undefined : Date.now() + ms;
 }
 
+/** Method names as UTF-8, encoded once per process: not again for every `connect()`. */
+const encodedNames = new Map<string, Buffer>();
+
+function encodedName(name: string): Buffer {
+  let bytes = encodedNames.get(name);
+  if (bytes === undefined) encodedNames.set(name, (bytes = Buffer.from(name)));
+  return bytes;
+}
+
 function methodFunction(pool: SynapsePool, name: string, def: MethodDef): unknown {
   switch (def.kind) {
     case 'unary': {
-      const nameBytes = Buffer.from(name); // encoded once, copied into every request frame
+      const nameBytes = encodedName(name); // copied into every request frame
       const fn = (input: unknown, options?: CallOptions) => pool.unary(nameBytes, input, options);
       return Object.assign(fn, { try: (input: unknown, options?: CallOptions) => toResult(fn(input, options)) });
     }

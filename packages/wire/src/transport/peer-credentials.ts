@@ -13,7 +13,7 @@ const GENERIC_SOCKET_ARCHS = new Set(['x64', 'ia32', 'arm', 'arm64', 'riscv64', 
 /** `struct ucred`: pid, uid and gid, 32 bits each. */
 const UCRED_BYTES = 12;
 
-type GetSockOpt = (fd: number, level: number, name: number, out: Buffer, length: number[]) => number;
+type GetSockOpt = (fd: number, level: number, name: number, out: Buffer, length: Buffer) => number;
 type Loaded = { getsockopt: GetSockOpt; via: 'native' | 'package' };
 
 /** Reads the uid of a local caller, or says why it cannot here. */
@@ -44,7 +44,9 @@ function loadGetSockOpt(module: string): Loaded | string {
     const native = nativeKoffi(require.resolve(module));
     const koffi = native ?? (require(module) as typeof Koffi);
     const libc = koffi.load('libc.so.6');
-    return { getsockopt: libc.func('int getsockopt(int, int, int, _Out_ uint8_t *out, _Inout_ uint32_t *length)') as GetSockOpt, via: native ? 'native' : 'package' };
+    // Both pointers are buffers of ours, passed as they are (a JS array for the length was
+    // marshalled in and out on every call).
+    return { getsockopt: libc.func('int getsockopt(int, int, int, void *out, void *length)') as GetSockOpt, via: native ? 'native' : 'package' };
   } catch (err) {
     return `koffi cannot be loaded from ${module} (${(err as Error).message.split('\n')[0]})`;
   }
@@ -82,6 +84,7 @@ export function peerCredentials(module = 'koffi'): PeerCredentials {
   const got = loadGetSockOpt(module);
   // getsockopt is synchronous: one buffer serves every read, and the byte order is decided once.
   const out = Buffer.alloc(UCRED_BYTES);
+  const length = Buffer.alloc(4); // a socklen_t, in the machine's byte order
   const littleEndian = endianness() === 'LE';
   found =
     typeof got === 'string'
@@ -92,8 +95,10 @@ export function peerCredentials(module = 'koffi'): PeerCredentials {
           uidOf(socket) {
             const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
             if (fd === undefined || fd < 0) return undefined;
-            const length = [UCRED_BYTES];
-            if (got.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out, length) !== 0 || length[0] !== UCRED_BYTES) return undefined;
+            if (littleEndian) length.writeUInt32LE(UCRED_BYTES);
+            else length.writeUInt32BE(UCRED_BYTES);
+            if (got.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out, length) !== 0) return undefined;
+            if ((littleEndian ? length.readUInt32LE(0) : length.readUInt32BE(0)) !== UCRED_BYTES) return undefined;
             return littleEndian ? out.readUInt32LE(4) : out.readUInt32BE(4);
           },
         };
