@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BIN_BODY_MIN_BYTES, BinBody, decodeBody, encodeBody, encodeWireBody } from './body-codec.ts';
+import { BIN_BODY_MIN_BYTES, BinBody, decodeBody, encodeBody, encodeSentBody, encodeWireBody, TransientBody } from './body-codec.ts';
 import { encodeFrame, encodeFrameHead, FrameKind, frameTail, parseFrame } from './frame.ts';
 
 /** msgpack type bytes of the extension types (the record extension would use one). */
@@ -63,6 +63,19 @@ describe('body codec', () => {
     expect(() => decodeBody(Buffer.from([0x92, 0x01]))).toThrow(); // an array of 2 holding 1
     expect(() => decodeBody(Buffer.from([0xa5, 0x61]))).toThrow(); // a 5-byte string holding 1
     expect(() => decodeBody(Buffer.concat([encodeBody('ok')!, Buffer.from([0x01])]))).toThrow();
+  });
+
+  it('encodes a body in place (valid until the next encoding): the same bytes encodeBody makes, copied out on demand', () => {
+    const first = encodeSentBody({ n: 1, text: 'hello' });
+    expect(first).toBeInstanceOf(TransientBody);
+    const copy = (first as TransientBody).copy();
+    expect(copy).toEqual(encodeBody({ n: 1, text: 'hello' }));
+    expect(decodeBody(first)).toEqual({ n: 1, text: 'hello' });
+    expect(first!.length).toBe(copy.length);
+    encodeSentBody('next');
+    expect(decodeBody(copy)).toEqual({ n: 1, text: 'hello' }); // the copy outlives the next encoding
+    expect(encodeSentBody(undefined)).toBeUndefined();
+    expect(encodeSentBody(new Uint8Array(BIN_BODY_MIN_BYTES))).toBeInstanceOf(BinBody);
   });
 
   it('sends a byte array of 64 KiB or more uncopied, after a bin 32 header, and it decodes to the same bytes', () => {

@@ -1,6 +1,6 @@
 // The pure-JavaScript build: msgpackr's main entry also loads its native string extractor
 // (msgpackr-extract), ~3 MiB of private memory in every cell for no measurable gain on our frames.
-import { Packr } from 'msgpackr/pack';
+import { Packr, RESET_BUFFER_MODE, REUSE_BUFFER_MODE } from 'msgpackr/pack';
 
 /**
  * One msgpack configuration for every frame body: plain maps as objects, no record extension
@@ -36,12 +36,51 @@ export class BinBody {
   }
 }
 
-/** What a frame carries as its body: msgpack bytes, or a large byte array and its header. */
-export type WireBody = Buffer | BinBody;
+/**
+ * A body encoded where msgpackr encodes, at `bytes[start, end)`, without a view of it: valid only
+ * until the next encoding in this process, so a frame copies it at once (`FramedConnection.send`).
+ * One object, reused by every such encoding (see encodeSentBody).
+ */
+export class TransientBody {
+  bytes: Buffer = Buffer.alloc(0);
+  start = 0;
+  end = 0;
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  /** A standalone copy, for a frame that keeps its body past the next encoding. */
+  copy(): Buffer {
+    return Buffer.from(this.bytes.subarray(this.start, this.end));
+  }
+}
+
+/** What a frame carries as its body: msgpack bytes (maybe transient), or a large byte array and its header. */
+export type WireBody = Buffer | BinBody | TransientBody;
 
 /** Encodes a body for sending: a byte array of 64 KiB or more is not copied (see BinBody). */
 export function encodeWireBody(value: unknown): WireBody | undefined {
   return value instanceof Uint8Array && value.length >= BIN_BODY_MIN_BYTES ? new BinBody(value) : encodeBody(value);
+}
+
+const transient = new TransientBody();
+/** Encode with msgpackr's own buffer returned as it is (no view made) and reused by the next encoding. */
+const IN_PLACE = REUSE_BUFFER_MODE | RESET_BUFFER_MODE;
+
+/**
+ * Encodes a body that is sent right away: as encodeWireBody, but msgpack bytes stay where msgpackr
+ * wrote them (a TransientBody, valid until the next encoding), so no view of them is made per
+ * frame. The frame must be queued before anything else is encoded.
+ */
+export function encodeSentBody(value: unknown): WireBody | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof Uint8Array && value.length >= BIN_BODY_MIN_BYTES) return new BinBody(value);
+  const target = codec.pack(value, IN_PLACE) as Buffer & { start: number; end: number };
+  transient.bytes = target;
+  transient.start = target.start;
+  transient.end = target.end;
+  return transient;
 }
 
 /** Encodes a body value; `undefined` encodes to no bytes at all. */
@@ -55,6 +94,7 @@ export function encodeBody(value: unknown): Buffer | undefined {
  */
 export function decodeBody(bytes: WireBody | undefined): unknown {
   if (bytes instanceof BinBody) return Buffer.from(bytes.bytes.buffer, bytes.bytes.byteOffset, bytes.bytes.length);
+  if (bytes instanceof TransientBody) return decodeBodyAt(bytes.bytes, bytes.start, bytes.end);
   if (bytes === undefined || bytes.length === 0) return undefined;
   return decodeBodyAt(bytes, 0, bytes.length);
 }

@@ -1,4 +1,4 @@
-import { BinBody, decodeBodyAt, decodeBody, type WireBody } from './body-codec.ts';
+import { BinBody, decodeBodyAt, decodeBody, TransientBody, type WireBody } from './body-codec.ts';
 import { writeTraceId } from './trace-id.ts';
 
 /**
@@ -133,7 +133,8 @@ export function writeFrame(parts: FrameParts, target: Buffer, at: number): numbe
   if (body instanceof BinBody) {
     body.head.copy(target, at);
     target.set(body.bytes, at + body.head.length);
-  } else if (body !== undefined) body.copy(target, at);
+  } else if (body instanceof TransientBody) body.bytes.copy(target, at, body.start, body.end);
+  else if (body !== undefined) body.copy(target, at);
   return at + (body === undefined ? 0 : body.length);
 }
 
@@ -153,7 +154,8 @@ export function encodeFrameHead(parts: FrameParts): Buffer {
 
 /** The bytes that follow `encodeFrameHead(parts)` on the wire. */
 export function frameTail(parts: FrameParts): Uint8Array | undefined {
-  return parts.body instanceof BinBody ? parts.body.bytes : parts.body;
+  const body = parts.body;
+  return body instanceof BinBody ? body.bytes : body instanceof TransientBody ? body.copy() : body;
 }
 
 function nameBytesOf(name: string | Buffer): number {

@@ -33,6 +33,8 @@ describe('@cell/protocol public surface', () => {
         'decodeFrameBody',
         'frameBodyBytes',
         'encodeWireBody',
+        'encodeSentBody',
+        'TransientBody',
         'frameTail',
         'frameBytes',
         'writeFrame',

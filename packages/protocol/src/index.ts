@@ -31,7 +31,7 @@ export {
   FrameFormatError,
 } from './frame.ts';
 export { FrameDecoder, type FrameSink, type OversizeFrame } from './frame-decoder.ts';
-export { encodeBody, encodeWireBody, decodeBody, BinBody, BIN_BODY_MIN_BYTES, type WireBody } from './body-codec.ts';
+export { encodeBody, encodeWireBody, encodeSentBody, decodeBody, BinBody, TransientBody, BIN_BODY_MIN_BYTES, type WireBody } from './body-codec.ts';
 export { newTraceId, traceToHex, traceFromHex } from './trace-id.ts';
 export { nextSpan, spanBytes, spanHex, MAX_SPANS, DEFAULT_SPANS } from './span-id.ts';
 export { lazy } from './lazy.ts';

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CellError, encodeBody, encodeFrame, type Frame, FrameKind, type OversizeFrame } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, encodeFrame, encodeSentBody, type Frame, FrameKind, type OversizeFrame } from '@cell/protocol';
 import { RawPeer, socketPair, waitUntil } from '../test-support/raw-peer.ts';
 import { type ConnectionLimits, FramedConnection } from './framed-connection.ts';
 
@@ -33,6 +33,15 @@ describe('FramedConnection', () => {
     peer.send({ kind: FrameKind.PONG, streamId: 1 });
     await waitUntil(() => frames.length === 1, 'the PONG');
     expect(frames[0]).toMatchObject({ kind: FrameKind.PONG, streamId: 1 });
+  });
+
+  it('keeps the bytes of bodies encoded in place though more are encoded before the write, small and large', async () => {
+    const { conn, peer } = await open();
+    const large = { text: 'y'.repeat(100_000) }; // gathered after its header, not copied into the frame
+    const values = [{ n: 1 }, large, 'three', { n: 4, list: [1, 2, 3] }];
+    values.forEach((v, i) => conn.send({ kind: FrameKind.PING, streamId: i + 1, body: encodeSentBody(v) }));
+    encodeSentBody({ overwrites: 'what msgpackr wrote before' });
+    for (let i = 0; i < values.length; i++) expect(decodeBody((await peer.takeKind(FrameKind.PING, i + 1)).body)).toEqual(values[i]);
   });
 
   it('sends the frames of one tick in one write', async () => {

@@ -1,4 +1,4 @@
-import { CellError, decodeFrameBody, encodeBody, encodeWireBody, fitsPayloadLimit, FLAG_EARLY, FLAG_STREAM_IN, type Frame, frameBodyBytes, FrameKind, newTraceId, nextSpan, toCellError } from '@cell/protocol';
+import { CellError, decodeFrameBody, encodeBody, encodeSentBody, fitsPayloadLimit, FLAG_EARLY, FLAG_STREAM_IN, type Frame, frameBodyBytes, FrameKind, newTraceId, nextSpan, toCellError } from '@cell/protocol';
 import { CallTable } from '../connection/call-table.ts';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD } from '../connection/handshake.ts';
@@ -156,7 +156,7 @@ export class CallDispatcher implements OutputStreamSession {
     if (this.validateOutput && entry.output && !entry.output.check(out)) {
       return this.finish(id, call, invalidOutput(entry, entry.output, out, this.log.child(call.logFields())));
     }
-    const body = encodeWireBody(out);
+    const body = encodeSentBody(out); // sent before anything else is encoded
     const limit = this.session.peerMaxFrameBytes;
     if (body !== undefined && !fitsPayloadLimit(body.length, limit)) return this.finish(id, call, tooLargeForPeer(body.length, limit));
     this.conn.send({ kind: FrameKind.RESPONSE, streamId: id, body });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CellError, decodeBody, FrameKind, type FrameParts, newTraceId } from '@cell/protocol';
+import { type CellError, decodeBody, FrameKind, type FrameParts, newTraceId, TransientBody } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { silentLogger } from '../logger.ts';
 import { StreamCredit } from '../streams/stream-flow.ts';
@@ -21,7 +21,8 @@ function harness(options: { windowBytes?: number; entry?: MethodEntry; peerMaxFr
   const outcome: { ended: number; failed: Array<{ error: unknown; thrownByHandler: boolean }> } = { ended: 0, failed: [] };
   let current = true;
   const session: OutputStreamSession = {
-    conn: { send: (f: FrameParts) => sent.push(f), whenWritable: options.writable ?? (() => Promise.resolve()) } as unknown as FramedConnection,
+    // As FramedConnection does, a frame takes its body's bytes when it is sent (an in-place encoding lasts until the next).
+    conn: { send: (f: FrameParts) => sent.push(f.body instanceof TransientBody ? { ...f, body: f.body.copy() } : f), whenWritable: options.writable ?? (() => Promise.resolve()) } as unknown as FramedConnection,
     validateOutput: true,
     peerMaxFrameBytes: options.peerMaxFrameBytes ?? 1 << 20,
     isCurrent: (id, c) => current && id === 5 && c === call,

@@ -1,4 +1,4 @@
-import { encodeWireBody, fitsPayloadLimit, FrameKind } from '@cell/protocol';
+import { encodeSentBody, fitsPayloadLimit, FrameKind } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import type { WireLogger } from '../logger.ts';
 import type { MethodEntry } from './method-entry.ts';
@@ -41,23 +41,31 @@ export async function pumpOutput(session: OutputStreamSession, id: number, call:
     else throw new TypeError(`handler of stream method ${entry.name} did not return an iterable`);
     const onAbort = () => void iterator?.return?.();
     call.signal.addEventListener('abort', onAbort, { once: true });
+    const { conn, peerMaxFrameBytes } = session;
+    const output = session.validateOutput ? entry.output : undefined;
     for (;;) {
-      // Awaits only when it must: a sync generator within its credit runs without a promise per item.
-      if (!credit.ready) await credit.available();
-      if (!session.conn.writable) await session.conn.whenWritable();
-      if (!session.isCurrent(id, call)) return;
+      // Awaits only when it must: a sync generator within its credit runs without a promise per
+      // item, and the call can only have ended (cancelled, timed out) across an await.
+      if (!credit.ready || !conn.writable) {
+        if (!credit.ready) await credit.available();
+        if (!conn.writable) await conn.whenWritable();
+        if (!session.isCurrent(id, call)) return;
+      }
       let step = iterator.next();
-      if (isPromiseLike(step)) step = await step;
-      if (!session.isCurrent(id, call)) return;
+      if (isPromiseLike(step)) {
+        step = await step;
+        if (!session.isCurrent(id, call)) return;
+      }
       if (step.done) break;
-      if (session.validateOutput && entry.output && !entry.output.check(step.value)) throw (own = invalidOutput(entry, entry.output, step.value, log));
-      const body = encodeWireBody(step.value);
+      if (output && !output.check(step.value)) throw (own = invalidOutput(entry, output, step.value, log));
+      const body = encodeSentBody(step.value); // sent before anything else is encoded
       const bytes = body?.length ?? 0;
-      if (!fitsPayloadLimit(bytes, session.peerMaxFrameBytes)) throw (own = tooLargeForPeer(bytes, session.peerMaxFrameBytes));
+      if (!fitsPayloadLimit(bytes, peerMaxFrameBytes)) throw (own = tooLargeForPeer(bytes, peerMaxFrameBytes));
       credit.spend(bytes + 1);
-      session.conn.send({ kind: FrameKind.STREAM_DATA, streamId: id, body });
+      conn.send({ kind: FrameKind.STREAM_DATA, streamId: id, body });
     }
-    session.conn.send({ kind: FrameKind.STREAM_END, streamId: id });
+    if (!session.isCurrent(id, call)) return;
+    conn.send({ kind: FrameKind.STREAM_END, streamId: id });
     session.end(id, call);
   } catch (err) {
     if (session.isCurrent(id, call)) session.fail(id, call, err, err !== own);

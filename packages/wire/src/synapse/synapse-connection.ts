@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeFrameBody, encodeBody, encodeWireBody, FLAG_STREAM_IN, type Frame, frameBodyBytes, FrameKind, fromWireError, type OversizeFrame } from '@cell/protocol';
+import { CellError, decodeFrameBody, encodeBody, encodeSentBody, encodeWireBody, FLAG_STREAM_IN, type Frame, frameBodyBytes, FrameKind, fromWireError, type OversizeFrame } from '@cell/protocol';
 import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD, type ServerHello } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
@@ -115,7 +115,7 @@ export class SynapseConnection {
   /** A request/response call; `defaultTimeoutMs` applies when the options set none. */
   unary(method: string | Buffer, input: unknown, opts: WireCallOptions = NO_OPTIONS, defaultTimeoutMs?: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const body = encodeWireBody(input);
+      const body = encodeSentBody(input); // sent below before anything else is encoded
       const tooLarge = inputTooLarge(body, this.remote.maxFrameBytes);
       // The remembered limit may be stale: the membrane's own HELLO decides.
       if (tooLarge && this.hello.flag !== 0) return void this.handshaken().then(() => this.unary(method, input, opts, defaultTimeoutMs)).then(resolve, reject);
