@@ -23,6 +23,24 @@ describe('FrameDecoder', () => {
     }
   });
 
+  it('assembles large frames arriving in socket-sized reads, with small frames around them, up to the frame limit', () => {
+    // 1 MiB is assembled as it arrives; 5 MiB (over the 4 MiB assembly bound) is gathered, then copied once.
+    for (const size of [1 << 20, 5 << 20]) {
+      const payload = Buffer.alloc(size, 7);
+      payload.writeUInt32BE(0xdeadbeef, size - 4);
+      const bytes = Buffer.concat([stream, encodeFrame({ kind: FrameKind.RESPONSE, streamId: 9, body: payload }), stream]);
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += 65536) chunks.push(bytes.subarray(at, at + 65536));
+      const decoder = new FrameDecoder(8 << 20);
+      const { frames } = collect(decoder, chunks);
+      const big = frames.find((f) => f.streamId === 9)!;
+      expect(big.body!.length).toBe(size);
+      expect(big.body!.readUInt32BE(size - 4)).toBe(0xdeadbeef);
+      expect(frames.filter((f) => f.kind === FrameKind.REQUEST).map((f) => f.streamId)).toEqual([1, 2, 3, 4, 5, 1, 2, 3, 4, 5]);
+      expect(decoder.hasPartialFrame).toBe(false);
+    }
+  });
+
   it('decodes a stream fed one byte at a time', () => {
     const chunks = [...stream].map((b) => Buffer.from([b]));
     const decoder = new FrameDecoder(1024);

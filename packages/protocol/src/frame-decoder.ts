@@ -13,6 +13,12 @@ export interface FrameSink {
 }
 
 const PEEK_BYTES = LENGTH_PREFIX_BYTES + FIXED_HEADER_BYTES;
+/**
+ * Frames up to this long are assembled in a buffer of their size as their bytes arrive, each read
+ * copied once while it is fresh in the cache; longer ones (up to the frame limit) are gathered and
+ * copied together once complete, so a header alone never makes a connection reserve more.
+ */
+const ASSEMBLE_MAX_BYTES = 4 << 20;
 
 /**
  * Cuts a byte stream into frames. Memory held is bounded by `maxFrameBytes` plus one chunk:
@@ -21,10 +27,16 @@ const PEEK_BYTES = LENGTH_PREFIX_BYTES + FIXED_HEADER_BYTES;
  */
 export class FrameDecoder {
   readonly maxFrameBytes: number;
+  /** The start of a frame too short to read its length (or, for an oversized one, its kind and stream), kept until the next chunk. */
+  private head: Buffer | undefined;
+  /** A frame longer than what has arrived: its whole bytes (prefix included) as they come, `filled` so far. */
+  private assembling: Buffer | undefined;
+  private filled = 0;
+  /** Chunks of a frame too long to assemble before its bytes are here (see ASSEMBLE_MAX_BYTES), and their bytes. */
   private chunks: Buffer[] = [];
   private buffered = 0;
-  /** Bytes the next complete unit needs (prefix+header peek, or a whole frame). */
-  private needed = PEEK_BYTES;
+  /** Bytes the frame being gathered in `chunks` needs (prefix included). */
+  private needed = 0;
   private skipBytes = 0;
 
   constructor(maxFrameBytes: number) {
@@ -33,7 +45,7 @@ export class FrameDecoder {
 
   /** True while part of a frame is buffered (used to time out slow, partial frames). */
   get hasPartialFrame(): boolean {
-    return this.buffered > 0 || this.skipBytes > 0;
+    return this.head !== undefined || this.assembling !== undefined || this.buffered > 0 || this.skipBytes > 0;
   }
 
   push(chunk: Buffer, sink: FrameSink): void {
@@ -43,23 +55,33 @@ export class FrameDecoder {
       if (dropped === chunk.length) return;
       chunk = chunk.subarray(dropped);
     }
-    if (this.buffered > 0) {
+    if (this.head !== undefined) {
+      // A header split across reads (rare): joined with this chunk.
+      chunk = Buffer.concat([this.head, chunk]);
+      this.head = undefined;
+    } else if (this.assembling !== undefined) {
+      // Copied as it arrives, into the frame's own buffer: never gathered and copied again.
+      const frame = this.assembling;
+      const take = Math.min(frame.length - this.filled, chunk.length);
+      chunk.copy(frame, this.filled, 0, take);
+      this.filled += take;
+      if (this.filled < frame.length) return;
+      this.assembling = undefined;
+      sink.frame(parseFrameAt(frame, LENGTH_PREFIX_BYTES, frame.length));
+      if (take === chunk.length) return;
+      chunk = chunk.subarray(take);
+    } else if (this.buffered > 0) {
       this.chunks.push(chunk);
       this.buffered += chunk.length;
       if (this.buffered < this.needed) return;
       const { chunks, buffered, needed } = this;
       this.chunks = [];
       this.buffered = 0;
-      if (chunks.length === 1) chunk = chunks[0]!;
-      else if (needed === PEEK_BYTES) chunk = Buffer.concat(chunks, buffered); // a header split across chunks (rare)
-      else {
-        // A frame of known length completes in this chunk: copy exactly its bytes, once, and go on
-        // with the rest of the chunk as it is (never copying the start of the next frame).
-        this.consume(Buffer.concat(chunks, needed), sink);
-        const restBytes = buffered - needed;
-        if (restBytes === 0) return;
-        chunk = chunk.subarray(chunk.length - restBytes);
-      }
+      // The frame completes in this chunk: copy exactly its bytes, once, and go on with the rest.
+      this.consume(Buffer.concat(chunks, needed), sink);
+      const restBytes = buffered - needed;
+      if (restBytes === 0) return;
+      chunk = chunk.subarray(chunk.length - restBytes);
     }
     this.consume(chunk, sink);
   }
@@ -68,42 +90,49 @@ export class FrameDecoder {
     let at = 0;
     for (;;) {
       const available = buf.length - at;
-      if (available < LENGTH_PREFIX_BYTES) break;
+      if (available === 0) return;
+      if (available < LENGTH_PREFIX_BYTES) {
+        this.head = Buffer.from(buf.subarray(at)); // a few bytes: copied, so the chunk is not held
+        return;
+      }
       const length = buf.readUInt32BE(at);
       if (length < FIXED_HEADER_BYTES) {
         throw new FrameFormatError(`declared frame length ${length} is shorter than a header`);
       }
+      const total = LENGTH_PREFIX_BYTES + length;
       if (length > this.maxFrameBytes) {
         if (available < PEEK_BYTES) {
-          this.needed = PEEK_BYTES;
-          break;
+          this.head = Buffer.from(buf.subarray(at)); // its kind and stream id are still to come
+          return;
         }
         sink.oversize({ kind: buf[at + 4]!, streamId: buf.readUInt32BE(at + 6), declaredBytes: length });
-        const total = LENGTH_PREFIX_BYTES + length;
         if (available >= total) {
           at += total;
           continue;
         }
         this.skipBytes = total - available;
-        at = buf.length;
-        break;
+        return;
       }
-      const total = LENGTH_PREFIX_BYTES + length;
       if (available < total) {
-        this.needed = total;
-        break;
+        this.keepPartial(buf.subarray(at), total);
+        return;
       }
       const frame = parseFrameAt(buf, at + LENGTH_PREFIX_BYTES, at + total);
       at += total;
       sink.frame(frame);
     }
-    if (at < buf.length) {
-      const rest = buf.subarray(at);
-      this.chunks = [rest];
-      this.buffered = rest.length;
-      if (this.buffered < LENGTH_PREFIX_BYTES) this.needed = PEEK_BYTES;
+  }
+
+  /** Keeps the start of a frame of `total` bytes until the rest arrives. */
+  private keepPartial(start: Buffer, total: number): void {
+    if (total <= ASSEMBLE_MAX_BYTES) {
+      this.assembling = Buffer.allocUnsafe(total);
+      start.copy(this.assembling, 0);
+      this.filled = start.length;
     } else {
-      this.needed = PEEK_BYTES;
+      this.chunks = [start];
+      this.buffered = start.length;
+      this.needed = total;
     }
   }
 }
