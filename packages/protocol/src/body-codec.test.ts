@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BIN_BODY_MIN_BYTES, BinBody, decodeBody, encodeBody, encodeSentBody, encodeWireBody, TransientBody } from './body-codec.ts';
-import { encodeFrame, encodeFrameHead, FrameKind, frameTail, parseFrame } from './frame.ts';
+import { encodeFrame, encodeFrameHead, FrameKind, frameTail } from './frame.ts';
+import { parseFrame } from './parse-frame.ts';
 
 /** msgpack type bytes of the extension types (the record extension would use one). */
 const EXT_TYPES = new Set([0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeFrame, type Frame, FrameFormatError, FrameKind } from './frame.ts';
+import { encodeFrame, type Frame, FrameKind } from './frame.ts';
+import { FrameFormatError } from './parse-frame.ts';
 import { FrameDecoder, type OversizeFrame } from './frame-decoder.ts';
 import { encodeBody, decodeBody } from './body-codec.ts';
 

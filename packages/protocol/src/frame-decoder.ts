@@ -1,4 +1,5 @@
-import { FIXED_HEADER_BYTES, type Frame, FrameFormatError, LENGTH_PREFIX_BYTES, parseFrameAt } from './frame.ts';
+import { FIXED_HEADER_BYTES, type Frame, LENGTH_PREFIX_BYTES } from './frame.ts';
+import { FrameFormatError, parseFrameAt } from './parse-frame.ts';
 
 /** A frame whose declared length was over the limit; its bytes are skipped, never buffered. */
 export interface OversizeFrame {

@@ -25,11 +25,8 @@ export {
   frameBytes,
   writeFrame,
   frameTail,
-  parseFrame,
-  decodeFrameBody,
-  frameBodyBytes,
-  FrameFormatError,
 } from './frame.ts';
+export { decodeFrameBody, frameBodyBytes, FrameFormatError, parseFrame } from './parse-frame.ts';
 export { FrameDecoder, type FrameSink, type OversizeFrame } from './frame-decoder.ts';
 export { encodeBody, encodeWireBody, encodeSentBody, decodeBody, BinBody, TransientBody, BIN_BODY_MIN_BYTES, type WireBody } from './body-codec.ts';
 export { newTraceId, traceToHex, traceFromHex } from './trace-id.ts';

@@ -4,6 +4,7 @@ import type { FramedConnection } from '../connection/framed-connection.ts';
 import { GENOME_METHOD } from '../connection/handshake.ts';
 import type { WireLogger } from '../logger.ts';
 import { StreamCredit, StreamInbox } from '../streams/stream-flow.ts';
+import { ArrivalClock } from '../time/arrival-clock.ts';
 import { DeadlineTimer } from '../time/deadline-timer.ts';
 import { handlerError, invalidInput, invalidOutput, isPromiseLike, tooLargeForPeer } from './handler-outcome.ts';
 import { CallLog } from './call-log.ts';
@@ -36,12 +37,8 @@ export class CallDispatcher implements OutputStreamSession {
   readonly conn: FramedConnection;
   readonly validateOutput: boolean;
   private readonly calls = new CallTable<ServerCall>();
-  /** See arrivedAt(); -1 when not read in this turn. */
-  private arrivalNow = -1;
-  private readonly forgetArrival = () => {
-    this.arrivalNow = -1;
-  };
   private readonly deadlines: DeadlineTimer;
+  private readonly arrival: ArrivalClock; // when the requests being read arrived: their deadlines count from it
   private readonly host: SessionHost;
   private readonly session: DispatchSession;
   private readonly log: WireLogger;
@@ -62,6 +59,7 @@ export class CallDispatcher implements OutputStreamSession {
     this.timer = this.spans !== undefined || countsCalls(host) ? new CallTimer(this.conn, this.spans, () => this.session.caller) : undefined;
     this.validateOutput = host.validateOutput;
     this.deadlines = new DeadlineTimer((now) => this.expire(now), host.clock);
+    this.arrival = new ArrivalClock(host.clock);
   }
 
   get size(): number {
@@ -89,8 +87,7 @@ export class CallDispatcher implements OutputStreamSession {
 
   request(f: Frame): void {
     const id = f.streamId;
-    if (id === 0) return this.session.protocolError('a REQUEST on stream 0 (the connection\'s own): calls use stream ids from 1');
-    if (this.calls.has(id)) return this.session.protocolError(`stream id ${id} is already in use`);
+    if (id === 0 || this.calls.has(id)) return this.session.protocolError(id === 0 ? 'a REQUEST on stream 0 (the connection\'s own): calls use ids from 1' : `stream id ${id} is already in use`);
     const name = f.name ?? '';
     if (name === GENOME_METHOD) {
       this.conn.send({ kind: FrameKind.RESPONSE, streamId: id, body: encodeBody(this.host.genome) });
@@ -115,8 +112,7 @@ export class CallDispatcher implements OutputStreamSession {
       if (!entry.input.check(input)) return this.refuse(f, invalidInput(name, entry.input.issues(input)), entry);
     }
     if (f.deadlineMs === 0) return this.refuse(f, new CellError('CELL_E_TIMEOUT', 'deadline passed before the call arrived'));
-
-    const call = new ServerCall(entry, f.deadlineMs === undefined ? Infinity : this.arrivedAt() + f.deadlineMs, id, f.trace ?? newTraceId());
+    const call = new ServerCall(entry, f.deadlineMs === undefined ? Infinity : this.arrival.now() + f.deadlineMs, id, f.trace ?? newTraceId());
     if (this.timer !== undefined) this.timer.began(call);
     if (this.spans !== undefined) this.startSpan(call, f);
     this.callLog?.started(call);
@@ -241,19 +237,6 @@ export class CallDispatcher implements OutputStreamSession {
   /** A notification's handler finished: its span, when the membrane keeps them. */
   private notified(call: ServerCall, error: CellError<string> | undefined): void {
     if (call.span !== 0) this.spans?.ended(call, this.session.caller, error, performance.now() - call.began);
-  }
-
-  /**
-   * The clock when the bytes being read arrived: read once for all the requests of one read (they
-   * arrived together), forgotten when the read is handled. A clock read per request showed in
-   * the profile of pipelined calls.
-   */
-  private arrivedAt(): number {
-    if (this.arrivalNow < 0) {
-      this.arrivalNow = this.host.clock.now();
-      queueMicrotask(this.forgetArrival);
-    }
-    return this.arrivalNow;
   }
 
   /** Times out every call past its deadline; returns the next deadline. */
