@@ -2,11 +2,11 @@
 // last figures. A cell here is the data bench's own cell (four methods), bundled the way the
 // ribosome bundles one, and the same cell run from its TypeScript sources.
 import { spawn } from 'node:child_process';
-import { connect as netConnect } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median, round } from '../lib/stats.ts';
 import { startReady, stopAll } from '../lib/processes.ts';
+import { probeSocket } from '@cell/wire';
 import { cell } from './cell-data.ts';
 
 /** Private pages (Private_Clean + Private_Dirty) of a process, MiB: what one more such process costs. */
@@ -27,17 +27,6 @@ function bareStartMs(): Promise<number> {
   });
 }
 
-/** Whether something accepts a connection on `socket` now. */
-function accepts(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = netConnect(socket, () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-}
-
 /**
  * Spawn of a cell until its first reply to a call (made once the cell accepts connections, tried every 1 ms),
  * with V8's compile cache in `cacheDir` as the nucleus gives every cell.
@@ -48,7 +37,7 @@ async function cellFirstReplyMs(bundle: string, socket: string, cacheDir: string
   try {
     // Polled with bare connect()s: a caller made and dropped per attempt cost the poller more
     // than the cell it waits for.
-    while (!(await accepts(socket))) {
+    while (!(await probeSocket(socket))) {
       if (performance.now() - t > 10_000) throw new Error(`the cell did not listen on ${socket} within 10 s`);
       await new Promise((resolve) => setTimeout(resolve, 1));
     }

@@ -121,4 +121,17 @@ describe('lazyValidator', () => {
     expect(reads).toBe(afterCompile);
     expect(lazy.issues({ sku: 3, qty: 0 }).map((i) => i.path).sort()).toEqual(['/qty', '/sku']);
   });
+
+  it('gives the same answers interpreted and, after compileAfter checks, compiled', () => {
+    const v = lazyValidator(Type.Object({ n: Type.Integer({ minimum: 1 }), s: Type.Optional(Type.String()) }, { additionalProperties: false }), 2);
+    const cases: Array<[unknown, boolean]> = [
+      [{ n: 1 }, true],
+      [{ n: 0 }, false],
+      [{ n: 2, s: 'x' }, true],
+      [{ n: 2, s: 3 }, false],
+      [{ n: 2, extra: true }, false],
+      ['n', false],
+    ];
+    for (let round = 0; round < 2; round++) for (const [value, ok] of cases) expect(v.check(value)).toBe(ok);
+  });
 });

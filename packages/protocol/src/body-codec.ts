@@ -61,7 +61,12 @@ export type WireBody = Buffer | BinBody | TransientBody;
 
 /** Encodes a body for sending: a byte array of 64 KiB or more is not copied (see BinBody). */
 export function encodeWireBody(value: unknown): WireBody | undefined {
-  return value instanceof Uint8Array && value.length >= BIN_BODY_MIN_BYTES ? new BinBody(value) : encodeBody(value);
+  return binBodyOf(value) ?? encodeBody(value);
+}
+
+/** A BinBody for a byte array of 64 KiB or more; undefined for anything else. */
+function binBodyOf(value: unknown): BinBody | undefined {
+  return value instanceof Uint8Array && value.length >= BIN_BODY_MIN_BYTES ? new BinBody(value) : undefined;
 }
 
 const transient = new TransientBody();
@@ -75,7 +80,8 @@ const IN_PLACE = REUSE_BUFFER_MODE | RESET_BUFFER_MODE;
  */
 export function encodeSentBody(value: unknown): WireBody | undefined {
   if (value === undefined) return undefined;
-  if (value instanceof Uint8Array && value.length >= BIN_BODY_MIN_BYTES) return new BinBody(value);
+  const bin = binBodyOf(value);
+  if (bin) return bin;
   const target = codec.pack(value, IN_PLACE) as Buffer & { start: number; end: number };
   transient.bytes = target;
   transient.start = target.start;

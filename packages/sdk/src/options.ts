@@ -1,7 +1,8 @@
 import { Type, type TObject, type TSchema } from 'typebox';
 import { Check, Errors } from 'typebox/value';
+import { lazyValidator, type Validator } from '@cell/contract';
 import { CellError, MAX_SPANS } from '@cell/protocol';
-import { type AxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES, repeatedCheck } from '@cell/wire';
+import { type AxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '@cell/wire';
 import type { Logger } from './logger.ts';
 
 
@@ -128,16 +129,17 @@ const ConnectOptionsSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const quickChecks = new Map<TObject, (value: unknown) => boolean>([
-  [ServeOptionsSchema, repeatedCheck(ServeOptionsSchema)],
-  [ConnectOptionsSchema, repeatedCheck(ConnectOptionsSchema)],
+// Interpreted for a process's first two uses, compiled from the third.
+const quickChecks = new Map<TObject, Validator>([
+  [ServeOptionsSchema, lazyValidator(ServeOptionsSchema, 2)],
+  [ConnectOptionsSchema, lazyValidator(ConnectOptionsSchema, 2)],
 ]);
 
 function check(what: string, schema: TObject, options: unknown): void {
   if (options === undefined || options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new CellError('CELL_E_INVALID_ARGUMENT', `${what} options must be an object`);
   }
-  if (quickChecks.get(schema)!(options)) return;
+  if (quickChecks.get(schema)!.check(options)) return;
   // Each option on its own: TypeBox stops collecting errors after a few, which would leave later
   // bad options unnamed.
   const problems: string[] = [];

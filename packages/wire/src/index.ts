@@ -1,7 +1,6 @@
 export { DEFAULT_LIMITS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES, type ConnectionLimits } from './limits.ts';
 export { type Clock, type TimerHandle, systemClock, MAX_TIMER_MS } from './clock.ts';
 export { type WireLogger, silentLogger } from './logger.ts';
-export { repeatedCheck } from './repeated-check.ts';
 export { MethodStats, DURATION_BUCKETS_MS, type MethodStatsSnapshot } from './membrane/method-stats.ts';
 export { SpanLog, type SpanRecord, type SpanQuery } from './membrane/span-log.ts';
 export { PROTOCOL_VERSION, GENOME_METHOD } from './connection/handshake.ts';

@@ -1,5 +1,5 @@
 import { type CellStatus, ReplicaSpan, type ReplicaStatus, Span, type TreeStatus } from '@cell/host';
-import { repeatedCheck } from '@cell/wire';
+import { lazyValidator } from '@cell/contract';
 import { mergeDependencyStats, mergeMethodStats } from './cell-status.ts';
 import type { CellSupervisor } from './cell-supervisor.ts';
 import type { CellStats, SpanQuery } from './supervised-process.ts';
@@ -45,13 +45,13 @@ export async function withReplicaStats(status: TreeStatus, sups: readonly CellSu
 }
 
 // A cell's (or another node's) answer is checked, not trusted: a span that is not one is dropped, not passed on.
-const isSpan = repeatedCheck(Span);
-const isReplicaSpan = repeatedCheck(ReplicaSpan);
+const spanCheck = lazyValidator(Span, 2);
+const replicaSpanCheck = lazyValidator(ReplicaSpan, 2);
 
 /** The well-formed spans of a replica's answer, each with its cell and replica. */
 export function spansOf(answer: { spans?: unknown }, cell: string, replica: string): ReplicaSpan[] {
   const out: ReplicaSpan[] = [];
-  for (const span of Array.isArray(answer.spans) ? (answer.spans as unknown[]) : []) if (isSpan(span)) out.push({ ...(span as Span), cell, replica });
+  for (const span of Array.isArray(answer.spans) ? (answer.spans as unknown[]) : []) if (spanCheck.check(span)) out.push({ ...(span as Span), cell, replica });
   return out;
 }
 
@@ -80,6 +80,6 @@ export async function replicaSpans(sups: readonly CellSupervisor[], query: SpanQ
 export async function spansOfTree(tree: { allSupervisors(): readonly CellSupervisor[]; remoteSpans(trace: string): Promise<ReplicaSpan[]> }, trace: string | undefined, limit: number): Promise<{ spans: ReplicaSpan[]; unanswered: string[] }> {
   const [local, remote] = await Promise.all([replicaSpans(tree.allSupervisors(), { trace, limit }), trace?.length === 32 ? tree.remoteSpans(trace) : []]);
   if (remote.length === 0) return local;
-  const spans = [...local.spans, ...remote.filter((s) => isReplicaSpan(s) && s.trace === trace)].sort((a, b) => a.start - b.start);
+  const spans = [...local.spans, ...remote.filter((s) => replicaSpanCheck.check(s) && s.trace === trace)].sort((a, b) => a.start - b.start);
   return { spans, unanswered: local.unanswered };
 }

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Koffi from 'koffi';
 
@@ -13,7 +12,7 @@ const GENERIC_SOCKET_ARCHS = new Set(['x64', 'ia32', 'arm', 'arm64', 'riscv64', 
 /** `struct ucred`: pid, uid and gid, 32 bits each. */
 const UCRED_BYTES = 12;
 
-type GetSockOpt = (fd: number, level: number, name: number, out: Buffer, length: Buffer) => number;
+type GetSockOpt = (fd: number, level: number, name: number, out: Uint32Array, length: Uint32Array) => number;
 type Loaded = { getsockopt: GetSockOpt; via: 'native' | 'package' };
 
 /** Reads the uid of a local caller, or says why it cannot here. */
@@ -44,7 +43,7 @@ function loadGetSockOpt(module: string): Loaded | string {
     const native = nativeKoffi(require.resolve(module));
     const koffi = native ?? (require(module) as typeof Koffi);
     const libc = koffi.load('libc.so.6');
-    // Both pointers are buffers of ours, passed as they are (a JS array for the length was
+    // Both pointers are typed arrays of ours, passed as they are (a JS array for the length was
     // marshalled in and out on every call).
     return { getsockopt: libc.func('int getsockopt(int, int, int, void *out, void *length)') as GetSockOpt, via: native ? 'native' : 'package' };
   } catch (err) {
@@ -82,10 +81,10 @@ export function peerCredentials(module = 'koffi'): PeerCredentials {
   let found = loaded.get(module);
   if (found) return found;
   const got = loadGetSockOpt(module);
-  // getsockopt is synchronous: one buffer serves every read, and the byte order is decided once.
-  const out = Buffer.alloc(UCRED_BYTES);
-  const length = Buffer.alloc(4); // a socklen_t, in the machine's byte order
-  const littleEndian = endianness() === 'LE';
+  // getsockopt is synchronous: one `struct ucred` and one socklen_t serve every read, both read
+  // in the machine's own byte order.
+  const ucred = new Uint32Array(UCRED_BYTES / 4);
+  const length = new Uint32Array(1);
   found =
     typeof got === 'string'
       ? { unavailable: got, uidOf: () => undefined }
@@ -95,11 +94,9 @@ export function peerCredentials(module = 'koffi'): PeerCredentials {
           uidOf(socket) {
             const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
             if (fd === undefined || fd < 0) return undefined;
-            if (littleEndian) length.writeUInt32LE(UCRED_BYTES);
-            else length.writeUInt32BE(UCRED_BYTES);
-            if (got.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, out, length) !== 0) return undefined;
-            if ((littleEndian ? length.readUInt32LE(0) : length.readUInt32BE(0)) !== UCRED_BYTES) return undefined;
-            return littleEndian ? out.readUInt32LE(4) : out.readUInt32BE(4);
+            length[0] = UCRED_BYTES;
+            if (got.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, length) !== 0 || length[0] !== UCRED_BYTES) return undefined;
+            return ucred[1]; // pid, uid, gid
           },
         };
   loaded.set(module, found);
