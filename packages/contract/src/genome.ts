@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 as sha256Hash } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Contract, MethodKind } from './contract.ts';
 
 /** A JSON Schema document as it appears in a genome. */
@@ -57,8 +58,10 @@ export function schemaShape(schema: unknown): unknown {
   return sortDeep(schema, true);
 }
 
+// SHA-256 in JavaScript (@noble/hashes): node:crypto would cost every cell ~2 MiB and a few
+// milliseconds of its start to hash its genome's few kilobytes once.
 function sha256(text: string): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  return `sha256:${bytesToHex(sha256Hash(utf8ToBytes(text)))}`;
 }
 
 /** Plain JSON copy of a TypeBox schema (TypeBox keeps its own markers non-enumerable). */

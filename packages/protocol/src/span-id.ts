@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { processRandomWords } from './process-random.ts';
 
 /** The most spans a cell keeps (`[observe] spans`, `CELL_SPANS`). */
 export const MAX_SPANS = 100_000;
@@ -9,7 +9,7 @@ export const DEFAULT_SPANS = 1024;
  * Span ids (8 bytes): a random per-process half and a counter. A call's span is kept as its
  * counter value, a number: the bytes and the hex form are made only when something reads them.
  */
-const processHalf = randomBytes(4).readUInt32BE(0);
+const processHalf = processRandomWords(1)[0]!;
 const processHex = processHalf.toString(16).padStart(8, '0');
 let last = 0;
 

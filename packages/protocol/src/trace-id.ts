@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { processRandomWords } from './process-random.ts';
 /** Length of a trace id in bytes. */
 const TRACE_ID_BYTES = 16;
 
 // Random per-process prefix + counter: unique without a syscall (or a BigInt) per call.
-const prefix = randomBytes(8);
-let high = randomBytes(4).readUInt32BE(0);
+const random = processRandomWords(3);
+const prefix = Buffer.from(random.buffer, 0, 8);
+let high = random[2]!;
 let low = 0;
 
 /** Writes a fresh trace id into `target` at `offset` (16 bytes). */

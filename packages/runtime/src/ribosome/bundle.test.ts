@@ -96,6 +96,20 @@ describe('bundleIfChanged', () => {
     expect(run(req.outFile)).toBe('hello bundle');
   });
 
+  it('warns when a kept comment holds a character beyond Latin-1 (V8 would keep the whole source two bytes per character)', async () => {
+    const { req } = project({ 'src/main.ts': 'class Ratio {\n  /** id × 2^32/φ */\n  home(): number {\n    return 1;\n  }\n}\nconsole.log(new Ratio().home());\n' });
+    const { warnings } = await bundleIfChanged(req);
+    expect(run(req.outFile)).toBe('1');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^\.cell\/build\/main\.mjs:\d+:\d+: "φ" \(U\+03C6\) is outside Latin-1/);
+  });
+
+  it('bundles the SDK in Latin-1: a cell keeps its source one byte per character', async () => {
+    const { req } = project({ 'src/main.ts': "import { serve, connect } from '@cell/sdk';\nconsole.log(typeof serve, typeof connect);\n" });
+    expect(await bundleIfChanged(req)).toEqual({ rebuilt: true, warnings: [] });
+    expect(run(req.outFile)).toBe('function function');
+  });
+
   it('fails with CELL_E_BUILD_FAILED for an import that cannot be resolved', async () => {
     const { req } = project({ 'src/main.ts': "import './missing.ts';\n" });
     const err = await errorOf(() => bundleIfChanged(req));

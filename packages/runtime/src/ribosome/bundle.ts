@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, version as esbuildVersion, type Message } from 'esbuild';
 import { CellError } from '@cell/protocol';
 import { nativeExternals } from './native-externals.ts';
+import { wideSourceWarning } from './source-width.ts';
 import { writeFileAtomic } from '../files/write-atomic.ts';
 
 interface Manifest {
@@ -143,7 +144,14 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
     });
   }
   await req.beforeWrite?.();
-  for (const out of result.outputFiles) writeFileAtomic(out.path, out.contents);
+  const warnings = result.warnings.map(describeMessage);
+  for (const out of result.outputFiles) {
+    writeFileAtomic(out.path, out.contents);
+    if (!out.path.endsWith('.map')) {
+      const wide = wideSourceWarning(relative(req.dir, out.path), out.text);
+      if (wide) warnings.push(wide);
+    }
+  }
   const inputs: Manifest['inputs'] = {};
   for (const input of Object.keys(result.metafile.inputs)) {
     const file = join(req.dir, input);
@@ -156,5 +164,5 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
   }
   const manifest: Manifest = { format: 1, esbuild: esbuildVersion, entry: req.entry, inputs };
   writeFileAtomic(manifestPath(req.outFile), `${JSON.stringify(manifest)}\n`);
-  return { rebuilt: true, warnings: result.warnings.map(describeMessage) };
+  return { rebuilt: true, warnings };
 }

@@ -80,7 +80,7 @@ export class CallTable<T> {
     return out;
   }
 
-  /** Fibonacci hashing (the top bits of id × 2^32/φ): ids a peer picks do not pile onto one slot by being multiples of the capacity. */
+  /** Fibonacci hashing (the top bits of id * 2^32 / the golden ratio): ids a peer picks do not pile onto one slot by being multiples of the capacity. */
   private home(id: number): number {
     return Math.imul(id, 0x9e3779b1) >>> this.shift;
   }
