@@ -160,7 +160,9 @@ describe.skipIf(unavailable !== undefined)('cell publish and cell donate across 
     expect(refusal['code']).toBe('CELL_E_CAPACITY');
     expect(refusal['manifest']).toBe(manifest);
 
-    const placed = await Promise.all(donors.map((d) => d.waitLine(isPlaced, 'a donor to place the tree', 300_000)));
+    // Heard and accepted first (a separate wait: a donor that never heard of it fails here, not after a build's time).
+    await Promise.all(donors.map((d, i) => d.waitLine((l) => l['msg'] === 'placing publication' && l['manifest'] === manifest, `donor h${i + 2} to start placing the tree`, 120_000)));
+    const placed = await Promise.all(donors.map((d, i) => d.waitLine(isPlaced, `donor h${i + 2} to place the tree`, 300_000)));
     // A second tree, hostile: stored and recorded on the publisher, whose serving node announces it.
     const probeTree = cellOn(net, publisher!, ['publish', join(REPO, 'test/fixtures/probe-tree'), '--no-announce', '--json']);
     expect(probeTree.code, probeTree.stderr).toBe(0);

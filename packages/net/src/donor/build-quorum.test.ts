@@ -67,6 +67,9 @@ describe('a build quorum (cell publish --quorum): donors run a tree only once en
     const manifest = await publish(2);
     for (const d of donors) {
       await waitFor(() => d.lines().find((l) => l['msg'] === 'tree placed' && l['manifest'] === manifest), 'the tree placed', 150_000);
+      const placing = d.lines().findIndex((l) => l['msg'] === 'placing publication' && l['manifest'] === manifest);
+      expect(placing).toBeGreaterThanOrEqual(0);
+      expect(placing).toBeLessThan(d.lines().findIndex((l) => l['msg'] === 'tree placed' && l['manifest'] === manifest));
       const reached = d.lines().find((l) => l['msg'] === 'build quorum reached' && l['manifest'] === manifest)!;
       expect(reached['agreeing']).toEqual([donors.find((o) => o !== d)!.donation.network.identity.peerId]);
       expect(d.donation.donor.servedCells().map((c) => c.name)).toEqual(['probe']);

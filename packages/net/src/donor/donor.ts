@@ -111,6 +111,8 @@ export class Donor {
     assertRunsProcessCells(manifest.tree.name, processCells, this.options.processCellsRefusal);
     const needs = treeNeeds(manifest);
     const release = this.options.capacity.reserve(notice.manifest, needs);
+    // Fetching the bundles and building every cell can take minutes: say it started.
+    this.log.info({ manifest: notice.manifest, tree: manifest.tree.name, version: manifest.tree.version, node: notice.node, needs }, 'placing publication');
     let placement: TreePlacement;
     try {
       const quorum = manifest.tree.quorum ?? 1;
