@@ -55,14 +55,17 @@ function serveSocket(socket: Socket): void {
   socket.on('error', () => socket.destroy());
 }
 
-function rawClient(socket: Socket): DataClient {
+/** Reads of the client land here, each handled before the next (a frame's body is valid only in its callback). */
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
+
+function rawClient(socket: Socket, reads: { handle: (chunk: Buffer) => void }): DataClient {
   const out = new FrameWriter(socket);
   let onFrame: OnFrame = () => undefined;
   const read = frameReader((k, id, n, b) => onFrame(k, id, n, b));
-  socket.on('data', (chunk: Buffer) => {
+  reads.handle = (chunk) => {
     read(chunk);
     out.flush();
-  });
+  };
   let nextId = 1;
   return {
     pingPong(count) {
@@ -138,8 +141,9 @@ export const raw: DataSystem = {
     await new Promise<void>((resolve) => server.listen(path, resolve));
   },
   async connect(path) {
-    const socket = netConnect(path);
+    const reads = { handle: (_chunk: Buffer): void => undefined };
+    const socket = netConnect({ path, onread: { buffer: readBuffer, callback: (n) => (reads.handle(readBuffer.subarray(0, n)), true) } });
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    return rawClient(socket);
+    return rawClient(socket, reads);
   },
 };

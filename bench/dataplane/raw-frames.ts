@@ -1,7 +1,8 @@
 // The best raw framing code we can write for the data-plane baseline: Cell's frame layout over a
 // plain socket, callback-driven, no promise per frame, one growable output buffer reused whenever
 // the kernel took the previous write whole, large bodies written after their header (writev), and
-// received frames copied at most once (into a buffer of their exact size). It stands for the
+// received frames copied at most once (into a buffer of their exact size); a client reads into one
+// reused buffer (Node's `onread`), its frames handled before the next read. It stands for the
 // physical limit: Cell is measured against it.
 import type { Socket } from 'node:net';
 
@@ -17,7 +18,7 @@ const GATHER_BYTES = 64 * 1024;
 
 export type OnFrame = (kind: number, streamId: number, name: string | undefined, body: Buffer) => void;
 
-/** Cuts a byte stream into frames; a frame split across chunks is assembled once, at its size. */
+/** Cuts a byte stream into frames; a frame split across chunks is assembled once, at its size. Keeps nothing of a chunk past the call. */
 export function frameReader(onFrame: OnFrame): (chunk: Buffer) => void {
   let partial: Buffer | undefined;
   let filled = 0;
@@ -55,7 +56,7 @@ export function frameReader(onFrame: OnFrame): (chunk: Buffer) => void {
     }
     while (at < chunk.length) {
       if (chunk.length - at < 4) {
-        head = chunk.subarray(at);
+        head = Buffer.from(chunk.subarray(at)); // the chunk may be a reused read buffer
         return;
       }
       const length = chunk.readUInt32BE(at);

@@ -80,4 +80,38 @@ describe('FrameDecoder', () => {
     collect(decoder, [stream.subarray(0, 7)]);
     expect(decoder.hasPartialFrame).toBe(true);
   });
+
+  it('keeps nothing of a borrowed chunk: every frame decodes the same after the read buffer is overwritten', () => {
+    // Small frames, one over the frame limit, frames assembled (1 MiB) and gathered (5 MiB), heads split across reads.
+    const payload = (size: number, seed: number) => Buffer.alloc(size, seed);
+    const parts = [
+      stream,
+      encodeFrame({ kind: FrameKind.RESPONSE, streamId: 20, body: payload(40_000, 1) }),
+      encodeFrame({ kind: FrameKind.REQUEST, streamId: 21, name: 'm', body: payload(9 << 20, 2) }), // over the limit: skipped
+      encodeFrame({ kind: FrameKind.RESPONSE, streamId: 22, body: payload(1 << 20, 3) }),
+      stream,
+      encodeFrame({ kind: FrameKind.RESPONSE, streamId: 23, body: payload(5 << 20, 4) }),
+      stream,
+    ];
+    const all = Buffer.concat(parts);
+    const small = Buffer.concat([stream, stream, stream]);
+    // Reads of a few bytes split headers across them (over the small frames only: 20 MB of 7-byte reads is slow).
+    for (const [bytes, readSize] of [[all, 65536], [all, 4093], [small, 3], [small, 7], [small, 11]] as const) {
+      const owned = collect(new FrameDecoder(8 << 20), [bytes]);
+      const decoder = new FrameDecoder(8 << 20);
+      const frames: Frame[] = [];
+      const oversize: OversizeFrame[] = [];
+      const readBuffer = Buffer.alloc(readSize);
+      for (let at = 0; at < bytes.length; at += readSize) {
+        const n = bytes.copy(readBuffer, 0, at, at + readSize);
+        decoder.push(readBuffer.subarray(0, n), { frame: (f) => frames.push(f), oversize: (o) => oversize.push(o) }, true);
+        readBuffer.fill(0xee); // the socket's next read
+      }
+      expect(decoder.hasPartialFrame).toBe(false);
+      expect(oversize).toEqual(owned.oversize);
+      expect(frames.map((f) => [f.kind, f.streamId, f.name, Buffer.from(f.body ?? [])])).toEqual(owned.frames.map((f) => [f.kind, f.streamId, f.name, Buffer.from(f.body ?? [])]));
+      if (bytes === all) expect(frames.map((f) => f.streamId)).toEqual([1, 2, 3, 4, 5, 20, 22, 1, 2, 3, 4, 5, 23, 1, 2, 3, 4, 5]);
+      else expect(frames).toHaveLength(15);
+    }
+  });
 });

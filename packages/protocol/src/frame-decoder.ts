@@ -49,7 +49,12 @@ export class FrameDecoder {
     return this.head !== undefined || this.assembling !== undefined || this.buffered > 0 || this.skipBytes > 0;
   }
 
-  push(chunk: Buffer, sink: FrameSink): void {
+  /**
+   * Cuts `chunk` into frames for `sink`. A `borrowed` chunk is valid only during this call (a read
+   * buffer the socket reuses): every frame handed on, and anything kept for the next chunk, is then
+   * copied out of it first — once, and only the bytes of whole frames or of a partial one's start.
+   */
+  push(chunk: Buffer, sink: FrameSink, borrowed = false): void {
     if (this.skipBytes > 0) {
       const dropped = Math.min(this.skipBytes, chunk.length);
       this.skipBytes -= dropped;
@@ -60,6 +65,7 @@ export class FrameDecoder {
       // A header split across reads (rare): joined with this chunk.
       chunk = Buffer.concat([this.head, chunk]);
       this.head = undefined;
+      borrowed = false;
     } else if (this.assembling !== undefined) {
       // Copied as it arrives, into the frame's own buffer: never gathered and copied again.
       const frame = this.assembling;
@@ -72,22 +78,24 @@ export class FrameDecoder {
       if (take === chunk.length) return;
       chunk = chunk.subarray(take);
     } else if (this.buffered > 0) {
-      this.chunks.push(chunk);
+      // Kept past this call only when the frame does not complete in it (a borrowed chunk is copied).
+      const completes = this.buffered + chunk.length >= this.needed;
+      this.chunks.push(borrowed && !completes ? Buffer.from(chunk) : chunk);
       this.buffered += chunk.length;
-      if (this.buffered < this.needed) return;
+      if (!completes) return;
       const { chunks, buffered, needed } = this;
       this.chunks = [];
       this.buffered = 0;
       // The frame completes in this chunk: copy exactly its bytes, once, and go on with the rest.
-      this.consume(Buffer.concat(chunks, needed), sink);
+      this.consume(Buffer.concat(chunks, needed), sink, false);
       const restBytes = buffered - needed;
       if (restBytes === 0) return;
       chunk = chunk.subarray(chunk.length - restBytes);
     }
-    this.consume(chunk, sink);
+    this.consume(chunk, sink, borrowed);
   }
 
-  private consume(buf: Buffer, sink: FrameSink): void {
+  private consume(buf: Buffer, sink: FrameSink, borrowed: boolean): void {
     let at = 0;
     for (;;) {
       const available = buf.length - at;
@@ -115,8 +123,15 @@ export class FrameDecoder {
         return;
       }
       if (available < total) {
-        this.keepPartial(buf.subarray(at), total);
+        this.keepPartial(buf.subarray(at), total, borrowed);
         return;
+      }
+      if (borrowed) {
+        // The whole frames from here on, copied out of the borrowed chunk together.
+        const end = completeFramesEnd(buf, at, this.maxFrameBytes);
+        this.consume(Buffer.from(buf.subarray(at, end)), sink, false);
+        at = end;
+        continue;
       }
       const frame = parseFrameAt(buf, at + LENGTH_PREFIX_BYTES, at + total);
       at += total;
@@ -125,15 +140,28 @@ export class FrameDecoder {
   }
 
   /** Keeps the start of a frame of `total` bytes until the rest arrives. */
-  private keepPartial(start: Buffer, total: number): void {
+  private keepPartial(start: Buffer, total: number, borrowed: boolean): void {
     if (total <= ASSEMBLE_MAX_BYTES) {
       this.assembling = Buffer.allocUnsafe(total);
       start.copy(this.assembling, 0);
       this.filled = start.length;
     } else {
-      this.chunks = [start];
+      this.chunks = [borrowed ? Buffer.from(start) : start];
       this.buffered = start.length;
       this.needed = total;
     }
   }
+}
+
+/**
+ * Where the run of whole, acceptable frames starting at `at` ends: before the first frame that is
+ * partial, over the limit or malformed (the decoder's own checks then deal with it).
+ */
+function completeFramesEnd(buf: Buffer, at: number, maxFrameBytes: number): number {
+  while (buf.length - at >= LENGTH_PREFIX_BYTES) {
+    const length = buf.readUInt32BE(at);
+    if (length < FIXED_HEADER_BYTES || length > maxFrameBytes || buf.length - at < LENGTH_PREFIX_BYTES + length) break;
+    at += LENGTH_PREFIX_BYTES + length;
+  }
+  return at;
 }

@@ -13,6 +13,7 @@ import {
   type FrameParts,
   type OversizeFrame,
 } from '@cell/protocol';
+import { borrowedReadsOf } from '../transport/borrowed-reads.ts';
 
 /** What a FramedConnection reports to its owner. */
 export interface ConnectionEvents {
@@ -86,7 +87,9 @@ export class FramedConnection {
     this.events = events;
     this.decoder = new FrameDecoder(frameLimit(limits.maxFrameBytes));
     socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    const reads = borrowedReadsOf(socket);
+    if (reads) reads.attach((chunk, borrowed) => this.onData(chunk, borrowed));
+    else socket.on('data', (chunk: Buffer) => this.onData(chunk, false));
     socket.on('drain', () => this.onDrain());
     socket.on('error', (err: Error) =>
       this.terminate(new CellError('CELL_E_UNAVAILABLE', `connection failed: ${err.message}`, { cause: err }), true),
@@ -235,17 +238,21 @@ export class FramedConnection {
     for (const w of waiters) w();
   }
 
-  private onData(chunk: Buffer): void {
+  private onData(chunk: Buffer, borrowed: boolean): void {
     if (this.closed) return;
     if (this.timeReads) this.readAt = performance.now();
     try {
-      this.decoder.push(chunk, {
-        frame: (f) => {
-          this.framesSeen++;
-          if (!this.closed) this.events.frame(f);
+      this.decoder.push(
+        chunk,
+        {
+          frame: (f) => {
+            this.framesSeen++;
+            if (!this.closed) this.events.frame(f);
+          },
+          oversize: (info) => this.events.oversize(info),
         },
-        oversize: (info) => this.events.oversize(info),
-      });
+        borrowed,
+      );
     } catch (err) {
       const error = new CellError('CELL_E_PROTOCOL', `malformed frame: ${(err as Error).message}`, { cause: err });
       this.fail(error);

@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { CellError } from '@cell/protocol';
+import { BorrowedReads, markBorrowedReads } from './borrowed-reads.ts';
 
 /** Linux limits `sun_path` to 108 bytes including the terminating NUL. */
 export const MAX_SOCKET_PATH_BYTES = 107;
@@ -91,9 +92,10 @@ export function listenUnixFd(fd: number, onConnection: (socket: Socket) => void)
 /**
  * Connects to a Unix socket; fails with CELL_E_UNAVAILABLE (never hangs past `timeoutMs`). A
  * listener whose accept queue is full answers EAGAIN at once (a burst of callers): that is tried
- * again, after 1, 2, 4 ... 50 ms, until the timeout.
+ * again, after 1, 2, 4 ... 50 ms, until the timeout. With `borrowedReads` the socket reads into
+ * the process's shared read buffer (see BorrowedReads) and emits no 'data' events.
  */
-export function connectUnix(path: string, timeoutMs: number): Promise<Socket> {
+export function connectUnix(path: string, timeoutMs: number, options: { borrowedReads?: boolean } = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
     let socket: Socket | undefined;
     let retry: NodeJS.Timeout | undefined;
@@ -104,7 +106,9 @@ export function connectUnix(path: string, timeoutMs: number): Promise<Socket> {
       reject(new CellError('CELL_E_UNAVAILABLE', `connect to ${path} timed out after ${timeoutMs} ms`, { details: { path } }));
     }, timeoutMs);
     const attempt = () => {
-      const s = (socket = netConnect(path));
+      const reads = options.borrowedReads ? new BorrowedReads() : undefined;
+      const s = (socket = netConnect(reads ? { path, onread: reads.onread } : { path }));
+      if (reads) markBorrowedReads(s, reads);
       s.once('connect', () => {
         clearTimeout(timer);
         s.removeAllListeners('error');
