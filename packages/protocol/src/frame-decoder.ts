@@ -52,7 +52,7 @@ export class FrameDecoder {
   /**
    * Cuts `chunk` into frames for `sink`. A `borrowed` chunk is valid only during this call (a read
    * buffer the socket reuses): every frame handed on, and anything kept for the next chunk, is then
-   * copied out of it first — once, and only the bytes of whole frames or of a partial one's start.
+   * copied out of it first (once, and only the bytes of whole frames or of a partial one's start).
    */
   push(chunk: Buffer, sink: FrameSink, borrowed = false): void {
     if (this.skipBytes > 0) {

@@ -32,7 +32,7 @@ function borrowingSocket(path: string): { socket: Socket; reads: BorrowedReads }
 }
 
 describe('BorrowedReads', () => {
-  it('hands every read to its handler, borrowed, and keeps (copies) the reads made before it attached', async () => {
+  it('keeps (copies) the reads made before a handler attached, and hands them to it first', async () => {
     const bytes = Buffer.from(Array.from({ length: 300_000 }, (_, i) => i % 251));
     const path = await sender(bytes);
     const { socket, reads } = borrowingSocket(path);
@@ -48,7 +48,7 @@ describe('BorrowedReads', () => {
     expect([...kinds]).toEqual([false]);
   });
 
-  it('reuses one buffer for the reads of every such socket, so a handler must copy what it keeps', async () => {
+  it('hands later reads borrowed, in one buffer reused by every such socket (a handler copies what it keeps)', async () => {
     const a = Buffer.alloc(200_000, 1);
     const b = Buffer.alloc(200_000, 2);
     const [pa, pb] = [await sender(a), await sender(b)];
