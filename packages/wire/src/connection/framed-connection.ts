@@ -8,6 +8,7 @@ import {
   frameTail,
   type Frame,
   FrameDecoder,
+  type FrameSink,
   FrameKind,
   frameLimit,
   type FrameParts,
@@ -58,6 +59,14 @@ const FIRST_OUTPUT_BYTES = 2 * 1024;
 export class FramedConnection {
   readonly socket: Socket;
   private readonly decoder: FrameDecoder;
+  /** Where the decoder hands frames: made once, not per read. */
+  private readonly sink: FrameSink = {
+    frame: (f) => {
+      this.framesSeen++;
+      if (!this.closed) this.events.frame(f);
+    },
+    oversize: (info) => this.events.oversize(info),
+  };
   private readonly events: ConnectionEvents;
   private readonly limits: ConnectionLimits;
   /** Output cut into pieces (batches of encoded frames, large bodies), in order. */
@@ -242,17 +251,7 @@ export class FramedConnection {
     if (this.closed) return;
     if (this.timeReads) this.readAt = performance.now();
     try {
-      this.decoder.push(
-        chunk,
-        {
-          frame: (f) => {
-            this.framesSeen++;
-            if (!this.closed) this.events.frame(f);
-          },
-          oversize: (info) => this.events.oversize(info),
-        },
-        borrowed,
-      );
+      this.decoder.push(chunk, this.sink, borrowed);
     } catch (err) {
       const error = new CellError('CELL_E_PROTOCOL', `malformed frame: ${(err as Error).message}`, { cause: err });
       this.fail(error);
