@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { median, round } from '../lib/stats.ts';
 import { startReady, stopAll } from '../lib/processes.ts';
 import { probeSocket } from '@cell/wire';
+import { DEFAULT_MEMORY_TRIM_MS } from '@cell/host';
 import { cell } from './cell-data.ts';
 
 /** Private pages (Private_Clean + Private_Dirty) of a process, MiB: what one more such process costs. */
@@ -16,7 +17,10 @@ function privateMiB(pid: number): number {
   return (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
+const settle = (ms = 1000) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Past the moment an idle cell gives memory back: it looks four times per wait, and the collection takes ~20 ms. */
+const PAST_TRIM_MS = DEFAULT_MEMORY_TRIM_MS * 1.25 + 1000;
 
 /** Spawn until the first byte of output: what starting any Node process costs. */
 function bareStartMs(): Promise<number> {
@@ -64,6 +68,8 @@ export async function idleAndCold(opts: IdleOptions): Promise<Record<string, unk
   const bare: number[] = [];
   const bundled: number[] = [];
   const bundledAfterCall: number[] = [];
+  const bundledIdle: number[] = [];
+  const bareLater: number[] = [];
   const source: number[] = [];
   const bareStart: number[] = [];
   const cold: number[] = [];
@@ -73,8 +79,8 @@ export async function idleAndCold(opts: IdleOptions): Promise<Record<string, unk
     const socket = (name: string) => join(opts.dir, `idle-${name}-${r}.sock`);
     const idle = spawn(process.execPath, ['-e', "process.stdout.write('ready\\n'); setInterval(() => {}, 1e9)"], { stdio: ['ignore', 'pipe', 'ignore'] });
     await new Promise((resolve) => idle.stdout.once('data', resolve));
-    // With the compile cache, as the nucleus runs every cell.
-    const withCache = { ...process.env, NODE_COMPILE_CACHE: cacheDir };
+    // With the compile cache, and giving memory back after the wait a cell the nucleus started has.
+    const withCache = { ...process.env, NODE_COMPILE_CACHE: cacheDir, CELL_MEMORY_TRIM_MS: String(DEFAULT_MEMORY_TRIM_MS) };
     const b = await startReady([], [opts.bundle, 'serve', socket('bundled')], undefined, withCache);
     const s = await startReady([], [opts.sourceEntry, 'serve', socket('source')], undefined, withCache);
     try {
@@ -87,6 +93,9 @@ export async function idleAndCold(opts: IdleOptions): Promise<Record<string, unk
       await client.close();
       await settle();
       bundledAfterCall.push(privateMiB(b.pid!));
+      await settle(PAST_TRIM_MS - 1000);
+      bundledIdle.push(privateMiB(b.pid!));
+      bareLater.push(privateMiB(idle.pid!));
     } finally {
       idle.kill('SIGKILL');
       await stopAll([b, s]);
@@ -100,9 +109,12 @@ export async function idleAndCold(opts: IdleOptions): Promise<Record<string, unk
       bare_node: m(bare),
       cell_bundled: m(bundled),
       cell_bundled_after_one_call: m(bundledAfterCall),
+      cell_bundled_idle: m(bundledIdle),
+      bare_node_then: m(bareLater),
       cell_from_source: m(source),
       bundled_vs_bare: round(median(bundled) / median(bare), 2),
       bundled_after_call_vs_bare: round(median(bundledAfterCall) / median(bare), 2),
+      bundled_idle_vs_bare: round(median(bundledIdle) / median(bareLater), 2),
       source_vs_bare: round(median(source) / median(bare), 2),
     },
     cold_start_ms: { bare_node_first_output: m(bareStart), cell_first_reply: m(cold), ratio: round(median(cold) / median(bareStart), 2) },

@@ -27,6 +27,8 @@ export const LaunchEnvSchema = Type.Object({
   CELL_GRACE_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
   /** Apoptosis: exit after this long without connections or calls, ms. */
   CELL_IDLE_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
+  /** Give memory back after this long without calls, ms (`0`: never); a managed cell's default is 5000. */
+  CELL_MEMORY_TRIM_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
   /** Caller connections the membrane holds at most (`[cell] max_connections`). */
   CELL_MAX_CONNECTIONS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,6}$' })),
   /** The control socket of the nucleus supervising this cell (on-demand start, remote candidates). */
@@ -56,6 +58,9 @@ export const LaunchEnvSchema = Type.Object({
 });
 
 export type LaunchEnvVars = Static<typeof LaunchEnvSchema>;
+
+/** How long a cell the runtime started waits without calls before it gives memory back, ms, unless `CELL_MEMORY_TRIM_MS` says otherwise. */
+export const DEFAULT_MEMORY_TRIM_MS = 5000;
 
 /** Where a dependency is, as a cell process receives it in `CELL_DEPS`. */
 export interface DependencyRef {
@@ -94,6 +99,8 @@ export interface LaunchSettings {
   deps: Record<string, DependencyRef>;
   graceMs: number | undefined;
   idleTimeoutMs: number | undefined;
+  /** After this long without calls the cell gives memory back (`CELL_MEMORY_TRIM_MS`); 0: never; undefined: the SDK's default. */
+  memoryTrimMs: number | undefined;
   maxConnections: number | undefined;
   nucleusSocket: string | undefined;
   network: boolean;
@@ -145,6 +152,7 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSetti
     deps,
     graceMs: v.CELL_GRACE_MS === undefined ? undefined : Number(v.CELL_GRACE_MS),
     idleTimeoutMs: v.CELL_IDLE_TIMEOUT_MS === undefined ? undefined : Number(v.CELL_IDLE_TIMEOUT_MS) || undefined,
+    memoryTrimMs: v.CELL_MEMORY_TRIM_MS === undefined ? undefined : Number(v.CELL_MEMORY_TRIM_MS),
     maxConnections: v.CELL_MAX_CONNECTIONS === undefined ? undefined : Number(v.CELL_MAX_CONNECTIONS),
     nucleusSocket: v.CELL_NUCLEUS_SOCKET,
     network: v.CELL_NETWORK === '1',
@@ -174,6 +182,7 @@ export function launchEnv(settings: Partial<LaunchSettings>): Record<string, str
   if (settings.deps !== undefined) put('CELL_DEPS', JSON.stringify(settings.deps));
   put('CELL_GRACE_MS', settings.graceMs);
   put('CELL_IDLE_TIMEOUT_MS', settings.idleTimeoutMs);
+  put('CELL_MEMORY_TRIM_MS', settings.memoryTrimMs);
   put('CELL_MAX_CONNECTIONS', settings.maxConnections);
   put('CELL_NUCLEUS_SOCKET', settings.nucleusSocket);
   if (settings.network) put('CELL_NETWORK', '1');

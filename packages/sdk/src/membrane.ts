@@ -29,6 +29,7 @@ import {
 } from '@cell/wire';
 import { CallContext } from './call-context.ts';
 import { persistCompileCache } from './compile-cache.ts';
+import { memoryTrimMs, trimMemoryWhenIdle } from './idle-memory.ts';
 import { attachCellProcess } from './cell-process.ts';
 import type { Handlers } from './contract-types.ts';
 import { launchSettings } from './launch.ts';
@@ -79,6 +80,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   readonly validateOutput: boolean;
   readonly clock: Clock = systemClock;
   inFlight = 0;
+  /** Calls started since listening: what tells an idle cell from a busy one. */
+  callsStarted = 0;
   lastActivityAt = Date.now();
   axonPort: number | undefined;
   private axonServer: Server | undefined;
@@ -94,6 +97,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   private readonly socketFd: number | undefined;
   private stopping: Promise<void> | undefined;
   private idleWaiters: Array<() => void> = [];
+  private stopTrim: (() => void) | undefined;
 
   constructor(contract: C, handlers: Handlers<C>, options: ServeOptions) {
     checkServeOptions(options);
@@ -161,6 +165,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     }
     const uidsUnchecked = this.peers.unavailable;
     this.log.info({ socket: this.socketPath, axonPort: this.axonPort, fingerprint: this.genome.fingerprint, ...(uidsUnchecked && { uidsUnchecked }) }, 'membrane listening');
+    const trimMs = memoryTrimMs(launchSettings());
+    if (trimMs > 0) this.stopTrim = trimMemoryWhenIdle(this, trimMs, this.baseLog.child({ component: 'sdk.memory' }), this.clock);
   }
 
   private accept(socket: Socket, remote: RemotePeer | undefined): void {
@@ -197,6 +203,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
 
   callStarted(): void {
     this.inFlight++;
+    this.callsStarted++;
   }
 
   callEnded(): void {
@@ -241,6 +248,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   }
 
   private async drain(graceMs: number): Promise<void> {
+    this.stopTrim?.();
     const server = this.server;
     const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     this.axonServer?.close();
