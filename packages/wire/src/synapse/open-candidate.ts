@@ -37,7 +37,7 @@ function socketFor(endpoint: Endpoint, options: OpenOptions): Promise<Socket> {
   if (endpoint.kind === 'unix') return connectUnix(endpoint.path, options.connectTimeoutMs, { borrowedReads: true });
   const credentials = options.credentials();
   if (!credentials) return Promise.reject(new CellError('CELL_E_UNAVAILABLE', 'this process has no node identity (CELL_IDENTITY_FILE) to reach other nodes'));
-  return connectAxon(endpoint, credentials, options.connectTimeoutMs);
+  return connectAxon(endpoint, credentials, options.connectTimeoutMs, { borrowedReads: true });
 }
 
 /**

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CellError } from '@cell/protocol';
 import { makeAxonCredentials } from '../test-support/axon-credentials.ts';
 import { waitUntil } from '../test-support/raw-peer.ts';
+import { borrowedReadsOf } from './borrowed-reads.ts';
 import { type AxonCredentials, connectAxon, listenAxon, loadAxonCredentials, peerKeyOf } from './axon-transport.ts';
 
 const closers: Array<() => void> = [];
@@ -75,6 +76,29 @@ describe('axon transport (TLS 1.3, pinned Ed25519 keys, over loopback)', () => {
     const echoed = await new Promise<string>((r) => socket.once('data', (d: Buffer) => r(d.toString())));
     expect(echoed).toBe('hello');
     expect(axon.callers.map((k) => k.equals(client.publicKey))).toEqual([true]);
+  });
+
+  it('with borrowed reads, hands over every decrypted byte through the shared read buffer and emits no data events', async () => {
+    const axon = await echoAxon();
+    const socket = await connectAxon({ host: '127.0.0.1', port: axon.port, key: server.publicKey }, client, 5000, { borrowedReads: true });
+    closers.push(() => socket.destroy());
+    const reads = borrowedReadsOf(socket);
+    expect(reads).toBeDefined();
+    socket.on('data', () => expect.unreachable('a socket with borrowed reads emits no data events'));
+    const sent = Buffer.alloc(3 << 20);
+    for (let i = 0; i < sent.length; i++) sent[i] = (i * 7 + (i >> 11)) & 0xff;
+    const got: Buffer[] = [];
+    let gotBytes = 0;
+    let sawBorrowed = false;
+    reads!.attach((chunk, borrowed) => {
+      sawBorrowed ||= borrowed;
+      got.push(Buffer.from(chunk)); // a borrowed chunk is valid only during the call
+      gotBytes += chunk.length;
+    });
+    socket.write(sent);
+    await waitUntil(() => gotBytes >= sent.length, 'the echo of 3 MiB');
+    expect(sawBorrowed).toBe(true);
+    expect(Buffer.concat(got).equals(sent)).toBe(true);
   });
 
   it('refuses with CELL_E_DENIED a node that does not hold the pinned key', async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server, TLSSocket } from 'node:tls';
 import { CellError } from '@cell/protocol';
+import { BorrowedReads, markBorrowedReads } from './borrowed-reads.ts';
 import { peerIdFromKey } from './peer-key.ts';
 
 /** A node's TLS identity: an Ed25519 key and a self-signed certificate for it. */
@@ -98,11 +99,17 @@ export function listenAxon(
   });
 }
 
-/** Connects to another node's cell; resolves once the TLS handshake proved the expected key. */
-export function connectAxon(endpoint: AxonEndpoint, credentials: AxonCredentials, timeoutMs: number): Promise<TLSSocket> {
+/**
+ * Connects to another node's cell; resolves once the TLS handshake proved the expected key. With
+ * `borrowedReads` the decrypted reads land in the process's shared read buffer (see
+ * BorrowedReads) and the socket emits no 'data' events.
+ */
+export function connectAxon(endpoint: AxonEndpoint, credentials: AxonCredentials, timeoutMs: number, options: { borrowedReads?: boolean } = {}): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
     const where = `${endpoint.host}:${endpoint.port}`;
+    const reads = options.borrowedReads ? new BorrowedReads() : undefined;
     const socket = tls().connect({
+      ...(reads && { onread: reads.onread }),
       host: endpoint.host,
       port: endpoint.port,
       key: credentials.keyPem,
@@ -113,6 +120,7 @@ export function connectAxon(endpoint: AxonEndpoint, credentials: AxonCredentials
       ALPNProtocols: ALPN,
       servername: undefined,
     });
+    if (reads) markBorrowedReads(socket, reads);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new CellError('CELL_E_UNAVAILABLE', `connect to ${where} timed out after ${timeoutMs} ms`, { details: { endpoint: where } }));
