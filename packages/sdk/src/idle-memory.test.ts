@@ -92,7 +92,7 @@ describe('a cell process under the runtime', () => {
     expect(await client.echo({ text: 'hi' })).toEqual({ text: 'hi' });
     await waitFor(() => trims(cell).length === 2 || !cell.isAlive(), BOUND_MS, 'a trim after the call');
     for (const line of trims(cell)) {
-      expect(line).toMatchObject({ level: 'debug', component: 'sdk.memory', cell: 'echo', heapBefore: expect.any(Number), heapAfter: expect.any(Number), ms: expect.any(Number) });
+      expect(line).toMatchObject({ level: 'debug', component: 'sdk.memory', cell: 'echo', heapBefore: expect.any(Number), heapAfter: expect.any(Number), mallocTrimmed: true, ms: expect.any(Number) });
     }
     // Started from TypeScript sources, the first trim gives back about half the heap (30 -> 15 MB here).
     const [first] = trims(cell);

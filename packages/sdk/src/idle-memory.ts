@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { DEFAULT_MEMORY_TRIM_MS } from '@cell/host';
-import { type Clock, systemClock } from '@cell/wire';
+import { type Clock, libc, systemClock } from '@cell/wire';
+import { launchSettings } from './launch.ts';
 import type { Logger } from './logger.ts';
 
 /** What an idle cell's memory trim watches: its membrane. */
@@ -77,6 +78,19 @@ export function reduceHeap(): void {
   collect({ type: 'major', flavor: 'last-resort' });
 }
 
+/**
+ * Gives an idle process's memory back: one memory-reducing collection (reduceHeap), then glibc's
+ * `malloc_trim`, when given, for what malloc keeps of the memory freed (V8's compiler zones on its
+ * worker threads leave a 1 MiB arena behind; the main arena grows while a cell starts). True when
+ * malloc was trimmed.
+ */
+export function giveMemoryBack(mallocTrim: ((pad: number) => number) | undefined): boolean {
+  reduceHeap();
+  if (!mallocTrim) return false;
+  mallocTrim(0);
+  return true;
+}
+
 /** Bytes V8 holds for its heap right now (all spaces, committed). */
 function heapBytes(): number {
   return v8.getHeapStatistics().total_physical_size;
@@ -85,12 +99,12 @@ function heapBytes(): number {
 /**
  * Gives a cell's memory back once it is idle: V8 keeps the young generation it grew to while the
  * cell started or served (2-3 MiB more than a bare Node process), and collects to reduce memory
- * only under pressure that a small idle process never feels. After `idleMs` without calls and with
- * a quiet event loop, one memory-reducing collection (~20 ms, once per idle spell; logged at debug
- * as `memory trimmed`). Looks four times per `idleMs` on a timer that never keeps the process
+ * only under pressure that a small idle process never feels; malloc keeps what was freed. After
+ * `idleMs` without calls and with a quiet event loop, `trim` (giveMemoryBack: ~20 ms, once per
+ * idle spell; logged at debug as `memory trimmed`). Looks four times per `idleMs` on a timer that never keeps the process
  * alive. Returns a function that stops it.
  */
-export function trimMemoryWhenIdle(activity: CallActivity, idleMs: number, log: Logger, clock: Clock = systemClock, trim: () => void = reduceHeap): () => void {
+export function trimMemoryWhenIdle(activity: CallActivity, idleMs: number, log: Logger, trim: () => boolean, clock: Clock = systemClock): () => void {
   const decide = new IdleTrim(idleMs);
   let spellLoop = performance.eventLoopUtilization();
   let spellStart = Number.NaN;
@@ -106,10 +120,24 @@ export function trimMemoryWhenIdle(activity: CallActivity, idleMs: number, log: 
     if (due) {
       const before = heapBytes();
       const t = performance.now();
-      trim();
-      log.debug({ heapBefore: before, heapAfter: heapBytes(), ms: Math.round((performance.now() - t) * 10) / 10 }, 'memory trimmed');
+      const mallocTrimmed = trim();
+      log.debug({ heapBefore: before, heapAfter: heapBytes(), mallocTrimmed, ms: Math.round((performance.now() - t) * 10) / 10 }, 'memory trimmed');
     }
     timer = clock.setTimer(look, idleMs / 4);
   }
   return () => clock.clearTimer(timer);
+}
+
+/**
+ * Starts giving memory back when idle as the launch environment says (memoryTrimMs), with
+ * malloc_trim through the koffi the runtime named (`CELL_KOFFI`) when it is there. Returns the
+ * function that stops it, or undefined when this process does not trim.
+ */
+export function trimMemoryAsLaunched(activity: CallActivity, log: Logger, clock: Clock = systemClock): (() => void) | undefined {
+  const launch = launchSettings();
+  const idleMs = memoryTrimMs(launch);
+  if (idleMs <= 0) return undefined;
+  const found = libc(launch.koffi);
+  const mallocTrim = typeof found === 'string' ? undefined : found.mallocTrim;
+  return trimMemoryWhenIdle(activity, idleMs, log.child({ component: 'sdk.memory' }), () => giveMemoryBack(mallocTrim), clock);
 }

@@ -14,7 +14,6 @@ import {
   listenAxon,
   listenUnix,
   listenUnixFd,
-  loadAxonCredentials,
   type MembraneLimits,
   isLocalPeerAllowed,
   MembraneSession,
@@ -29,13 +28,13 @@ import {
 } from '@cell/wire';
 import { CallContext } from './call-context.ts';
 import { persistCompileCache } from './compile-cache.ts';
-import { memoryTrimMs, trimMemoryWhenIdle } from './idle-memory.ts';
+import { trimMemoryAsLaunched } from './idle-memory.ts';
 import { attachCellProcess } from './cell-process.ts';
 import type { Handlers } from './contract-types.ts';
 import { launchSettings } from './launch.ts';
 import { processLog, type Logger } from './logger.ts';
 import { buildEventTable, buildMethodTable } from './method-table.ts';
-import { type AxonServeOptions, checkServeOptions, type ServeOptions } from './options.ts';
+import { type AxonServeOptions, axonFromLaunch, checkServeOptions, type ServeOptions } from './options.ts';
 
 /** A running membrane: the server side of a cell. */
 export interface Membrane<C extends Contract = Contract> {
@@ -165,8 +164,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     }
     const uidsUnchecked = this.peers.unavailable;
     this.log.info({ socket: this.socketPath, axonPort: this.axonPort, fingerprint: this.genome.fingerprint, ...(uidsUnchecked && { uidsUnchecked }) }, 'membrane listening');
-    const trimMs = memoryTrimMs(launchSettings());
-    if (trimMs > 0) this.stopTrim = trimMemoryWhenIdle(this, trimMs, this.baseLog.child({ component: 'sdk.memory' }), this.clock);
+    this.stopTrim = trimMemoryAsLaunched(this, this.baseLog, this.clock);
   }
 
   private accept(socket: Socket, remote: RemotePeer | undefined): void {
@@ -285,13 +283,6 @@ function refuseConnection(socket: Socket, error: CellError): void {
   socket.on('error', () => undefined);
   socket.end(encodeFrame({ kind: FrameKind.ERROR, streamId: 0, body: encodeBody(error.toJSON()) }));
   setTimeout(() => socket.destroy(), 1000).unref();
-}
-
-/** The axon the nucleus configured for this process, if any. */
-function axonFromLaunch(): AxonServeOptions | undefined {
-  const { axon, identityFile } = launchSettings();
-  if (!axon || !identityFile) return undefined;
-  return { host: axon.host, port: axon.port, credentials: loadAxonCredentials(identityFile), allowedKeys: axon.allowedKeys };
 }
 
 /**

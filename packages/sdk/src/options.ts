@@ -2,7 +2,8 @@ import { Type, type TObject, type TSchema } from 'typebox';
 import { Check, Errors } from 'typebox/value';
 import { lazyValidator, type Validator } from '@cell/contract';
 import { CellError, MAX_SPANS } from '@cell/protocol';
-import { type AxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '@cell/wire';
+import { type AxonCredentials, loadAxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '@cell/wire';
+import { launchSettings } from './launch.ts';
 import type { Logger } from './logger.ts';
 
 
@@ -166,3 +167,10 @@ export function checkConnectOptions(options: unknown): void {
   check('connect', ConnectOptionsSchema, options);
 }
 
+
+/** The axon the nucleus configured for this process, if any. */
+export function axonFromLaunch(): AxonServeOptions | undefined {
+  const { axon, identityFile } = launchSettings();
+  if (!axon || !identityFile) return undefined;
+  return { host: axon.host, port: axon.port, credentials: loadAxonCredentials(identityFile), allowedKeys: axon.allowedKeys };
+}

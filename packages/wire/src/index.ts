@@ -21,5 +21,6 @@ export type { WireCallOptions } from './synapse/pending-calls.ts';
 export { type Endpoint, type CandidateStats, MAX_CANDIDATES } from './synapse/candidates.ts';
 export { listenUnix, listenUnixFd, connectUnix, probeSocket, MAX_SOCKET_PATH_BYTES } from './transport/unix-transport.ts';
 export { peerCredentials, isLocalPeerAllowed, type PeerCredentials } from './transport/peer-credentials.ts';
+export { libc, type Libc } from './native/libc.ts';
 export { listenAxon, connectAxon, loadAxonCredentials, peerKeyOf, type AxonCredentials, type AxonEndpoint } from './transport/axon-transport.ts';
 export { peerIdFromKey, keyFromPeerId, isPeerId } from './transport/peer-key.ts';

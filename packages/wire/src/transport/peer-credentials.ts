@@ -1,8 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { dirname, join } from 'node:path';
-import type Koffi from 'koffi';
+import { type Libc, libc } from '../native/libc.ts';
 
 /** `SOL_SOCKET` and `SO_PEERCRED` on Linux (asm-generic/socket.h; other architectures number them otherwise). */
 const SOL_SOCKET = 1;
@@ -11,9 +8,6 @@ const SO_PEERCRED = 17;
 const GENERIC_SOCKET_ARCHS = new Set(['x64', 'ia32', 'arm', 'arm64', 'riscv64', 'loong64', 's390x']);
 /** `struct ucred`: pid, uid and gid, 32 bits each. */
 const UCRED_BYTES = 12;
-
-type GetSockOpt = (fd: number, level: number, name: number, out: Uint32Array, length: Uint32Array) => number;
-type Loaded = { getsockopt: GetSockOpt; via: 'native' | 'package' };
 
 /** Reads the uid of a local caller, or says why it cannot here. */
 export interface PeerCredentials {
@@ -29,49 +23,13 @@ export interface PeerCredentials {
 }
 
 /**
- * libc's getsockopt through koffi (an FFI with prebuilt binaries in npm packages): Node exposes
- * no getsockopt. koffi is an optional peer of this package that the runtime installs and names
- * to its cells (`CELL_KOFFI`, as the path a bundle cannot resolve by itself); where it cannot be
- * loaded the peer's uid goes unchecked and the 0700 `run/` and 0600 sockets alone keep other
- * users out.
+ * libc's getsockopt (Node exposes none), or why it cannot be called: where it cannot, the peer's
+ * uid goes unchecked and the 0700 `run/` and 0600 sockets alone keep other users out.
  */
-function loadGetSockOpt(module: string): Loaded | string {
+function loadGetSockOpt(module: string): Libc | string {
   if (process.platform !== 'linux') return `SO_PEERCRED is Linux's (this is ${process.platform})`;
   if (!GENERIC_SOCKET_ARCHS.has(process.arch)) return `SO_PEERCRED is not read on ${process.arch} (its socket options are numbered otherwise)`;
-  try {
-    const require = createRequire(import.meta.url);
-    const native = nativeKoffi(require.resolve(module));
-    const koffi = native ?? (require(module) as typeof Koffi);
-    const libc = koffi.load('libc.so.6');
-    // Both pointers are typed arrays of ours, passed as they are (a JS array for the length was
-    // marshalled in and out on every call).
-    return { getsockopt: libc.func('int getsockopt(int, int, int, void *out, void *length)') as GetSockOpt, via: native ? 'native' : 'package' };
-  } catch (err) {
-    return `koffi cannot be loaded from ${module} (${(err as Error).message.split('\n')[0]})`;
-  }
-}
-
-/**
- * koffi's native module, loaded straight from its prebuilt package beside koffi (where koffi's own
- * loader looks first), when its version is koffi's: ~1 ms, against ~8 ms for koffi's ES-module
- * wrapper, which only adds deprecated aliases. Undefined when it is not there (another libc, a
- * layout npm chose otherwise): then the caller loads koffi itself.
- */
-function nativeKoffi(entry: string): typeof Koffi | undefined {
-  const dir = dirname(entry);
-  const triplet = `${process.platform}_${process.arch}`;
-  const name = join('@koromix', `koffi-${process.platform}-${process.arch}`, triplet, 'koffi.node');
-  try {
-    const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version?: string };
-    for (const file of [join(dir, '..', name), join(dir, 'node_modules', name)]) {
-      if (!existsSync(file)) continue;
-      const native = createRequire(entry)(file) as typeof Koffi & { version?: string };
-      return native.version === version ? native : undefined;
-    }
-  } catch {
-    // not loadable this way: koffi's own loader decides
-  }
-  return undefined;
+  return libc(module);
 }
 
 const loaded = new Map<string, PeerCredentials>();
