@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectDynamic } from '@cell/sdk';
-import type { TreeStatus } from '@cell/host';
+import { DEFAULT_MEMORY_TRIM_MS, type TreeStatus } from '@cell/host';
 import { median, round } from '../lib/stats.ts';
 import { writeTrivialTree } from './trivial-tree.ts';
 import { benchTypecheck } from './bench-typecheck.ts';
@@ -42,6 +42,10 @@ function memoryOf(pid: number): Memory {
 }
 
 const mib = (bytes: number) => round(bytes / 2 ** 20);
+
+/** Past the moment an idle cell gives memory back after its last call: it looks four times per wait. */
+const PAST_TRIM_MS = DEFAULT_MEMORY_TRIM_MS * 1.25 + 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -92,6 +96,8 @@ async function restart(rounds: number, log: (l: string) => void): Promise<Record
   const times: number[] = [];
   const memory: Memory[] = [];
   const bareMemory: Memory[] = [];
+  const trimmed: Memory[] = [];
+  const bareThen: Memory[] = [];
   try {
     cell(['mitosis', root, '--detach']);
     for (let i = 0; i < rounds; i++) {
@@ -101,6 +107,10 @@ async function restart(rounds: number, log: (l: string) => void): Promise<Record
       const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e9)']);
       await new Promise((r) => setTimeout(r, 1000));
       bareMemory.push(memoryOf(bare.pid!));
+      // The same cell once it gave its memory back (its last call came before the settle above).
+      await sleep(PAST_TRIM_MS - 2000);
+      trimmed.push(memoryOf(pid));
+      bareThen.push(memoryOf(bare.pid!));
       bare.kill('SIGKILL');
       const t = performance.now();
       process.kill(pid, 'SIGKILL');
@@ -128,6 +138,7 @@ async function restart(rounds: number, log: (l: string) => void): Promise<Record
     restart: { crash_to_serving_ms: round(median(times)), backoff: '10ms..1s (first restart waits 10 ms)' },
     rss: { idle_cell_mib: mib(med(memory, 'rss')), bare_node_mib: mib(med(bareMemory, 'rss')), ratio: round(med(memory, 'rss') / med(bareMemory, 'rss'), 2) },
     unique_memory: { idle_cell_mib: mib(med(memory, 'uss')), bare_node_mib: mib(med(bareMemory, 'uss')), ratio: round(med(memory, 'uss') / med(bareMemory, 'uss'), 2) },
+    unique_memory_trimmed: { idle_cell_mib: mib(med(trimmed, 'uss')), bare_node_mib: mib(med(bareThen, 'uss')), ratio: round(med(trimmed, 'uss') / med(bareThen, 'uss'), 2) },
   };
 }
 
@@ -144,9 +155,12 @@ async function treeReady(size: number, log: (l: string) => void): Promise<Record
     const ready = s.cells.filter((c) => c.state === 'ready').length;
     const replicas = s.cells.flatMap((c) => c.replicas);
     const rssTotal = replicas.reduce((sum, r) => sum + (r.rssBytes ?? 0), 0);
-    const pssTotal = replicas.reduce((sum, r) => sum + (r.pid ? memoryOf(r.pid).pss : 0), memoryOf(s.nucleus.pid).pss);
+    const pss = () => replicas.reduce((sum, r) => sum + (r.pid ? memoryOf(r.pid).pss : 0), memoryOf(s.nucleus.pid).pss);
+    const pssTotal = pss();
+    await sleep(PAST_TRIM_MS); // every cell idle since it started: each gives its memory back
+    const pssIdle = pss();
     cell(['stop', root]);
-    log(`runtime tree of ${size}: build ${round(buildMs)} ms, ready ${round(readyMs)} ms (${ready} ready), RSS ${mib(rssTotal)} MiB, PSS with the nucleus ${mib(pssTotal)} MiB`);
+    log(`runtime tree of ${size}: build ${round(buildMs)} ms, ready ${round(readyMs)} ms (${ready} ready), RSS ${mib(rssTotal)} MiB, PSS with the nucleus ${mib(pssTotal)} MiB, ${mib(pssIdle)} MiB once idle`);
     return {
       cells: size,
       ready_ms: Math.round(readyMs),
@@ -154,6 +168,7 @@ async function treeReady(size: number, log: (l: string) => void): Promise<Record
       ready_cells: ready,
       total_rss_mib: Math.round(rssTotal / 2 ** 20),
       total_pss_mib: Math.round(pssTotal / 2 ** 20),
+      total_pss_idle_mib: Math.round(pssIdle / 2 ** 20),
     };
   } finally {
     spawnSync(process.execPath, [CLI, 'stop', root]);
@@ -164,7 +179,7 @@ async function treeReady(size: number, log: (l: string) => void): Promise<Record
 /** Section `runtime`: cold start, restart, tree start-up and memory. */
 export async function benchRuntime(opts: RuntimeOptions): Promise<Record<string, unknown>> {
   const cold = await coldStart(opts.rounds, opts.log);
-  const { restart: restartResult, rss, unique_memory } = await restart(opts.rounds, opts.log);
+  const { restart: restartResult, rss, unique_memory, unique_memory_trimmed } = await restart(opts.rounds, opts.log);
   const trees: Record<string, unknown> = {};
   for (const size of opts.sizes) trees[`cells_${size}`] = await treeReady(size, opts.log);
   const typecheck = await benchTypecheck({ rounds: opts.rounds, log: opts.log });
@@ -174,6 +189,7 @@ export async function benchRuntime(opts: RuntimeOptions): Promise<Record<string,
     tree_ready: trees,
     rss,
     unique_memory,
+    unique_memory_trimmed,
     typecheck,
     method: {
       rounds: opts.rounds,
@@ -183,7 +199,8 @@ export async function benchRuntime(opts: RuntimeOptions): Promise<Record<string,
       tree_ready: '`cell mitosis --detach` of N trivial cells with builds up to date, until every cell answered its handshake; build_ms is the first (cold) `cell build`, type-check included',
       rss: 'VmRSS of an idle trivial cell vs `node -e setInterval` after 1 s (shared pages of the Node binary counted in full)',
       unique_memory: 'private pages (smaps_rollup Private_Clean + Private_Dirty) of the same two processes: what one more cell costs',
-      total_pss_mib: 'sum of proportional set sizes of every replica and the nucleus: the memory the tree really uses',
+      unique_memory_trimmed: `the same, once the cell gave its memory back (idle ${DEFAULT_MEMORY_TRIM_MS * 1.25 + 1000} ms after its last call), against the bare node at that time`,
+      total_pss_mib: 'sum of proportional set sizes of every replica and the nucleus: the memory the tree really uses, when it is ready; total_pss_idle_mib the same once every cell gave its memory back',
       pinning: 'not pinned (many processes)',
     },
   };

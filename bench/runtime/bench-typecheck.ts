@@ -2,7 +2,7 @@
 // tree of 50 trivial cells, each cold, unchanged and after one edit; against plain `tsc --noEmit`
 // of the same files and options with TypeScript 7 (what Cell runs) and 5.9 (the JS compiler).
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,8 @@ function copyOfShop(): string {
   cpSync(join(REPO, 'examples/shop'), root, { recursive: true, filter: (src) => !/\/(\.cell|run|log|data|node_modules)(\/|$)/.test(src) });
   const tsconfig = { extends: join(REPO, 'examples/tsconfig.json'), compilerOptions: { typeRoots: [join(REPO, 'node_modules/@types')] } };
   writeFileSync(join(root, 'tsconfig.json'), JSON.stringify(tsconfig));
+  // The cells' own dependencies (inventory's postgres) resolve as they do in the repository.
+  symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
   return root;
 }
 
