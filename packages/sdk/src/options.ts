@@ -2,7 +2,7 @@ import { Type, type TObject, type TSchema } from 'typebox';
 import { Check, Errors } from 'typebox/value';
 import { lazyValidator, type Validator } from '@cell/contract';
 import { CellError, MAX_SPANS } from '@cell/protocol';
-import { type AxonCredentials, loadAxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '@cell/wire';
+import { type AxonCredentials, DEFAULT_LIMITS, loadAxonCredentials, MAX_TIMER_MS, MIN_FRAME_BYTES, MIN_WINDOW_BYTES } from '@cell/wire';
 import { launchSettings } from './launch.ts';
 import type { Logger } from './logger.ts';
 
@@ -33,8 +33,10 @@ export interface ConnectOptions {
   maxFrameBytes?: number | undefined;
   /** A partly received frame must complete within this long. Default 30 s. */
   frameTimeoutMs?: number | undefined;
-  /** Per-stream flow-control window. Default 1 MiB. */
+  /** Per-stream flow-control window at the start. Default 1 MiB. */
   streamWindowBytes?: number | undefined;
+  /** How far a stream's window grows while its reader keeps up. Default 16 MiB; `streamWindowBytes` when only that is given (a fixed window). */
+  maxStreamWindowBytes?: number | undefined;
   /** Caller identity told to the cell; default `CELL_NAME` / `CELL_REPLICA`. */
   caller?: { cell?: string; replica?: string } | undefined;
   logger?: Logger | undefined;
@@ -60,8 +62,10 @@ export interface ServeOptions {
   maxInFlightPerConnection?: number | undefined;
   /** Stop reading a connection while this much output waits for it. Default 4 MiB. */
   maxWriteBacklogBytes?: number | undefined;
-  /** Per-stream flow-control window. Default 1 MiB. */
+  /** Per-stream flow-control window at the start. Default 1 MiB. */
   streamWindowBytes?: number | undefined;
+  /** How far a stream's window grows while its reader keeps up. Default 16 MiB; `streamWindowBytes` when only that is given (a fixed window). */
+  maxStreamWindowBytes?: number | undefined;
   /** Check handler output against the contract. Default true. */
   validateOutput?: boolean | undefined;
   /** Recent calls kept as spans for `cell trace` (docs/traces.md); 0 keeps none. Default `CELL_SPANS`, else 1024. */
@@ -95,6 +99,7 @@ const LimitOptions = {
   maxFrameBytes: Opt(Bytes(MIN_FRAME_BYTES)),
   frameTimeoutMs: Opt(Ms),
   streamWindowBytes: Opt(Bytes(MIN_WINDOW_BYTES)),
+  maxStreamWindowBytes: Opt(Bytes(MIN_WINDOW_BYTES)),
   logger: Opt(Obj),
 };
 
@@ -173,4 +178,13 @@ export function axonFromLaunch(): AxonServeOptions | undefined {
   const { axon, identityFile } = launchSettings();
   if (!axon || !identityFile) return undefined;
   return { host: axon.host, port: axon.port, credentials: loadAxonCredentials(identityFile), allowedKeys: axon.allowedKeys };
+}
+
+/**
+ * How far a stream's window may grow: `maxStreamWindowBytes`, else `streamWindowBytes` when only
+ * that was set (who sized the window keeps a fixed one, as before windows grew), else 16 MiB.
+ */
+export function maxStreamWindow(options: { streamWindowBytes?: number | undefined; maxStreamWindowBytes?: number | undefined }): number {
+  const start = options.streamWindowBytes ?? DEFAULT_LIMITS.streamWindowBytes;
+  return Math.max(start, options.maxStreamWindowBytes ?? options.streamWindowBytes ?? DEFAULT_LIMITS.maxStreamWindowBytes);
 }

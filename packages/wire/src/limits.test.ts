@@ -20,6 +20,7 @@ describe('DEFAULT_LIMITS', () => {
       [DEFAULT_LIMITS.frameTimeoutMs, 30_000, /`frameTimeoutMs` \(default 30 s\)/],
       [DEFAULT_LIMITS.handshakeTimeoutMs, 10_000, /handshake\s+timeout \(default 10 s\)/],
       [DEFAULT_LIMITS.streamWindowBytes, 1024 * 1024, /`windowBytes`, default 1 MiB/],
+      [DEFAULT_LIMITS.maxStreamWindowBytes, 16 * MiB, /up to\s+`maxStreamWindowBytes` \(default 16 MiB/],
       [DEFAULT_LIMITS.maxWriteBacklogBytes, 4 * MiB, /more than 4 MiB of replies/],
       [DEFAULT_LIMITS.maxInFlightPerConnection, 4096, /beyond 4096 calls in flight/],
     ];
@@ -42,6 +43,7 @@ describe('DEFAULT_LIMITS', () => {
       handshakeTimeoutMs: number;
       maxWriteBacklogBytes: number;
       streamWindowBytes: number;
+      maxStreamWindowBytes: number;
       maxInFlightPerConnection: number;
       maxConnections: number;
       callTimeoutMs: number;

@@ -11,8 +11,10 @@ export const DEFAULT_LIMITS = Object.freeze({
   handshakeTimeoutMs: 10_000,
   /** Stop reading from the peer while this much output waits for it. */
   maxWriteBacklogBytes: 4 * 1024 * 1024,
-  /** Per-stream flow-control window: body bytes in flight before the reader grants more. */
+  /** Per-stream flow-control window at the start: body bytes in flight before the reader grants more. */
   streamWindowBytes: 1024 * 1024,
+  /** How far a stream's window grows while its reader keeps up (StreamInbox). */
+  maxStreamWindowBytes: 16 * 1024 * 1024,
   /** Calls in flight on one connection before CELL_E_OVERLOADED (membrane side). */
   maxInFlightPerConnection: 4096,
   /** Caller connections one membrane holds at most; more are refused with CELL_E_OVERLOADED. */

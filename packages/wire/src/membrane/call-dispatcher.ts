@@ -122,6 +122,7 @@ export class CallDispatcher implements OutputStreamSession {
         this.host.limits.streamWindowBytes,
         (bytes) => this.conn.send({ kind: FrameKind.CREDIT, streamId: id, body: encodeBody(bytes) }),
         () => undefined,
+        this.host.limits.maxStreamWindowBytes,
       );
       input = call.inbox;
     }

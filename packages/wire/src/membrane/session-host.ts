@@ -11,6 +11,8 @@ export interface MembraneLimits {
   maxInFlightPerConnection: number;
   maxWriteBacklogBytes: number;
   streamWindowBytes: number;
+  /** How far a stream's window grows while the handler keeps up; default `streamWindowBytes` (fixed). */
+  maxStreamWindowBytes?: number | undefined;
 }
 
 /** What a membrane session needs from its membrane. */

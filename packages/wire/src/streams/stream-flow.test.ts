@@ -4,13 +4,14 @@ import { StreamCredit, StreamInbox } from './stream-flow.ts';
 
 const FRAME = 1024;
 
-function inbox(windowBytes = 100) {
+function inbox(windowBytes = 100, maxWindowBytes?: number) {
   const grants: number[] = [];
   let abandoned = 0;
   const box = new StreamInbox<string>(
     windowBytes,
     (bytes) => grants.push(bytes),
     () => abandoned++,
+    maxWindowBytes,
   );
   return { box, grants, abandoned: () => abandoned };
 }
@@ -74,6 +75,49 @@ describe('StreamInbox', () => {
     expect(box.push('a', 100, 50)).toBe(true);
     expect(box.push('b', 50, 50)).toBe(true);
     expect(box.push('c', 1, 50)).toBe(false);
+  });
+
+  it('doubles its window while the reader keeps up, granting the doubling with the credit, up to its limit', async () => {
+    const { box, grants } = inbox(100, 800);
+    const it = box[Symbol.asyncIterator]();
+    // A reader that takes each item as it arrives: nothing waits when credit goes back.
+    for (let i = 0; i < 14; i++) {
+      expect(box.push(`item${i}`, 25, FRAME)).toBe(true);
+      await it.next();
+    }
+    // 50 taken of a 100 window: 50 + 100 grown; of 200: 100 + 200; of 400: 200 + 400 (now 800,
+    // the limit); then half of 800 taken: 400, the window stays.
+    expect(grants).toEqual([150, 300, 600]);
+    for (let i = 14; i < 30; i++) {
+      box.push(`item${i}`, 25, FRAME);
+      await it.next();
+    }
+    expect(grants).toEqual([150, 300, 600, 400]);
+    // The grown window is the reader's bound: 800 bytes plus a frame may wait, no more.
+    for (let i = 0; i < 32; i++) expect(box.push('held', 25, 25)).toBe(true);
+    expect(box.push('held', 25, 25)).toBe(true);
+    expect(box.push('over', 1, 25)).toBe(false);
+  });
+
+  it('does not grow its window for a reader that falls behind', async () => {
+    const { box, grants } = inbox(100, 1600);
+    const it = box[Symbol.asyncIterator]();
+    // 80 bytes arrive before the reader takes any: when credit goes back, 30 still wait (> 100 / 8).
+    for (let i = 0; i < 4; i++) box.push(`item${i}`, 20, FRAME);
+    for (let i = 0; i < 3; i++) await it.next();
+    expect(grants).toEqual([60]);
+    for (const item of ['a', 'b', 'c', 'd']) expect(box.push(item, 20, 0)).toBe(true);
+    expect(box.push('e', 1, 0)).toBe(false); // still a 100-byte window: 101 held
+  });
+
+  it('keeps a fixed window when given no limit above it', async () => {
+    const { box, grants } = inbox(100);
+    const it = box[Symbol.asyncIterator]();
+    for (let i = 0; i < 8; i++) {
+      box.push(`item${i}`, 25, FRAME);
+      await it.next();
+    }
+    expect(grants).toEqual([50, 50, 50, 50]);
   });
 
   it('can be iterated only once', () => {
@@ -169,9 +213,10 @@ describe('StreamCredit', () => {
     const windowBytes = 100;
     const maxFrameBytes = 1000;
     const credit = new StreamCredit(windowBytes);
-    const box = new StreamInbox<number>(windowBytes, (bytes) => credit.add(bytes), () => undefined);
+    // A window that may grow to 800 as the reader keeps up: the sender never overruns it either.
+    const box = new StreamInbox<number>(windowBytes, (bytes) => credit.add(bytes), () => undefined, 800);
     let overruns = 0;
-    const sizes = [60, 1000, 1000, 90, 1000, 10, 999, 1];
+    const sizes = [60, 1000, 1000, 90, 1000, 10, 999, 1, ...Array.from({ length: 40 }, (_, i) => (i * 37) % 120 + 1)];
     const sender = (async () => {
       for (const size of sizes) {
         await credit.available();

@@ -3,6 +3,12 @@ import { CellError } from '@cell/protocol';
 /**
  * The receiving end of one stream. Items wait here until the consumer takes them; credit goes
  * back to the sender only as they are taken, so a slow reader holds at most one window of data.
+ * The window grows while the reader keeps up: each time credit goes back with at most an eighth
+ * of the window still waiting to be read, the window doubles (the doubling is granted with it),
+ * up to `maxWindowBytes`, as HTTP/2 and QUIC stacks tune theirs. A bulk stream then waits on
+ * credit less often (on one host, fewer wake-ups of both processes; between hosts, a window that
+ * covers the round trip). A reader that falls behind stops the growth and holds at most the
+ * window reached.
  */
 export class StreamInbox<T> implements AsyncIterable<T> {
   // Items waiting, in parallel arrays read from `head` (no object per item, and no shift(), which
@@ -16,16 +22,19 @@ export class StreamInbox<T> implements AsyncIterable<T> {
   private heldBytes = 0;
   private ungrantedBytes = 0;
   private iterated = false;
-  private readonly windowBytes: number;
+  private windowBytes: number;
+  private readonly maxWindowBytes: number;
   private readonly grant: (bytes: number) => void;
   private readonly abandon: () => void;
 
   /**
    * @param grant sends CREDIT for bytes the consumer has taken
    * @param abandon called when the consumer stops early (break/return)
+   * @param maxWindowBytes how far the window may grow; default `windowBytes` (a fixed window)
    */
-  constructor(windowBytes: number, grant: (bytes: number) => void, abandon: () => void) {
+  constructor(windowBytes: number, grant: (bytes: number) => void, abandon: () => void, maxWindowBytes = windowBytes) {
     this.windowBytes = windowBytes;
+    this.maxWindowBytes = Math.max(windowBytes, maxWindowBytes);
     this.grant = grant;
     this.abandon = abandon;
   }
@@ -95,7 +104,12 @@ export class StreamInbox<T> implements AsyncIterable<T> {
     this.heldBytes -= bytes;
     this.ungrantedBytes += bytes;
     if (!this.done && this.ungrantedBytes >= this.windowBytes / 2) {
-      this.grant(this.ungrantedBytes);
+      let growth = 0;
+      if (this.heldBytes <= this.windowBytes / 8 && this.windowBytes < this.maxWindowBytes) {
+        growth = Math.min(this.windowBytes, this.maxWindowBytes - this.windowBytes);
+        this.windowBytes += growth;
+      }
+      this.grant(this.ungrantedBytes + growth);
       this.ungrantedBytes = 0;
     }
   }

@@ -153,6 +153,7 @@ export class SynapseConnection {
           this.config.windowBytes,
           (bytes) => id !== undefined && this.conn.send({ kind: FrameKind.CREDIT, streamId: id, body: encodeBody(bytes) }),
           () => id !== undefined && this.pending.abandon(id, new CellError('CELL_E_CANCELLED', 'the reader stopped early')),
+          this.config.maxWindowBytes,
         );
         call.inbox = inbox;
       }

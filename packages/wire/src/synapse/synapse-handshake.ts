@@ -11,6 +11,8 @@ export interface HandshakeConfig {
   frameTimeoutMs: number;
   maxWriteBacklogBytes: number;
   windowBytes: number;
+  /** How far a stream's window grows while its reader keeps up; default `windowBytes` (fixed). */
+  maxWindowBytes?: number | undefined;
   handshakeTimeoutMs: number;
   /** Name of the cell we expect to reach. */
   target: string | undefined;
