@@ -118,12 +118,9 @@ export class CallDispatcher implements OutputStreamSession {
     this.callLog?.started(call);
     if (f.deadlineMs !== undefined) this.deadlines.watch(call.deadline);
     if (streamIn) {
-      call.inbox = new StreamInbox(
-        this.host.limits.streamWindowBytes,
-        (bytes) => this.conn.send({ kind: FrameKind.CREDIT, streamId: id, body: encodeBody(bytes) }),
-        () => undefined,
-        this.host.limits.maxStreamWindowBytes,
-      );
+      const { streamWindowBytes, maxStreamWindowBytes } = this.host.limits;
+      const grant = (bytes: number) => this.conn.send({ kind: FrameKind.CREDIT, streamId: id, body: encodeBody(bytes) });
+      call.inbox = new StreamInbox(streamWindowBytes, grant, () => undefined, maxStreamWindowBytes);
       input = call.inbox;
     }
     if (entry.streamsOut) call.credit = new StreamCredit(this.session.peerWindowBytes);
