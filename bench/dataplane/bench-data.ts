@@ -12,9 +12,13 @@ import { median, round } from '../lib/stats.ts';
 import { pinningPrefix, runJson, startReady, stopAll } from '../lib/processes.ts';
 import type { ClientPlan } from './worker.ts';
 import { idleAndCold } from './idle-cell.ts';
+import { startDelayLine } from './delay-line.ts';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const SYSTEMS = ['raw', 'cell'] as const;
+/** The far byte stream: 25 ms each way (a 50 ms round trip), 256 MiB. */
+const FAR_DELAY_MS = 25;
+const FAR_STREAM_BYTES = 256 << 20;
 type SystemName = (typeof SYSTEMS)[number];
 const SYSTEM_FILES: Record<SystemName, string> = { raw: here('./raw-data.ts'), cell: here('./cell-data.ts') };
 
@@ -115,6 +119,13 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
         } finally {
           await stopAll([fresh]);
         }
+        // The same stream from a server a 50 ms round trip away (a delay line in this process).
+        const line = await startDelayLine(socket(`${name}-far`), socket(name), FAR_DELAY_MS);
+        try {
+          figures['byte_stream_far'] = await runJson<Figures>(prefix, [bundles[name], 'far', socket(`${name}-far`), String(pids[name]), String(FAR_STREAM_BYTES)]);
+        } finally {
+          await line.close();
+        }
         samples.get(name)!.push(figures);
         opts.log(`data round ${r + 1}/${opts.rounds} ${name}: ${JSON.stringify(figures)}`);
       }
@@ -153,6 +164,7 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
       echo: 'a Buffer of the size echoed (8 in flight at 64 KiB, 4 at 1 MiB, 2 at 16 MiB) for 1.5 s; MB/s of payload one way',
       item_stream: '100,000 { n, text } items of one server stream',
       byte_stream: `${opts.streamBytes / 2 ** 20} MiB in 64 KiB Buffers of one server stream`,
+      byte_stream_far: `${FAR_STREAM_BYTES / 2 ** 20} MiB the same way through a delay line of ${FAR_DELAY_MS} ms each way (a ${2 * FAR_DELAY_MS} ms round trip, user space; the bench process holds it, not pinned), connect and handshake excluded`,
       setup: 'connect and the first small reply, median of 200 after 50 to warm up',
       connections_1000: '1,000 connections opened at once, each making one call, to a fresh server; its private memory growth per connection',
       uid_check: 'the cell processes load koffi to read local callers\' uids (CELL_KOFFI, as the nucleus gives every cell): ~2 ms of start and ~1 MiB (its native module loaded directly)',

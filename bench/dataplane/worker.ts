@@ -3,6 +3,7 @@
 //   serve       <socket>                      prints {"ready":true}, serves until killed
 //   client      <socket> <server pid> <json>  prints one JSON line of measures
 //   connections <socket> <server pid> <n>     n concurrent connections, each with one call
+//   far         <socket> <server pid> <bytes> a byte stream of that many bytes (through a delay line)
 import { readFileSync } from 'node:fs';
 import { quantile, round } from '../lib/stats.ts';
 import { SMALL, type DataClient, type DataSystem } from './system.ts';
@@ -108,6 +109,18 @@ async function runConnections(system: DataSystem, socket: string, serverPid: num
   return { connections: n, all_answered_ms: round(ms), server_kib_per_connection: round((after - before) / n, 2) };
 }
 
+/** One byte stream of `total` bytes in 64 KiB chunks, from its first byte asked to its last: MB/s. */
+async function runFarStream(system: DataSystem, socket: string, total: number) {
+  const client = await system.connect(socket);
+  await client.pingPong(1); // connected, the handshake's round trips done
+  const t = performance.now();
+  const got = await client.bytes(total, 64 << 10);
+  const ms = performance.now() - t;
+  await client.close();
+  if (got !== total) throw new Error(`stream short: ${got} of ${total} bytes`);
+  return { mb_s: round(total / 1e6 / (ms / 1000)) };
+}
+
 /** Runs one side with `system`, as the bundle's arguments say. */
 export async function runWorker(system: DataSystem, argv: string[]): Promise<void> {
   const [mode, socket, pidArg, planArg] = argv;
@@ -118,7 +131,12 @@ export async function runWorker(system: DataSystem, argv: string[]): Promise<voi
     process.stdout.write('{"ready":true}\n');
     return;
   }
-  const result = mode === 'connections' ? await runConnections(system, socket, Number(pidArg), Number(planArg)) : await runClient(system, socket, Number(pidArg), JSON.parse(planArg!) as ClientPlan);
+  const result =
+    mode === 'connections'
+      ? await runConnections(system, socket, Number(pidArg), Number(planArg))
+      : mode === 'far'
+        ? await runFarStream(system, socket, Number(planArg))
+        : await runClient(system, socket, Number(pidArg), JSON.parse(planArg!) as ClientPlan);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
