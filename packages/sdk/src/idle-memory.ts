@@ -101,8 +101,8 @@ function heapBytes(): number {
  * cell started or served (2-3 MiB more than a bare Node process), and collects to reduce memory
  * only under pressure that a small idle process never feels; malloc keeps what was freed. After
  * `idleMs` without calls and with a quiet event loop, `trim` (giveMemoryBack: ~20 ms, once per
- * idle spell; logged at debug as `memory trimmed`). Looks four times per `idleMs` on a timer that never keeps the process
- * alive. Returns a function that stops it.
+ * idle spell; logged at debug as `memory trimmed`). Looks four times per `idleMs` on a timer
+ * that never keeps the process alive. Returns a function that stops it.
  */
 export function trimMemoryWhenIdle(activity: CallActivity, idleMs: number, log: Logger, trim: () => boolean, clock: Clock = systemClock): () => void {
   const decide = new IdleTrim(idleMs);

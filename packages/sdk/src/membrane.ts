@@ -34,7 +34,7 @@ import type { Handlers } from './contract-types.ts';
 import { launchSettings } from './launch.ts';
 import { processLog, type Logger } from './logger.ts';
 import { buildEventTable, buildMethodTable } from './method-table.ts';
-import { type AxonServeOptions, axonFromLaunch, checkServeOptions, maxStreamWindow, type ServeOptions } from './options.ts';
+import { type AxonServeOptions, axonFromLaunch, checkServeOptions, streamWindows, type ServeOptions } from './options.ts';
 
 /** A running membrane: the server side of a cell. */
 export interface Membrane<C extends Contract = Contract> {
@@ -122,8 +122,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_LIMITS.handshakeTimeoutMs,
       maxInFlightPerConnection: options.maxInFlightPerConnection ?? DEFAULT_LIMITS.maxInFlightPerConnection,
       maxWriteBacklogBytes: options.maxWriteBacklogBytes ?? DEFAULT_LIMITS.maxWriteBacklogBytes,
-      streamWindowBytes: options.streamWindowBytes ?? DEFAULT_LIMITS.streamWindowBytes,
-      maxStreamWindowBytes: maxStreamWindow(options),
+      streamWindowBytes: streamWindows(options).start,
+      maxStreamWindowBytes: streamWindows(options).max,
     };
     this.validateOutput = options.validateOutput ?? true;
     this.maxConnections = options.maxConnections ?? launch.maxConnections ?? DEFAULT_LIMITS.maxConnections;

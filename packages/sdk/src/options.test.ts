@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isCellError } from '@cell/protocol';
 import { MAX_TIMER_MS } from '@cell/wire';
-import { checkConnectOptions, checkServeOptions } from './options.ts';
+import { checkConnectOptions, checkServeOptions, streamWindows } from './options.ts';
 
 /** The options a refusal names (the path before each problem's colon), from the error's details. */
 function named(check: () => void): string[] {
@@ -33,6 +33,7 @@ describe('connect() options', () => {
       maxFrameBytes: 1024,
       frameTimeoutMs: 1,
       streamWindowBytes: 0xffff_ffff,
+      maxStreamWindowBytes: 0xffff_ffff,
       caller: { cell: 'shop', replica: 'shop-0' },
       logger: {},
     };
@@ -41,8 +42,8 @@ describe('connect() options', () => {
   });
 
   it('names every bad option at once', () => {
-    const bad = { timeoutMs: 0, connectTimeoutMs: -1, maxFrameBytes: 1023, frameTimeoutMs: Number.NaN, streamWindowBytes: 2 ** 32, startOnDemand: 'yes', cell: '', caller: { cell: 5 } };
-    expect(named(() => checkConnectOptions(bad))).toEqual(['caller.cell', 'cell', 'connectTimeoutMs', 'frameTimeoutMs', 'maxFrameBytes', 'startOnDemand', 'streamWindowBytes', 'timeoutMs']);
+    const bad = { timeoutMs: 0, connectTimeoutMs: -1, maxFrameBytes: 1023, frameTimeoutMs: Number.NaN, streamWindowBytes: 2 ** 32, maxStreamWindowBytes: 512, startOnDemand: 'yes', cell: '', caller: { cell: 5 } };
+    expect(named(() => checkConnectOptions(bad))).toEqual(['caller.cell', 'cell', 'connectTimeoutMs', 'frameTimeoutMs', 'maxFrameBytes', 'maxStreamWindowBytes', 'startOnDemand', 'streamWindowBytes', 'timeoutMs']);
   });
 
   it('refuses unknown options by name (a typo never passes silently)', () => {
@@ -65,6 +66,19 @@ describe('connect() options', () => {
   });
 });
 
+describe('how far a stream window grows', () => {
+  it('from 1 MiB to 16 MiB by default; to maxStreamWindowBytes when given; not at all when only streamWindowBytes is (a fixed window)', () => {
+    const MiB = 1 << 20;
+    expect(streamWindows({})).toEqual({ start: MiB, max: 16 * MiB });
+    expect(streamWindows({ maxStreamWindowBytes: 4 * MiB })).toEqual({ start: MiB, max: 4 * MiB });
+    expect(streamWindows({ streamWindowBytes: 64 << 10 })).toEqual({ start: 64 << 10, max: 64 << 10 });
+    expect(streamWindows({ streamWindowBytes: 64 << 10, maxStreamWindowBytes: MiB })).toEqual({ start: 64 << 10, max: MiB });
+    // A limit under the default start is the start too; under a start set with it, the window stays fixed there.
+    expect(streamWindows({ maxStreamWindowBytes: 4096 })).toEqual({ start: 4096, max: 4096 });
+    expect(streamWindows({ streamWindowBytes: 2 * MiB, maxStreamWindowBytes: MiB })).toEqual({ start: 2 * MiB, max: 2 * MiB });
+  });
+});
+
 describe('serve() options', () => {
   it('accepts every option', () => {
     const all = {
@@ -78,6 +92,7 @@ describe('serve() options', () => {
       maxInFlightPerConnection: 1,
       maxWriteBacklogBytes: 1024,
       streamWindowBytes: 1024,
+      maxStreamWindowBytes: 4096,
       validateOutput: false,
       axon: { host: '0.0.0.0', credentials: {}, allowedKeys: 'any' },
     };

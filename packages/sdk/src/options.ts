@@ -181,10 +181,12 @@ export function axonFromLaunch(): AxonServeOptions | undefined {
 }
 
 /**
- * How far a stream's window may grow: `maxStreamWindowBytes`, else `streamWindowBytes` when only
- * that was set (who sized the window keeps a fixed one, as before windows grew), else 16 MiB.
+ * A stream window's start and how far it may grow. The start: `streamWindowBytes`, else 1 MiB or
+ * the limit when that is lower. The limit: `maxStreamWindowBytes`, else `streamWindowBytes` when
+ * only that was set (who sized the window keeps a fixed one, as before windows grew), else 16 MiB;
+ * never below the start.
  */
-export function maxStreamWindow(options: { streamWindowBytes?: number | undefined; maxStreamWindowBytes?: number | undefined }): number {
-  const start = options.streamWindowBytes ?? DEFAULT_LIMITS.streamWindowBytes;
-  return Math.max(start, options.maxStreamWindowBytes ?? options.streamWindowBytes ?? DEFAULT_LIMITS.maxStreamWindowBytes);
+export function streamWindows(options: { streamWindowBytes?: number | undefined; maxStreamWindowBytes?: number | undefined }): { start: number; max: number } {
+  const start = options.streamWindowBytes ?? Math.min(DEFAULT_LIMITS.streamWindowBytes, options.maxStreamWindowBytes ?? Infinity);
+  return { start, max: Math.max(start, options.maxStreamWindowBytes ?? options.streamWindowBytes ?? DEFAULT_LIMITS.maxStreamWindowBytes) };
 }

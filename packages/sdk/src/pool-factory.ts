@@ -3,7 +3,7 @@ import { compareGenomes, formatChange, type Genome } from '@cell/contract';
 import { type AxonCredentials, DEFAULT_LIMITS, type Endpoint, loadAxonCredentials, type SynapseConnection, SynapsePool, systemClock } from '@cell/wire';
 import { launchSettings } from './launch.ts';
 import { type Logger, processLog } from './logger.ts';
-import { type ConnectOptions, maxStreamWindow } from './options.ts';
+import { type ConnectOptions, streamWindows } from './options.ts';
 
 /** Where a pool's calls may go, and how to start the cell when nothing answers. */
 export interface PoolTargets {
@@ -56,8 +56,8 @@ export function createPool(targets: PoolTargets, options: ConnectOptions, local:
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
       frameTimeoutMs: options.frameTimeoutMs ?? DEFAULT_LIMITS.frameTimeoutMs,
       maxWriteBacklogBytes: DEFAULT_LIMITS.maxWriteBacklogBytes,
-      windowBytes: options.streamWindowBytes ?? DEFAULT_LIMITS.streamWindowBytes,
-      maxWindowBytes: maxStreamWindow(options),
+      windowBytes: streamWindows(options).start,
+      maxWindowBytes: streamWindows(options).max,
       target: local?.name,
       fingerprint: local?.fingerprint,
       cell: options.caller?.cell ?? launch.name,
