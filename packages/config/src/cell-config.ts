@@ -168,6 +168,8 @@ export interface RestartPolicy {
 export interface LifeCycle {
   /** Apoptosis: exit after this long without connections or calls; undefined = never. */
   readonly idleTimeoutMs: number | undefined;
+  /** A Node cell gives memory back after this long without calls; 0 = never; undefined = the SDK's default (5 s). */
+  readonly memoryTrimMs: number | undefined;
   readonly restart: RestartPolicy;
   /** How long a stopping replica may drain before it is killed. */
   readonly graceMs: number;

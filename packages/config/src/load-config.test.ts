@@ -33,6 +33,28 @@ restart = { max = 3, within = "30s", backoff = "50ms..2s" }
     expect(Object.isFrozen(c.resources.memory)).toBe(true);
   });
 
+  it('reads when a Node cell gives memory back: a duration, or false for never; refuses anything else, and on a process cell', () => {
+    const trimOf = (value: string) => {
+      const dir = files({ 'cell.toml': `${CELL()}\n[life_cycle]\nmemory_trim = ${value}\n`, 'src/main.ts': '' });
+      return loadCellConfig(dir).lifeCycle.memoryTrimMs;
+    };
+    expect(trimOf('"2s"')).toBe(2000);
+    expect(trimOf('false')).toBe(0);
+    expect(loadCellConfig(files({ 'cell.toml': CELL(), 'src/main.ts': '' })).lifeCycle.memoryTrimMs).toBeUndefined();
+    for (const [value, message] of [
+      ['"50ms"', 'at least 100ms'],
+      ['true', 'or false for never'],
+      ['5', 'needs a unit'],
+      ['"soon"', 'not a duration'],
+    ] as const) {
+      const { problems } = problemsOf(() => trimOf(value));
+      expect(byKey(problems)['life_cycle.memory_trim']?.message, value).toContain(message);
+    }
+    const processCell = files({ 'cell.toml': `[cell]\nname = "db"\nversion = "1.0.0"\nrun = ["/bin/true"]\n[life_cycle]\nmemory_trim = "5s"\n` });
+    const { problems } = problemsOf(() => loadCellConfig(processCell));
+    expect(byKey(problems)['life_cycle.memory_trim']?.message).toContain('applies to a Node cell');
+  });
+
   it('reports every problem at once, each with file, line and key', () => {
     const dir = files({
       'cell.toml': `[cell]

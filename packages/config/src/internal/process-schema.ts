@@ -104,6 +104,9 @@ export function buildProcess(ctx: BuildContext, ports: readonly PortSpec[]): Pro
     ['life_cycle', 'activation'],
     ['build'],
   ];
+  if (run !== undefined && ctx.raw(['life_cycle', 'memory_trim']) !== undefined) {
+    ctx.add(['life_cycle', 'memory_trim'], 'memory_trim applies to a Node cell (one with [cell] entry): the SDK gives its memory back when idle; a process cell\'s memory is its own program\'s');
+  }
   if (run === undefined) {
     for (const path of onlyForProcess) {
       if (ctx.raw(path) !== undefined) ctx.add(path, `${path[1] ?? `[${path[0]}]`} applies to a process cell (one with [cell] run); a Node cell is ready when it answers a handshake and drains when asked`);

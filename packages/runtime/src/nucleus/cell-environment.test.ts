@@ -41,6 +41,16 @@ describe('cellEnvironment', () => {
     expect(readLaunchEnv(cellEnvironment(on, store(on), undefined, { CELL_METRICS: 'off' })).callStats).toBe(false);
   });
 
+  it('tells a cell when to give memory back, as its cell.toml says (false: never), and leaves the SDK\'s default otherwise', () => {
+    const t = tree('', 'memory_trim = "30s"\n');
+    const api = t.nodes.find((n) => n.name === 'api')!;
+    const store = t.nodes.find((n) => n.name === 'store')!;
+    expect(readLaunchEnv(cellEnvironment(t, api, undefined, {})).memoryTrimMs).toBe(30_000);
+    expect(readLaunchEnv(cellEnvironment(t, store, undefined, {})).memoryTrimMs).toBeUndefined();
+    const never = tree('', 'memory_trim = false\n');
+    expect(cellEnvironment(never, never.nodes.find((n) => n.name === 'api')!, undefined, {})['CELL_MEMORY_TRIM_MS']).toBe('0');
+  });
+
   it('omits the idle timeout of a cell that never idles', () => {
     const t = tree('');
     const env = cellEnvironment(t, t.nodes.find((n) => n.name === 'store')!, undefined);

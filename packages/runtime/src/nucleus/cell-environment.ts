@@ -21,6 +21,7 @@ export function cellEnvironment(tree: CellTree, node: TreeNode, identityFile: st
       deps: localDeps(node, net?.trustedKeys ?? []),
       graceMs: node.config.lifeCycle.graceMs,
       idleTimeoutMs: node.config.lifeCycle.idleTimeoutMs,
+      memoryTrimMs: node.config.lifeCycle.memoryTrimMs,
       maxConnections: node.config.cell.maxConnections,
       nucleusSocket: nucleusSocketPath(tree.root.dir),
       network: net !== undefined,
