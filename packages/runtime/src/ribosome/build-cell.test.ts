@@ -17,13 +17,13 @@ function cell(extra = '', main = "console.log('built and running');\n"): string 
 
 describe('buildCell', () => {
   it('bundles the entry into .cell/build/main.mjs and writes the launch spec', async () => {
-    const dir = cell('[life_cycle]\nidle_timeout = "90s"\ngrace = "2s"');
+    const dir = cell('[life_cycle]\nidle_timeout = "90s"\ngrace = "2s"\nmemory_trim = "20s"');
     const deps = { store: { name: 'store', dir: '/srv/store' } };
     const r = await buildCell(loadCellConfig(dir), deps);
     expect(r).toMatchObject({ cell: 'printer', main: join(dir, MAIN_FILE), rebuilt: true, warnings: [], typecheck: 'checked' });
     expect(r.durationMs).toBeGreaterThanOrEqual(0);
     expect(execFileSync(process.execPath, [r.main], { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('built and running');
-    expect(readLaunchSpec(dir)).toEqual({ name: 'printer', main: MAIN_FILE, idleTimeoutMs: 90_000, graceMs: 2000, deps });
+    expect(readLaunchSpec(dir)).toEqual({ name: 'printer', main: MAIN_FILE, idleTimeoutMs: 90_000, memoryTrimMs: 20_000, graceMs: 2000, deps });
   });
 
   it('rebuilds only when its sources changed, or when forced', async () => {
@@ -43,6 +43,7 @@ describe('buildCell', () => {
     expect(r.main).toBe(outFile);
     expect(existsSync(outFile)).toBe(true);
     expect(readLaunchSpec(dir)?.idleTimeoutMs).toBeNull();
+    expect(readLaunchSpec(dir)?.memoryTrimMs).toBeNull(); // the SDK's default
   });
 
   it('refuses a cell without an entry (CELL_E_INVALID_ARGUMENT)', async () => {

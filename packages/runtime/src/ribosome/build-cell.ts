@@ -56,6 +56,7 @@ export async function buildCell(
     name: config.cell.name,
     main: MAIN_FILE,
     idleTimeoutMs: config.lifeCycle.idleTimeoutMs ?? null,
+    memoryTrimMs: config.lifeCycle.memoryTrimMs ?? null,
     graceMs: config.lifeCycle.graceMs,
     deps,
   };

@@ -8,6 +8,8 @@ export interface LaunchSpec {
   /** Built entry, relative to the cell directory. */
   main: string;
   idleTimeoutMs: number | null;
+  /** `[life_cycle] memory_trim` (0: never); absent or null: the SDK's default. */
+  memoryTrimMs?: number | null;
   graceMs: number;
   deps: Record<string, DependencyRef>;
 }

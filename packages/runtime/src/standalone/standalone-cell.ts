@@ -56,7 +56,7 @@ export async function startStandaloneCell(cell: LocalCell, timeoutMs: number): P
       cwd: cell.dir,
       detached: true,
       stdio: ['ignore', log, log],
-      env: childEnv(launchEnv({ name: spec.name, replica, socket: replicaSocketPath(cell, 0), graceMs: spec.graceMs, deps: spec.deps, idleTimeoutMs: spec.idleTimeoutMs ?? undefined })),
+      env: childEnv(launchEnv({ name: spec.name, replica, socket: replicaSocketPath(cell, 0), graceMs: spec.graceMs, deps: spec.deps, idleTimeoutMs: spec.idleTimeoutMs ?? undefined, memoryTrimMs: spec.memoryTrimMs ?? undefined })),
     });
     closeSync(log);
     child.unref();
