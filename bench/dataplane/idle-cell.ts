@@ -8,6 +8,7 @@ import { median, round } from '../lib/stats.ts';
 import { startReady, stopAll } from '../lib/processes.ts';
 import { probeSocket } from '@cell/wire';
 import { DEFAULT_MEMORY_TRIM_MS } from '@cell/host';
+import { PAST_MEMORY_TRIM_MS } from '../lib/memory-trim.ts';
 import { cell } from './cell-data.ts';
 
 /** Private pages (Private_Clean + Private_Dirty) of a process, MiB: what one more such process costs. */
@@ -19,8 +20,6 @@ function privateMiB(pid: number): number {
 
 const settle = (ms = 1000) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Past the moment an idle cell gives memory back: it looks four times per wait, and the collection takes ~20 ms. */
-const PAST_TRIM_MS = DEFAULT_MEMORY_TRIM_MS * 1.25 + 1000;
 
 /** Spawn until the first byte of output: what starting any Node process costs. */
 function bareStartMs(): Promise<number> {
@@ -93,7 +92,7 @@ export async function idleAndCold(opts: IdleOptions): Promise<Record<string, unk
       await client.close();
       await settle();
       bundledAfterCall.push(privateMiB(b.pid!));
-      await settle(PAST_TRIM_MS - 1000);
+      await settle(PAST_MEMORY_TRIM_MS - 1000);
       bundledIdle.push(privateMiB(b.pid!));
       bareLater.push(privateMiB(idle.pid!));
     } finally {

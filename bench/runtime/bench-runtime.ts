@@ -3,8 +3,9 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectDynamic } from '@cell/sdk';
-import { DEFAULT_MEMORY_TRIM_MS, type TreeStatus } from '@cell/host';
+import type { TreeStatus } from '@cell/host';
 import { median, round } from '../lib/stats.ts';
+import { PAST_MEMORY_TRIM_MS } from '../lib/memory-trim.ts';
 import { writeTrivialTree } from './trivial-tree.ts';
 import { benchTypecheck } from './bench-typecheck.ts';
 
@@ -43,8 +44,6 @@ function memoryOf(pid: number): Memory {
 
 const mib = (bytes: number) => round(bytes / 2 ** 20);
 
-/** Past the moment an idle cell gives memory back after its last call: it looks four times per wait. */
-const PAST_TRIM_MS = DEFAULT_MEMORY_TRIM_MS * 1.25 + 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -108,7 +107,7 @@ async function restart(rounds: number, log: (l: string) => void): Promise<Record
       await new Promise((r) => setTimeout(r, 1000));
       bareMemory.push(memoryOf(bare.pid!));
       // The same cell once it gave its memory back (its last call came before the settle above).
-      await sleep(PAST_TRIM_MS - 2000);
+      await sleep(PAST_MEMORY_TRIM_MS - 2000);
       trimmed.push(memoryOf(pid));
       bareThen.push(memoryOf(bare.pid!));
       bare.kill('SIGKILL');
@@ -157,7 +156,7 @@ async function treeReady(size: number, log: (l: string) => void): Promise<Record
     const rssTotal = replicas.reduce((sum, r) => sum + (r.rssBytes ?? 0), 0);
     const pss = () => replicas.reduce((sum, r) => sum + (r.pid ? memoryOf(r.pid).pss : 0), memoryOf(s.nucleus.pid).pss);
     const pssTotal = pss();
-    await sleep(PAST_TRIM_MS); // every cell idle since it started: each gives its memory back
+    await sleep(PAST_MEMORY_TRIM_MS); // every cell idle since it started: each gives its memory back
     const pssIdle = pss();
     cell(['stop', root]);
     log(`runtime tree of ${size}: build ${round(buildMs)} ms, ready ${round(readyMs)} ms (${ready} ready), RSS ${mib(rssTotal)} MiB, PSS with the nucleus ${mib(pssTotal)} MiB, ${mib(pssIdle)} MiB once idle`);
@@ -199,7 +198,7 @@ export async function benchRuntime(opts: RuntimeOptions): Promise<Record<string,
       tree_ready: '`cell mitosis --detach` of N trivial cells with builds up to date, until every cell answered its handshake; build_ms is the first (cold) `cell build`, type-check included',
       rss: 'VmRSS of an idle trivial cell vs `node -e setInterval` after 1 s (shared pages of the Node binary counted in full)',
       unique_memory: 'private pages (smaps_rollup Private_Clean + Private_Dirty) of the same two processes: what one more cell costs',
-      unique_memory_trimmed: `the same, once the cell gave its memory back (idle ${DEFAULT_MEMORY_TRIM_MS * 1.25 + 1000} ms after its last call), against the bare node at that time`,
+      unique_memory_trimmed: `the same, once the cell gave its memory back (idle ${PAST_MEMORY_TRIM_MS} ms after its last call), against the bare node at that time`,
       total_pss_mib: 'sum of proportional set sizes of every replica and the nucleus: the memory the tree really uses, when it is ready; total_pss_idle_mib the same once every cell gave its memory back',
       pinning: 'not pinned (many processes)',
     },

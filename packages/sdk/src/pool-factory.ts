@@ -44,6 +44,7 @@ function synapseLog(base: Logger): Logger {
 /** A synapse pool over `targets` with the limits and identity of `options` (already checked). */
 export function createPool(targets: PoolTargets, options: ConnectOptions, local: Genome | undefined): SynapsePool {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_LIMITS.connectTimeoutMs;
+  const windows = streamWindows(options);
   const launch = launchSettings();
   let credentials: AxonCredentials | undefined = options.credentials;
   return new SynapsePool({
@@ -56,8 +57,8 @@ export function createPool(targets: PoolTargets, options: ConnectOptions, local:
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
       frameTimeoutMs: options.frameTimeoutMs ?? DEFAULT_LIMITS.frameTimeoutMs,
       maxWriteBacklogBytes: DEFAULT_LIMITS.maxWriteBacklogBytes,
-      windowBytes: streamWindows(options).start,
-      maxWindowBytes: streamWindows(options).max,
+      windowBytes: windows.start,
+      maxWindowBytes: windows.max,
       target: local?.name,
       fingerprint: local?.fingerprint,
       cell: options.caller?.cell ?? launch.name,
