@@ -116,15 +116,15 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     this.logCalls = this.log.isLevelEnabled('debug');
     const spans = options.spans ?? launch.spans ?? DEFAULT_SPANS;
     this.spans = spans > 0 ? new SpanLog(spans) : undefined;
-    const windows = streamWindows(options);
+    const { start: streamWindowBytes, max: maxStreamWindowBytes } = streamWindows(options);
     this.limits = {
       maxFrameBytes: options.maxFrameBytes ?? DEFAULT_LIMITS.maxFrameBytes,
       frameTimeoutMs: options.frameTimeoutMs ?? DEFAULT_LIMITS.frameTimeoutMs,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? DEFAULT_LIMITS.handshakeTimeoutMs,
       maxInFlightPerConnection: options.maxInFlightPerConnection ?? DEFAULT_LIMITS.maxInFlightPerConnection,
       maxWriteBacklogBytes: options.maxWriteBacklogBytes ?? DEFAULT_LIMITS.maxWriteBacklogBytes,
-      streamWindowBytes: windows.start,
-      maxStreamWindowBytes: windows.max,
+      streamWindowBytes,
+      maxStreamWindowBytes,
     };
     this.validateOutput = options.validateOutput ?? true;
     this.maxConnections = options.maxConnections ?? launch.maxConnections ?? DEFAULT_LIMITS.maxConnections;
