@@ -79,8 +79,7 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
   readonly validateOutput: boolean;
   readonly clock: Clock = systemClock;
   inFlight = 0;
-  /** Calls started since listening: what tells an idle cell from a busy one. */
-  callsStarted = 0;
+  callsStarted = 0; // since listening: what tells an idle cell from a busy one
   lastActivityAt = Date.now();
   axonPort: number | undefined;
   private axonServer: Server | undefined;
