@@ -117,6 +117,7 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
         await new Promise((resolve) => setTimeout(resolve, 500));
         try {
           figures['connections_1000'] = await runJson<Figures>(prefix, [bundles[name], 'connections', socket(`${name}-fresh-${r}`), String(fresh.pid), '1000']);
+          Object.assign(figures, await runJson<Figures>(prefix, [bundles[name], 'setup', socket(`${name}-fresh-${r}`), String(fresh.pid), JSON.stringify(plan)]));
         } finally {
           await stopAll([fresh]);
         }
@@ -167,7 +168,7 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
       item_stream: '100,000 { n, text } items of one server stream',
       byte_stream: `${opts.streamBytes / 2 ** 20} MiB in 64 KiB Buffers of one server stream`,
       byte_stream_far: `${FAR_STREAM_BYTES / 2 ** 20} MiB the same way through a delay line of ${FAR_DELAY_MS} ms each way (a ${2 * FAR_DELAY_MS} ms round trip, user space; the bench process holds it, not pinned), connect and handshake excluded`,
-      setup: 'connect, the first small reply and close: setup_us the median of 1,000 after the warm-up; setup_first_us the median of the first 200 connections of the client process (after its other measures, before any connection was warmed up)',
+      setup: 'connect, the first small reply and close, from a new client process to the fresh server (after its 1,000 connections): setup_us the median of 1,000 after the warm-up; setup_first_us the median of the first 200 connections of that process (its code not yet optimized)',
       connections_1000: '1,000 connections opened at once, each making one call, to a fresh server; its private memory growth per connection',
       uid_check: 'the cell processes load koffi to read local callers\' uids (CELL_KOFFI, as the nucleus gives every cell): ~2 ms of start and ~1 MiB (its native module loaded directly)',
       idle_private_mib: 'private pages (smaps_rollup) 1 s after start: a bare `node -e setInterval`, the cell bundled (before and 1 s after its first call) and run from its TypeScript sources, all alive at once (so the Node binary is shared); then the bundled cell idle past the moment it gives memory back (CELL_MEMORY_TRIM_MS, the wait of a cell the nucleus started, x1.25 + 1 s after its call) against the bare node at that time (the target\'s figure); not pinned',

@@ -1,6 +1,6 @@
 // Cell: the same methods through the SDK's membrane and synapse over its Unix socket, written the
 // way a user writes them.
-import { connect, defineContract, serve, serverStream, Type, unary } from '@cell/sdk';
+import { Bytes, connect, defineContract, serve, serverStream, Type, unary } from '@cell/sdk';
 import { SMALL, type DataClient, type DataSystem } from './system.ts';
 
 const Small = Type.Object({ n: Type.Integer(), text: Type.String() });
@@ -9,9 +9,9 @@ export const dataContract = defineContract({
   version: '1.0.0',
   methods: {
     small: unary({ input: Small, output: Small }),
-    blob: unary({ input: Type.Unknown(), output: Type.Unknown() }),
+    blob: unary({ input: Bytes(), output: Bytes() }),
     items: serverStream({ input: Type.Object({ count: Type.Integer() }), output: Small }),
-    bytes: serverStream({ input: Type.Object({ total: Type.Integer(), chunk: Type.Integer() }), output: Type.Unknown() }),
+    bytes: serverStream({ input: Type.Object({ total: Type.Integer(), chunk: Type.Integer() }), output: Bytes() }),
   },
 });
 
@@ -66,7 +66,7 @@ export const cell: DataSystem = {
       },
       async bytes(total, chunk) {
         let got = 0;
-        for await (const part of client.bytes({ total, chunk })) got += (part as Uint8Array).length;
+        for await (const part of client.bytes({ total, chunk })) got += part.length;
         return got;
       },
       close: () => client.$close(),

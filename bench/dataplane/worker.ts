@@ -4,6 +4,7 @@
 //   client      <socket> <server pid> <json>  prints one JSON line of measures
 //   connections <socket> <server pid> <n>     n concurrent connections, each with one call
 //   far         <socket> <server pid> <bytes> a byte stream of that many bytes (through a delay line)
+//   setup       <socket> <server pid> <json>  connection setup (the plan's ms, setups, firstSetups)
 import { readFileSync } from 'node:fs';
 import { quantile, round } from '../lib/stats.ts';
 import { SMALL, type DataClient, type DataSystem } from './system.ts';
@@ -89,12 +90,6 @@ async function runClient(system: DataSystem, socket: string, serverPid: number, 
   const bytes = await measured(serverPid, () => client.bytes(plan.streamBytes, plan.streamChunk));
   if (items.value !== plan.items || bytes.value !== plan.streamBytes) throw new Error(`stream short: ${items.value} items, ${bytes.value} bytes`);
   await client.close();
-  // The first connections of this process, then connections warmed up as every other measure is,
-  // for longer: a connection runs each of its functions once, and V8 optimizes a function only
-  // after it ran thousands of times (a loop's body sooner), so setup needs thousands of them.
-  const setupFirst = await setupMedianUs(system, socket, plan.firstSetups);
-  await warmUp(plan.ms, () => setupMedianUs(system, socket, 20));
-  const setup = await setupMedianUs(system, socket, plan.setups);
   const streamMb = plan.streamBytes / 1e6;
   return {
     small_p50_us: round(quantile(times, 0.5)),
@@ -103,9 +98,20 @@ async function runClient(system: DataSystem, socket: string, serverPid: number, 
     ...echo,
     item_stream: { per_s: Math.round(items.value / (items.ms / 1000)), cpu_us_per_item: round((items.cpuMs * 1000) / items.value, 3) },
     byte_stream: { mb_s: round(streamMb / (bytes.ms / 1000)), cpu_ms_per_mb: round(bytes.cpuMs / streamMb, 3) },
-    setup_us: setup,
-    setup_first_us: setupFirst,
   };
+}
+
+/**
+ * Connection setup, from a process of its own to a server of its own (thousands of connections
+ * would otherwise leave the server's heap grown for the next round's bulk measures): the first
+ * connections of a new process, then connections warmed up as every other measure is, for
+ * longer: a connection runs each of its functions once, and V8 optimizes a function only after
+ * it ran thousands of times (a loop's body sooner), so setup needs thousands of them.
+ */
+async function runSetup(system: DataSystem, socket: string, plan: Pick<ClientPlan, 'ms' | 'setups' | 'firstSetups'>) {
+  const setupFirst = await setupMedianUs(system, socket, plan.firstSetups);
+  await warmUp(plan.ms, () => setupMedianUs(system, socket, 20));
+  return { setup_us: await setupMedianUs(system, socket, plan.setups), setup_first_us: setupFirst };
 }
 
 /** `n` connections at once, each answering one call: time until all answered, and the server's private memory per connection. */
@@ -152,7 +158,9 @@ export async function runWorker(system: DataSystem, argv: string[]): Promise<voi
       ? await runConnections(system, socket, Number(pidArg), Number(planArg))
       : mode === 'far'
         ? await runFarStream(system, socket, Number(planArg))
-        : await runClient(system, socket, Number(pidArg), JSON.parse(planArg!) as ClientPlan);
+        : mode === 'setup'
+          ? await runSetup(system, socket, JSON.parse(planArg!) as ClientPlan)
+          : await runClient(system, socket, Number(pidArg), JSON.parse(planArg!) as ClientPlan);
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
