@@ -3,6 +3,7 @@
 // deadlines, credit or contexts: the physical limit Cell is measured against.
 import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { Packr } from 'msgpackr';
+import { borrowReadsOfAccepted } from '@cell/wire';
 import { FrameWriter, frameReader, KIND_REQUEST, KIND_RESPONSE, KIND_STREAM_DATA, KIND_STREAM_END, type OnFrame } from './raw-frames.ts';
 import { SMALL, type DataClient, type DataSystem } from './system.ts';
 
@@ -40,18 +41,25 @@ function serveSocket(socket: Socket): void {
     };
     pump();
   };
+  // Reads into one buffer reused for every read (as Cell's membrane reads); a body that lies in it
+  // is overwritten by the next read, so one sent back later is copied first.
+  const reads = borrowReadsOfAccepted(socket);
+  const shared = reads?.onread.buffer.buffer;
+  const owned = (b: Uint8Array) => (b.buffer === shared ? Buffer.from(b) : b);
   const read = frameReader((kind, id, name, body) => {
     if (kind !== KIND_REQUEST) return;
     const value = packr.unpack(body) as Record<string, number>;
     if (name === 'small') out.add(KIND_RESPONSE, id, undefined, packr.pack(value));
-    else if (name === 'blob') out.addBin(KIND_RESPONSE, id, undefined, value as unknown as Uint8Array);
+    else if (name === 'blob') out.addBin(KIND_RESPONSE, id, undefined, owned(value as unknown as Uint8Array));
     else if (name === 'items') streamItems(id, value['count']!);
     else if (name === 'bytes') streamBytes(id, value['total']!, value['chunk']!);
   });
-  socket.on('data', (chunk: Buffer) => {
+  const onChunk = (chunk: Buffer) => {
     read(chunk);
     out.flush();
-  });
+  };
+  if (reads) reads.attach(onChunk);
+  else socket.on('data', onChunk);
   socket.on('error', () => socket.destroy());
 }
 
@@ -137,7 +145,11 @@ function rawClient(socket: Socket, reads: { handle: (chunk: Buffer) => void }): 
 
 export const raw: DataSystem = {
   async serve(path) {
-    const server = createServer(serveSocket);
+    // Accepted paused: the socket reads into the shared buffer from its first read.
+    const server = createServer({ pauseOnConnect: true }, (socket) => {
+      serveSocket(socket);
+      socket.resume();
+    });
     await new Promise<void>((resolve) => server.listen(path, resolve));
   },
   async connect(path) {

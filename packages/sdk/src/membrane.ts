@@ -54,10 +54,7 @@ export interface Membrane<C extends Contract = Contract> {
   readonly axonPort: number | undefined;
   /** Sends an event to every connected caller. */
   emit<E extends keyof C['events'] & string>(event: E, payload: Static<C['events'][E]>): void;
-  /**
-   * Stops accepting, asks callers to go elsewhere (GOAWAY), lets calls in flight finish for up to
-   * `graceMs`, then closes what is left.
-   */
+  /** Stops accepting, asks callers to go elsewhere (GOAWAY), lets calls in flight finish for up to `graceMs`, then closes what is left. */
   stop(options?: { graceMs?: number }): Promise<void>;
 }
 
@@ -155,7 +152,8 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
 
   async listen(): Promise<void> {
     const onConnection = (socket: Socket) => this.accept(socket, undefined);
-    this.server = this.socketFd === undefined ? await listenUnix(this.socketPath, onConnection) : await listenUnixFd(this.socketFd, onConnection);
+    const borrowed = { borrowedReads: true }; // its sockets read into the shared read buffer
+    this.server = this.socketFd === undefined ? await listenUnix(this.socketPath, onConnection, borrowed) : await listenUnixFd(this.socketFd, onConnection, borrowed);
     if (this.axon) {
       const { server, port } = await listenAxon(this.axon.host, this.axon.port ?? 0, this.axon.credentials, (socket, key) =>
         this.accept(socket, { key, address: `${socket.remoteAddress}:${socket.remotePort}`, localAddress: socket.localAddress ?? '' }),

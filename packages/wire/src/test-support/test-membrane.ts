@@ -49,7 +49,7 @@ export async function startTestMembrane(methods: MethodEntry[], identity = { nam
     callEnded: () => undefined,
     sessionClosed: (s) => sessions.delete(s as MembraneSession),
   };
-  const server: Server = await listenUnix(socketPath, (socket) => sessions.add(new MembraneSession(socket, host)));
+  const server: Server = await listenUnix(socketPath, (socket) => sessions.add(new MembraneSession(socket, host)), { borrowedReads: true });
   return {
     socketPath,
     sessions,

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BorrowedReads, borrowedReadsOf, markBorrowedReads } from './borrowed-reads.ts';
+import { BorrowedReads, borrowedReadsOf, borrowReadsOfAccepted, markBorrowedReads } from './borrowed-reads.ts';
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -72,5 +72,33 @@ describe('BorrowedReads', () => {
 
   it('is absent on a socket that emits data events', () => {
     expect(borrowedReadsOf(new Socket())).toBeUndefined();
+  });
+
+  it('is given to an accepted socket not yet reading, and never to one already reading (it reads as usual)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cell-borrowed-'));
+    const paths = [join(dir, 'paused.sock'), join(dir, 'reading.sock')];
+    const verdicts: Array<BorrowedReads | undefined> = [];
+    const data: string[] = [];
+    const servers = [
+      createServer({ pauseOnConnect: true }, (s) => void verdicts.push(borrowReadsOfAccepted(s))),
+      createServer((s) => {
+        verdicts.push(borrowReadsOfAccepted(s));
+        s.on('data', (d: Buffer) => data.push(d.toString()));
+      }),
+    ];
+    cleanup.push(() => {
+      for (const s of servers) s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    for (const [i, server] of servers.entries()) {
+      await new Promise<void>((resolve) => server.listen(paths[i], resolve));
+      const c = connect(paths[i]!);
+      cleanup.push(() => c.destroy());
+      c.write('hello');
+      while (verdicts.length === i || (i === 1 && data.length === 0)) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(verdicts[0]).toBeInstanceOf(BorrowedReads);
+    expect(verdicts[1]).toBeUndefined();
+    expect(data.join('')).toBe('hello');
   });
 });

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 
 /** The reads of every caller socket of this process land in this one buffer (Node's own reads are 64 KiB each). */
 const READ_BUFFER_BYTES = 64 * 1024;
@@ -28,6 +28,11 @@ export class BorrowedReads {
     },
   };
 
+  /** True once a handler reads what arrives. */
+  get attached(): boolean {
+    return this.handler !== undefined;
+  }
+
   attach(handler: ReadHandler): void {
     this.handler = handler;
     for (const chunk of this.early.splice(0)) handler(chunk, false);
@@ -44,4 +49,43 @@ export function markBorrowedReads(socket: Socket, reads: BorrowedReads): void {
 /** The borrowed reads of a socket made with them; undefined for one that emits 'data'. */
 export function borrowedReadsOf(socket: Socket): BorrowedReads | undefined {
   return bySocket.get(socket);
+}
+
+/** Node's own keys for a socket's `onread`, read off a socket made with one (undefined where they are not there). */
+let onreadKeys: { buffer: symbol; callback: symbol } | null | undefined;
+
+function nodeOnreadKeys(): { buffer: symbol; callback: symbol } | undefined {
+  if (onreadKeys === undefined) {
+    const probe = new Socket({ onread: { buffer: Buffer.alloc(1), callback: () => true } });
+    const key = (name: string) => Object.getOwnPropertySymbols(probe).find((s) => s.description === name);
+    const buffer = key('kBuffer');
+    const callback = key('kBufferCb');
+    onreadKeys = buffer && callback && probe[buffer as keyof Socket] !== undefined ? { buffer, callback } : null;
+    probe.destroy();
+  }
+  return onreadKeys ?? undefined;
+}
+
+interface StreamHandle {
+  useUserBuffer?: (buffer: Uint8Array) => void;
+  reading?: boolean;
+}
+
+/**
+ * Gives an accepted socket, not yet reading (its server made with `pauseOnConnect`), borrowed
+ * reads as `onread` gives a socket we connect: Node has no option for the sockets a server
+ * accepts, so this sets on the socket what the option sets. Returns undefined, and changes
+ * nothing, where this Node has no such keys: the socket then reads as usual.
+ */
+export function borrowReadsOfAccepted(socket: Socket): BorrowedReads | undefined {
+  const keys = nodeOnreadKeys();
+  const handle = (socket as unknown as { _handle?: StreamHandle })._handle;
+  if (!keys || typeof handle?.useUserBuffer !== 'function' || handle.reading) return undefined;
+  const reads = new BorrowedReads();
+  const target = socket as unknown as Record<symbol, unknown>;
+  target[keys.buffer] = reads.onread.buffer;
+  target[keys.callback] = reads.onread.callback;
+  handle.useUserBuffer(reads.onread.buffer);
+  markBorrowedReads(socket, reads);
+  return reads;
 }

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CellError } from '@cell/protocol';
 import { connectUnix, listenUnix, MAX_SOCKET_PATH_BYTES, probeSocket } from './unix-transport.ts';
+import { type BorrowedReads, borrowedReadsOf } from './borrowed-reads.ts';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -144,4 +145,61 @@ describe('Unix transport', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
+
+  it('with borrowedReads, accepted sockets read into the shared read buffer and emit no data events', async () => {
+    const path = join(tempDir(), 'cell.sock');
+    const bytes = Buffer.from(Array.from({ length: 400_000 }, (_, i) => i % 251));
+    const copies: Buffer[] = [];
+    const views = new Set<ArrayBufferLike>();
+    let dataEvents = 0;
+    const got = new Promise<void>((resolve) => {
+      void listenUnix(
+        path,
+        (s) => {
+          sockets.push(s);
+          s.on('data', () => dataEvents++);
+          borrowedReadsOf(s)!.attach((chunk, borrowed) => {
+            expect(borrowed).toBe(true);
+            views.add(chunk.buffer);
+            copies.push(Buffer.from(chunk));
+          });
+          s.once('end', resolve);
+        },
+        { borrowedReads: true },
+      ).then((server) => servers.push(server));
+    });
+    await until(() => servers.length === 1);
+    const client = await connectUnix(path, 5000);
+    sockets.push(client);
+    client.end(bytes);
+    await got;
+    expect(Buffer.concat(copies).equals(bytes)).toBe(true);
+    expect(copies.length).toBeGreaterThan(1);
+    expect(views.size).toBe(1); // every read landed in the one shared buffer
+    expect(dataEvents).toBe(0);
+  });
+
+  it('with borrowedReads, a socket nobody reads makes no read until a reader attaches and resumes it', async () => {
+    const path = join(tempDir(), 'cell.sock');
+    let accepted: Socket | undefined;
+    servers.push(await listenUnix(path, (s) => void sockets.push((accepted = s)), { borrowedReads: true }));
+    const client = await connectUnix(path, 5000);
+    sockets.push(client);
+    await new Promise<void>((resolve) => client.write('early bytes', () => resolve()));
+    await until(() => accepted !== undefined);
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(accepted!.bytesRead).toBe(0);
+    const reads: BorrowedReads = borrowedReadsOf(accepted!)!;
+    const text = new Promise<string>((resolve) => reads.attach((chunk) => resolve(chunk.toString())));
+    accepted!.resume();
+    expect(await text).toBe('early bytes');
+  });
 });
+
+/** Resolves once `predicate` holds (checked every macrotask, at most 5 s). */
+async function until(predicate: () => boolean): Promise<void> {
+  for (const end = Date.now() + 5000; !predicate(); ) {
+    if (Date.now() > end) throw new Error('condition not met within 5 s');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { CellError } from '@cell/protocol';
-import { BorrowedReads, markBorrowedReads } from './borrowed-reads.ts';
+import { BorrowedReads, borrowReadsOfAccepted, markBorrowedReads } from './borrowed-reads.ts';
 
 /** Linux limits `sun_path` to 108 bytes including the terminating NUL. */
 export const MAX_SOCKET_PATH_BYTES = 107;
@@ -36,16 +36,38 @@ const LISTEN_BACKLOG = 4096;
  * directory it is in, a cell's `run/`, is 0700 as well). A stale socket file left by a dead
  * process is removed; a live one is an error (two membranes must never share a path).
  */
-export async function listenUnix(path: string, onConnection: (socket: Socket) => void): Promise<Server> {
-  const server = await bindUnix(path, onConnection);
+export async function listenUnix(path: string, onConnection: (socket: Socket) => void, options: ListenOptions = {}): Promise<Server> {
+  const server = await bindUnix(path, onConnection, options);
   chmodSync(path, 0o600);
   return server;
 }
 
-async function bindUnix(path: string, onConnection: (socket: Socket) => void): Promise<Server> {
+/** Options of `listenUnix` and `listenUnixFd`. */
+export interface ListenOptions {
+  /**
+   * Accepted sockets read into the process's shared read buffer (see borrowReadsOfAccepted) and
+   * emit no 'data' events: `onConnection` must attach a reader (FramedConnection does) or the
+   * socket reads nothing. Default false: sockets read and emit 'data' as usual.
+   */
+  borrowedReads?: boolean;
+}
+
+/** A server that calls `onConnection` for each accepted socket, borrowing its reads as `options` say. */
+function unixServer(onConnection: (socket: Socket) => void, options: ListenOptions): Server {
+  if (!options.borrowedReads) return createServer({ noDelay: true }, onConnection);
+  // Accepted paused, so that no read is made before the socket reads into the shared buffer.
+  return createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
+    const reads = borrowReadsOfAccepted(socket);
+    onConnection(socket);
+    // A socket nobody reads (refused, and closing) is not resumed: its reads would pile up unread.
+    if (!socket.destroyed && (reads === undefined || reads.attached)) socket.resume();
+  });
+}
+
+async function bindUnix(path: string, onConnection: (socket: Socket) => void, options: ListenOptions): Promise<Server> {
   checkPath(path);
   mkdirSync(dirname(path), { recursive: true });
-  const server = createServer({ noDelay: true }, onConnection);
+  const server = unixServer(onConnection, options);
   const listen = () =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -78,8 +100,8 @@ async function bindUnix(path: string, onConnection: (socket: Socket) => void): P
  * bound the socket outside the sandbox, where the cell has no path to it. The socket file belongs
  * to whoever bound it; closing this server never removes it.
  */
-export function listenUnixFd(fd: number, onConnection: (socket: Socket) => void): Promise<Server> {
-  const server = createServer({ noDelay: true }, onConnection);
+export function listenUnixFd(fd: number, onConnection: (socket: Socket) => void, options: ListenOptions = {}): Promise<Server> {
+  const server = unixServer(onConnection, options);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ fd }, () => {
