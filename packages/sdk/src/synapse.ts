@@ -104,12 +104,9 @@ function methodFunction(pool: SynapsePool, name: string, def: MethodDef): unknow
   }
 }
 
-function controls(pool: SynapsePool): DynamicSynapse & SynapseControls<Contract> {
-  const byKind = (kind: MethodDef['kind'], method: string) => methodFunction(pool, method, { kind } as MethodDef) as (input: unknown, options?: CallOptions) => never;
+/** The `$` controls of a client over `pool`. */
+function controls(pool: SynapsePool): SynapseControls<Contract> {
   return {
-    call: (method, input, options) => pool.unary(method, input, options),
-    stream: (method, input, options) => byKind('serverStream', method)(input, options),
-    notify: (method, input, options) => byKind('notify', method)(input, options),
     $connect: () => pool.connection().then((c) => pool.remoteOf(c)),
     $remote: () => pool.remote(),
     $genome: () => pool.connection().then((c) => c.genome(pool.defaultTimeoutMs) as Promise<Genome>),
@@ -137,15 +134,24 @@ function makePool(options: ConnectOptions, local: Genome | undefined): SynapsePo
 export function connect<C extends Contract>(contract: C, options: ConnectOptions = {}): Synapse<C> {
   const pool = makePool(options, toGenome(contract));
   const client: Record<string, unknown> = {};
-  for (const [name, def] of Object.entries(contract.methods)) client[name] = methodFunction(pool, name, def);
-  const { call: _call, stream: _stream, notify: _notify, ...rest } = controls(pool);
-  return Object.freeze(Object.assign(client, rest)) as Synapse<C>;
+  for (const name in contract.methods) client[name] = methodFunction(pool, name, contract.methods[name]!);
+  return Object.freeze(Object.assign(client, controls(pool))) as Synapse<C>;
 }
 
 /** A client that calls methods by name, with no contract (nothing is typed or checked locally). */
 export function connectDynamic(options: ConnectOptions): DynamicSynapse {
-  const { call, stream, notify, $connect, $genome, $ping, $close } = controls(makePool(options, undefined));
-  return { call, stream, notify, $connect, $genome, $ping, $close };
+  const pool = makePool(options, undefined);
+  const { $connect, $genome, $ping, $close } = controls(pool);
+  const byKind = (kind: MethodDef['kind'], method: string) => methodFunction(pool, method, { kind } as MethodDef) as (input: unknown, options?: CallOptions) => never;
+  return {
+    call: (method, input, options) => pool.unary(method, input, options),
+    stream: (method, input, options) => byKind('serverStream', method)(input, options),
+    notify: (method, input, options) => byKind('notify', method)(input, options),
+    $connect,
+    $genome,
+    $ping,
+    $close,
+  };
 }
 
 /** The genome a cell serves, or undefined when it cannot be reached or does not answer. */

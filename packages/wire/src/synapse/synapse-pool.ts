@@ -2,11 +2,11 @@ import { CellError, isCellError } from '@cell/protocol';
 import type { Clock } from '../clock.ts';
 import type { WireLogger } from '../logger.ts';
 import type { AxonCredentials } from '../transport/axon-transport.ts';
-import { Candidate, type CandidateStats, type Endpoint, LiveConnection, MAX_CANDIDATES, withShares } from './candidates.ts';
+import { Candidate, type CandidateStats, type Endpoint, endpointId, LiveConnection, MAX_CANDIDATES, withShares } from './candidates.ts';
 import type { WireCallOptions } from './pending-calls.ts';
 import { pickEntrant } from './racer.ts';
 import type { SynapseConnection, SynapseConnectionConfig } from './synapse-connection.ts';
-import { openCandidate } from './open-candidate.ts';
+import { openCandidate, type OpenOptions } from './open-candidate.ts';
 import { beforeDeadline } from '../time/before-deadline.ts';
 import { type FailoverState, isDecisive, judgeFailover, wasNotRunEarly } from './failover-policy.ts';
 import { EventListeners } from './event-listeners.ts';
@@ -76,12 +76,17 @@ export class SynapsePool {
   private readonly listeners: EventListeners;
   /** Errors a failover must not retry: a failed start means the cell cannot be brought up now. */
   private readonly final = new WeakSet<object>();
+  /** How each connection is opened: the same for all of them, so made once. */
+  private readonly openOptions: OpenOptions;
 
   constructor(config: PoolConfig) {
     this.config = config;
     this.clock = config.clock;
     this.defaultTimeoutMs = config.defaultTimeoutMs;
     this.listeners = new EventListeners(config.log);
+    const { connectTimeoutMs, connection, log, clock, discovers } = config;
+    const onEvent = (name: string, payload: unknown) => this.listeners.dispatch(name, payload);
+    this.openOptions = { connectTimeoutMs, connection, log, clock, trackLatency: discovers, early: !discovers, onEvent, isClosed: () => this.closed, check: (conn) => config.check(conn), credentials: () => config.credentials() };
   }
 
   /** The connection the next call should use, if one is ready (the hot path: no I/O, no promise). */
@@ -149,13 +154,14 @@ export class SynapsePool {
   }
 
   private syncCandidates(): void {
-    const endpoints = [...this.config.endpoints(), ...this.remoteCandidates.slice(0, MAX_CANDIDATES)];
     const ids = new Set<string>();
-    for (const endpoint of endpoints) {
-      const c = new Candidate(endpoint);
-      ids.add(c.id);
-      if (!this.candidates.has(c.id)) this.candidates.set(c.id, c);
-    }
+    const add = (endpoint: Endpoint) => {
+      const id = endpointId(endpoint);
+      ids.add(id);
+      if (!this.candidates.has(id)) this.candidates.set(id, new Candidate(endpoint));
+    };
+    for (const endpoint of this.config.endpoints()) add(endpoint);
+    for (const endpoint of this.remoteCandidates.slice(0, MAX_CANDIDATES)) add(endpoint);
     for (const [id, c] of this.candidates) if (!ids.has(id) && !c.conn && !c.opening) this.candidates.delete(id);
   }
 
@@ -195,9 +201,10 @@ export class SynapsePool {
       const attempts = (fresh.length > 0 ? fresh : all).map((c) => (c.conn?.isUsable ? Promise.resolve(c.conn) : this.open(c)));
       if (attempts.length > 0) {
         try {
-          return await Promise.any(attempts);
+          // One candidate (a socket, a single replica) needs no race.
+          return await (attempts.length === 1 ? attempts[0]! : Promise.any(attempts));
         } catch (err) {
-          const errors: unknown[] = (err as AggregateError).errors ?? [err];
+          const errors: unknown[] = attempts.length === 1 ? [err] : ((err as AggregateError).errors ?? [err]);
           const decisive = errors.find(isDecisive);
           if (decisive) throw decisive;
           lastError = errors[0];
@@ -233,13 +240,7 @@ export class SynapsePool {
 
   private async connectTo(c: Candidate): Promise<SynapseConnection> {
     try {
-      const conn = await openCandidate(c.endpoint, {
-        ...this.config,
-        trackLatency: this.config.discovers,
-        early: !this.config.discovers,
-        onEvent: (name, payload) => this.listeners.dispatch(name, payload),
-        isClosed: () => this.closed,
-      });
+      const conn = await openCandidate(c.endpoint, this.openOptions);
       c.conn = conn;
       c.failures = 0;
       c.retryAt = 0;

@@ -134,6 +134,27 @@ describe('Unix transport', () => {
     }
   });
 
+  it('gives up with CELL_E_UNAVAILABLE once the timeout passes while the accept queue stays full', { timeout: 30_000 }, async () => {
+    const path = join(tempDir(), 'stuck.sock');
+    // A listener that never accepts: its process blocks right after listening, with a queue of 1.
+    const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen({ path: ${JSON.stringify(path)}, backlog: 1 }, () => { console.log('ready'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); });`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(child);
+    await new Promise((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+    let error: CellError<string> | undefined;
+    let startedAt = 0;
+    for (let i = 0; i < 16 && error === undefined; i++) {
+      startedAt = performance.now();
+      // Queued (the queue is not full yet): kept open, and quiet when the listener dies.
+      error = await connectUnix(path, 200).then(
+        (s) => void sockets.push(s.on('error', () => undefined)),
+        (e: unknown) => e as CellError<string>,
+      );
+    }
+    expect(error).toMatchObject({ code: 'CELL_E_UNAVAILABLE', details: { path, errno: 'EAGAIN' } });
+    expect(error!.message).toContain('timed out after 200 ms');
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(190); // it tried again until the timeout
+  });
+
   it('listens with a deep accept queue: 1,000 callers at once are all queued, none refused', async () => {
     const path = join(tempDir(), 'deep.sock');
     const server = await listenUnix(path, (socket) => socket.destroy());

@@ -118,37 +118,28 @@ export function listenUnixFd(fd: number, onConnection: (socket: Socket) => void,
  * the process's shared read buffer (see BorrowedReads) and emits no 'data' events.
  */
 export function connectUnix(path: string, timeoutMs: number, options: { borrowedReads?: boolean } = {}): Promise<Socket> {
+  // A Unix connect() completes or fails at once (libuv makes it synchronously): only the tries
+  // again after EAGAIN take time, so only they are timed, and a connection costs no timer.
+  const deadline = performance.now() + timeoutMs;
   return new Promise((resolve, reject) => {
-    let socket: Socket | undefined;
-    let retry: NodeJS.Timeout | undefined;
     let backoffMs = 1;
-    const timer = setTimeout(() => {
-      clearTimeout(retry);
-      socket?.destroy();
-      reject(new CellError('CELL_E_UNAVAILABLE', `connect to ${path} timed out after ${timeoutMs} ms`, { details: { path } }));
-    }, timeoutMs);
     const attempt = () => {
       const reads = options.borrowedReads ? new BorrowedReads() : undefined;
-      const s = (socket = netConnect(reads ? { path, onread: reads.onread } : { path }));
+      const s = netConnect(reads ? { path, onread: reads.onread } : { path });
       if (reads) markBorrowedReads(s, reads);
       s.once('connect', () => {
-        clearTimeout(timer);
         s.removeAllListeners('error');
         resolve(s);
       });
       s.once('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EAGAIN') {
-          retry = setTimeout(attempt, backoffMs);
+        const left = deadline - performance.now();
+        if (err.code === 'EAGAIN' && left > 0) {
+          setTimeout(attempt, Math.min(backoffMs, left));
           backoffMs = Math.min(50, backoffMs * 2);
           return;
         }
-        clearTimeout(timer);
-        reject(
-          new CellError('CELL_E_UNAVAILABLE', `cannot connect to ${path}: ${err.code ?? err.message}`, {
-            details: { path, errno: err.code },
-            cause: err,
-          }),
-        );
+        const why = err.code === 'EAGAIN' ? `connect to ${path} timed out after ${timeoutMs} ms (its accept queue stayed full)` : `cannot connect to ${path}: ${err.code ?? err.message}`;
+        reject(new CellError('CELL_E_UNAVAILABLE', why, { details: { path, errno: err.code }, cause: err }));
       });
     };
     attempt();
