@@ -172,30 +172,32 @@ describe('Unix transport', () => {
     const bytes = Buffer.from(Array.from({ length: 400_000 }, (_, i) => i % 251));
     const copies: Buffer[] = [];
     const views = new Set<ArrayBufferLike>();
+    const kinds = new Set<boolean>();
     let dataEvents = 0;
-    const got = new Promise<void>((resolve) => {
-      void listenUnix(
-        path,
-        (s) => {
-          sockets.push(s);
-          s.on('data', () => dataEvents++);
-          borrowedReadsOf(s)!.attach((chunk, borrowed) => {
-            expect(borrowed).toBe(true);
-            views.add(chunk.buffer);
-            copies.push(Buffer.from(chunk));
-          });
-          s.once('end', resolve);
-        },
-        { borrowedReads: true },
-      ).then((server) => servers.push(server));
-    });
-    await until(() => servers.length === 1);
+    let ended: () => void = () => undefined;
+    const got = new Promise<void>((resolve) => (ended = resolve));
+    const server = await listenUnix(
+      path,
+      (s) => {
+        sockets.push(s);
+        s.on('data', () => dataEvents++);
+        borrowedReadsOf(s)!.attach((chunk, borrowed) => {
+          kinds.add(borrowed);
+          views.add(chunk.buffer);
+          copies.push(Buffer.from(chunk));
+        });
+        s.once('end', ended);
+      },
+      { borrowedReads: true },
+    );
+    servers.push(server);
     const client = await connectUnix(path, 5000);
     sockets.push(client);
     client.end(bytes);
     await got;
     expect(Buffer.concat(copies).equals(bytes)).toBe(true);
     expect(copies.length).toBeGreaterThan(1);
+    expect([...kinds]).toEqual([true]);
     expect(views.size).toBe(1); // every read landed in the one shared buffer
     expect(dataEvents).toBe(0);
   });
