@@ -15,6 +15,7 @@ import {
   type OversizeFrame,
 } from '@cell/protocol';
 import { borrowedReadsOf } from '../transport/borrowed-reads.ts';
+import { readPacer } from './young-collections.ts';
 
 /** What a FramedConnection reports to its owner. */
 export interface ConnectionEvents {
@@ -249,6 +250,7 @@ export class FramedConnection {
 
   private onData(chunk: Buffer, borrowed: boolean): void {
     if (this.closed) return;
+    readPacer.read(chunk.length);
     if (this.timeReads) this.readAt = performance.now();
     try {
       this.decoder.push(chunk, this.sink, borrowed);
