@@ -11,7 +11,6 @@ import { build } from 'esbuild';
 import { median, round } from '../lib/stats.ts';
 import { pinningPrefix, runJson, startReady, stopAll } from '../lib/processes.ts';
 import type { ClientPlan } from './worker.ts';
-import { DEFAULT_YOUNG_GC_MIB } from '@cell/host';
 import { idleAndCold } from './idle-cell.ts';
 import { startDelayLine } from './delay-line.ts';
 
@@ -100,8 +99,6 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
   // A cell under a nucleus is told where koffi is (CELL_KOFFI) and loads it to check local
   // callers' uids: these cells pay the same (a bundle in a temporary directory would not find it).
   process.env['CELL_KOFFI'] ??= createRequire(import.meta.url).resolve('koffi');
-  // And collects its young generation every 16 MiB read, as a cell the runtime started does (the raw side does too).
-  process.env['CELL_YOUNG_GC_MIB'] ??= String(DEFAULT_YOUNG_GC_MIB);
   try {
     const bundles = await bundleWorkers(dir);
     opts.log('data: idle memory and cold start');
@@ -173,7 +170,6 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
       byte_stream_far: `${FAR_STREAM_BYTES / 2 ** 20} MiB the same way through a delay line of ${FAR_DELAY_MS} ms each way (a ${2 * FAR_DELAY_MS} ms round trip, user space; the bench process holds it, not pinned), connect and handshake excluded`,
       setup: 'connect, the first small reply and close, from a new client process to the fresh server (after its 1,000 connections): setup_us the median of 1,000 after the warm-up; setup_first_us the median of the first 200 connections of that process (its code not yet optimized)',
       connections_1000: '1,000 connections opened at once, each making one call, to a fresh server; its private memory growth per connection',
-      young_gc: `both systems' processes collect V8's young generation after every ${DEFAULT_YOUNG_GC_MIB} MiB read (CELL_YOUNG_GC_MIB for Cell, as the runtime gives every cell; the same pacer in raw's reads)`,
       uid_check: 'the cell processes load koffi to read local callers\' uids (CELL_KOFFI, as the nucleus gives every cell): ~2 ms of start and ~1 MiB (its native module loaded directly)',
       idle_private_mib: 'private pages (smaps_rollup) 1 s after start: a bare `node -e setInterval`, the cell bundled (before and 1 s after its first call) and run from its TypeScript sources, all alive at once (so the Node binary is shared); then the bundled cell idle past the moment it gives memory back (CELL_MEMORY_TRIM_MS, the wait of a cell the nucleus started, x1.25 + 1 s after its call) against the bare node at that time (the target\'s figure); not pinned',
       cold_start_ms: 'spawn to first output of `node -e`, against spawn of the bundled cell (with a warm NODE_COMPILE_CACHE, as the nucleus runs cells) to the first reply of a call (a bare connect() tried every 1 ms until it listens, then the call); not pinned',

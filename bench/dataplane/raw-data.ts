@@ -3,19 +3,12 @@
 // deadlines, credit or contexts: the physical limit Cell is measured against.
 import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { Packr } from 'msgpackr';
-import { borrowReadsOfAccepted, exposedGc, readPacer } from '@cell/wire';
+import { borrowReadsOfAccepted } from '@cell/wire';
 import { FrameWriter, frameReader, KIND_REQUEST, KIND_RESPONSE, KIND_STREAM_DATA, KIND_STREAM_END, type OnFrame } from './raw-frames.ts';
 import { SMALL, type DataClient, type DataSystem } from './system.ts';
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'auto' as 'number', moreTypes: false });
 const NAMES = { small: Buffer.from('small'), blob: Buffer.from('blob'), items: Buffer.from('items'), bytes: Buffer.from('bytes') };
-/**
- * Young-generation collections after every 16 MiB read, as a cell the runtime started has them
- * (see ReadPacer): the frames read are buffers off V8's heap, and this frees them cheaply.
- */
-function paceYoungCollections(): void {
-  if (!readPacer.active) readPacer.start(16 << 20, () => exposedGc()({ type: 'minor' }));
-}
 /** A stream producer pauses while this much is queued on the socket. */
 const STREAM_BACKLOG_BYTES = 1 << 20;
 
@@ -62,7 +55,6 @@ function serveSocket(socket: Socket): void {
     else if (name === 'bytes') streamBytes(id, value['total']!, value['chunk']!);
   });
   const onChunk = (chunk: Buffer) => {
-    readPacer.read(chunk.length);
     read(chunk);
     out.flush();
   };
@@ -79,7 +71,6 @@ function rawClient(socket: Socket, reads: { handle: (chunk: Buffer) => void }): 
   let onFrame: OnFrame = () => undefined;
   const read = frameReader((k, id, n, b) => onFrame(k, id, n, b));
   reads.handle = (chunk) => {
-    readPacer.read(chunk.length);
     read(chunk);
     out.flush();
   };
@@ -154,7 +145,6 @@ function rawClient(socket: Socket, reads: { handle: (chunk: Buffer) => void }): 
 
 export const raw: DataSystem = {
   async serve(path) {
-    paceYoungCollections();
     // Accepted paused: the socket reads into the shared buffer from its first read.
     const server = createServer({ pauseOnConnect: true }, (socket) => {
       serveSocket(socket);
@@ -163,7 +153,6 @@ export const raw: DataSystem = {
     await new Promise<void>((resolve) => server.listen(path, resolve));
   },
   async connect(path) {
-    paceYoungCollections();
     const reads = { handle: (_chunk: Buffer): void => undefined };
     const socket = netConnect({ path, onread: { buffer: readBuffer, callback: (n) => (reads.handle(readBuffer.subarray(0, n)), true) } });
     await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));

@@ -1,4 +1,4 @@
-export { LaunchEnvSchema, DEFAULT_MEMORY_TRIM_MS, DEFAULT_YOUNG_GC_MIB, readLaunchEnv, launchEnv, LAUNCH_ENV_KEYS, type LaunchEnvVars, type LaunchSettings, type DependencyRef } from './launch-env.ts';
+export { LaunchEnvSchema, DEFAULT_MEMORY_TRIM_MS, readLaunchEnv, launchEnv, LAUNCH_ENV_KEYS, type LaunchEnvVars, type LaunchSettings, type DependencyRef } from './launch-env.ts';
 export {
   RUN_DIR,
   LOG_DIR,

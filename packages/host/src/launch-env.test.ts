@@ -41,15 +41,11 @@ describe('launch environment', () => {
     expect(readLaunchEnv(launchEnv({ axon: { host: 'h', port: 7, allowedKeys: ['k1', 'k2'] } })).axon).toEqual({ host: 'h', port: 7, allowedKeys: ['k1', 'k2'] });
   });
 
-  it('carries when a cell gives memory back and how much it reads between young collections, 0 for never', () => {
+  it('carries when a cell gives memory back, 0 for never', () => {
     expect(readLaunchEnv(launchEnv({ memoryTrimMs: 2000 })).memoryTrimMs).toBe(2000);
     expect(readLaunchEnv(launchEnv({ memoryTrimMs: 0 })).memoryTrimMs).toBe(0);
     expect(readLaunchEnv({}).memoryTrimMs).toBeUndefined();
     expect(() => readLaunchEnv({ CELL_MEMORY_TRIM_MS: '5s' })).toThrow(expect.objectContaining({ code: 'CELL_E_INVALID_ARGUMENT' }));
-    expect(readLaunchEnv(launchEnv({ youngGcMiB: 32 })).youngGcMiB).toBe(32);
-    expect(readLaunchEnv(launchEnv({ youngGcMiB: 0 })).youngGcMiB).toBe(0);
-    expect(readLaunchEnv({}).youngGcMiB).toBeUndefined();
-    expect(() => readLaunchEnv({ CELL_YOUNG_GC_MIB: '16M' })).toThrow(expect.objectContaining({ code: 'CELL_E_INVALID_ARGUMENT' }));
   });
 
   it('counts calls unless told not to', () => {

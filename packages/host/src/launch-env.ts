@@ -29,8 +29,6 @@ export const LaunchEnvSchema = Type.Object({
   CELL_IDLE_TIMEOUT_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
   /** Give memory back after this long without calls, ms (`0`: never); a managed cell's default is 5000. */
   CELL_MEMORY_TRIM_MS: Type.Optional(Type.String({ pattern: '^[0-9]{1,10}$' })),
-  /** A young-generation collection after every this many MiB its connections read (`0`: none); a managed cell's default is 16. */
-  CELL_YOUNG_GC_MIB: Type.Optional(Type.String({ pattern: '^[0-9]{1,6}$' })),
   /** Caller connections the membrane holds at most (`[cell] max_connections`). */
   CELL_MAX_CONNECTIONS: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,6}$' })),
   /** The control socket of the nucleus supervising this cell (on-demand start, remote candidates). */
@@ -63,9 +61,6 @@ export type LaunchEnvVars = Static<typeof LaunchEnvSchema>;
 
 /** How long a cell the runtime started waits without calls before it gives memory back, ms, unless `CELL_MEMORY_TRIM_MS` says otherwise. */
 export const DEFAULT_MEMORY_TRIM_MS = 5000;
-
-/** How many MiB a cell the runtime started reads between young-generation collections, unless `CELL_YOUNG_GC_MIB` says otherwise. */
-export const DEFAULT_YOUNG_GC_MIB = 16;
 
 /** Where a dependency is, as a cell process receives it in `CELL_DEPS`. */
 export interface DependencyRef {
@@ -106,8 +101,6 @@ export interface LaunchSettings {
   idleTimeoutMs: number | undefined;
   /** After this long without calls the cell gives memory back (`CELL_MEMORY_TRIM_MS`); 0: never; undefined: the SDK's default. */
   memoryTrimMs: number | undefined;
-  /** MiB read between young-generation collections (`CELL_YOUNG_GC_MIB`); 0: none; undefined: the SDK's default. */
-  youngGcMiB: number | undefined;
   maxConnections: number | undefined;
   nucleusSocket: string | undefined;
   network: boolean;
@@ -160,7 +153,6 @@ export function readLaunchEnv(env: NodeJS.ProcessEnv = process.env): LaunchSetti
     graceMs: v.CELL_GRACE_MS === undefined ? undefined : Number(v.CELL_GRACE_MS),
     idleTimeoutMs: v.CELL_IDLE_TIMEOUT_MS === undefined ? undefined : Number(v.CELL_IDLE_TIMEOUT_MS) || undefined,
     memoryTrimMs: v.CELL_MEMORY_TRIM_MS === undefined ? undefined : Number(v.CELL_MEMORY_TRIM_MS),
-    youngGcMiB: v.CELL_YOUNG_GC_MIB === undefined ? undefined : Number(v.CELL_YOUNG_GC_MIB),
     maxConnections: v.CELL_MAX_CONNECTIONS === undefined ? undefined : Number(v.CELL_MAX_CONNECTIONS),
     nucleusSocket: v.CELL_NUCLEUS_SOCKET,
     network: v.CELL_NETWORK === '1',
@@ -191,7 +183,6 @@ export function launchEnv(settings: Partial<LaunchSettings>): Record<string, str
   put('CELL_GRACE_MS', settings.graceMs);
   put('CELL_IDLE_TIMEOUT_MS', settings.idleTimeoutMs);
   put('CELL_MEMORY_TRIM_MS', settings.memoryTrimMs);
-  put('CELL_YOUNG_GC_MIB', settings.youngGcMiB);
   put('CELL_MAX_CONNECTIONS', settings.maxConnections);
   put('CELL_NUCLEUS_SOCKET', settings.nucleusSocket);
   if (settings.network) put('CELL_NETWORK', '1');

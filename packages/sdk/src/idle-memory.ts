@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
+import vm from 'node:vm';
 import { DEFAULT_MEMORY_TRIM_MS } from '@cell/host';
-import { type Clock, exposedGc, libc, systemClock } from '@cell/wire';
+import { type Clock, libc, systemClock } from '@cell/wire';
 import { launchSettings } from './launch.ts';
 import type { Logger } from './logger.ts';
 
@@ -61,14 +62,20 @@ export class IdleTrim {
   }
 }
 
+let collect: ((options: object) => void) | undefined;
+
 /**
  * One collection that reduces memory (V8's last-resort flavour: it compacts the old generation and
  * shrinks the young one back to its start size), the way V8 does under memory pressure, which it
- * never sees in a small idle process (see exposedGc). Node 22's V8 may not know the flavour and
- * then only collects.
+ * never sees in a small idle process. The `gc` function comes from a context of its own, so the
+ * cell's global scope gets no `gc`. Node 22's V8 may not know the flavour and then only collects.
  */
 export function reduceHeap(): void {
-  exposedGc()({ type: 'major', flavor: 'last-resort' });
+  if (!collect) {
+    v8.setFlagsFromString('--expose-gc');
+    collect = vm.runInNewContext('gc') as (options: object) => void;
+  }
+  collect({ type: 'major', flavor: 'last-resort' });
 }
 
 /**

@@ -3,7 +3,7 @@ import { unlinkSync } from 'node:fs';
 import type { Server as NetServer, Socket } from 'node:net';
 import type { Server } from 'node:tls';
 import type { Static } from 'typebox';
-import { CellError, DEFAULT_SPANS } from '@cell/protocol';
+import { CellError, DEFAULT_SPANS, encodeBody, encodeFrame, FrameKind } from '@cell/protocol';
 import { type Contract, type Genome, toGenome } from '@cell/contract';
 import {
   type CallHandle,
@@ -29,8 +29,6 @@ import {
 import { CallContext } from './call-context.ts';
 import { persistCompileCache } from './compile-cache.ts';
 import { trimMemoryAsLaunched } from './idle-memory.ts';
-import { paceYoungCollectionsAsLaunched } from './young-collections.ts';
-import { refuseConnection } from './refuse-connection.ts';
 import { attachCellProcess } from './cell-process.ts';
 import type { Handlers } from './contract-types.ts';
 import { launchSettings } from './launch.ts';
@@ -156,7 +154,6 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     const onConnection = (socket: Socket) => this.accept(socket, undefined);
     const borrowed = { borrowedReads: true }; // its sockets read into the shared read buffer
     this.server = this.socketFd === undefined ? await listenUnix(this.socketPath, onConnection, borrowed) : await listenUnixFd(this.socketFd, onConnection, borrowed);
-    paceYoungCollectionsAsLaunched();
     if (this.axon) {
       const { server, port } = await listenAxon(this.axon.host, this.axon.port ?? 0, this.axon.credentials, (socket, key) =>
         this.accept(socket, { key, address: `${socket.remoteAddress}:${socket.remotePort}`, localAddress: socket.localAddress ?? '' }),
@@ -278,6 +275,13 @@ class UnixMembrane<C extends Contract> implements Membrane<C>, SessionHost {
     }
     this.log.info({ socket: this.socketPath }, 'membrane stopped');
   }
+}
+
+/** Tells a caller why in an ERROR frame its handshake fails with, then closes the connection. */
+function refuseConnection(socket: Socket, error: CellError): void {
+  socket.on('error', () => undefined);
+  socket.end(encodeFrame({ kind: FrameKind.ERROR, streamId: 0, body: encodeBody(error.toJSON()) }));
+  setTimeout(() => socket.destroy(), 1000).unref();
 }
 
 /**

@@ -8,7 +8,6 @@ import type { CallOptions, CallResult, ClientMethod, NotifyOptions, StreamSource
 import { registerDependency } from './dependency-registry.ts';
 import { checkConnectOptions, type ConnectOptions } from './options.ts';
 import { createPool } from './pool-factory.ts';
-import { paceYoungCollectionsAsLaunched } from './young-collections.ts';
 
 export type { RemoteInfo };
 
@@ -122,7 +121,6 @@ function makePool(options: ConnectOptions, local: Genome | undefined): SynapsePo
   const targets = locate(options, local);
   const pool = createPool(targets, options, local);
   if (targets.dependency !== undefined) registerDependency(targets.dependency, pool);
-  paceYoungCollectionsAsLaunched();
   return pool;
 }
 

@@ -21,7 +21,6 @@ export type { WireCallOptions } from './synapse/pending-calls.ts';
 export { type Endpoint, type CandidateStats, MAX_CANDIDATES } from './synapse/candidates.ts';
 export { listenUnix, listenUnixFd, connectUnix, probeSocket, MAX_SOCKET_PATH_BYTES, type ListenOptions } from './transport/unix-transport.ts';
 export { borrowReadsOfAccepted } from './transport/borrowed-reads.ts';
-export { exposedGc, readPacer, ReadPacer } from './connection/young-collections.ts';
 export { peerCredentials, isLocalPeerAllowed, type PeerCredentials } from './transport/peer-credentials.ts';
 export { libc, type Libc } from './native/libc.ts';
 export { listenAxon, connectAxon, loadAxonCredentials, peerKeyOf, type AxonCredentials, type AxonEndpoint } from './transport/axon-transport.ts';

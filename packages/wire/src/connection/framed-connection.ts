@@ -15,7 +15,6 @@ import {
   type OversizeFrame,
 } from '@cell/protocol';
 import { borrowedReadsOf } from '../transport/borrowed-reads.ts';
-import { readPacer } from './young-collections.ts';
 
 /** What a FramedConnection reports to its owner. */
 export interface ConnectionEvents {
@@ -250,7 +249,6 @@ export class FramedConnection {
 
   private onData(chunk: Buffer, borrowed: boolean): void {
     if (this.closed) return;
-    readPacer.read(chunk.length);
     if (this.timeReads) this.readAt = performance.now();
     try {
       this.decoder.push(chunk, this.sink, borrowed);
