@@ -1,9 +1,9 @@
 // The data-plane baseline: the best raw server and client we can write over node:net with Cell's
 // frame layout and msgpackr (callback-driven; see raw-frames.ts). No handshake, validation,
 // deadlines, credit or contexts: the physical limit Cell is measured against.
-import { connect as netConnect, createServer, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import { Packr } from 'msgpackr';
-import { borrowReadsOfAccepted } from '@cell/wire';
+import { borrowedReadsOf, listenUnix } from '@cell/wire';
 import { FrameWriter, frameReader, KIND_REQUEST, KIND_RESPONSE, KIND_STREAM_DATA, KIND_STREAM_END, type OnFrame } from './raw-frames.ts';
 import { SMALL, type DataClient, type DataSystem } from './system.ts';
 
@@ -43,7 +43,7 @@ function serveSocket(socket: Socket): void {
   };
   // Reads into one buffer reused for every read (as Cell's membrane reads); a body that lies in it
   // is overwritten by the next read, so one sent back later is copied first.
-  const reads = borrowReadsOfAccepted(socket);
+  const reads = borrowedReadsOf(socket);
   const shared = reads?.onread.buffer.buffer;
   const owned = (b: Uint8Array) => (b.buffer === shared ? Buffer.from(b) : b);
   const read = frameReader((kind, id, name, body) => {
@@ -145,12 +145,8 @@ function rawClient(socket: Socket, reads: { handle: (chunk: Buffer) => void }): 
 
 export const raw: DataSystem = {
   async serve(path) {
-    // Accepted paused: the socket reads into the shared buffer from its first read.
-    const server = createServer({ pauseOnConnect: true }, (socket) => {
-      serveSocket(socket);
-      socket.resume();
-    });
-    await new Promise<void>((resolve) => server.listen(path, resolve));
+    // Its sockets read into the shared buffer from their first read, as a membrane's do.
+    await listenUnix(path, serveSocket, { borrowedReads: true });
   },
   async connect(path) {
     const reads = { handle: (_chunk: Buffer): void => undefined };

@@ -20,7 +20,7 @@ export type { SynapseConnection } from './synapse/synapse-connection.ts';
 export type { WireCallOptions } from './synapse/pending-calls.ts';
 export { type Endpoint, type CandidateStats, MAX_CANDIDATES } from './synapse/candidates.ts';
 export { listenUnix, listenUnixFd, connectUnix, probeSocket, MAX_SOCKET_PATH_BYTES, type ListenOptions } from './transport/unix-transport.ts';
-export { borrowReadsOfAccepted } from './transport/borrowed-reads.ts';
+export { borrowedReadsOf } from './transport/borrowed-reads.ts';
 export { peerCredentials, isLocalPeerAllowed, type PeerCredentials } from './transport/peer-credentials.ts';
 export { libc, type Libc } from './native/libc.ts';
 export { listenAxon, connectAxon, loadAxonCredentials, peerKeyOf, type AxonCredentials, type AxonEndpoint } from './transport/axon-transport.ts';

@@ -201,10 +201,9 @@ export class SynapsePool {
       const attempts = (fresh.length > 0 ? fresh : all).map((c) => (c.conn?.isUsable ? Promise.resolve(c.conn) : this.open(c)));
       if (attempts.length > 0) {
         try {
-          // One candidate (a socket, a single replica) needs no race.
-          return await (attempts.length === 1 ? attempts[0]! : Promise.any(attempts));
+          return await Promise.any(attempts);
         } catch (err) {
-          const errors: unknown[] = attempts.length === 1 ? [err] : ((err as AggregateError).errors ?? [err]);
+          const errors: unknown[] = (err as AggregateError).errors ?? [err];
           const decisive = errors.find(isDecisive);
           if (decisive) throw decisive;
           lastError = errors[0];
