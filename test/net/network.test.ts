@@ -237,7 +237,7 @@ describe.skipIf(unavailable !== undefined)('cells across hosts (real network nam
     expect(slowShare).toBeLessThan(0.2);
   });
 
-  it('finds cells through the DHT from bootstrap peers alone (no mDNS, no gossip)', { timeout: 120_000 }, () => {
+  it('finds cells through the DHT from bootstrap peers alone (no mDNS, no gossip)', { timeout: 120_000 }, async () => {
     const hub = makeNode(net.host('h5'), dir.base, '-wan');
     const provider = makeNode(net.host('h1'), dir.base, '-wan');
     const consumer = makeNode(net.host('h3'), dir.base, '-wan');
@@ -250,6 +250,10 @@ describe.skipIf(unavailable !== undefined)('cells across hosts (real network nam
     writeConsumer(consumer, { ...wan, trustedKeys: [provider.key] });
     start(provider);
     start(consumer); // waits until the DHT finds stock (its bindings need the genome)
+    // The genome came from a DHT-found peer; the node lists the provider among its candidates once
+    // it asked that peer what it serves (CI, loaded, called before that and found none).
+    const servesStock = (k: { node: string; cells?: string[] }) => k.node === provider.key && (k.cells ?? []).includes('stock@1.0.0');
+    await until(() => (status(consumer.root).network?.known ?? []).some(servesStock), 30_000, 'the consumer to know the provider serves stock');
     const r = cell(['call', join(consumer.root, 'cells/shop'), 'buy', '{"sku":"x","qty":1}']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ host: 'h1' });
