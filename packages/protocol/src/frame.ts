@@ -1,4 +1,5 @@
 import { BinBody, TransientBody, type WireBody } from './body-codec.ts';
+import { copyAll, copyRange } from './copy-bytes.ts';
 import { writeTraceId } from './trace-id.ts';
 
 /**
@@ -131,12 +132,9 @@ export function frameBytes(parts: FrameParts): number {
 export function writeFrame(parts: FrameParts, target: Buffer, at: number): number {
   const body = parts.body;
   at = writeHead(parts, body === undefined ? 0 : body.length, target, at);
-  if (body instanceof BinBody) {
-    body.head.copy(target, at);
-    target.set(body.bytes, at + body.head.length);
-  } else if (body instanceof TransientBody) body.bytes.copy(target, at, body.start, body.end);
-  else if (body !== undefined) body.copy(target, at);
-  return at + (body === undefined ? 0 : body.length);
+  if (body instanceof BinBody) return copyAll(body.bytes, target, copyAll(body.head, target, at));
+  if (body instanceof TransientBody) return copyRange(body.bytes, body.start, body.end, target, at);
+  return body === undefined ? at : copyAll(body, target, at);
 }
 
 /**
@@ -196,17 +194,18 @@ function writeHead(parts: FrameParts, bodyBytes: number, buf: Buffer, at: number
   if (parts.trace !== undefined) {
     flags |= FLAG_TRACE;
     if (parts.trace === 'new') writeTraceId(buf, at);
-    else parts.trace.copy(buf, at);
+    else copyAll(parts.trace, buf, at);
     at += TRACE_ID_BYTES;
   }
   if (parts.span !== undefined) {
     flags |= FLAG_SPAN;
-    parts.span.copy(buf, at);
+    copyAll(parts.span, buf, at);
     at += SPAN_ID_BYTES;
   }
   if (parts.name !== undefined) {
     flags |= FLAG_NAME;
-    const nameBytes = typeof parts.name === 'string' ? buf.write(parts.name, at + 1, 'utf8') : parts.name.copy(buf, at + 1);
+    const name = parts.name;
+    const nameBytes = typeof name === 'string' ? buf.write(name, at + 1, 'utf8') : copyRange(name, 0, name.length, buf, at + 1) - at - 1;
     buf[at] = nameBytes;
     at += 1 + nameBytes;
   }

@@ -4,13 +4,15 @@ const TRACE_ID_BYTES = 16;
 
 // Random per-process prefix + counter: unique without a syscall (or a BigInt) per call.
 const random = processRandomWords(3);
-const prefix = Buffer.from(random.buffer, 0, 8);
+const prefixHigh = random[0]!;
+const prefixLow = random[1]!;
 let high = random[2]!;
 let low = 0;
 
 /** Writes a fresh trace id into `target` at `offset` (16 bytes). */
 export function writeTraceId(target: Buffer, offset: number): void {
-  prefix.copy(target, offset);
+  target.writeUInt32BE(prefixHigh, offset);
+  target.writeUInt32BE(prefixLow, offset + 4);
   low = (low + 1) >>> 0;
   if (low === 0) high = (high + 1) >>> 0;
   target.writeUInt32BE(high, offset + 8);
