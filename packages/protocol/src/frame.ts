@@ -1,5 +1,5 @@
 import { BinBody, TransientBody, type WireBody } from './body-codec.ts';
-import { copyAll, copyRange } from './copy-bytes.ts';
+import { copyAll, copyRange, writeU32 } from './byte-writes.ts';
 import { writeTraceId } from './trace-id.ts';
 
 /**
@@ -184,11 +184,11 @@ function writeHead(parts: FrameParts, bodyBytes: number, buf: Buffer, at: number
   const start = at;
   let flags = (parts.flags ?? 0) & (FLAG_STREAM_IN | FLAG_EARLY);
   buf[at + 4] = parts.kind;
-  buf.writeUInt32BE(parts.streamId >>> 0, at + 6);
+  writeU32(buf, at + 6, parts.streamId >>> 0);
   at += LENGTH_PREFIX_BYTES + FIXED_HEADER_BYTES;
   if (parts.deadlineMs !== undefined) {
     flags |= FLAG_DEADLINE;
-    buf.writeUInt32BE(Math.max(0, Math.min(MAX_DEADLINE_MS, Math.ceil(parts.deadlineMs))), at);
+    writeU32(buf, at, Math.max(0, Math.min(MAX_DEADLINE_MS, Math.ceil(parts.deadlineMs))));
     at += 4;
   }
   if (parts.trace !== undefined) {
@@ -205,11 +205,14 @@ function writeHead(parts: FrameParts, bodyBytes: number, buf: Buffer, at: number
   if (parts.name !== undefined) {
     flags |= FLAG_NAME;
     const name = parts.name;
-    const nameBytes = typeof name === 'string' ? buf.write(name, at + 1, 'utf8') : copyRange(name, 0, name.length, buf, at + 1) - at - 1;
+    const nameBytes = typeof name === 'string' ? buf.write(name, at + 1, 'utf8') : name.length;
+    if (typeof name !== 'string') copyRange(name, 0, nameBytes, buf, at + 1);
     buf[at] = nameBytes;
     at += 1 + nameBytes;
   }
   buf[start + 5] = flags;
-  buf.writeUInt32BE(at - start + bodyBytes - LENGTH_PREFIX_BYTES, start);
+  const length = at - start + bodyBytes - LENGTH_PREFIX_BYTES;
+  if (length > 0xffff_ffff) throw new RangeError(`frame of ${length} bytes exceeds the 32-bit length field`);
+  writeU32(buf, start, length);
   return at;
 }

@@ -1,3 +1,4 @@
+import { writeU32 } from './byte-writes.ts';
 import { processRandomWords } from './process-random.ts';
 /** Length of a trace id in bytes. */
 const TRACE_ID_BYTES = 16;
@@ -11,12 +12,12 @@ let low = 0;
 
 /** Writes a fresh trace id into `target` at `offset` (16 bytes). */
 export function writeTraceId(target: Buffer, offset: number): void {
-  target.writeUInt32BE(prefixHigh, offset);
-  target.writeUInt32BE(prefixLow, offset + 4);
+  writeU32(target, offset, prefixHigh);
+  writeU32(target, offset + 4, prefixLow);
   low = (low + 1) >>> 0;
   if (low === 0) high = (high + 1) >>> 0;
-  target.writeUInt32BE(high, offset + 8);
-  target.writeUInt32BE(low, offset + 12);
+  writeU32(target, offset + 8, high);
+  writeU32(target, offset + 12, low);
 }
 
 /** A fresh 16-byte trace id. */

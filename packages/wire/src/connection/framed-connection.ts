@@ -89,6 +89,8 @@ export class FramedConnection {
   readAt = 0;
   /** Called as each flush begins, before anything is written: a membrane settles the calls that ended this tick. */
   beforeFlush: (() => void) | undefined;
+  /** Flushes so far: what was sent since a given count leaves together in the next one. */
+  flushes = 0;
 
   constructor(socket: Socket, limits: ConnectionLimits, events: ConnectionEvents) {
     this.socket = socket;
@@ -212,6 +214,7 @@ export class FramedConnection {
 
   private flush(): void {
     this.flushScheduled = false;
+    this.flushes++;
     this.beforeFlush?.();
     this.cutOutput();
     if (this.queue.length === 0 || this.socket.destroyed) return;

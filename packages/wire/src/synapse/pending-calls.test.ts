@@ -28,6 +28,36 @@ describe('PendingCalls', () => {
     expect(calls.size).toBe(0);
   });
 
+  it('reads the clock once for the calls of one flush: a later call of the batch counts from the first, never from after', () => {
+    const clock = new ManualClock();
+    // A connection as PendingCalls sees it: a flush is pending once a frame was sent, until it runs.
+    const conn = { flushes: 0, flushPending: false, send: () => (conn.flushPending = true) };
+    const flush = () => {
+      conn.flushes++;
+      conn.flushPending = false;
+    };
+    const calls = new PendingCalls(conn as unknown as FramedConnection, clock, () => undefined);
+    const first = call();
+    calls.register(first.pending, {}, 100);
+    conn.send(); // its request
+    clock.advance(30); // the rest of the turn
+    const second = call();
+    calls.register(second.pending, {}, 100);
+    expect(second.pending.deadline).toBe(first.pending.deadline); // 30 ms early, not late
+    flush();
+    const third = call();
+    calls.register(third.pending, {}, 100);
+    expect(third.pending.deadline).toBe(first.pending.deadline + 30); // a new batch reads the clock
+    // A call registered while nothing is pending reads it too, even with no flush since.
+    clock.advance(5);
+    const fourth = call();
+    calls.register(fourth.pending, {}, 100);
+    expect(fourth.pending.deadline).toBe(third.pending.deadline + 5);
+    clock.advance(65);
+    expect([first, second].map((c) => c.outcome.error?.code)).toEqual(['CELL_E_TIMEOUT', 'CELL_E_TIMEOUT']);
+    expect(third.outcome.error).toBeUndefined();
+  });
+
   it('refuses at once a call whose deadline already passed or whose signal already fired', () => {
     const calls = new PendingCalls(fakeConn([]), new ManualClock(), () => undefined);
     const late = call();

@@ -48,6 +48,9 @@ export class PendingCalls {
   private readonly clock: Clock;
   /** Called when the last call settles (a draining connection then ends). */
   private readonly onEmpty: () => void;
+  /** The clock reading the calls of one batch share (see batchNow), and the flush it was read before. */
+  private batchAt = 0;
+  private batchFlush = -1;
 
   constructor(conn: FramedConnection, clock: Clock, onEmpty: () => void) {
     this.conn = conn;
@@ -85,7 +88,7 @@ export class PendingCalls {
     const id = this.allocateId();
     if (timeoutMs !== undefined) {
       call.timeoutMs = timeoutMs;
-      call.deadline = this.clock.now() + timeoutMs;
+      call.deadline = this.batchNow() + timeoutMs;
       this.deadlines.watch(call.deadline);
     }
     if (opts.signal) {
@@ -95,6 +98,20 @@ export class PendingCalls {
     }
     this.calls.set(id, call);
     return id;
+  }
+
+  /**
+   * Now, for a deadline: read once for the calls whose requests leave in one flush, the calls a
+   * turn of the event loop makes (a read costs ~40 ns, a tenth of a pipelined call's CPU). A call
+   * made later in the turn than the first thus counts its deadline from that first call, at most
+   * the turn's length early, never late.
+   */
+  private batchNow(): number {
+    if (this.batchFlush !== this.conn.flushes || !this.conn.flushPending) {
+      this.batchAt = this.clock.now();
+      this.batchFlush = this.conn.flushes;
+    }
+    return this.batchAt;
   }
 
   /** Forgets a call that got its answer. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { copyAll, copyRange } from './copy-bytes.ts';
+import { copyAll, copyRange, writeU32 } from './byte-writes.ts';
 
 describe('copyRange', () => {
   it('copies short and long ranges exactly, touching nothing around them', () => {
@@ -24,5 +24,17 @@ describe('copyAll', () => {
     const target = Buffer.alloc(8);
     expect(copyAll(Uint8Array.of(1, 2, 3), target, 4)).toBe(7);
     expect([...target]).toEqual([0, 0, 0, 0, 1, 2, 3, 0]);
+  });
+});
+
+describe('writeU32', () => {
+  it('writes as Buffer#writeUInt32BE does, at both ends of the range', () => {
+    for (const value of [0, 1, 0x1234_5678, 0xffff_fffe, 0xffff_ffff]) {
+      const mine = Buffer.alloc(6);
+      const node = Buffer.alloc(6);
+      writeU32(mine, 1, value);
+      node.writeUInt32BE(value, 1);
+      expect(mine).toEqual(node);
+    }
   });
 });
