@@ -1,19 +1,6 @@
 import type { Socket } from 'node:net';
-import {
-  CellError,
-  writeFrame,
-  encodeBody,
-  encodeFrameHead,
-  frameBytes,
-  frameTail,
-  type Frame,
-  FrameDecoder,
-  type FrameSink,
-  FrameKind,
-  frameLimit,
-  type FrameParts,
-  type OversizeFrame,
-} from '@cell/protocol';
+import { CellError, writeFrame, encodeBody, encodeFrameHead, frameBytes, frameTail, type Frame, FrameDecoder, type FrameSink } from '@cell/protocol';
+import { FrameKind, frameLimit, type FrameParts, type OversizeFrame } from '@cell/protocol';
 import { borrowedReadsOf } from '../transport/borrowed-reads.ts';
 
 /** What a FramedConnection reports to its owner. */
@@ -91,6 +78,8 @@ export class FramedConnection {
   beforeFlush: (() => void) | undefined;
   /** Flushes so far: what was sent since a given count leaves together in the next one. */
   flushes = 0;
+  /** Reads of the socket so far, the one being handled included: what one read brought arrived together. */
+  reads = 0;
 
   constructor(socket: Socket, limits: ConnectionLimits, events: ConnectionEvents) {
     this.socket = socket;
@@ -252,6 +241,7 @@ export class FramedConnection {
 
   private onData(chunk: Buffer, borrowed: boolean): void {
     if (this.closed) return;
+    this.reads++;
     if (this.timeReads) this.readAt = performance.now();
     try {
       this.decoder.push(chunk, this.sink, borrowed);

@@ -59,7 +59,7 @@ export class CallDispatcher implements OutputStreamSession {
     this.timer = this.spans !== undefined || countsCalls(host) ? new CallTimer(this.conn, this.spans, () => this.session.caller) : undefined;
     this.validateOutput = host.validateOutput;
     this.deadlines = new DeadlineTimer((now) => this.expire(now), host.clock);
-    this.arrival = new ArrivalClock(host.clock);
+    this.arrival = new ArrivalClock(host.clock, this.conn);
   }
 
   get size(): number {
