@@ -1,5 +1,8 @@
+import { restoreCallSites } from './pino-callers.ts'; // first: pino loads after it (see there)
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { launchSettings } from './launch.ts';
+
+restoreCallSites();
 
 export type { Logger };
 
