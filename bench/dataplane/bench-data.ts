@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { CELL_BUNDLE_OPTIONS } from '@cell/runtime';
 import { median, round } from '../lib/stats.ts';
 import { pinningPrefix, runJson, startReady, stopAll } from '../lib/processes.ts';
 import type { ClientPlan } from './worker.ts';
@@ -23,8 +24,9 @@ type SystemName = (typeof SYSTEMS)[number];
 const SYSTEM_FILES: Record<SystemName, string> = { raw: here('./raw-data.ts'), cell: here('./cell-data.ts') };
 
 /**
- * Bundles one worker per system with esbuild, as the ribosome bundles a cell (the @cell sources,
- * ESM for Node 22, a require() shim): each process loads only its own system, already compiled.
+ * Bundles one worker per system with esbuild with the ribosome's options for a cell (the @cell
+ * sources, ESM for Node 22, whitespace minified) and a require() shim: each process loads only its
+ * own system, already compiled.
  */
 async function bundleWorkers(dir: string): Promise<Record<SystemName, string>> {
   const out = {} as Record<SystemName, string>;
@@ -35,11 +37,8 @@ async function bundleWorkers(dir: string): Promise<Record<SystemName, string>> {
     await build({
       entryPoints: [entry],
       outfile: out[name],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      conditions: ['cell-source'],
+      ...CELL_BUNDLE_OPTIONS,
+      conditions: [...CELL_BUNDLE_OPTIONS.conditions],
       banner: { js: "import { createRequire as __benchRequire } from 'node:module';\nconst require = __benchRequire(import.meta.url);" },
       logLevel: 'error',
     });

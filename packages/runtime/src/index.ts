@@ -1,5 +1,6 @@
 export { buildCell, BUILD_DIR, MAIN_FILE, type BuildResult } from './ribosome/build-cell.ts';
 export { buildTree, localDeps, type TreeBuild, type TreeBuildOptions } from './ribosome/build-tree.ts';
+export { CELL_BUNDLE_OPTIONS } from './ribosome/bundle.ts';
 export { fetchGitDependencies, type GitFetch, type GitFetchOptions } from './ribosome/git-deps.ts';
 export { typecheckCells, typecheckFailure, type TypecheckOptions, type TypecheckReport, type CellTypecheck } from './ribosome/typecheck-cells.ts';
 export { shippedCompiler, type TypeScriptCompiler } from './ribosome/typecheck-compiler.ts';

@@ -33,6 +33,8 @@ export function esbuildCliArgs(entry: string, outFile: string, externals: readon
     `--target=${o.target}`,
     `--conditions=${o.conditions.join(',')}`,
     `--sourcemap=${o.sourcemap}`,
+    ...(o.minifyWhitespace ? ['--minify-whitespace'] : []),
+    `--line-limit=${o.lineLimit}`,
     `--outfile=${outFile}`,
     `--banner:js=${bundleBanner(CELL_BANNER)}`,
     ...externals.map((e) => `--external:${e}`),

@@ -97,11 +97,36 @@ describe('bundleIfChanged', () => {
   });
 
   it('warns when a kept comment holds a character beyond Latin-1 (V8 would keep the whole source two bytes per character)', async () => {
-    const { req } = project({ 'src/main.ts': 'class Ratio {\n  /** id × 2^32/φ */\n  home(): number {\n    return 1;\n  }\n}\nconsole.log(new Ratio().home());\n' });
+    // Minified bundles drop comments but keep legal ones (at the end).
+    const { req } = project({ 'src/main.ts': '/*! Ratio © φ-labs */\nclass Ratio {\n  home(): number {\n    return 1;\n  }\n}\nconsole.log(new Ratio().home());\n' });
     const { warnings } = await bundleIfChanged(req);
     expect(run(req.outFile)).toBe('1');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^\.cell\/build\/main\.mjs:\d+:\d+: "φ" \(U\+03C6\) is outside Latin-1/);
+  });
+
+  it('drops comments and indentation but keeps every name, on lines cut at about 160 characters', async () => {
+    const { req } = project({
+      'src/main.ts': "// a comment the bundle does not need\nfunction greetTheWorld(): string {\n    /* nor this one */\n    return 'hello';\n}\nfor (let i = 0; i < 40; i++) console.log(greetTheWorld() + ' ' + String(i).padStart(3, '0') + ' and some words to make one long line of output');\n",
+    });
+    await bundleIfChanged(req);
+    const text = readFileSync(req.outFile, 'utf8');
+    expect(text).toContain('function greetTheWorld()');
+    expect(text).not.toContain('comment');
+    expect(text).not.toMatch(/^\s+\S/m);
+    expect(Math.max(...text.split('\n').map((line) => line.length))).toBeLessThanOrEqual(160 + 40); // cut after the token that crosses 160
+    expect(run(req.outFile).split('\n')).toHaveLength(40);
+  });
+
+  it('rebuilds a bundle made with other options (a manifest from an older Cell)', async () => {
+    const { req } = project();
+    await bundleIfChanged(req);
+    const path = `${req.outFile}.manifest.json`;
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(path, JSON.stringify({ ...manifest, options: undefined }));
+    expect((await bundleIfChanged(req)).rebuilt).toBe(true);
+    expect((await bundleIfChanged(req)).rebuilt).toBe(false);
+    expect((await bundleIfChanged({ ...req, banner: 'globalThis.early = 1;' })).rebuilt).toBe(true);
   });
 
   it('bundles the SDK in Latin-1: a cell keeps its source one byte per character', async () => {

@@ -10,6 +10,8 @@ import { writeFileAtomic } from '../files/write-atomic.ts';
 interface Manifest {
   format: 1;
   esbuild: string;
+  /** How it was bundled (the options and banner): a bundle made otherwise is made again. */
+  options: string;
   entry: string;
   /** input file -> [mtimeMs, size] */
   inputs: Record<string, [number, number]>;
@@ -64,11 +66,23 @@ export const CELL_BUNDLE_OPTIONS = {
   // @cell packages ship their TypeScript sources: a cell is bundled from them, never from a stale build.
   conditions: ['cell-source'],
   sourcemap: 'linked',
+  // V8 keeps a script's whole source for as long as it runs: without its comments and indentation
+  // a bundle of the SDK is 0.68 MB instead of 0.90, and an idle cell ~0.2 MiB smaller (measured).
+  // Names are kept, so stack traces still name every function; lines are cut after ~160 characters
+  // (a long string stays whole) so a position still lands on a short line, and the linked source
+  // map (CELL_SOURCE_MAPS=1) gives the source's own lines.
+  minifyWhitespace: true,
+  lineLimit: 160,
 } as const;
 
 /** The JavaScript every bundle starts with: the require() shim, then `banner`. */
 export function bundleBanner(banner: string | undefined): string {
   return banner ? `${REQUIRE_SHIM}\n${banner}` : REQUIRE_SHIM;
+}
+
+/** What decides a bundle besides its inputs: esbuild's options and the banner. */
+function bundleOptionsKey(req: BundleRequest): string {
+  return JSON.stringify({ ...CELL_BUNDLE_OPTIONS, banner: bundleBanner(req.banner) });
 }
 
 function manifestPath(outFile: string): string {
@@ -93,7 +107,7 @@ function upToDate(req: BundleRequest): boolean {
   } catch {
     return false;
   }
-  if (manifest.format !== 1 || manifest.esbuild !== esbuildVersion || manifest.entry !== req.entry) return false;
+  if (manifest.format !== 1 || manifest.esbuild !== esbuildVersion || manifest.options !== bundleOptionsKey(req) || manifest.entry !== req.entry) return false;
   for (const [file, [mtimeMs, size]] of Object.entries(manifest.inputs)) {
     try {
       const s = statSync(file);
@@ -162,7 +176,7 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
       // virtual module (none today): nothing to watch
     }
   }
-  const manifest: Manifest = { format: 1, esbuild: esbuildVersion, entry: req.entry, inputs };
+  const manifest: Manifest = { format: 1, esbuild: esbuildVersion, options: bundleOptionsKey(req), entry: req.entry, inputs };
   writeFileAtomic(manifestPath(req.outFile), `${JSON.stringify(manifest)}\n`);
   return { rebuilt: true, warnings };
 }
