@@ -102,7 +102,7 @@ export class PendingCalls {
 
   /**
    * Now, for a deadline: read once for the calls whose requests leave in one flush, the calls a
-   * turn of the event loop makes (a read costs ~40 ns, a tenth of a pipelined call's CPU). A call
+   * turn of the event loop makes (a read costs ~40 ns, a twentieth of a pipelined call's CPU). A call
    * made later in the turn than the first thus counts its deadline from that first call, at most
    * the turn's length early, never late.
    */
