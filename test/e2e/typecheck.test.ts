@@ -91,7 +91,7 @@ describe('the build type-checks', () => {
     expect(refused.stderr).toMatch(/src\/main\.ts\(3,7\): error TS2322: Type 'string' is not assignable to type 'number'/);
     expect(buildOf(tree.root)).toEqual({ build: 'one' }); // the old version still serves, in the same processes
     expect(cellOf(status(tree.root), 'store').replicas.map((r) => r.pid)).toEqual(pids);
-    expect(readFileSync(join(tree.root, 'cells/store/.cell/build/main.mjs'), 'utf8')).toContain('build: "one"'); // not rewritten
+    expect(readFileSync(join(tree.root, 'cells/store/.cell/build/main.mjs'), 'utf8')).toContain('build:"one"'); // not rewritten
 
     const forced = cell(['reload', join(tree.root, 'cells/store'), '--no-typecheck']);
     expect(forced.code, forced.stderr).toBe(0);

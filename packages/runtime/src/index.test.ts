@@ -7,6 +7,7 @@ describe('@cell/runtime public surface', () => {
       [
         'BINDINGS_DIR',
         'BUILD_DIR',
+        'CELL_BUNDLE_OPTIONS',
         'CapsidProcess',
         'DEFAULT_SANDBOX_UID',
         'GENOME_FILE',
