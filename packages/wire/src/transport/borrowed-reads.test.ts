@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BorrowedReads, borrowedReadsOf, borrowReadsOfAccepted, markBorrowedReads } from './borrowed-reads.ts';
+import { until } from '../test-support/until.ts';
 
 const cleanup: Array<() => void> = [];
 afterEach(() => {
@@ -95,10 +96,7 @@ describe('BorrowedReads', () => {
       const c = connect(paths[i]!);
       cleanup.push(() => c.destroy());
       c.write('hello');
-      for (const end = Date.now() + 5000; verdicts.length === i || (i === 1 && data.length === 0); ) {
-        if (Date.now() > end) throw new Error('the server did not accept (and read) within 5 s');
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      await until(() => verdicts.length > i && (i === 0 || data.length > 0), 'the server accepting (and reading)');
     }
     expect(verdicts[0]).toBeInstanceOf(BorrowedReads);
     expect(verdicts[1]).toBeUndefined();

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CellError } from '@cell/protocol';
 import { connectUnix, listenUnix, MAX_SOCKET_PATH_BYTES, probeSocket } from './unix-transport.ts';
 import { type BorrowedReads, borrowedReadsOf } from './borrowed-reads.ts';
+import { until } from '../test-support/until.ts';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -218,11 +219,3 @@ describe('Unix transport', () => {
     expect(await text).toBe('early bytes');
   });
 });
-
-/** Resolves once `predicate` holds (checked every macrotask, at most 5 s). */
-async function until(predicate: () => boolean): Promise<void> {
-  for (const end = Date.now() + 5000; !predicate(); ) {
-    if (Date.now() > end) throw new Error('condition not met within 5 s');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
