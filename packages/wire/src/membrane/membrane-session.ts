@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeFrameBody, encodeBody, encodeWireBody, type Frame, FrameKind, type OversizeFrame, toCellError } from '@cell/protocol';
+import { CellError, encodeBody, encodeWireBody, type Frame, FrameKind, type OversizeFrame, toCellError } from '@cell/protocol';
 import { FramedConnection } from '../connection/framed-connection.ts';
-import { parseClientHello, PROTOCOL_VERSION } from '../connection/handshake.ts';
+import { PROTOCOL_VERSION } from '../connection/handshake.ts';
+import { clientHellos } from '../connection/hello-memo.ts';
 import type { WireLogger } from '../logger.ts';
 import { peerIdFromKey } from '../transport/peer-key.ts';
 import { CallDispatcher, type DispatchSession } from './call-dispatcher.ts';
@@ -150,7 +151,7 @@ export class MembraneSession implements DispatchSession {
   private onHello(f: Frame): void {
     let hello;
     try {
-      hello = parseClientHello(decodeFrameBody(f));
+      hello = clientHellos.read(f.body);
     } catch (err) {
       return this.protocolError(toCellError(err, 'CELL_E_PROTOCOL').message);
     }

@@ -1,6 +1,7 @@
-import { CellError, decodeBody, FLAG_EARLY, toCellError } from '@cell/protocol';
+import { CellError, FLAG_EARLY, toCellError } from '@cell/protocol';
 import type { Clock } from '../clock.ts';
-import { parseServerHello, type ServerHello } from '../connection/handshake.ts';
+import type { ServerHello } from '../connection/handshake.ts';
+import { serverHellos } from '../connection/hello-memo.ts';
 import { type HelloCache, processHellos, type RememberedHello } from './hello-cache.ts';
 import { noHandshakeReply, type OpenedConnection } from './synapse-handshake.ts';
 
@@ -64,7 +65,7 @@ export class LateHello {
     this.settle();
     let hello: ServerHello;
     try {
-      hello = parseServerHello(decodeBody(body));
+      hello = serverHellos.read(body);
     } catch (err) {
       return toCellError(err, 'CELL_E_PROTOCOL');
     }

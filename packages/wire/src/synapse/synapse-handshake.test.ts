@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type CellError, encodeBody, encodeFrame, type Frame, FrameKind } from '@cell/protocol';
 import { ManualClock } from '../test-support/manual-clock.ts';
 import { bodyOf, RawPeer, serverHelloFrame, socketPair, waitUntil } from '../test-support/raw-peer.ts';
-import { type HandshakeConfig, handshake, safeDecode } from './synapse-handshake.ts';
+import { clientHelloBody, type HandshakeConfig, handshake, safeDecode } from './synapse-handshake.ts';
+import { decodeBody } from '@cell/protocol';
 
 const sockets: Socket[] = [];
 afterEach(() => {
@@ -133,6 +134,18 @@ describe('synapse handshake', () => {
     const closes: unknown[] = [];
     opened.attach({ frame: () => undefined, oversize: () => undefined, close: (e) => closes.push(e) });
     expect(closes).toEqual([undefined]);
+  });
+
+  it('encodes our HELLO once while the config says the same, and again when it changes', () => {
+    const clock = new ManualClock();
+    const first = clientHelloBody(config(clock));
+    expect(clientHelloBody(config(clock, { handshakeTimeoutMs: 5 }))).toBe(first); // not in the HELLO
+    for (const change of [{ target: 'orders' }, { fingerprint: 'sha256:def' }, { cell: undefined }, { replica: 'shop-2' }, { maxFrameBytes: 1 << 21 }, { windowBytes: 1 << 17 }]) {
+      const body = clientHelloBody(config(clock, change));
+      expect(body).not.toEqual(first);
+      expect(decodeBody(body)).toMatchObject({ v: 1, role: 'client', ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) });
+    }
+    expect(decodeBody(clientHelloBody(config(clock)))).toEqual(decodeBody(first));
   });
 
   it('decodes error bodies safely: garbage is undefined, not an exception', () => {

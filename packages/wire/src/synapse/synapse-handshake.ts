@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
-import { CellError, decodeBody, decodeFrameBody, encodeBody, type Frame, FrameKind, fromWireError, type OversizeFrame, toCellError } from '@cell/protocol';
+import { CellError, decodeBody, encodeBody, type Frame, FrameKind, fromWireError, type OversizeFrame, toCellError } from '@cell/protocol';
 import type { Clock } from '../clock.ts';
 import { type ConnectionEvents, FramedConnection } from '../connection/framed-connection.ts';
-import { parseServerHello, PROTOCOL_VERSION, type ServerHello } from '../connection/handshake.ts';
+import { PROTOCOL_VERSION, type ServerHello } from '../connection/handshake.ts';
+import { serverHellos } from '../connection/hello-memo.ts';
 import type { RememberedHello } from './hello-cache.ts';
 
 /** What the caller tells the membrane about itself in HELLO, and the limits it runs with. */
@@ -64,7 +65,7 @@ export function handshake(socket: Socket, config: HandshakeConfig, remembered?: 
       settle();
       let hello: ServerHello;
       try {
-        hello = parseServerHello(decodeFrameBody(f));
+        hello = serverHellos.read(f.body);
       } catch (err) {
         const error = toCellError(err, 'CELL_E_PROTOCOL');
         conn.fail(error);
@@ -100,13 +101,28 @@ export function handshake(socket: Socket, config: HandshakeConfig, remembered?: 
         },
       },
     );
-    const { target, fingerprint, cell, replica, maxFrameBytes, windowBytes } = config;
-    conn.send({ kind: FrameKind.HELLO, streamId: 0, body: encodeBody({ v: PROTOCOL_VERSION, role: 'client', target, fingerprint, cell, replica, maxFrameBytes, windowBytes }) });
+    conn.send({ kind: FrameKind.HELLO, streamId: 0, body: clientHelloBody(config) });
     if (remembered) {
       settle(); // the membrane's HELLO (or its refusal) reaches the owner as its first frame
       resolve(opened(remembered.hello, remembered.handshakeMs, true));
     }
   });
+}
+
+/** The last HELLO body encoded, and what it says: a pool's connections all say the same. */
+let lastHello: { body: Buffer; config: Pick<HandshakeConfig, 'target' | 'fingerprint' | 'cell' | 'replica' | 'maxFrameBytes' | 'windowBytes'> } | undefined;
+
+/** Our HELLO's body for `config`, encoded once for as long as the config says the same. */
+export function clientHelloBody(config: HandshakeConfig): Buffer {
+  const { target, fingerprint, cell, replica, maxFrameBytes, windowBytes } = config;
+  const last = lastHello;
+  if (last !== undefined) {
+    const said = last.config;
+    if (said.target === target && said.fingerprint === fingerprint && said.cell === cell && said.replica === replica && said.maxFrameBytes === maxFrameBytes && said.windowBytes === windowBytes) return last.body;
+  }
+  const body = encodeBody({ v: PROTOCOL_VERSION, role: 'client', target, fingerprint, cell, replica, maxFrameBytes, windowBytes })!;
+  lastHello = { body, config: { target, fingerprint, cell, replica, maxFrameBytes, windowBytes } };
+  return body;
 }
 
 /** A membrane said nothing back to our HELLO within the handshake timeout. */
