@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CellError, encodeBody, isCellError } from '@cell/protocol';
+import type { CellError} from '@cell/protocol';
+import { encodeBody, isCellError } from '@cell/protocol';
 import { clientHellos, HelloMemo, serverHellos } from './hello-memo.ts';
 import { parseClientHello, parseServerHello } from './handshake.ts';
 
