@@ -15,9 +15,16 @@ export interface PoolTargets {
   describe: string;
 }
 
-/** Refuses, before any call is sent, a cell whose genome does not fit the one we were built against. */
-async function checkCompatible(conn: SynapseConnection, local: Genome | undefined, timeoutMs: number): Promise<void> {
-  if (!local || conn.remote.fingerprint === local.fingerprint) return;
+/**
+ * Refuses, before any call is sent, a cell whose genome does not fit the one we were built
+ * against; undefined when its fingerprint is ours (nothing to fetch or wait for).
+ */
+function checkCompatible(conn: SynapseConnection, local: Genome | undefined, timeoutMs: number): Promise<void> | undefined {
+  if (!local || conn.remote.fingerprint === local.fingerprint) return undefined;
+  return compareWithRemote(conn, local, timeoutMs);
+}
+
+async function compareWithRemote(conn: SynapseConnection, local: Genome, timeoutMs: number): Promise<void> {
   const mismatch = (reason: string, problems: string[] = []) =>
     new CellError('CELL_E_SCHEMA_MISMATCH', `${reason}: built against ${local.name}@${local.version}, the cell serves ${conn.remote.name}@${conn.remote.version}`, {
       details: {

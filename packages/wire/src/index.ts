@@ -15,7 +15,8 @@ export {
 } from './membrane/method-entry.ts';
 export { MembraneSession, type RemotePeer } from './membrane/membrane-session.ts';
 export type { SessionHost, MembraneLimits } from './membrane/session-host.ts';
-export { SynapsePool, type PoolConfig, type RemoteInfo } from './synapse/synapse-pool.ts';
+export { SynapsePool } from './synapse/synapse-pool.ts';
+export type { PoolConfig, RemoteInfo } from './synapse/pool-config.ts';
 export type { SynapseConnection } from './synapse/synapse-connection.ts';
 export type { WireCallOptions } from './synapse/pending-calls.ts';
 export { type Endpoint, type CandidateStats, MAX_CANDIDATES } from './synapse/candidates.ts';

@@ -26,8 +26,8 @@ export interface OpenOptions {
    */
   early: boolean;
   onEvent(name: string, payload: unknown): void;
-  /** Refuses an incompatible cell right after its handshake. */
-  check(conn: SynapseConnection): Promise<void>;
+  /** Refuses an incompatible cell right after its handshake; undefined when it fits at once (nothing to wait for). */
+  check(conn: SynapseConnection): Promise<void> | undefined;
   credentials(): AxonCredentials | undefined;
   /** The owner closed meanwhile: the new connection is closed at once. */
   isClosed(): boolean;
@@ -60,11 +60,14 @@ export async function openCandidate(endpoint: Endpoint, options: OpenOptions): P
     // Remembered by endpoint (an axon's pinned to its node key): a membrane reached before gets its first calls with our HELLO.
     helloKey: options.early ? endpointId(endpoint) : undefined,
   });
-  try {
-    await options.check(conn);
-  } catch (err) {
-    conn.close(err as CellError<string>);
-    throw err;
+  const checking = options.check(conn);
+  if (checking !== undefined) {
+    try {
+      await checking;
+    } catch (err) {
+      conn.close(err as CellError<string>);
+      throw err;
+    }
   }
   if (options.isClosed()) {
     const closed = new CellError('CELL_E_CLOSED', 'this synapse was closed');

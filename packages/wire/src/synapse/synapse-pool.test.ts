@@ -10,7 +10,8 @@ import { systemClock } from '../clock.ts';
 import type { Endpoint } from './candidates.ts';
 import { listenUnix } from '../transport/unix-transport.ts';
 import { startTestMembrane, unaryMethod } from '../test-support/test-membrane.ts';
-import { type PoolConfig, SynapsePool } from './synapse-pool.ts';
+import type { PoolConfig } from './pool-config.ts';
+import { SynapsePool } from './synapse-pool.ts';
 
 function config(overrides: Partial<PoolConfig>): PoolConfig {
   return {
@@ -126,6 +127,39 @@ describe('SynapsePool', () => {
       for (let i = 0; i < 10; i++) expect(await p.unary('who', {}, { timeoutMs: 2000 })).toBe('b');
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('opens a pool bound to one endpoint straight away, trying it twice before it gives up (once for a refusal)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cell-pool-'));
+    dirs.push(dir);
+    const path = join(dir, 'x.sock');
+    let accepted = 0;
+    const server = await listenUnix(path, (s) => (accepted++, s.destroy()));
+    try {
+      const p = pool({ endpoints: () => [{ kind: 'unix', path }], discovers: false });
+      expect(p.stats().map((c) => c.endpoint)).toEqual([path]); // known before any call
+      await expect(p.unary('m', {}, { timeoutMs: 3000 })).rejects.toMatchObject({ code: 'CELL_E_UNAVAILABLE' });
+      expect(accepted).toBe(2);
+    } finally {
+      server.close();
+    }
+    const membrane = await startTestMembrane([unaryMethod('m', () => 'ok')]);
+    try {
+      let checks = 0;
+      const p = pool({
+        endpoints: () => [{ kind: 'unix', path: membrane.socketPath }],
+        discovers: false,
+        check: () => (checks++, Promise.reject(new CellError('CELL_E_SCHEMA_MISMATCH', 'incompatible'))),
+      });
+      await expect(p.unary('m', {}, { timeoutMs: 3000 })).rejects.toMatchObject({ code: 'CELL_E_SCHEMA_MISMATCH' });
+      expect(checks).toBe(1);
+      const fits = pool({ endpoints: () => [{ kind: 'unix', path: membrane.socketPath }], discovers: false, check: () => undefined });
+      expect(await fits.unary('m', {}, { timeoutMs: 3000 })).toBe('ok');
+      expect(await fits.unary('m', {}, { timeoutMs: 3000 })).toBe('ok');
+      expect(fits.stats()).toMatchObject([{ endpoint: membrane.socketPath, connected: true, calls: 2 }]);
+    } finally {
+      await membrane.close();
     }
   });
 

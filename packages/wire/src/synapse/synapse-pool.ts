@@ -1,55 +1,22 @@
 import { CellError, isCellError } from '@cell/protocol';
 import type { Clock } from '../clock.ts';
-import type { WireLogger } from '../logger.ts';
-import type { AxonCredentials } from '../transport/axon-transport.ts';
 import { Candidate, type CandidateStats, type Endpoint, endpointId, LiveConnection, MAX_CANDIDATES, withShares } from './candidates.ts';
 import type { WireCallOptions } from './pending-calls.ts';
 import { pickEntrant } from './racer.ts';
-import type { SynapseConnection, SynapseConnectionConfig } from './synapse-connection.ts';
+import type { SynapseConnection } from './synapse-connection.ts';
+import type { PoolConfig, RemoteInfo } from './pool-config.ts';
 import { openCandidate, type OpenOptions } from './open-candidate.ts';
 import { beforeDeadline } from '../time/before-deadline.ts';
 import { type FailoverState, isDecisive, judgeFailover, wasNotRunEarly } from './failover-policy.ts';
 import { EventListeners } from './event-listeners.ts';
 
-/** What a synapse knows about the cell it is connected to. */
-export interface RemoteInfo {
-  name: string;
-  version: string;
-  fingerprint: string;
-  replica: string | undefined;
-  pid: number | undefined;
-  /** The serving node's key (peer id), when connected over an axon. */
-  node: string | undefined;
-}
-
-export interface PoolConfig {
-  /** The local sockets to use right now (one, or a cell's replicas). */
-  endpoints(): Endpoint[];
-  /** Candidates on other nodes (asked of the nucleus), refreshed in the background. */
-  remoteEndpoints: (() => Promise<Endpoint[]>) | undefined;
-  /** True when endpoints come and go (replicas): refresh them and fail over between them. */
-  discovers: boolean;
-  /** Starts the cell when no endpoint answers (on-demand start), within `timeoutMs`. */
-  startCell: ((timeoutMs: number) => Promise<void>) | undefined;
-  /** For error messages: what this pool talks to. */
-  describe: string;
-  defaultTimeoutMs: number;
-  connectTimeoutMs: number;
-  connection: Omit<SynapseConnectionConfig, 'handshakeTimeoutMs' | 'log' | 'onEvent' | 'clock'>;
-  log: WireLogger;
-  clock: Clock;
-  /** Source of randomness for the racer. */
-  random: () => number;
-  /** Refuses an incompatible cell right after its handshake. */
-  check(conn: SynapseConnection): Promise<void>;
-  /** This node's TLS identity for axon candidates, if it has one. */
-  credentials: () => AxonCredentials | undefined;
-}
-
 const REFRESH_MS = 1000;
 const REMOTE_REFRESH_MS = 5000;
 /** How long a stream without a deadline may wait for its cell to be found (and started). */
 const STREAM_CONNECT_MS = 35_000;
+
+/** Why calls still in flight fail when their synapse is closed (made only when one is). */
+const closedSynapse = () => new CellError('CELL_E_CLOSED', 'this synapse was closed');
 
 /**
  * The connections of one synapse: to one socket, or to every candidate for a dependency — its
@@ -57,9 +24,6 @@ const STREAM_CONNECT_MS = 35_000;
  * opens connections on demand, fails a call over to another candidate when its own dies, starts
  * the cell when nothing answers, and never lets a call wait past its deadline for any of it.
  */
-/** Why calls still in flight fail when their synapse is closed (made only when one is). */
-const closedSynapse = () => new CellError('CELL_E_CLOSED', 'this synapse was closed');
-
 export class SynapsePool {
   readonly defaultTimeoutMs: number;
   private readonly config: PoolConfig;
@@ -78,6 +42,8 @@ export class SynapsePool {
   private readonly final = new WeakSet<object>();
   /** How each connection is opened: the same for all of them, so made once. */
   private readonly openOptions: OpenOptions;
+  /** The one candidate of a pool bound to one endpoint (a socket path, an axon): opened without a search. */
+  private readonly fixed: Candidate | undefined;
 
   constructor(config: PoolConfig) {
     this.config = config;
@@ -87,6 +53,11 @@ export class SynapsePool {
     const { connectTimeoutMs, connection, log, clock, discovers } = config;
     const onEvent = (name: string, payload: unknown) => this.listeners.dispatch(name, payload);
     this.openOptions = { connectTimeoutMs, connection, log, clock, trackLatency: discovers, early: !discovers, onEvent, isClosed: () => this.closed, check: (conn) => config.check(conn), credentials: () => config.credentials() };
+    const endpoints = discovers || config.remoteEndpoints || config.startCell ? [] : config.endpoints();
+    if (endpoints.length === 1) {
+      this.fixed = new Candidate(endpoints[0]!);
+      this.candidates.set(this.fixed.id, this.fixed);
+    }
   }
 
   /** The connection the next call should use, if one is ready (the hot path: no I/O, no promise). */
@@ -187,11 +158,30 @@ export class SynapsePool {
     return this.remoteRefreshing;
   }
 
-  /** Tries every candidate; when none answers, starts the cell (once, shared by racing callers) and tries again. */
-  private async establish(deadline: number): Promise<SynapseConnection> {
-    let lastError: unknown;
+  /**
+   * A connection to the candidate calls go to. A pool bound to one endpoint opens it straight
+   * away; the search (see `search`) goes on only when that first attempt fails.
+   */
+  private establish(deadline: number): Promise<SynapseConnection> {
+    const fixed = this.fixed;
+    if (fixed === undefined) return this.search(deadline, 0, undefined);
+    if (fixed.conn?.isUsable) return Promise.resolve(fixed.conn);
+    return this.open(fixed).catch((err: unknown) => {
+      // What the search does between its rounds, then its second round.
+      if (isDecisive(err)) throw err;
+      if (this.closed) throw closedSynapse();
+      if (deadline - this.clock.now() <= 0) throw this.unreachable(err, false);
+      return this.search(deadline, 1, err);
+    });
+  }
+
+  /**
+   * Tries every candidate, from round `first` (an earlier round failed with `lastError`); when none
+   * answers, starts the cell (once, shared by racing callers) and tries again.
+   */
+  private async search(deadline: number, first: number, lastError: unknown): Promise<SynapseConnection> {
     let startedCell = false;
-    for (let round = 0; round < 3; round++) {
+    for (let round = first; round < 3; round++) {
       if (round > 0 || this.remoteCandidates.length === 0) await this.refreshRemote(round > 0);
       this.syncCandidates();
       const now = this.clock.now();
@@ -225,11 +215,15 @@ export class SynapsePool {
       }
       if (round === 1) break;
     }
-    // The last candidate's own reason (unreachable, overloaded...) says more than a generic one.
+    throw this.unreachable(lastError, startedCell);
+  }
+
+  /** Why no candidate could be reached: the last one's own reason (unreachable, overloaded...) says more than a generic one. */
+  private unreachable(lastError: unknown, startedCell: boolean): CellError<string> {
     const error = isCellError(lastError) ? lastError : new CellError('CELL_E_UNAVAILABLE', `no candidate for ${this.config.describe} is reachable`, { cause: lastError });
     // Started and still unreachable: another attempt would only start it again.
     if (startedCell) this.final.add(error);
-    throw error;
+    return error;
   }
 
   private open(c: Candidate): Promise<SynapseConnection> {

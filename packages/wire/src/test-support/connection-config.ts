@@ -1,7 +1,7 @@
 import { DEFAULT_LIMITS } from '../limits.ts';
 import { silentLogger } from '../logger.ts';
 import type { SynapseConnectionConfig } from '../synapse/synapse-connection.ts';
-import type { PoolConfig } from '../synapse/synapse-pool.ts';
+import type { PoolConfig } from '../synapse/pool-config.ts';
 import { ManualClock } from './manual-clock.ts';
 
 /** A synapse's connection settings for tests: the default limits, target `test`, calling as `cell`. */

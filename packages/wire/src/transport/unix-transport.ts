@@ -127,11 +127,16 @@ export function connectUnix(path: string, timeoutMs: number, options: { borrowed
       const reads = options.borrowedReads ? new BorrowedReads() : undefined;
       const s = netConnect(reads ? { path, onread: reads.onread } : { path });
       if (reads) markBorrowedReads(s, reads);
-      s.once('connect', () => {
-        s.removeAllListeners('error');
+      // Plain listeners, left in place: `once` wraps each in a closure, and removing a socket's
+      // only 'error' listener turned its listener table into a slow dictionary. After 'connect'
+      // its owner handles errors; this one then ignores them.
+      let connected = false;
+      s.on('connect', () => {
+        connected = true;
         resolve(s);
       });
-      s.once('error', (err: NodeJS.ErrnoException) => {
+      s.on('error', (err: NodeJS.ErrnoException) => {
+        if (connected) return;
         const left = deadline - performance.now();
         if (err.code === 'EAGAIN' && left > 0) {
           setTimeout(attempt, Math.min(backoffMs, left));
