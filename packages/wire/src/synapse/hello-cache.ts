@@ -29,6 +29,8 @@ export class HelloCache {
   }
 
   remember(endpoint: string, hello: ServerHello, handshakeMs: number): void {
+    // The membrane said the very HELLO remembered (parsed once: see HelloMemo): nothing changes.
+    if (this.entries.get(endpoint)?.hello === hello) return;
     this.entries.delete(endpoint); // newest last: the first key is the oldest
     this.entries.set(endpoint, { hello, handshakeMs });
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);

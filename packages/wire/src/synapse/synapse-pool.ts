@@ -273,19 +273,17 @@ export class SynapsePool {
     return withShares([...this.candidates.values()].map((c) => c.stats()));
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
-    const conns = this.live.map((l) => l.conn);
+    const live = this.live;
     this.live = [];
-
-    await Promise.all(
-      conns.map(
-        (conn) =>
-          new Promise<void>((resolve) => {
-            conn.onceClosed(resolve);
-            conn.close(closedSynapse);
-          }),
-      ),
-    );
+    const closing = (conn: SynapseConnection) =>
+      new Promise<void>((resolve) => {
+        conn.onceClosed(resolve);
+        conn.close(closedSynapse);
+      });
+    if (live.length === 0) return Promise.resolve();
+    if (live.length === 1) return closing(live[0]!.conn);
+    return Promise.all(live.map((l) => closing(l.conn))).then(() => undefined);
   }
 }
