@@ -39,16 +39,21 @@ export class BorrowedReads {
   }
 }
 
-const bySocket = new WeakMap<Socket, BorrowedReads>();
+/**
+ * Where a socket keeps its borrowed reads: a property of its own, not a WeakMap entry (each entry
+ * of a WeakMap is an ephemeron the garbage collector must trace apart, for every short-lived socket).
+ */
+const kBorrowedReads = Symbol('cell.borrowedReads');
+type MarkedSocket = Socket & { [kBorrowedReads]?: BorrowedReads };
 
 /** Records that `socket` was made with `reads.onread`: its data comes through `reads`, never as 'data' events. */
 export function markBorrowedReads(socket: Socket, reads: BorrowedReads): void {
-  bySocket.set(socket, reads);
+  (socket as MarkedSocket)[kBorrowedReads] = reads;
 }
 
 /** The borrowed reads of a socket made with them; undefined for one that emits 'data'. */
 export function borrowedReadsOf(socket: Socket): BorrowedReads | undefined {
-  return bySocket.get(socket);
+  return (socket as MarkedSocket)[kBorrowedReads];
 }
 
 /** Node's own keys for a socket's `onread`, read off a socket made with one (undefined where they are not there). */
