@@ -122,7 +122,11 @@ describe.skipIf(unavailable !== undefined)('cells across hosts (real network nam
       // Calls go on until the racer has refreshed its remote candidates and refused the rogue, then 200 more:
       // every one of them lands on a trusted provider (which of the two is the racer's choice, not the point).
       const hosts: string[] = [];
-      const buy = async (): Promise<void> => void hosts.push(((await shop.call('buy', { sku: 'x', qty: 1 })) as { host: string }).host);
+      // A failed call names its cause (the shop's Unreachable carries the code and message of its call to stock).
+      const buy = async (): Promise<void> =>
+        void hosts.push(
+          ((await shop.call('buy', { sku: 'x', qty: 1 }).catch((e: unknown) => Promise.reject(new Error(`buy failed after ${hosts.length} calls: ${JSON.stringify(e)}`)))) as { host: string }).host,
+        );
       const rogueRefused = (): boolean => (status(c.root).network?.refused ?? []).some((r) => r.node === rogue.key && r.cell === 'stock');
       for (const stopAt = Date.now() + 30_000; !rogueRefused(); ) {
         if (Date.now() > stopAt) throw new Error('the consumer never refused the rogue node within 30 s');
