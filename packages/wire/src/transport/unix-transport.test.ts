@@ -119,6 +119,19 @@ describe('Unix transport', () => {
     expect(await probeSocket(missing)).toBe(false);
   });
 
+  it('leaves a connected socket\'s errors to its owner, and never throws one itself', async () => {
+    const path = join(tempDir(), 'e.sock');
+    await echoServer(path);
+    const socket = await connectUnix(path, 5000);
+    sockets.push(socket);
+    // No owner listening yet: the error is not thrown (an unheard 'error' event would crash the process).
+    expect(() => socket.emit('error', new Error('before the owner'))).not.toThrow();
+    const seen: string[] = [];
+    socket.on('error', (err) => seen.push(err.message)); // the owner's (FramedConnection's, in Cell)
+    socket.emit('error', new Error('late'));
+    expect(seen).toEqual(['late']);
+  });
+
   it('tries again while a full accept queue answers EAGAIN: a burst of callers all connect', async () => {
     const path = join(tempDir(), 'busy.sock');
     const accepted: Socket[] = [];
