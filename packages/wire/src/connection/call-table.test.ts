@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CallTable } from './call-table.ts';
+import { xorshift } from '../test-support/xorshift.ts';
 
-/** A deterministic generator (xorshift32): the same "random" operations on every run. */
-function xorshift(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 describe('CallTable', () => {
   it('sets, gets, replaces and deletes by stream id', () => {

@@ -3,6 +3,8 @@ import type { CellError} from '@cell/protocol';
 import { encodeBody, isCellError } from '@cell/protocol';
 import { clientHellos, HelloMemo, serverHellos } from './hello-memo.ts';
 import { parseClientHello, parseServerHello } from './handshake.ts';
+import { decodeBody } from '@cell/protocol';
+import { xorshift } from '../test-support/xorshift.ts';
 
 const client = { v: 1, role: 'client', target: 'stock', fingerprint: 'sha256:abc', maxFrameBytes: 65_536, windowBytes: 4096 };
 const server = { v: 1, role: 'server', name: 'stock', version: '1.0.0', fingerprint: 'sha256:abc', maxFrameBytes: 65_536, windowBytes: 4096, early: true };
@@ -79,6 +81,36 @@ describe('HelloMemo', () => {
     expect(parses()).toBe(3);
     say('a');
     expect(parses()).toBe(4);
+  });
+
+  it('answers as parsing would for any bytes: damaged HELLOs, said again and again, in any order', () => {
+    // What parsing the bytes afresh gives: the HELLO, or the refusal's code and message.
+    const outcome = (read: () => unknown): unknown => {
+      try {
+        return { hello: read() };
+      } catch (err) {
+        return { refused: isCellError(err) ? `${err.code}: ${err.message}` : `${(err as Error).name}` };
+      }
+    };
+    const memo = new HelloMemo(parseClientHello, 4);
+    const next = xorshift(20261130);
+    const good = [client, { ...client, target: 'orders' }, { ...client, cell: 'shop', replica: 'shop-2' }].map((h) => encodeBody(h)!);
+    const seen: Buffer[] = [];
+    let refused = 0;
+    for (let i = 0; i < 3000; i++) {
+      let bytes: Buffer;
+      const pick = next() % 4;
+      if (pick === 0 && seen.length > 0) bytes = seen[next() % seen.length]!; // said again
+      else {
+        bytes = Buffer.from(good[next() % good.length]!);
+        for (let flips = next() % 3; flips > 0; flips--) bytes[next() % bytes.length] = next() & 0xff; // damaged (or not)
+        seen.push(bytes);
+      }
+      const expected = outcome(() => parseClientHello(decodeBody(bytes)));
+      expect(outcome(() => memo.read(bytes))).toEqual(expected);
+      if ('refused' in (expected as object)) refused++;
+    }
+    expect(refused).toBeGreaterThan(100); // the damage did reach the checks
   });
 
   it("reads both sides' HELLOs as their parsers do", () => {
