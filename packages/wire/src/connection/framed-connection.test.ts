@@ -54,6 +54,28 @@ describe('FramedConnection', () => {
     for (let i = 1; i <= 3; i++) await peer.takeKind(FrameKind.PING, i);
   });
 
+  it('sends what a read\'s frames answer in one write as the read ends, before the tick ends', async () => {
+    const [near, far] = await socketPair();
+    sockets.push(near, far);
+    const written: number[] = [];
+    const conn: FramedConnection = new FramedConnection(near, LIMITS, {
+      frame: (f) => {
+        // Queued before the answers: it runs after them only if they left with the read.
+        if (f.streamId === 1) process.nextTick(() => written.push(near.bytesWritten));
+        conn.send({ kind: FrameKind.PONG, streamId: f.streamId });
+      },
+      oversize: () => undefined,
+      close: () => undefined,
+    });
+    const peer = new RawPeer(far);
+    const write = vi.spyOn(near, 'write');
+    peer.socket.write(Buffer.concat([1, 2, 3].map((id) => encodeFrame(ping(id)))));
+    for (let id = 1; id <= 3; id++) await peer.takeKind(FrameKind.PONG, id);
+    expect(write).toHaveBeenCalledTimes(1); // the three answers together
+    expect(written).toHaveLength(1);
+    expect(written[0]).toBeGreaterThan(0);
+  });
+
   it('never writes over frames still queued in the socket: thousands sent across ticks while the peer does not read all arrive intact, in order', async () => {
     const { conn, near, peer } = await open({ pauseReadingOnBacklog: false });
     peer.socket.pause();

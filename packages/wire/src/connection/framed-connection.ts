@@ -80,6 +80,8 @@ export class FramedConnection {
   flushes = 0;
   /** Reads of the socket so far, the one being handled included: what one read brought arrived together. */
   reads = 0;
+  /** True while a read's frames are handed on: what they send is flushed as the read ends. */
+  private handlingRead = false;
 
   constructor(socket: Socket, limits: ConnectionLimits, events: ConnectionEvents) {
     this.socket = socket;
@@ -161,6 +163,8 @@ export class FramedConnection {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
+    // Sent while a read is handled: flushed as that read ends (see onData), no tick needed.
+    if (this.handlingRead) return;
     // nextTick runs after the current promise jobs drain, so replies produced by one batch
     // of requests leave together in a single write.
     process.nextTick(() => this.flush());
@@ -243,13 +247,20 @@ export class FramedConnection {
     if (this.closed) return;
     this.reads++;
     if (this.timeReads) this.readAt = performance.now();
+    // What the read's frames make their handlers send (replies of synchronous handlers, pongs,
+    // credit) leaves in one write as the read ends, as a tick's frames otherwise do: the same
+    // batching, without a nextTick per read.
+    this.handlingRead = true;
     try {
       this.decoder.push(chunk, this.sink, borrowed);
     } catch (err) {
+      this.handlingRead = false;
       const error = new CellError('CELL_E_PROTOCOL', `malformed frame: ${(err as Error).message}`, { cause: err });
       this.fail(error);
       return;
     }
+    this.handlingRead = false;
+    if (this.flushScheduled) this.flush();
     this.watchPartialFrame();
   }
 
