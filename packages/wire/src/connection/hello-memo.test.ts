@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CellError} from '@cell/protocol';
-import { encodeBody, isCellError } from '@cell/protocol';
-import { clientHellos, HelloMemo, serverHellos } from './hello-memo.ts';
-import { parseClientHello, parseServerHello } from './handshake.ts';
-import { decodeBody } from '@cell/protocol';
+import { type CellError, decodeBody, encodeBody, isCellError } from '@cell/protocol';
 import { xorshift } from '../test-support/xorshift.ts';
+import { parseClientHello, parseServerHello } from './handshake.ts';
+import { clientHellos, HelloMemo, serverHellos } from './hello-memo.ts';
 
 const client = { v: 1, role: 'client', target: 'stock', fingerprint: 'sha256:abc', maxFrameBytes: 65_536, windowBytes: 4096 };
 const server = { v: 1, role: 'server', name: 'stock', version: '1.0.0', fingerprint: 'sha256:abc', maxFrameBytes: 65_536, windowBytes: 4096, early: true };

@@ -1,10 +1,9 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CellError, encodeBody, encodeFrame, type Frame, FrameKind } from '@cell/protocol';
+import { type CellError, decodeBody, encodeBody, encodeFrame, type Frame, FrameKind } from '@cell/protocol';
 import { ManualClock } from '../test-support/manual-clock.ts';
 import { bodyOf, RawPeer, serverHelloFrame, socketPair, waitUntil } from '../test-support/raw-peer.ts';
 import { clientHelloBody, type HandshakeConfig, handshake, safeDecode } from './synapse-handshake.ts';
-import { decodeBody } from '@cell/protocol';
 
 const sockets: Socket[] = [];
 afterEach(() => {
