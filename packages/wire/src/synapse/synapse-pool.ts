@@ -283,7 +283,6 @@ export class SynapsePool {
         conn.close(closedSynapse);
       });
     if (live.length === 0) return Promise.resolve();
-    if (live.length === 1) return closing(live[0]!.conn);
     return Promise.all(live.map((l) => closing(l.conn))).then(() => undefined);
   }
 }
