@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Type } from 'typebox';
 import { Bytes } from './bytes.ts';
 import { defineContract, unary } from './contract.ts';
-import { canonicalJson, toGenome } from './genome.ts';
+import { canonicalJson, genomeFingerprint, methodFingerprint, toGenome } from './genome.ts';
 
 const make = (input: Parameters<typeof unary>[0]['input'], description?: string) =>
   defineContract({
@@ -51,6 +51,14 @@ describe('genome', () => {
     ];
     const prints = variants.map((v) => toGenome(v).fingerprint);
     expect(new Set([base, ...prints]).size).toBe(variants.length + 1);
+  });
+
+  it('gives the fingerprints a genome read from elsewhere is checked against', () => {
+    const g = toGenome(make(Type.Object({ sku: Type.String(), qty: Type.Integer() }), 'buys things'));
+    expect(genomeFingerprint(g)).toBe(g.fingerprint);
+    for (const m of Object.values(g.methods)) expect(methodFingerprint(m)).toBe(m.fingerprint);
+    const other = toGenome(make(Type.Object({ sku: Type.Number() })));
+    expect(genomeFingerprint({ ...g, methods: other.methods })).not.toBe(g.fingerprint);
   });
 
   it('canonical JSON sorts keys at every level and drops undefined', () => {

@@ -85,7 +85,12 @@ export function methodFingerprint(m: Omit<GenomeMethod, 'fingerprint' | 'descrip
 export function genomeFingerprint(g: Pick<Genome, 'name' | 'methods' | 'events'>): string {
   const methods: Record<string, string> = {};
   for (const [name, m] of Object.entries(g.methods)) methods[name] = methodFingerprint(m);
-  return sha256(canonicalJson({ name: g.name, methods, events: schemaShape(g.events) }));
+  return fingerprintOf(g.name, methods, g.events);
+}
+
+/** The genome's fingerprint from its methods' fingerprints, already computed from their shapes. */
+function fingerprintOf(name: string, methods: Record<string, string>, events: Genome['events']): string {
+  return sha256(canonicalJson({ name, methods, events: schemaShape(events) }));
 }
 
 const cache = new WeakMap<Contract, Genome>();
@@ -95,6 +100,7 @@ export function toGenome(contract: Contract): Genome {
   const cached = cache.get(contract);
   if (cached) return cached;
   const methods: Record<string, GenomeMethod> = {};
+  const fingerprints: Record<string, string> = {};
   for (const name of Object.keys(contract.methods).sort()) {
     const def = contract.methods[name]!;
     const errors: Record<string, JsonSchema> = {};
@@ -105,7 +111,7 @@ export function toGenome(contract: Contract): Genome {
       output: def.kind === 'notify' ? undefined : toJson(def.output),
       errors,
     };
-    const entry: GenomeMethod = { ...shape, fingerprint: methodFingerprint(shape) } as GenomeMethod;
+    const entry: GenomeMethod = { ...shape, fingerprint: (fingerprints[name] = methodFingerprint(shape)) } as GenomeMethod;
     if (shape.output === undefined) delete entry.output;
     if (def.description) entry.description = def.description;
     methods[name] = entry;
@@ -117,7 +123,8 @@ export function toGenome(contract: Contract): Genome {
     name: contract.name,
     version: contract.version,
     ...(contract.description ? { description: contract.description } : {}),
-    fingerprint: genomeFingerprint({ name: contract.name, methods, events }),
+    // Each method's shape is hashed once (genomeFingerprint, for a genome read from elsewhere, hashes them again).
+    fingerprint: fingerprintOf(contract.name, fingerprints, events),
     methods,
     events,
   };
