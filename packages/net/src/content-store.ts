@@ -7,6 +7,7 @@ import type { UnixFS } from '@helia/unixfs';
 import type { Helia } from 'helia';
 import type { CID } from 'multiformats/cid';
 import { CellError } from '@cell/protocol';
+import { type Blocks, reaskingBlocks } from './reasking-blocks.ts';
 
 /** What a fetch may take at most, and when to give up. */
 export interface FetchOptions {
@@ -26,17 +27,21 @@ const FETCH_CONCURRENCY = 16;
  */
 export class ContentStore {
   private readonly helia: Helia;
+  /** Helia's blocks, asking the network again for a block nobody answered (see reaskingBlocks). */
+  private readonly blocks: Blocks;
   private readonly fs: UnixFS;
 
-  private constructor(helia: Helia, fs: UnixFS) {
+  private constructor(helia: Helia, blocks: Blocks, fs: UnixFS) {
     this.helia = helia;
+    this.blocks = blocks;
     this.fs = fs;
   }
 
   /** The content of a started node (`startP2pNode`). */
   static async of(helia: Helia): Promise<ContentStore> {
     const { unixfs } = await import('@helia/unixfs');
-    return new ContentStore(helia, unixfs(helia));
+    const blocks = reaskingBlocks(helia.blockstore);
+    return new ContentStore(helia, blocks, unixfs({ blockstore: blocks }));
   }
 
   /** The block store to import into (local writes; reads fall back to the network). */
@@ -59,7 +64,7 @@ export class ContentStore {
     try {
       const chunks: Uint8Array[] = [];
       let size = 0;
-      for await (const chunk of this.helia.blockstore.get(cid, { signal: options.signal })) {
+      for await (const chunk of this.blocks.get(cid, { signal: options.signal })) {
         size += chunk.byteLength;
         if (options.maxBytes !== undefined && size > options.maxBytes) {
           throw new CellError('CELL_E_INVALID_ARGUMENT', `block ${cid} has more than ${options.maxBytes} bytes`);

@@ -1,0 +1,57 @@
+import type { Helia } from 'helia';
+import type { CID } from 'multiformats/cid';
+
+/** What UnixFS and the content store read and write blocks through. */
+export type Blocks = Pick<Helia['blockstore'], 'get' | 'put' | 'has'>;
+
+/** How long a block asked of the network may go unanswered before it is asked for again. */
+export const REASK_AFTER_MS = 15_000;
+
+export interface ReaskOptions {
+  /** Default REASK_AFTER_MS. */
+  reaskAfterMs?: number;
+  /** The signal that ends one ask (default `AbortSignal.timeout`): tests abort it themselves. */
+  askSignal?: (ms: number) => AbortSignal;
+  /** Told each time a block is asked for again. */
+  onReask?: (cid: CID, asks: number) => void;
+}
+
+/**
+ * Blocks that ask the network again for a block nobody answered. A bitswap want gets no reply of
+ * its own, and js bitswap never sends one again once it counts it as sent: a send that failed on
+ * its stream, a block the holder's full send queue dropped, or a want for a block that had just
+ * arrived (it joins the want being cancelled) leave the block unanswered until the caller gives
+ * up. A block not here and not arrived within `reaskAfterMs` is asked for anew (js bitswap then
+ * sends a fresh want to every connected peer), until the caller's own signal ends it. A block
+ * held here is read as it is, without a deadline of its own.
+ */
+export function reaskingBlocks(blocks: Blocks, options: ReaskOptions = {}): Blocks {
+  const reaskAfterMs = options.reaskAfterMs ?? REASK_AFTER_MS;
+  const askSignal = options.askSignal ?? ((ms: number) => AbortSignal.timeout(ms));
+  return {
+    has: (cid, opts) => blocks.has(cid, opts),
+    put: (cid, bytes, opts) => blocks.put(cid, bytes, opts),
+    async *get(cid, opts = {}) {
+      for (let asks = 1; ; asks++) {
+        if (await blocks.has(cid, { signal: opts.signal })) {
+          yield* blocks.get(cid, opts);
+          return;
+        }
+        const ask = askSignal(reaskAfterMs);
+        const signal = opts.signal ? AbortSignal.any([opts.signal, ask]) : ask;
+        // Kept until the block is whole: an ask cut short must not have handed on part of it.
+        const chunks: Uint8Array[] = [];
+        try {
+          for await (const chunk of blocks.get(cid, { ...opts, signal })) chunks.push(chunk);
+        } catch (err) {
+          // The caller's own end, or a failure other than silence, is the caller's to see.
+          if (opts.signal?.aborted || !ask.aborted) throw err;
+          options.onReask?.(cid, asks);
+          continue;
+        }
+        yield* chunks;
+        return;
+      }
+    },
+  };
+}
