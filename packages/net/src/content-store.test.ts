@@ -5,7 +5,7 @@ import { CID } from 'multiformats/cid';
 import * as json from 'multiformats/codecs/json';
 import { sha256 } from 'multiformats/hashes/sha2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ContentStore } from './content-store.ts';
+import { ContentStore } from './content-store.ts';
 import { loadOrCreateIdentity } from './identity.ts';
 import { type P2pNode, startP2pNode } from './p2p-node.ts';
 import { loopbackConfig, tempDir } from './test-support/fixtures.ts';
@@ -22,13 +22,14 @@ describe('ContentStore between two nodes (Helia on their own libp2p, loopback, s
   let a: ContentStore;
   let b: ContentStore;
   let aNode: P2pNode;
+  let bNode: P2pNode;
   let bundle: CID;
 
   beforeAll(async () => {
     const config = loopbackConfig({ discovery: ['dht'] });
     aNode = await startP2pNode(await loadOrCreateIdentity(join(dir.path, 'a')), config, { storeDir: join(dir.path, 'a', 'content') });
     nodes.push(aNode);
-    const bNode = await startP2pNode(await loadOrCreateIdentity(join(dir.path, 'b')), config, { storeDir: join(dir.path, 'b', 'content') });
+    bNode = await startP2pNode(await loadOrCreateIdentity(join(dir.path, 'b')), config, { storeDir: join(dir.path, 'b', 'content') });
     nodes.push(bNode);
     a = aNode.content;
     b = bNode.content;
@@ -69,6 +70,26 @@ describe('ContentStore between two nodes (Helia on their own libp2p, loopback, s
     const cid = CID.create(1, json.code, await sha256.digest(bytes));
     await a.put(cid, bytes);
     expect(Buffer.from(await b.get(cid, { signal: AbortSignal.timeout(20_000) })).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('asks again for a block its holder did not send when first asked (a lost want), and gets it', async () => {
+    const bytes = json.encode({ lost: 'want' });
+    const cid = CID.create(1, json.code, await sha256.digest(bytes));
+    await a.put(cid, bytes);
+    // The holder answers the first want as if it lacked the block, and nothing tells it to send it later:
+    // the want is lost, as one dropped by a full send queue or a failed stream is.
+    const holder = aNode.helia.blockstore;
+    const has = holder.has.bind(holder);
+    let asked = 0;
+    holder.has = async (c, options) => (c.equals(cid) && ++asked === 1 ? false : has(c, options));
+    try {
+      const patient = await ContentStore.of(bNode.helia, { reaskAfterMs: 300 });
+      const got = await patient.get(cid, { signal: AbortSignal.timeout(20_000) });
+      expect(Buffer.from(got).equals(Buffer.from(bytes))).toBe(true);
+      expect(asked).toBeGreaterThanOrEqual(2);
+    } finally {
+      delete (holder as Partial<typeof holder>).has;
+    }
   });
 
   it('refuses a tampered block: the bytes a peer sends must hash to the CID asked for', async () => {

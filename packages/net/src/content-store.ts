@@ -7,7 +7,7 @@ import type { UnixFS } from '@helia/unixfs';
 import type { Helia } from 'helia';
 import type { CID } from 'multiformats/cid';
 import { CellError } from '@cell/protocol';
-import { type Blocks, reaskingBlocks } from './reasking-blocks.ts';
+import { type Blocks, type ReaskOptions, reaskingBlocks } from './reasking-blocks.ts';
 
 /** What a fetch may take at most, and when to give up. */
 export interface FetchOptions {
@@ -37,10 +37,10 @@ export class ContentStore {
     this.fs = fs;
   }
 
-  /** The content of a started node (`startP2pNode`). */
-  static async of(helia: Helia): Promise<ContentStore> {
+  /** The content of a started node (`startP2pNode`); `reask` is how it asks again for an unanswered block. */
+  static async of(helia: Helia, reask: ReaskOptions = {}): Promise<ContentStore> {
     const { unixfs } = await import('@helia/unixfs');
-    const blocks = reaskingBlocks(helia.blockstore);
+    const blocks = reaskingBlocks(helia.blockstore, reask);
     return new ContentStore(helia, blocks, unixfs({ blockstore: blocks }));
   }
 
