@@ -124,7 +124,7 @@ export class NodeNetwork {
     );
     let p2p: P2pNode;
     try {
-      p2p = await startP2pNode(identity, config, { storeDir: nodeStoreDir(options.storeDir, options.identity.file), metricsRegistry: options.metricsRegistry });
+      p2p = await startP2pNode(identity, config, { storeDir: nodeStoreDir(options.storeDir, options.identity.file), metricsRegistry: options.metricsRegistry, log: options.log });
     } catch (err) {
       await directory.stop({ graceMs: 0 });
       throw new CellError('CELL_E_UNAVAILABLE', `the control plane could not start on ${config.p2p.host}:${config.p2p.port}: ${(err as Error).message}`, { cause: err });

@@ -5,8 +5,18 @@ import { sha256 } from 'multiformats/hashes/sha2';
 import { Gauge, Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadOrCreateIdentity } from './identity.ts';
-import { contentDir, startP2pNode } from './p2p-node.ts';
-import { loopbackConfig, tempDir } from './test-support/fixtures.ts';
+import { contentDir, reaskLog, startP2pNode } from './p2p-node.ts';
+import { loopbackConfig, memoryLogger, tempDir } from './test-support/fixtures.ts';
+
+describe('reaskLog', () => {
+  it('says, as a warning under net.content, which block was asked for again and how often', async () => {
+    const { log, lines } = memoryLogger();
+    const cid = CID.create(1, raw.code, await sha256.digest(new TextEncoder().encode('lost')));
+    reaskLog(log)!(cid, 2);
+    expect(lines()).toMatchObject([{ level: 'warn', component: 'net.content', cid: cid.toString(), asks: 2, msg: 'asking again for a block nobody answered' }]);
+    expect(reaskLog(undefined)).toBeUndefined();
+  });
+});
 
 describe('startP2pNode', () => {
   const dir = tempDir();

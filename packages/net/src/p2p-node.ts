@@ -1,7 +1,9 @@
 import { dirname, join } from 'node:path';
 import type { Helia } from 'helia';
+import type { CID } from 'multiformats/cid';
 import type { Registry } from 'prom-client';
 import type { NetworkConfig } from '@cell/config';
+import type { Logger } from '@cell/sdk';
 import { ContentStore } from './content-store.ts';
 import { type ControlPlane, controlPlaneOptions } from './control-plane.ts';
 import type { NodeIdentity } from './identity.ts';
@@ -12,6 +14,8 @@ export interface P2pNodeOptions {
   storeDir?: string | undefined;
   /** The tree's Prometheus registry: libp2p's own metrics (connections, streams, bytes per protocol, DHT, gossip) are registered in it. */
   metricsRegistry?: Registry | undefined;
+  /** Where the content store says it asked again for a block nobody answered (a lost want: a peer or the link dropped something). */
+  log?: Logger | undefined;
 }
 
 /** A node's one libp2p instance and the Helia (IPFS) node that created it. */
@@ -31,6 +35,12 @@ export function contentDir(home: string): string {
 /** Where a node keeps its content: `storeDir` as given (null: in memory only), else `content/` beside its identity file. */
 export function nodeStoreDir(storeDir: string | null | undefined, identityFile: string): string | undefined {
   return storeDir === null ? undefined : (storeDir ?? contentDir(dirname(identityFile)));
+}
+
+/** A warning per block asked for again, under `net.content`. */
+export function reaskLog(log: Logger | undefined): ((cid: CID, asks: number) => void) | undefined {
+  const content = log?.child({ component: 'net.content' });
+  return content && ((cid, asks) => content.warn({ cid: cid.toString(), asks }, 'asking again for a block nobody answered'));
 }
 
 /**
@@ -67,7 +77,7 @@ export async function startP2pNode(identity: NodeIdentity, config: NetworkConfig
   return {
     helia,
     libp2p: helia.libp2p as ControlPlane,
-    content: await ContentStore.of(helia),
+    content: await ContentStore.of(helia, { onReask: reaskLog(options.log) }),
     stop: async () => {
       await helia.stop();
     },
