@@ -118,12 +118,14 @@ describe('supervision (real processes)', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(cellOf(status(tree.root), 'work').state).toBe('ready');
     await client.$close();
-    const idle = await waitStatus(tree.root, (s) => cellOf(s, 'work').state === 'idle', 10_000, 'idle exit');
+    const idle = await waitStatus(tree.root, (s) => cellOf(s, 'work').state === 'idle' && s.nucleus.sparePid !== undefined, 10_000, 'idle exit, and a spare process');
     expect(cellOf(idle, 'work').replicas[0]!.lastExit).toMatchObject({ reason: 'idle', code: 0 });
     const again = connect(contract, { cell: join(tree.root, 'cells/work') });
     const second = await again.whoami({});
     await again.$close();
     expect(second.pid).not.toBe(first.pid);
+    // The tree keeps a spare Node process for a sleeping cell: the call woke the cell in it.
+    expect(second).toEqual({ pid: idle.nucleus.sparePid, replica: 'work-0', version: 'v1' });
     expect(cellOf(status(tree.root), 'work').state).toBe('ready');
   });
 

@@ -157,6 +157,9 @@ export const TreeStatus = Type.Object({
     phase: Type.Union([Type.Literal('starting'), Type.Literal('running'), Type.Literal('stopping')], {
       description: 'starting: joining the network, building, starting cells; running: start-up is over',
     }),
+    sparePid: Type.Optional(
+      Type.Integer({ description: 'the pre-started Node process the next Node cell to start becomes, while one waits (a tree with a cell that sleeps when idle keeps one)' }),
+    ),
   }),
   cells: Type.Array(CellStatus),
   gateway: Nullable(

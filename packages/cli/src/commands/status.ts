@@ -10,7 +10,8 @@ export function statusCommand(dirArg: string | undefined): Promise<TreeStatus> {
 
 /** The human form of `cell status`. */
 export function formatStatus(status: TreeStatus): string {
-  const head = `tree ${status.root} · nucleus pid ${status.nucleus.pid} · up ${formatMs(status.nucleus.uptimeMs)}`;
+  const spare = status.nucleus.sparePid === undefined ? '' : ` · spare pid ${status.nucleus.sparePid}`;
+  const head = `tree ${status.root} · nucleus pid ${status.nucleus.pid} · up ${formatMs(status.nucleus.uptimeMs)}${spare}`;
   const lines = [head, '', ...renderTree(status, { replicas: true })];
   if (status.gateway) lines.push('', `gateway ${status.gateway.url} (${status.gateway.cells.join(', ')}; OpenAPI at ${status.gateway.url}/openapi.json)`);
   if (status.metrics) lines.push(`metrics ${status.metrics.url}`);

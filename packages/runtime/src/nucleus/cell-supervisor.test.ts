@@ -8,6 +8,7 @@ import { buildCell } from '../ribosome/build-cell.ts';
 import { capturedLogger, cellFiles, cellToml, errorOf, type LogLine, tempDir, useTeardown, waitFor, within, whoami } from '../test-fixtures/temp-cells.ts';
 import { ResourceLimiter } from './cgroups.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
+import { SparePool } from './spare-pool.ts';
 import { StartGate } from './start-gate.ts';
 
 const deferAll = useTeardown('all');
@@ -26,7 +27,7 @@ beforeAll(async () => {
 });
 
 /** A supervisor of a copy of a built cell with `toml` as its cell.toml; stopped after the test. */
-function supervised(build: 'work' | 'broken' | 'stuck', toml: string, where?: string) {
+function supervised(build: 'work' | 'broken' | 'stuck', toml: string, where?: string, spares?: SparePool) {
   const dir = where ?? join(tempDir(defer), 'cell');
   cpSync(join(builds, build), dir, { recursive: true });
   writeFileSync(join(dir, 'cell.toml'), toml);
@@ -40,6 +41,7 @@ function supervised(build: 'work' | 'broken' | 'stuck', toml: string, where?: st
     treeRoot: dir,
     changed: () => void changes++,
     gate: new StartGate(4),
+    spares,
   });
   defer(() => within(sup.stop(), 15_000, 'stopping the supervisor'));
   return { sup, dir, main: join(dir, '.cell', 'build', 'main.mjs'), lines, changes: () => changes };
@@ -69,6 +71,22 @@ describe('CellSupervisor', () => {
     // Each replica's own log: the nucleus's notes beside the cell's lines.
     const file = readFileSync(join(dir, 'log', 'work-0.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LogLine);
     expect(file.filter((l) => l['component'] === 'runtime.nucleus').map((l) => l.msg)).toEqual(expect.arrayContaining(['replica starting', 'replica ready']));
+  });
+
+  it("starts a replica in the tree's spare process when one is ready, as the same cell, and forks the next", async () => {
+    const spares = new SparePool({ refillDelayMs: 60_000 });
+    defer(() => spares.close());
+    spares.start();
+    const sparePid = await waitFor('a spare to be ready', () => spares.readyPid);
+    const { sup, dir, main } = supervised('work', cellToml('work', { extra: `replicas = 2\n${LIFE}` }), undefined, spares);
+    await within(sup.start(main), 30_000, 'the cell to start');
+    const replicas = sup.status(null).replicas;
+    expect(replicas.map((r) => r.pid)).toContain(sparePid);
+    for (const r of replicas) expect(await whoami(join(dir, r.socket!))).toEqual({ pid: r.pid, replica: r.id, build: 'one' });
+    const notes = ['work-0', 'work-1'].flatMap((id) => readFileSync(join(dir, 'log', `${id}.log`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LogLine));
+    const starts = notes.filter((l) => l.msg === 'replica starting');
+    expect(starts.map((l) => l['spare'] ?? false).sort()).toEqual([false, true]);
+    expect(starts.find((l) => l['spare'])!['childPid']).toBe(sparePid);
   });
 
   it('restarts a crashed replica after the backoff, doubling it for the next crash', async () => {

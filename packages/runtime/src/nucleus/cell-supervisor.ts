@@ -164,11 +164,11 @@ export class CellSupervisor {
     const env = { ...this.context.env, ...this.context.dependencyEnv?.() };
     const ports = this.ports?.[slot.index] ?? [];
     const listen = this.activation?.take(slot.index);
-    const proc = launchReplica({ cell: this.name, config: this.config, replica: slot.id, main: this.main!, socket: slot.socket, treeRoot: this.context.treeRoot, env, ports, limits, log, listen, onAxon: () => this.notify() });
+    const proc = launchReplica({ cell: this.name, config: this.config, replica: slot.id, main: this.main!, socket: slot.socket, treeRoot: this.context.treeRoot, env, ports, limits, log, listen, onAxon: () => this.notify(), spares: this.context.spares });
     const previous = slot.current;
     slot.current = proc;
     if (!previous) this.setState(slot, 'starting');
-    log.note('info', 'replica starting', { generation: slot.generation, childPid: proc.pid, ...portsByName(ports) });
+    log.note('info', 'replica starting', { generation: slot.generation, childPid: proc.pid, ...(proc.fromSpare ? { spare: true } : {}), ...portsByName(ports) });
     // Give the log stream a moment to deliver the process's last lines before recording the exit.
     const recorded: Promise<void> = proc.exited
       .then((exit) => new Promise<void>((resolve) => setTimeout(() => resolve(this.recordExit(slot, proc, exit, limits)), 50)))

@@ -16,6 +16,7 @@ import { cellEnvironment, dependencyEnvironment } from './cell-environment.ts';
 import { CellSupervisor } from './cell-supervisor.ts';
 import { replicaSpans, withReplicaStats } from './replica-reports.ts';
 import { StartGate } from './start-gate.ts';
+import { type SparePool, sparesFor } from './spare-pool.ts';
 import { serveControl } from './control-handlers.ts';
 import { inDependencyOrder, inReverseDependencyOrder } from './dependency-order.ts';
 import { refuseForeignCells, refuseLongSocketPaths } from './preflight.ts';
@@ -73,6 +74,8 @@ export class Nucleus {
   door: HttpDoor | undefined; // the tree's HTTP door ([gateway]), once its cells started
   private readonly observers: TreeObservers; // metrics, span export, dashboard ([observe])
   private running = false;
+  /** A pre-started Node process for the next Node cell to start, in a tree whose cells sleep when idle. */
+  private readonly spares: SparePool | undefined;
 
   private constructor(tree: CellTree, options: NucleusOptions) {
     this.tree = tree;
@@ -81,18 +84,12 @@ export class Nucleus {
     this.watch = new RunDirWatch(this, this.log);
     this.limiter = new ResourceLimiter(createHash('sha256').update(tree.root.dir).digest('hex').slice(0, 10));
     this.observers = new TreeObservers(this, this.log);
+    this.spares = sparesFor(tree, this.log);
   }
 
   /** Loads and validates the tree at `options.root` (throws CELL_E_CONFIG_* naming every problem). */
   static create(options: NucleusOptions): Nucleus {
     return new Nucleus(loadCellTree(options.root), options);
-  }
-
-  /** Loads, builds and starts a tree (create + start). */
-  static async start(options: NucleusOptions): Promise<Nucleus> {
-    const nucleus = Nucleus.create(options);
-    await nucleus.start();
-    return nucleus;
   }
 
   /**
@@ -112,6 +109,7 @@ export class Nucleus {
       await this.observers.openEarly();
       await this.buildAll();
       await this.startAll();
+      this.spares?.start(); // once the tree's own starts are done, not competing with them
       this.door = await openGateway(this.tree, this.log);
       await this.observers.openMetrics();
       this.running = true;
@@ -128,7 +126,7 @@ export class Nucleus {
   }
 
   private createSupervisors(): void {
-    const { limiter, gate, log } = this;
+    const { limiter, gate, log, spares } = this;
     const changed = () => {
       this.link?.network.announceSoon();
       this.options.onChange?.();
@@ -136,7 +134,7 @@ export class Nucleus {
     for (const node of this.tree.nodes) {
       const env = cellEnvironment(this.tree, node, this.link?.network.identityFile);
       const dependencyEnv = () => dependencyEnvironment(node, (dep) => this.supervisors.get(dep));
-      this.supervisors.set(node, new CellSupervisor(node, { limiter, gate, log, env, treeRoot: this.tree.root.dir, dependencyEnv, isTreeStopping: () => this.stopping !== undefined, changed, logFeed: this.observers.logFeed }));
+      this.supervisors.set(node, new CellSupervisor(node, { limiter, gate, log, spares, env, treeRoot: this.tree.root.dir, dependencyEnv, isTreeStopping: () => this.stopping !== undefined, changed, logFeed: this.observers.logFeed }));
     }
   }
 
@@ -265,6 +263,7 @@ export class Nucleus {
       building: this.building,
       waiting: this.waiting,
       network: this.link?.status() ?? null,
+      sparePid: this.spares?.readyPid,
       gateway: this.door ? { url: `http://${this.door.address.host}:${this.door.address.port}`, cells: [...this.tree.root.config.gateway!.cells] } : null,
       ...this.observers.status(),
     });
@@ -283,6 +282,7 @@ export class Nucleus {
 
   private async stopTree(): Promise<void> {
     this.log.info({ root: this.tree.root.dir }, 'stopping tree');
+    this.spares?.close();
     await this.door?.close();
     await this.observers.close(); // the span export sends the last spans before the replicas that keep them stop
     await Promise.allSettled(this.legacy.map((l) => l.stop()));

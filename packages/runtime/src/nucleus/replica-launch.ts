@@ -6,6 +6,7 @@ import type { ReplicaPorts } from '../process/port-allocation.ts';
 import { dataDir, replicaVariables } from '../process/replica-variables.ts';
 import type { ReplicaLimits } from './cgroups.ts';
 import type { ReplicaLog } from './replica-log.ts';
+import type { SparePool } from './spare-pool.ts';
 import { ReplicaProcess } from './replica-process.ts';
 import type { SupervisedProcess } from './supervised-process.ts';
 import { UnstartedProcess } from './unstarted-process.ts';
@@ -28,6 +29,7 @@ export interface ReplicaLaunch {
   /** Socket activation: the listening sockets it takes over. */
   listen?: ExecSpec['listen'];
   onAxon: () => void;
+  spares?: SparePool | undefined;
 }
 
 /**
@@ -46,7 +48,7 @@ export function launchReplica(l: ReplicaLaunch): SupervisedProcess {
       return new ExecProcess(l.listen ? { ...spec, listen: l.listen, ready: { kind: 'started' } } : spec);
     }
     mkdirSync(dataDir(config), { recursive: true, mode: 0o700 });
-    return new ReplicaProcess({ cell: l.cell, replicaId: l.replica, dir: config.dir, main: l.main, socket: l.socket, env: { ...l.env, ...own }, limits: l.limits, log: l.log, readyTimeoutMs, onAxon: l.onAxon });
+    return new ReplicaProcess({ cell: l.cell, replicaId: l.replica, dir: config.dir, main: l.main, socket: l.socket, env: { ...l.env, ...own }, limits: l.limits, log: l.log, readyTimeoutMs, onAxon: l.onAxon, spares: l.spares });
   } catch (err) {
     for (const server of l.listen?.servers ?? []) server.close();
     return new UnstartedProcess(err as Error);

@@ -3,6 +3,7 @@ import { CellError } from '@cell/protocol';
 import { isCellMessage, type NucleusMessage } from '@cell/host';
 import { connectDynamic } from '@cell/sdk';
 import type { ReplicaLimits } from './cgroups.ts';
+import { nodeCellExecArgv, type SpareBecome, type SparePool } from './spare-pool.ts';
 import type { ReplicaLog } from './replica-log.ts';
 import { type CellStats, exitWithin, type ProcessExit, residentBytes, type SpanAnswer, type SpanQuery, type SupervisedProcess } from './supervised-process.ts';
 
@@ -21,6 +22,26 @@ export interface ProcessSpec {
   readyTimeoutMs: number;
   /** Called when the process says which port its axon listens on. */
   onAxon?: (port: number) => void;
+  /** The tree's spare Node process, which the replica becomes when it can (see SparePool). */
+  spares?: SparePool | undefined;
+}
+
+/** Forks a Node cell's process. Sockets are shared by handle: the nucleus binds, replicas listen, the nucleus never accepts. */
+function forkCell(main: string, cwd: string, execArgv: string[], env: Record<string, string>): Worker {
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  cluster.setupPrimary({ exec: main, args: [], cwd, execArgv, silent: true });
+  return cluster.fork(env);
+}
+
+/** Makes a spare the cell's process: it runs `main` in `cwd` with the environment a fork would have had. */
+function becomeCell(spare: Worker, main: string, cwd: string, env: Record<string, string>): Worker {
+  const message: SpareBecome = { type: 'cell:become', main, cwd, env: { ...stringsOf(process.env), ...env } };
+  spare.send(message);
+  return spare;
+}
+
+function stringsOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** One OS process of a replica: forked, readiness-checked, drained. */
@@ -28,6 +49,8 @@ export class ReplicaProcess implements SupervisedProcess {
   readonly worker: Worker;
   readonly pid: number;
   readonly startedAt = Date.now();
+  /** True when a spare became this process (see SparePool), false when it was forked. */
+  readonly fromSpare: boolean;
   /** Resolves once the process listens and answers a handshake; rejects if it dies or is too slow. */
   readonly ready: Promise<void>;
   readonly exited: Promise<ProcessExit>;
@@ -43,23 +66,11 @@ export class ReplicaProcess implements SupervisedProcess {
 
   constructor(spec: ProcessSpec) {
     this.spec = spec;
-    // Sockets are shared by handle: the nucleus binds, replicas listen, the nucleus never accepts.
-    cluster.schedulingPolicy = cluster.SCHED_NONE;
-    cluster.setupPrimary({
-      exec: spec.main,
-      args: [],
-      cwd: spec.dir,
-      // Source maps cost ~30 MiB of RSS per process; the bundle is readable without them.
-      execArgv: [...(process.env['CELL_SOURCE_MAPS'] === '1' ? ['--enable-source-maps'] : []), ...spec.limits.execArgv],
-      silent: true,
-    });
-    this.worker = cluster.fork({
-      ...spec.env,
-      ...spec.limits.env,
-      CELL_NAME: spec.cell,
-      CELL_REPLICA: spec.replicaId,
-      CELL_SOCKET: spec.socket,
-    });
+    const execArgv = nodeCellExecArgv(spec.limits.execArgv);
+    const env = { ...spec.env, ...spec.limits.env, CELL_NAME: spec.cell, CELL_REPLICA: spec.replicaId, CELL_SOCKET: spec.socket };
+    const spare = spec.spares?.take(execArgv, env);
+    this.fromSpare = spare !== undefined;
+    this.worker = spare ? becomeCell(spare, spec.main, spec.dir, env) : forkCell(spec.main, spec.dir, execArgv, env);
     this.pid = this.worker.process.pid!;
     spec.log.attach(this.worker.process.stdout!, 'stdout', this.pid);
     spec.log.attach(this.worker.process.stderr!, 'stderr', this.pid);

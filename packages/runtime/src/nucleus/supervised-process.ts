@@ -38,6 +38,8 @@ export interface ProcessExit {
 export interface SupervisedProcess {
   readonly pid: number;
   readonly startedAt: number;
+  /** True when a spare became the process (see SparePool). */
+  readonly fromSpare?: boolean;
   /** Resolves once the process is ready to serve; rejects if it dies or is too slow. */
   readonly ready: Promise<void>;
   readonly exited: Promise<ProcessExit>;

@@ -1,5 +1,6 @@
 import type { Logger } from '@cell/sdk';
 import type { ResourceLimiter } from './cgroups.ts';
+import type { SparePool } from './spare-pool.ts';
 import type { StartGate } from './start-gate.ts';
 import type { LogFeed } from '../observe/log-feed.ts';
 
@@ -9,6 +10,8 @@ export interface SupervisorContext {
   log: Logger;
   /** Replica starts across the tree queue here (bounded concurrency). */
   gate: StartGate;
+  /** The tree's spare Node process, which a Node replica starting becomes when it can. */
+  spares?: SparePool | undefined;
   /** Environment every replica of this cell gets (deps, idle timeout, log level...). */
   env: Record<string, string>;
   /** The tree's root directory. */

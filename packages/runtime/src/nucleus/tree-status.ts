@@ -16,6 +16,8 @@ export interface TreeStatusParts {
   gateway: TreeStatus['gateway'];
   metrics: TreeStatus['metrics'];
   dashboard: TreeStatus['dashboard'];
+  /** The spare Node process waiting for the next cell to start, if any. */
+  sparePid?: number | undefined;
 }
 
 /** `cell status` of a tree (docs/status.md), without asking the replicas anything. */
@@ -26,7 +28,7 @@ export function treeStatusOf(p: TreeStatusParts, now = Date.now()): TreeStatus {
   return {
     version: 1,
     root: p.tree.root.dir,
-    nucleus: { pid: process.pid, startedAt: p.startedAt, uptimeMs: now - p.startedAt, phase: p.phase },
+    nucleus: { pid: process.pid, startedAt: p.startedAt, uptimeMs: now - p.startedAt, phase: p.phase, ...(p.sparePid === undefined ? {} : { sparePid: p.sparePid }) },
     cells: [
       ...p.tree.nodes.map((node) => {
         const sup = p.supervisors.get(node);

@@ -1,0 +1,107 @@
+import type { Worker } from 'node:cluster';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isProcessAlive } from '@cell/host';
+import { tempDir, useTeardown, waitFor, within } from '../test-fixtures/temp-cells.ts';
+import { nodeCellExecArgv, type SpareBecome, SparePool, startsAlike } from './spare-pool.ts';
+
+const defer = useTeardown();
+
+/** A pool whose spare is ready; closed after the test. */
+async function readyPool(options: ConstructorParameters<typeof SparePool>[0] = {}): Promise<SparePool> {
+  const pool = new SparePool({ refillDelayMs: 50, afterListeningMs: 0, ...options });
+  defer(() => pool.close());
+  pool.start();
+  await waitFor('a spare to be ready', () => pool.readyPid !== undefined, 20_000);
+  return pool;
+}
+
+function become(spare: Worker, main: string, cwd: string, env: Record<string, string>): void {
+  spare.send({ type: 'cell:become', main, cwd, env } satisfies SpareBecome);
+}
+
+const exitOf = (w: Worker) => new Promise<{ code: number | null; signal: string | null }>((resolve) => w.process.once('exit', (code, signal) => resolve({ code, signal })));
+
+// What a cell sees of its process: reported over IPC, then it exits.
+const REPORTER = `import module from 'node:module';
+process.send({ answer: process.env.ANSWER ?? null, leftover: process.env.SPARE_ONLY ?? null, cwd: process.cwd(), argv1: process.argv[1], cache: module.getCompileCacheDir() ?? null }, () => process.exit(0));
+`;
+
+describe('startsAlike', () => {
+  it('lets a cell set anything but what Node reads at start, unless the spare has the same', () => {
+    const spare = { NODE_OPTIONS: '--max-http-header-size=1000', PATH: '/bin' };
+    expect(startsAlike(spare, { PATH: '/usr/bin', CELL_NAME: 'a', NODE_COMPILE_CACHE: '/c' })).toBe(true);
+    expect(startsAlike(spare, { NODE_OPTIONS: '--max-http-header-size=1000' })).toBe(true);
+    expect(startsAlike(spare, { NODE_OPTIONS: '--max-old-space-size=64' })).toBe(false);
+    expect(startsAlike(spare, { UV_THREADPOOL_SIZE: '8' })).toBe(false);
+    expect(startsAlike(spare, { SSL_CERT_FILE: '/x.pem' })).toBe(false);
+    expect(startsAlike({}, { NODE_EXTRA_CA_CERTS: '/ca.pem' })).toBe(false);
+  });
+
+  it('gives a cell source maps only when asked for, before its limits', () => {
+    expect(nodeCellExecArgv(['--max-old-space-size=48'], {})).toEqual(['--max-old-space-size=48']);
+    expect(nodeCellExecArgv([], { CELL_SOURCE_MAPS: '1' })).toEqual(['--enable-source-maps']);
+  });
+});
+
+describe('SparePool', () => {
+  it('hands over a started process that runs a bundle with the cell environment, directory and compile cache, and starts another', async () => {
+    process.env['SPARE_ONLY'] = 'from the nucleus when the spare started';
+    defer(() => delete process.env['SPARE_ONLY']);
+    const pool = await readyPool();
+    delete process.env['SPARE_ONLY'];
+    const dir = tempDir(defer, { 'main.mjs': REPORTER });
+    const pid = pool.readyPid;
+    const spare = pool.take([], { ANSWER: '42' })!;
+    expect(spare.process.pid).toBe(pid);
+    expect(pool.readyPid).toBeUndefined();
+    const report = new Promise((resolve) => spare.once('message', resolve));
+    const exited = exitOf(spare);
+    become(spare, join(dir, 'main.mjs'), dir, { PATH: process.env['PATH'] ?? '', ANSWER: '42', NODE_COMPILE_CACHE: join(dir, 'cache') });
+    expect(await within(report, 20_000, 'the report')).toEqual({ answer: '42', leftover: null, cwd: dir, argv1: join(dir, 'main.mjs'), cache: expect.stringContaining(join(dir, 'cache')) });
+    expect(await exited).toEqual({ code: 0, signal: null });
+    await waitFor('the next spare', () => pool.readyPid !== undefined && pool.readyPid !== pid, 20_000);
+  });
+
+  it('fails a bundle that throws as it loads like a process of its own: exit code 1, the error on stderr', async () => {
+    const pool = await readyPool();
+    const dir = tempDir(defer, { 'main.mjs': "throw new Error('boom at load');\n" });
+    const spare = pool.take([], {})!;
+    let stderr = '';
+    spare.process.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = exitOf(spare);
+    become(spare, join(dir, 'main.mjs'), dir, {});
+    expect(await within(exited, 20_000, 'the exit')).toEqual({ code: 1, signal: null });
+    expect(stderr).toContain('boom at load');
+  });
+
+  it('keeps its spare for cells it would not start alike: other Node flags, a start-up variable of their own', async () => {
+    const pool = await readyPool();
+    expect(pool.take(['--max-old-space-size=64'], {})).toBeUndefined();
+    expect(pool.take([], { NODE_OPTIONS: '--no-warnings' })).toBeUndefined();
+    expect(pool.readyPid).toBeDefined();
+  });
+
+  it('replaces a spare that died while it waited, and kills its spare when closed', async () => {
+    const pool = await readyPool();
+    const first = pool.readyPid!;
+    process.kill(first, 'SIGKILL');
+    const second = await waitFor('another spare', () => (pool.readyPid !== undefined && pool.readyPid !== first ? pool.readyPid : undefined), 20_000);
+    pool.close();
+    await waitFor('the spare to be gone', () => !isProcessAlive(second), 10_000);
+    expect(pool.take([], {})).toBeUndefined();
+  });
+
+  it('says so, once, when no spare can start, and then forks none', async () => {
+    const failures: string[] = [];
+    const pool = new SparePool({ execArgv: ['--no-such-node-flag'], refillDelayMs: 10, onFailure: (reason) => failures.push(reason) });
+    defer(() => pool.close());
+    pool.start();
+    await waitFor('the failure', () => failures.length > 0, 20_000);
+    expect(failures[0]).toMatch(/exited before it was ready \(code 9\)/);
+    pool.start();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(failures).toHaveLength(1);
+    expect(pool.readyPid).toBeUndefined();
+  });
+});

@@ -1,0 +1,176 @@
+import cluster, { type Worker } from 'node:cluster';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CellTree } from '@cell/config';
+import type { Logger } from '@cell/sdk';
+
+/** What the nucleus sends a spare to make it a cell: the bundle to run, where, with what environment. */
+export interface SpareBecome {
+  type: 'cell:become';
+  main: string;
+  cwd: string;
+  env: Record<string, string>;
+}
+
+const SPARE_ENTRY = fileURLToPath(new URL(`./spare-entry${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+/** Node's own flags for a Node cell's process (a heap cap where no cgroup limits memory, source maps when asked for). */
+export function nodeCellExecArgv(limitArgv: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+  // Source maps cost ~30 MiB of RSS per process; the bundle is readable without them.
+  return [...(env['CELL_SOURCE_MAPS'] === '1' ? ['--enable-source-maps'] : []), ...limitArgv];
+}
+
+/**
+ * Variables Node (or libuv, or OpenSSL) reads when it starts: a spare started without a cell's
+ * value for one of them would not run the cell as a process of its own would. The compile cache
+ * is the exception, as a spare turns it on for the cell it becomes.
+ */
+function readAtStart(key: string): boolean {
+  return /^(NODE_|UV_|SSL_|OPENSSL_)/.test(key) && key !== 'NODE_COMPILE_CACHE';
+}
+
+/**
+ * True when a process started with `spareEnv` runs a cell as its own process would: the cell's
+ * environment (`cellEnv`, what it adds to the nucleus's) sets no start-up variable otherwise.
+ */
+export function startsAlike(spareEnv: Readonly<Record<string, string | undefined>>, cellEnv: Readonly<Record<string, string | undefined>>): boolean {
+  return Object.keys(cellEnv).every((key) => !readAtStart(key) || spareEnv[key] === cellEnv[key]);
+}
+
+export interface SparePoolOptions {
+  /** Node flags of the spare (default: a cell's without limits); only a cell with the same gets it. */
+  execArgv?: string[];
+  /** The longest a taken spare's successor waits for the cell it became to listen (it starts then, so as not to compete with the cell starting), and the wait before a spare that died is replaced. */
+  refillDelayMs?: number;
+  /** How long after the cell a spare became listens its successor starts (default 100 ms). */
+  afterListeningMs?: number;
+  /** Told when a spare could not start (it exited before saying it is ready); no more are started. */
+  onFailure?: (reason: string) => void;
+}
+
+/**
+ * One spare Node process kept ready for the next Node cell that starts (a sleeping cell woken by a
+ * call, a restart): Node has started and loaded what every cell loads, so the cell's first reply
+ * comes without Node's start-up. The spare becomes the cell's process (the nucleus moves it into
+ * the cell's cgroup as the bundle starts, like any forked cell) and another is started shortly
+ * after. A cell whose Node flags or start-up variables differ from the spare's is forked as usual.
+ */
+export class SparePool {
+  private readonly execArgv: string[];
+  private readonly refillDelayMs: number;
+  private readonly afterListeningMs: number;
+  private readonly onFailure: ((reason: string) => void) | undefined;
+  private spare: Worker | undefined;
+  /** The environment the spare was started with. */
+  private spareEnv: NodeJS.ProcessEnv = {};
+  private ready = false;
+  private refill: NodeJS.Timeout | undefined;
+  private closed = false;
+  private failed = false;
+
+  constructor(options: SparePoolOptions = {}) {
+    this.execArgv = options.execArgv ?? nodeCellExecArgv([]);
+    this.refillDelayMs = options.refillDelayMs ?? 1000;
+    this.afterListeningMs = options.afterListeningMs ?? 100;
+    this.onFailure = options.onFailure;
+  }
+
+  /** Starts the first spare (again after `close`, no). */
+  start(): void {
+    if (!this.closed && !this.failed && !this.spare && !this.refill) this.fork();
+  }
+
+  /** The process id of the spare waiting now (undefined while none is ready). */
+  get readyPid(): number | undefined {
+    return this.ready ? this.spare?.process.pid : undefined;
+  }
+
+  /**
+   * A ready spare for a cell to start with `execArgv` and `env` (the spare is no longer the pool's:
+   * send it a {@link SpareBecome}), or undefined when none is ready or it would not start alike.
+   */
+  take(execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>): Worker | undefined {
+    const spare = this.spare;
+    if (!spare || !this.ready || !sameArgs(execArgv, this.execArgv) || !startsAlike(this.spareEnv, env)) return undefined;
+    spare.removeAllListeners('message');
+    spare.process.removeAllListeners('exit');
+    this.spare = undefined;
+    this.ready = false;
+    this.refillAfter(spare);
+    return spare;
+  }
+
+  /** Kills the waiting spare and starts no other. */
+  close(): void {
+    this.closed = true;
+    if (this.refill) clearTimeout(this.refill);
+    this.refill = undefined;
+    this.spare?.process.kill('SIGKILL');
+    this.spare = undefined;
+  }
+
+  private fork(): void {
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    // Settings last as long as the next change: every one a cell's fork sets is set here too.
+    cluster.setupPrimary({ exec: SPARE_ENTRY, args: [], cwd: process.cwd(), execArgv: this.execArgv, silent: true });
+    // No compile cache of its own: the cell it becomes turns on the cell's.
+    const spare = cluster.fork({ NODE_COMPILE_CACHE: '' });
+    this.spareEnv = { ...process.env };
+    this.spare = spare;
+    spare.on('error', () => undefined); // IPC to a dying spare: its exit says it
+    spare.on('message', (m: unknown) => {
+      if ((m as { type?: unknown } | null)?.type === 'cell:spare-ready') this.ready = true;
+    });
+    spare.process.once('exit', (code, signal) => {
+      if (this.spare !== spare) return;
+      this.spare = undefined;
+      if (this.closed) return;
+      if (!this.ready) {
+        this.failed = true;
+        this.onFailure?.(`the spare process exited before it was ready (${signal ?? `code ${code}`})`);
+        return;
+      }
+      this.ready = false;
+      this.forkLater(); // killed while waiting (by hand, or out of memory): another takes its place
+    });
+  }
+
+  /** The next spare starts once the cell `taken` listens (or ended, or after the refill delay): not while it starts. */
+  private refillAfter(taken: Worker): void {
+    const refill = () => {
+      if (this.refill !== timer) return;
+      clearTimeout(timer);
+      this.refill = undefined;
+      if (!this.closed) this.fork();
+    };
+    const timer = setTimeout(refill, this.refillDelayMs).unref();
+    this.refill = timer;
+    // Its first call comes right after it listens: the next spare's start waits a moment more.
+    taken.once('listening', () => setTimeout(refill, this.afterListeningMs).unref());
+    taken.process.once('exit', refill);
+  }
+
+  private forkLater(): void {
+    const timer = setTimeout(() => {
+      if (this.refill !== timer) return;
+      this.refill = undefined;
+      if (!this.closed) this.fork();
+    }, this.refillDelayMs).unref();
+    this.refill = timer;
+  }
+}
+
+function sameArgs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
+ * The spare a tree keeps: one when some Node cell of it sleeps when idle (`idle_timeout`), whose
+ * first call after a sleep waits for its start; none otherwise (a spare holds a Node process's
+ * memory, ~9 MiB).
+ */
+export function sparesFor(tree: CellTree, log: Logger): SparePool | undefined {
+  const sleeps = tree.nodes.some((n) => n.config.cell.entry && !n.config.process && n.config.lifeCycle.idleTimeoutMs !== undefined);
+  if (!sleeps) return undefined;
+  return new SparePool({ onFailure: (reason) => log.warn({ reason }, 'no spare process: cells start without one') });
+}
