@@ -2,14 +2,18 @@
 // last figures. A cell here is the data bench's own cell (four methods), bundled the way the
 // ribosome bundles one, and the same cell run from its TypeScript sources.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { median, round } from '../lib/stats.ts';
 import { startReady, stopAll } from '../lib/processes.ts';
 import { probeSocket } from '@cell/wire';
 import { DEFAULT_MEMORY_TRIM_MS } from '@cell/host';
 import { PAST_MEMORY_TRIM_MS } from '../lib/memory-trim.ts';
+import { idleWake } from '../lib/idle-wake.ts';
 import { cell } from './cell-data.ts';
+import { SMALL } from './system.ts';
 
 /** Private pages (Private_Clean + Private_Dirty) of a process, MiB: what one more such process costs. */
 function privateMiB(pid: number): number {
@@ -118,4 +122,23 @@ export async function idleAndCold(opts: IdleOptions): Promise<Record<string, unk
     },
     cold_start_ms: { bare_node_first_output: m(bareStart), cell_first_reply: m(cold), ratio: round(median(cold) / median(bareStart), 2) },
   };
+}
+
+/**
+ * The data cell as a sleeping cell of a tree (idle_timeout), woken by a small call: its first
+ * reply against a bare Node start (the target's figure; see idleWake).
+ */
+export async function dataCellWake(rounds: number, log: (line: string) => void): Promise<Record<string, unknown>> {
+  const root = mkdtempSync(join(tmpdir(), 'cell-bench-wake-'));
+  const dir = join(root, 'cells', 'data');
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(root, 'cell.toml'), '[cell]\nname = "wake"\nversion = "1.0.0"\n');
+  writeFileSync(join(dir, 'cell.toml'), '[cell]\nname = "data"\nversion = "1.0.0"\nentry = "src/main.ts"\n[life_cycle]\nidle_timeout = "300ms"\n');
+  const source = fileURLToPath(new URL('./cell-data.ts', import.meta.url));
+  writeFileSync(join(dir, 'src', 'main.ts'), `import { cell } from ${JSON.stringify(source)};\nawait cell.serve(process.env['CELL_SOCKET']!);\n`);
+  try {
+    return await idleWake({ root, cellDir: dir, cell: 'data', method: 'small', input: SMALL, rounds, mitosisArgs: ['--no-typecheck'], log });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }

@@ -1,30 +1,17 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { connectDynamic } from '@cell/sdk';
-import type { TreeStatus } from '@cell/host';
 import { median, round } from '../lib/stats.ts';
 import { PAST_MEMORY_TRIM_MS } from '../lib/memory-trim.ts';
+import { cellCli as cell, idleWake, stopTree, treeStatus as status, waitUntil } from '../lib/idle-wake.ts';
 import { writeTrivialTree } from './trivial-tree.ts';
 import { benchTypecheck } from './bench-typecheck.ts';
-
-const CLI = fileURLToPath(new URL('../../packages/cli/bin/cell.mjs', import.meta.url));
 
 export interface RuntimeOptions {
   rounds: number;
   sizes: number[];
   log(line: string): void;
-}
-
-function cell(args: string[]): string {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, NO_COLOR: '1' } });
-  if (r.status !== 0) throw new Error(`cell ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return r.stdout;
-}
-
-function status(root: string): TreeStatus {
-  return JSON.parse(cell(['status', root, '--json'])) as TreeStatus;
 }
 
 interface Memory {
@@ -46,47 +33,13 @@ const mib = (bytes: number) => round(bytes / 2 ** 20);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-/** Spawn-to-exit of `node -e` printing one byte: what any Node process costs to start. */
-function bareNodeStartMs(): Promise<number> {
-  return new Promise((resolve) => {
-    const t = performance.now();
-    const child = spawn(process.execPath, ['-e', "process.stdout.write('x')"]);
-    child.stdout.once('data', () => resolve(performance.now() - t));
-  });
-}
-
-async function coldStart(rounds: number, log: (l: string) => void): Promise<Record<string, number>> {
+async function coldStart(rounds: number, log: (l: string) => void): Promise<Record<string, unknown>> {
   const root = writeTrivialTree(1, 'idle_timeout = "300ms"');
-  const dir = join(root, 'cells', 'c0');
-  const bare: number[] = [];
-  const cold: number[] = [];
   try {
-    cell(['mitosis', root, '--detach']);
-    for (let i = 0; i < rounds; i++) {
-      await waitUntil(() => status(root).cells.find((c) => c.name === 'c0')?.state === 'idle', 30_000, 'idle');
-      bare.push(await bareNodeStartMs());
-      const t = performance.now();
-      const client = connectDynamic({ cell: dir, name: 'c0' });
-      await client.call('echo', { n: i });
-      cold.push(performance.now() - t);
-      await client.$close();
-      log(`runtime cold start ${i + 1}/${rounds}: bare node ${round(bare.at(-1)!)} ms, idle cell first reply ${round(cold.at(-1)!)} ms`);
-    }
+    return await idleWake({ root, cellDir: join(root, 'cells', 'c0'), cell: 'c0', method: 'echo', input: { n: 1 }, rounds, log });
   } finally {
-    spawnSync(process.execPath, [CLI, 'stop', root]);
     rmSync(root, { recursive: true, force: true });
   }
-  const b = median(bare);
-  const c = median(cold);
-  return { bare_node_ms: round(b), idle_cell_first_reply_ms: round(c), ratio: round(c / b, 2) };
 }
 
 async function restart(rounds: number, log: (l: string) => void): Promise<Record<string, unknown>> {
@@ -129,7 +82,7 @@ async function restart(rounds: number, log: (l: string) => void): Promise<Record
       log(`runtime restart ${i + 1}/${rounds}: crash to serving ${round(times.at(-1)!)} ms; idle cell RSS ${mib(memory.at(-1)!.rss)} MiB, unique ${mib(memory.at(-1)!.uss)} MiB vs bare node ${mib(bareMemory.at(-1)!.rss)} / ${mib(bareMemory.at(-1)!.uss)} MiB`);
     }
   } finally {
-    spawnSync(process.execPath, [CLI, 'stop', root]);
+    stopTree(root);
     rmSync(root, { recursive: true, force: true });
   }
   const med = (list: Memory[], key: keyof Memory) => median(list.map((m) => m[key]));
@@ -170,7 +123,7 @@ async function treeReady(size: number, log: (l: string) => void): Promise<Record
       total_pss_idle_mib: Math.round(pssIdle / 2 ** 20),
     };
   } finally {
-    spawnSync(process.execPath, [CLI, 'stop', root]);
+    stopTree(root);
     rmSync(root, { recursive: true, force: true });
   }
 }
@@ -193,7 +146,7 @@ export async function benchRuntime(opts: RuntimeOptions): Promise<Record<string,
     method: {
       rounds: opts.rounds,
       statistic: 'median',
-      cold_start: 'bare: spawn `node -e` until its first output; cell: first call to a cell that exited after idle_timeout, until the reply (nucleus starts it on demand)',
+      cold_start: 'bare: spawn `node -e` until its first output, from a small process of its own (fork() from the grown bench process took ~10 ms more); cell: first call to a cell that exited after idle_timeout, until the reply (the nucleus starts it on demand, in the tree\'s spare Node process when one is ready: woken_in_spare counts those rounds)',
       restart: 'SIGKILL of a replica until a call on its socket is answered by the new process',
       tree_ready: '`cell mitosis --detach` of N trivial cells with builds up to date, until every cell answered its handshake; build_ms is the first (cold) `cell build`, type-check included',
       rss: 'VmRSS of an idle trivial cell vs `node -e setInterval` after 1 s (shared pages of the Node binary counted in full)',
