@@ -201,6 +201,15 @@ describe('FramedConnection', () => {
     await conn.whenWritable(); // never waits on a closed connection
   });
 
+  it('cuts off a peer that does not close its side once it got everything (hung, or its loop blocked)', async () => {
+    const { conn, near, peer } = await open();
+    peer.socket.allowHalfOpen = true; // it sees our end and never ends its own
+    conn.send(ping(1));
+    conn.end();
+    await peer.takeKind(FrameKind.PING, 1);
+    await waitUntil(() => near.destroyed, 'the socket to be cut off', 10_000);
+  });
+
   it('sends ERROR on stream 0 before closing when it fails the connection', async () => {
     const { conn, peer, closes } = await open();
     conn.fail(new CellError('CELL_E_OVERLOADED', 'too many'));

@@ -1,6 +1,5 @@
 import type { Socket } from 'node:net';
-import { CellError, writeFrame, encodeBody, encodeFrameHead, frameBytes, frameTail, type Frame, FrameDecoder, type FrameSink } from '@cell/protocol';
-import { FrameKind, frameLimit, type FrameParts, type OversizeFrame } from '@cell/protocol';
+import { CellError, writeFrame, encodeBody, encodeFrameHead, frameBytes, frameTail, type Frame, FrameDecoder, type FrameSink, FrameKind, frameLimit, type FrameParts, type OversizeFrame } from '@cell/protocol';
 import { borrowedReadsOf } from '../transport/borrowed-reads.ts';
 
 /** What a FramedConnection reports to its owner. */
@@ -192,11 +191,11 @@ export class FramedConnection {
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
-  /** Flushes pending frames and closes the write side. */
+  /** Flushes pending frames and closes the write side; a peer that has not closed its own a second after it got everything is cut off. */
   end(): void {
     if (this.closed) return;
     this.flush();
-    this.socket.end();
+    this.socket.end(() => setTimeout(() => this.socket.destroy(), 1000).unref());
     this.terminate(undefined, false);
   }
 
