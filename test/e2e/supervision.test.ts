@@ -127,6 +127,11 @@ describe('supervision (real processes)', () => {
     // The tree keeps a spare Node process for a sleeping cell: the call woke the cell in it.
     expect(second).toEqual({ pid: idle.nucleus.sparePid, replica: 'work-0', version: 'v1' });
     expect(cellOf(status(tree.root), 'work').state).toBe('ready');
+    // Another spare takes its place, and goes with the tree (this process, blocked in `cell stop`, still holds its connection to the nucleus).
+    const next = (await waitStatus(tree.root, (s) => s.nucleus.sparePid !== undefined, 10_000, 'the next spare')).nucleus.sparePid!;
+    expect(next).not.toBe(second.pid);
+    expect(cell(['stop', tree.root]).code).toBe(0);
+    expect(isProcessAlive(next)).toBe(false);
   });
 
   it('reload replaces every replica under load without a single failed call', async () => {

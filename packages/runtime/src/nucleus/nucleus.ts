@@ -282,7 +282,6 @@ export class Nucleus {
 
   private async stopTree(): Promise<void> {
     this.log.info({ root: this.tree.root.dir }, 'stopping tree');
-    this.spares?.close();
     await this.door?.close();
     await this.observers.close(); // the span export sends the last spans before the replicas that keep them stop
     await Promise.allSettled(this.legacy.map((l) => l.stop()));
@@ -290,6 +289,7 @@ export class Nucleus {
     await this.link?.network.stop().catch((err: unknown) => this.log.warn({ err }, 'leaving the network failed'));
     this.watch.stop();
     await this.control?.stop({ graceMs: 100 });
+    await this.spares?.close(); // after the cells: one restarting while they stopped could still take it
     if (this.lock) removePointers(this.tree);
     this.limiter.releaseAll();
     this.lock?.release();

@@ -87,9 +87,17 @@ describe('SparePool', () => {
     const first = pool.readyPid!;
     process.kill(first, 'SIGKILL');
     const second = await waitFor('another spare', () => (pool.readyPid !== undefined && pool.readyPid !== first ? pool.readyPid : undefined), 20_000);
-    pool.close();
-    await waitFor('the spare to be gone', () => !isProcessAlive(second), 10_000);
+    await within(pool.close(), 10_000, 'the spare to be gone');
+    expect(isProcessAlive(second)).toBe(false);
     expect(pool.take([], {})).toBeUndefined();
+  });
+
+  it('exits when its nucleus goes away (the IPC channel closes): no spare outlives its tree', async () => {
+    const pool = await readyPool({ refillDelayMs: 60_000 });
+    const spare = pool.take([], {})!;
+    const exited = exitOf(spare);
+    spare.disconnect();
+    expect(await within(exited, 10_000, 'the spare to exit')).toEqual({ code: 0, signal: null });
   });
 
   it('says so, once, when no spare can start, and then forks none', async () => {

@@ -92,21 +92,23 @@ export class SparePool {
   take(execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>): Worker | undefined {
     const spare = this.spare;
     if (!spare || !this.ready || !sameArgs(execArgv, this.execArgv) || !startsAlike(this.spareEnv, env)) return undefined;
-    spare.removeAllListeners('message');
-    spare.process.removeAllListeners('exit');
     this.spare = undefined;
     this.ready = false;
     this.refillAfter(spare);
     return spare;
   }
 
-  /** Kills the waiting spare and starts no other. */
-  close(): void {
+  /** Kills the waiting spare and starts no other; resolves once it is gone. */
+  close(): Promise<void> {
     this.closed = true;
     if (this.refill) clearTimeout(this.refill);
     this.refill = undefined;
-    this.spare?.process.kill('SIGKILL');
+    const spare = this.spare?.process;
     this.spare = undefined;
+    if (!spare || spare.exitCode !== null || spare.signalCode !== null) return Promise.resolve();
+    const gone = new Promise<void>((resolve) => spare.once('exit', () => resolve()));
+    spare.kill('SIGKILL');
+    return gone;
   }
 
   private fork(): void {
@@ -119,8 +121,9 @@ export class SparePool {
     this.spare = spare;
     spare.on('error', () => undefined); // IPC to a dying spare: its exit says it
     spare.on('message', (m: unknown) => {
-      if ((m as { type?: unknown } | null)?.type === 'cell:spare-ready') this.ready = true;
+      if (this.spare === spare && (m as { type?: unknown } | null)?.type === 'cell:spare-ready') this.ready = true;
     });
+    // Node's cluster listens to its workers too: the pool's listeners stay on a taken spare, and do nothing then.
     spare.process.once('exit', (code, signal) => {
       if (this.spare !== spare) return;
       this.spare = undefined;
