@@ -3,7 +3,7 @@ import { CellError } from '@cell/protocol';
 import { isCellMessage, type NucleusMessage } from '@cell/host';
 import { connectDynamic } from '@cell/sdk';
 import type { ReplicaLimits } from './cgroups.ts';
-import { nodeCellExecArgv, type SpareBecome, type SparePool } from './spare-pool.ts';
+import { becomeCell, nodeCellExecArgv, type SparePool } from './spare-pool.ts';
 import type { ReplicaLog } from './replica-log.ts';
 import { type CellStats, exitWithin, type ProcessExit, residentBytes, type SpanAnswer, type SpanQuery, type SupervisedProcess } from './supervised-process.ts';
 
@@ -31,17 +31,6 @@ function forkCell(main: string, cwd: string, execArgv: string[], env: Record<str
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: main, args: [], cwd, execArgv, silent: true });
   return cluster.fork(env);
-}
-
-/** Makes a spare the cell's process: it runs `main` in `cwd` with the environment a fork would have had. */
-function becomeCell(spare: Worker, main: string, cwd: string, env: Record<string, string>): Worker {
-  const message: SpareBecome = { type: 'cell:become', main, cwd, env: { ...stringsOf(process.env), ...env } };
-  spare.send(message);
-  return spare;
-}
-
-function stringsOf(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** One OS process of a replica: forked, readiness-checked, drained. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive } from '@cell/host';
 import { tempDir, useTeardown, waitFor, within } from '../test-fixtures/temp-cells.ts';
-import { nodeCellExecArgv, type SpareBecome, SparePool, startsAlike } from './spare-pool.ts';
+import { becomeCell, nodeCellExecArgv, SparePool, startsAlike } from './spare-pool.ts';
 
 const defer = useTeardown();
 
@@ -14,10 +14,6 @@ async function readyPool(options: ConstructorParameters<typeof SparePool>[0] = {
   pool.start();
   await waitFor('a spare to be ready', () => pool.readyPid !== undefined, 20_000);
   return pool;
-}
-
-function become(spare: Worker, main: string, cwd: string, env: Record<string, string>): void {
-  spare.send({ type: 'cell:become', main, cwd, env } satisfies SpareBecome);
 }
 
 const exitOf = (w: Worker) => new Promise<{ code: number | null; signal: string | null }>((resolve) => w.process.once('exit', (code, signal) => resolve({ code, signal })));
@@ -57,7 +53,7 @@ describe('SparePool', () => {
     expect(pool.readyPid).toBeUndefined();
     const report = new Promise((resolve) => spare.once('message', resolve));
     const exited = exitOf(spare);
-    become(spare, join(dir, 'main.mjs'), dir, { PATH: process.env['PATH'] ?? '', ANSWER: '42', NODE_COMPILE_CACHE: join(dir, 'cache') });
+    becomeCell(spare, join(dir, 'main.mjs'), dir, { ANSWER: '42', NODE_COMPILE_CACHE: join(dir, 'cache') });
     expect(await within(report, 20_000, 'the report')).toEqual({ answer: '42', leftover: null, cwd: dir, argv1: join(dir, 'main.mjs'), cache: expect.stringContaining(join(dir, 'cache')) });
     expect(await exited).toEqual({ code: 0, signal: null });
     await waitFor('the next spare', () => pool.readyPid !== undefined && pool.readyPid !== pid, 20_000);
@@ -70,7 +66,7 @@ describe('SparePool', () => {
     let stderr = '';
     spare.process.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = exitOf(spare);
-    become(spare, join(dir, 'main.mjs'), dir, {});
+    becomeCell(spare, join(dir, 'main.mjs'), dir, {});
     expect(await within(exited, 20_000, 'the exit')).toEqual({ code: 1, signal: null });
     expect(stderr).toContain('boom at load');
   });

@@ -12,6 +12,17 @@ export interface SpareBecome {
   env: Record<string, string>;
 }
 
+/** Makes a spare taken from a pool the cell's process: it runs `main` in `cwd` with the environment a fork with `env` would have had. */
+export function becomeCell(spare: Worker, main: string, cwd: string, env: Record<string, string>): Worker {
+  const message: SpareBecome = { type: 'cell:become', main, cwd, env: { ...stringsOf(process.env), ...env } };
+  spare.send(message);
+  return spare;
+}
+
+function stringsOf(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 const SPARE_ENTRY = fileURLToPath(new URL(`./spare-entry${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /** Node's own flags for a Node cell's process (a heap cap where no cgroup limits memory, source maps when asked for). */
@@ -94,7 +105,7 @@ export class SparePool {
     if (!spare || !this.ready || !sameArgs(execArgv, this.execArgv) || !startsAlike(this.spareEnv, env)) return undefined;
     this.spare = undefined;
     this.ready = false;
-    this.refillAfter(spare);
+    this.forkLater(spare);
     return spare;
   }
 
@@ -138,28 +149,21 @@ export class SparePool {
     });
   }
 
-  /** The next spare starts once the cell `taken` listens (or ended, or after the refill delay): not while it starts. */
-  private refillAfter(taken: Worker): void {
-    const refill = () => {
+  /**
+   * Forks the next spare after the refill delay — or, for a spare a cell has `taken`, once that cell
+   * listens (and a moment more, for its first call) or ends, if sooner: not while it starts.
+   */
+  private forkLater(taken?: Worker): void {
+    const fork = () => {
       if (this.refill !== timer) return;
       clearTimeout(timer);
       this.refill = undefined;
       if (!this.closed) this.fork();
     };
-    const timer = setTimeout(refill, this.refillDelayMs).unref();
+    const timer = setTimeout(fork, this.refillDelayMs).unref();
     this.refill = timer;
-    // Its first call comes right after it listens: the next spare's start waits a moment more.
-    taken.once('listening', () => setTimeout(refill, this.afterListeningMs).unref());
-    taken.process.once('exit', refill);
-  }
-
-  private forkLater(): void {
-    const timer = setTimeout(() => {
-      if (this.refill !== timer) return;
-      this.refill = undefined;
-      if (!this.closed) this.fork();
-    }, this.refillDelayMs).unref();
-    this.refill = timer;
+    taken?.once('listening', () => setTimeout(fork, this.afterListeningMs).unref());
+    taken?.process.once('exit', fork);
   }
 }
 
