@@ -3,15 +3,23 @@
 // runs here as it would in a process of its own; the cell is spared Node's start-up.
 //
 // It imports nothing of Cell's (it runs under plain `node`, from sources or from dist), only the
-// Node modules every cell's bundle loads first, so that those cost a starting cell nothing.
+// Node modules every cell's bundle loads first, so that those cost a starting cell nothing. They
+// are imported as ES modules, as a bundle imports them: Node builds a module's ES facade by
+// reading every export, and `node:fs`'s `promises` alone loads a dozen internal modules.
 import module from 'node:module';
 import 'node:assert';
+import 'node:buffer';
+import 'node:cluster';
 import 'node:diagnostics_channel';
+import 'node:events';
+import 'node:fs';
 import 'node:net';
 import 'node:os';
 import 'node:path';
+import 'node:perf_hooks';
 import 'node:stream';
 import 'node:util';
+import 'node:v8';
 import 'node:vm';
 import 'node:worker_threads';
 import { pathToFileURL } from 'node:url';

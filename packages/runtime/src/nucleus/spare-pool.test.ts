@@ -59,6 +59,21 @@ describe('SparePool', () => {
     await waitFor('the next spare', () => pool.readyPid !== undefined && pool.readyPid !== pid, 20_000);
   });
 
+  it("has loaded the Node modules a cell's bundle imports: importing them loads no internal module", async () => {
+    const pool = await readyPool();
+    const builtins = ['assert', 'buffer', 'cluster', 'diagnostics_channel', 'events', 'fs', 'module', 'net', 'os', 'path', 'perf_hooks', 'stream', 'url', 'util', 'v8', 'vm', 'worker_threads'];
+    const dir = tempDir(defer, {
+      'main.mjs': `const before = new Set(process.moduleLoadList);
+for (const name of ${JSON.stringify(builtins)}) await import('node:' + name);
+process.send(process.moduleLoadList.filter((m) => !before.has(m)), () => process.exit(0));
+`,
+    });
+    const spare = pool.take([], {})!;
+    const report = new Promise((resolve) => spare.once('message', resolve));
+    becomeCell(spare, join(dir, 'main.mjs'), dir, {});
+    expect(await within(report, 20_000, 'the report')).toEqual([]);
+  });
+
   it('fails a bundle that throws as it loads like a process of its own: exit code 1, the error on stderr', async () => {
     const pool = await readyPool();
     const dir = tempDir(defer, { 'main.mjs': "throw new Error('boom at load');\n" });
