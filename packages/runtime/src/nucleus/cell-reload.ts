@@ -1,9 +1,8 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import { type CellConfig, type CellTree, loadCellConfig, type TreeNode } from '@cell/config';
 import type { Logger } from '@cell/sdk';
-import { buildCell, TYPECHECK_DIR } from '../ribosome/build-cell.ts';
+import { buildCell, copyBuild, TREE_SDK_DIR, TYPECHECK_DIR } from '../ribosome/build-cell.ts';
 import { buildProcessCell } from '../ribosome/build-process-cell.ts';
 import { localDeps } from '../ribosome/build-tree.ts';
 import { genomeFromSource, readGenomeFile, writeGenomeFile } from '../ribosome/contract-genome.ts';
@@ -46,7 +45,7 @@ export async function reloadSupervisedCell(host: ReloadHost, sup: CellSupervisor
     if (checked?.status === 'failed') throw typecheckFailure(checked);
     await keepOldMajor(host, sup, keepMajor);
   }
-  const result = await buildCell(config, localDeps(node), { typecheck: check ?? false });
+  const result = await buildCell(config, localDeps(node), { typecheck: check ?? false, sdkDir: join(host.tree.root.dir, TREE_SDK_DIR) });
   host.mains.set(node, result.main);
   host.log.info({ cell: sup.name, rebuilt: result.rebuilt, version: next?.version }, 'reloading cell');
   const replaced = await sup.reload(result.main, config);
@@ -86,10 +85,7 @@ export async function restartSupervisedCell(host: Pick<ReloadHost, 'log' | 'main
 /** Starts the current (old-major) build of a cell as `<name>-v<major>` before it is replaced. */
 async function keepOldMajor(host: ReloadHost, sup: CellSupervisor, major: number): Promise<void> {
   const node = sup.node;
-  const dir = join(node.dir, '.cell', 'build', `v${major}`);
-  mkdirSync(dir, { recursive: true });
-  const main = join(dir, 'main.mjs');
-  copyFileSync(host.mains.get(node)!, main);
+  const main = copyBuild(host.mains.get(node)!, join(node.dir, '.cell', 'build', `v${major}`));
   const legacy = new CellSupervisor({ ...node, name: `${node.name}-v${major}` }, sup.context);
   legacy.version = sup.version;
   host.legacy.push(legacy);

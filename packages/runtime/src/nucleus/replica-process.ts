@@ -4,6 +4,7 @@ import { isCellMessage, type NucleusMessage } from '@cell/host';
 import { connectDynamic } from '@cell/sdk';
 import type { ReplicaLimits } from './cgroups.ts';
 import { becomeCell, nodeCellExecArgv, type SparePool } from './spare-pool.ts';
+import { sdkOfBuild } from '../ribosome/sdk-bundle.ts';
 import type { ReplicaLog } from './replica-log.ts';
 import { type CellStats, exitWithin, type ProcessExit, residentBytes, type SpanAnswer, type SpanQuery, type SupervisedProcess } from './supervised-process.ts';
 
@@ -57,7 +58,7 @@ export class ReplicaProcess implements SupervisedProcess {
     this.spec = spec;
     const execArgv = nodeCellExecArgv(spec.limits.execArgv);
     const env = { ...spec.env, ...spec.limits.env, CELL_NAME: spec.cell, CELL_REPLICA: spec.replicaId, CELL_SOCKET: spec.socket };
-    const spare = spec.spares?.take(execArgv, env);
+    const spare = spec.spares?.take(execArgv, env, sdkOfBuild(spec.main));
     this.fromSpare = spare !== undefined;
     this.worker = spare ? becomeCell(spare, spec.main, spec.dir, env) : forkCell(spec.main, spec.dir, execArgv, env);
     this.pid = this.worker.process.pid!;

@@ -23,7 +23,7 @@ import 'node:v8';
 import 'node:vm';
 import 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
-import type { SpareBecome } from './spare-pool.ts';
+import type { SpareBecome, SparePreloadFailed } from './spare-pool.ts';
 
 function isBecome(m: unknown): m is SpareBecome {
   const b = m as Partial<SpareBecome> | null;
@@ -53,5 +53,19 @@ function onMessage(m: unknown): void {
 
 // The nucleus gone, nothing will ever use this process.
 process.on('disconnect', () => process.exit(0));
+
+// The SDK bundle of the cells this spare is for: a cell's bundle imports it (through its link,
+// whose real path this is), and finds it loaded. Nothing of it runs yet: a cell's first call
+// to the SDK reads the cell's environment, set when it becomes one.
+const preload = process.env['CELL_SPARE_PRELOAD'];
+if (preload) {
+  try {
+    await import(pathToFileURL(preload).href);
+  } catch (err) {
+    const failed: SparePreloadFailed = { type: 'cell:spare-preload-failed', reason: err instanceof Error ? err.message : String(err) };
+    process.send?.(failed, () => process.exit(1));
+    await new Promise(() => undefined); // exits once the nucleus has the reason
+  }
+}
 process.on('message', onMessage);
 process.send?.({ type: 'cell:spare-ready' });

@@ -1,8 +1,10 @@
 import cluster, { type Worker } from 'node:cluster';
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CellTree } from '@cell/config';
 import type { Logger } from '@cell/sdk';
+import { MAIN_FILE } from '../ribosome/build-cell.ts';
+import { sdkOfBuild } from '../ribosome/sdk-bundle.ts';
 
 /** What the nucleus sends a spare to make it a cell: the bundle to run, where, with what environment. */
 export interface SpareBecome {
@@ -57,6 +59,20 @@ export interface SparePoolOptions {
   afterListeningMs?: number;
   /** Told when a spare could not start (it exited before saying it is ready); no more are started. */
   onFailure?: (reason: string) => void;
+  /**
+   * The SDK bundle each new spare loads before it is ready (the one the tree's sleeping cells
+   * import, see ribosome/sdk-bundle.ts): a cell started in it finds the SDK loaded. Only a cell
+   * whose build links that bundle gets such a spare.
+   */
+  preload?: () => string | undefined;
+  /** Told when a spare could not load the SDK bundle: the next ones load nothing. */
+  onPreloadFailure?: (reason: string) => void;
+}
+
+/** What a spare says when it could not load the SDK bundle it was given; it exits then. */
+export interface SparePreloadFailed {
+  type: 'cell:spare-preload-failed';
+  reason: string;
 }
 
 /**
@@ -71,7 +87,12 @@ export class SparePool {
   private readonly refillDelayMs: number;
   private readonly afterListeningMs: number;
   private readonly onFailure: ((reason: string) => void) | undefined;
+  private readonly preload: (() => string | undefined) | undefined;
+  private readonly onPreloadFailure: ((reason: string) => void) | undefined;
+  private preloadFailed = false;
   private spare: Worker | undefined;
+  /** The SDK bundle the spare loaded (undefined: none). */
+  private sparePreload: string | undefined;
   /** The environment the spare was started with. */
   private spareEnv: NodeJS.ProcessEnv = {};
   private ready = false;
@@ -84,6 +105,8 @@ export class SparePool {
     this.refillDelayMs = options.refillDelayMs ?? 1000;
     this.afterListeningMs = options.afterListeningMs ?? 100;
     this.onFailure = options.onFailure;
+    this.preload = options.preload;
+    this.onPreloadFailure = options.onPreloadFailure;
   }
 
   /** Starts the first spare (again after `close`, no). */
@@ -97,12 +120,15 @@ export class SparePool {
   }
 
   /**
-   * A ready spare for a cell to start with `execArgv` and `env` (the spare is no longer the pool's:
-   * send it a {@link SpareBecome}), or undefined when none is ready or it would not start alike.
+   * A ready spare for a cell to start with `execArgv` and `env` whose build loads the SDK bundle
+   * `sdk` (a real path; undefined: none), or undefined when none is ready or it would not start
+   * alike (other flags, start-up variables, another SDK loaded). The spare is no longer the
+   * pool's: send it a {@link SpareBecome}.
    */
-  take(execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>): Worker | undefined {
+  take(execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>, sdk?: string): Worker | undefined {
     const spare = this.spare;
     if (!spare || !this.ready || !sameArgs(execArgv, this.execArgv) || !startsAlike(this.spareEnv, env)) return undefined;
+    if (this.sparePreload !== undefined && this.sparePreload !== sdk) return undefined;
     this.spare = undefined;
     this.ready = false;
     this.forkLater(spare);
@@ -126,19 +152,31 @@ export class SparePool {
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     // Settings last as long as the next change: every one a cell's fork sets is set here too.
     cluster.setupPrimary({ exec: SPARE_ENTRY, args: [], cwd: process.cwd(), execArgv: this.execArgv, silent: true });
+    const preload = this.preloadFailed ? undefined : this.preload?.();
     // No compile cache of its own: the cell it becomes turns on the cell's.
-    const spare = cluster.fork({ NODE_COMPILE_CACHE: '' });
+    const spare = cluster.fork({ NODE_COMPILE_CACHE: '', ...(preload !== undefined && { CELL_SPARE_PRELOAD: preload }) });
     this.spareEnv = { ...process.env };
     this.spare = spare;
+    this.sparePreload = preload;
+    let preloadFailure: string | undefined;
     spare.on('error', () => undefined); // IPC to a dying spare: its exit says it
     spare.on('message', (m: unknown) => {
-      if (this.spare === spare && (m as { type?: unknown } | null)?.type === 'cell:spare-ready') this.ready = true;
+      if (this.spare !== spare) return;
+      const message = m as Partial<SparePreloadFailed> | { type?: unknown } | null;
+      if (message?.type === 'cell:spare-ready') this.ready = true;
+      if (message?.type === 'cell:spare-preload-failed') preloadFailure = String((message as Partial<SparePreloadFailed>).reason);
     });
     // Node's cluster listens to its workers too: the pool's listeners stay on a taken spare, and do nothing then.
     spare.process.once('exit', (code, signal) => {
       if (this.spare !== spare) return;
       this.spare = undefined;
       if (this.closed) return;
+      if (!this.ready && preloadFailure !== undefined) {
+        this.preloadFailed = true;
+        this.onPreloadFailure?.(`${preload}: ${preloadFailure}`);
+        this.forkLater();
+        return;
+      }
       if (!this.ready) {
         this.failed = true;
         this.onFailure?.(`the spare process exited before it was ready (${signal ?? `code ${code}`})`);
@@ -177,7 +215,21 @@ function sameArgs(a: readonly string[], b: readonly string[]): boolean {
  * memory, ~9 MiB).
  */
 export function sparesFor(tree: CellTree, log: Logger): SparePool | undefined {
-  const sleeps = tree.nodes.some((n) => n.config.cell.entry && !n.config.process && n.config.lifeCycle.idleTimeoutMs !== undefined);
-  if (!sleeps) return undefined;
-  return new SparePool({ onFailure: (reason) => log.warn({ reason }, 'no spare process: cells start without one') });
+  const sleeping = tree.nodes.filter((n) => n.config.cell.entry && !n.config.process && n.config.lifeCycle.idleTimeoutMs !== undefined);
+  if (sleeping.length === 0) return undefined;
+  return new SparePool({
+    onFailure: (reason) => log.warn({ reason }, 'no spare process: cells start without one'),
+    // Read at each spare's start: a rebuild may have given the cells a new SDK since the last.
+    preload: () => mostCommon(sleeping.map((n) => sdkOfBuild(join(n.dir, MAIN_FILE)))),
+    onPreloadFailure: (reason) => log.warn({ reason }, 'the spare process could not load the SDK: cells start in one that has not'),
+  });
+}
+
+/** The value most of `values` have (undefined ones aside). */
+function mostCommon(values: ReadonlyArray<string | undefined>): string | undefined {
+  const counts = new Map<string, number>();
+  for (const v of values) if (v !== undefined) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: string | undefined;
+  for (const [v, n] of counts) if (best === undefined || n > counts.get(best)!) best = v;
+  return best;
 }

@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { CellConfig } from '@cell/config';
 import type { DependencyRef } from '@cell/host';
 import type { LaunchSpec } from '../standalone/launch-spec.ts';
-import { bundleIfChanged } from './bundle.ts';
+import { bundleIfChanged, START_FILE } from './bundle.ts';
+import { linkSdk, sdkOfBuild } from './sdk-bundle.ts';
 import { writeFileAtomic } from '../files/write-atomic.ts';
 import { type CellTypecheck, typecheckCells, typecheckFailure, type TypecheckReport } from './typecheck-cells.ts';
 
@@ -24,6 +25,24 @@ export interface BuildResult {
   typecheck: Exclude<CellTypecheck['status'], 'failed'> | 'off';
 }
 
+/**
+ * Copies the build whose bundle is `main` into `dir` (an old major kept running beside a new one):
+ * the bundle, the banner it starts with and a link to the same SDK bundle. Returns the copy's bundle.
+ */
+export function copyBuild(main: string, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const copy = join(dir, basename(main));
+  copyFileSync(main, copy);
+  const start = join(dirname(main), START_FILE);
+  if (existsSync(start)) copyFileSync(start, join(dir, START_FILE));
+  const sdk = sdkOfBuild(main);
+  if (sdk) linkSdk(dir, sdk);
+  return copy;
+}
+
+/** Where a tree keeps the SDK's bundle its cells share (a cell built on its own keeps it in its build directory). */
+export const TREE_SDK_DIR = join('.cell', 'sdk');
+
 /** Where a cell built on its own keeps its type-check state. */
 export const TYPECHECK_DIR = join('.cell', 'typecheck');
 
@@ -34,8 +53,9 @@ if (process.env.CELL_CGROUP_PROCS) for (const f of process.env.CELL_CGROUP_PROCS
 if (process.send) process.on('disconnect', () => process.exit(0));`;
 
 /**
- * The ribosome: bundles a cell's TypeScript entry (and everything it imports, the SDK included)
- * into `.cell/build/main.mjs`, only when an input changed since the last build, and type-checks
+ * The ribosome: bundles a cell's TypeScript entry (and everything it imports) into
+ * `.cell/build/main.mjs`, which loads the SDK from its own bundle (`sdkDir`: a tree's cells share
+ * one, see sdk-bundle.ts), only when an input changed since the last build, and type-checks
  * it (see {@link typecheckCells}): a cell that does not type-check fails with
  * CELL_E_TYPECHECK_FAILED and nothing of it is written, its previous build stays. Also writes
  * `.cell/launch.json`, which lets a caller start the cell without a nucleus.
@@ -46,7 +66,7 @@ if (process.send) process.on('disconnect', () => process.exit(0));`;
 export async function buildCell(
   config: CellConfig,
   deps: Record<string, DependencyRef>,
-  options: { force?: boolean; outFile?: string; typecheck?: boolean | Promise<TypecheckReport> } = {},
+  options: { force?: boolean; outFile?: string; typecheck?: boolean | Promise<TypecheckReport>; sdkDir?: string } = {},
 ): Promise<BuildResult> {
   const started = performance.now();
   const entry = config.cell.entry;
@@ -75,7 +95,16 @@ export async function buildCell(
   // Checked while esbuild bundles; awaited (and its rejection handled) before anything is written.
   check?.catch(() => undefined);
   mkdirSync(join(config.dir, BUILD_DIR), { recursive: true });
-  const { rebuilt, warnings } = await bundleIfChanged({ cell: config.cell.name, dir: config.dir, entry, outFile: main, banner: CELL_BANNER, force: options.force ?? false, beforeWrite });
+  const { rebuilt, warnings } = await bundleIfChanged({
+    cell: config.cell.name,
+    dir: config.dir,
+    entry,
+    outFile: main,
+    banner: CELL_BANNER,
+    sdkDir: options.sdkDir ?? join(config.dir, BUILD_DIR),
+    force: options.force ?? false,
+    beforeWrite,
+  });
   writeFileAtomic(join(config.dir, '.cell', 'launch.json'), `${JSON.stringify(launch, null, 2)}\n`);
   return { cell: config.cell.name, main, rebuilt, durationMs: performance.now() - started, warnings, typecheck };
 }

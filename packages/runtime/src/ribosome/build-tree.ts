@@ -3,7 +3,7 @@ import { CellError } from '@cell/protocol';
 import type { CellTree, TreeNode } from '@cell/config';
 import type { Genome } from '@cell/contract';
 import type { DependencyRef } from '@cell/host';
-import { buildCell, type BuildResult, TYPECHECK_DIR } from './build-cell.ts';
+import { buildCell, type BuildResult, TREE_SDK_DIR, TYPECHECK_DIR } from './build-cell.ts';
 import { buildProcessCell } from './build-process-cell.ts';
 import { genomesFromSources, writeGenomeFile } from './contract-genome.ts';
 import { type DependencyTypes, generateDependencyTypes, generateRemoteTypes } from './dependency-types.ts';
@@ -65,7 +65,7 @@ export async function buildTree(tree: CellTree, options: TreeBuildOptions = {}):
     withCode,
     4,
     (node) =>
-      buildCell(node.config, localDeps(node), { force: options.force ?? false, typecheck: typecheck ?? false }).then((r) => {
+      buildCell(node.config, localDeps(node), { force: options.force ?? false, typecheck: typecheck ?? false, sdkDir: join(tree.root.dir, TREE_SDK_DIR) }).then((r) => {
         const genome = genomes.get(node);
         if (genome) writeGenomeFile(node.dir, genome);
         builds.set(node, r);

@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, version as esbuildVersion, type Message } from 'esbuild';
 import { CellError } from '@cell/protocol';
 import { nativeExternals } from './native-externals.ts';
 import { wideSourceWarning } from './source-width.ts';
+import { type InputStamps, inputsUnchanged, stampInputs } from './input-stamps.ts';
+import { ensureSdkBundle, linkSdk, SdkImport, sdkInputs, unlinkSdk } from './sdk-bundle.ts';
 import { writeFileAtomic } from '../files/write-atomic.ts';
 
 interface Manifest {
@@ -13,8 +15,9 @@ interface Manifest {
   /** How it was bundled (the options and banner): a bundle made otherwise is made again. */
   options: string;
   entry: string;
-  /** input file -> [mtimeMs, size] */
-  inputs: Record<string, [number, number]>;
+  inputs: InputStamps;
+  /** The SDK's entry and its bundle's manifest, when the SDK is loaded from its own bundle (`sdkDir`). */
+  sdk?: { entry: string; manifest: string };
 }
 
 export interface BundleRequest {
@@ -26,6 +29,12 @@ export interface BundleRequest {
   outFile: string;
   /** Code to run before the bundle's own (after the require() shim every bundle gets). */
   banner?: string;
+  /**
+   * Where the SDK's own bundle is kept (a tree's, shared by its cells): the cell's bundle imports
+   * `@cell/sdk` from `cell-sdk.mjs` beside it, a link to that bundle, and its banner runs from
+   * `cell-start.mjs`, imported first. Without it, the SDK is bundled in.
+   */
+  sdkDir?: string;
   force?: boolean;
   /**
    * Awaited once the bundle is known to be good (built, or still up to date) and before anything
@@ -82,41 +91,36 @@ export function bundleBanner(banner: string | undefined): string {
 
 /** What decides a bundle besides its inputs: esbuild's options and the banner. */
 function bundleOptionsKey(req: BundleRequest): string {
-  return JSON.stringify({ ...CELL_BUNDLE_OPTIONS, banner: bundleBanner(req.banner) });
+  return JSON.stringify({ ...CELL_BUNDLE_OPTIONS, banner: bundleBanner(req.banner), sdk: req.sdkDir !== undefined });
+}
+
+function readManifest(outFile: string): Manifest | undefined {
+  try {
+    return JSON.parse(readFileSync(manifestPath(outFile), 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
 }
 
 function manifestPath(outFile: string): string {
   return `${outFile}.manifest.json`;
 }
 
-/** The files the last build of `outFile` read (absolute paths); none when it was never built. */
+/** The files the last build of `outFile` read (absolute paths), its SDK's included; none when it was never built. */
 export function bundleInputs(outFile: string): string[] {
-  try {
-    return Object.keys((JSON.parse(readFileSync(manifestPath(outFile), 'utf8')) as Manifest).inputs);
-  } catch {
-    return [];
-  }
+  const manifest = readManifest(outFile);
+  return [...Object.keys(manifest?.inputs ?? {}), ...(manifest?.sdk ? sdkInputs(manifest.sdk.manifest) : [])];
 }
 
-function upToDate(req: BundleRequest): boolean {
-  const path = manifestPath(req.outFile);
-  if (!existsSync(path) || !existsSync(req.outFile)) return false;
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(readFileSync(path, 'utf8')) as Manifest;
-  } catch {
-    return false;
-  }
+/** The manifest of the last build of `req.outFile`, when nothing it was made from has changed since. */
+function upToDate(req: BundleRequest): Manifest | undefined {
+  const manifest = existsSync(req.outFile) ? readManifest(req.outFile) : undefined;
+  return manifest && unchanged(req, manifest) ? manifest : undefined;
+}
+
+function unchanged(req: BundleRequest, manifest: Manifest): boolean {
   if (manifest.format !== 1 || manifest.esbuild !== esbuildVersion || manifest.options !== bundleOptionsKey(req) || manifest.entry !== req.entry) return false;
-  for (const [file, [mtimeMs, size]] of Object.entries(manifest.inputs)) {
-    try {
-      const s = statSync(file);
-      if (s.mtimeMs !== mtimeMs || s.size !== size) return false;
-    } catch {
-      return false;
-    }
-  }
-  return true;
+  return inputsUnchanged(manifest.inputs) && (req.sdkDir === undefined || manifest.sdk === undefined || existsSync(join(dirname(req.outFile), START_FILE)));
 }
 
 function describeMessage(m: Message): string {
@@ -124,32 +128,53 @@ function describeMessage(m: Message): string {
   return `${where}${m.text}`;
 }
 
+/** The esbuild options of a cell's bundle in `dir`, and of its SDK's (whose banner is the require() shim alone). */
+function esbuildOptions(req: BundleRequest) {
+  return {
+    ...CELL_BUNDLE_OPTIONS,
+    conditions: [...CELL_BUNDLE_OPTIONS.conditions],
+    banner: { js: REQUIRE_SHIM },
+    external: nativeExternals(req.dir, shippedNodeModules()),
+    nodePaths: shippedNodeModules(),
+  };
+}
+
+/** The file a split bundle's banner runs from: imported first, so it runs before the SDK loads. */
+export const START_FILE = 'cell-start.mjs';
+
 /**
- * Bundles `entry` (and everything it imports, the SDK included) into one ES module, only when
- * an input changed since the last bundle (mtime and size of every input are recorded).
+ * Bundles `entry` (and everything it imports, the SDK included unless `sdkDir` is given) into
+ * one ES module, only when an input changed since the last bundle (mtime and size of every input
+ * are recorded).
  */
 export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult> {
-  if (!req.force && upToDate(req)) {
+  const options = esbuildOptions(req);
+  const outDir = dirname(req.outFile);
+  const known = req.force ? undefined : upToDate(req);
+  if (known) {
+    const sdk = known.sdk && req.sdkDir !== undefined ? await ensureSdkBundle({ entry: known.sdk.entry, dir: req.sdkDir, options }) : undefined;
     await req.beforeWrite?.();
-    return { rebuilt: false, warnings: [] };
+    // The cell is the same, its SDK may be new: the cell is rebuilt when its link changes.
+    return { rebuilt: sdk !== undefined && linkSdk(outDir, sdk.file), warnings: [] };
   }
-  mkdirSync(dirname(req.outFile), { recursive: true });
+  mkdirSync(outDir, { recursive: true });
+  const sdk = req.sdkDir === undefined ? undefined : new SdkImport(req.sdkDir, options);
   let result;
+  let sdkBundle;
   try {
     result = await build({
       entryPoints: [req.entry],
       outfile: req.outFile,
-      ...CELL_BUNDLE_OPTIONS,
-      conditions: [...CELL_BUNDLE_OPTIONS.conditions],
+      ...options,
+      banner: { js: sdk ? `${REQUIRE_SHIM}\nimport './${START_FILE}';` : bundleBanner(req.banner) },
+      plugins: sdk ? [sdk.plugin()] : [],
       metafile: true,
       logLevel: 'silent',
-      banner: { js: bundleBanner(req.banner) },
-      external: nativeExternals(req.dir, shippedNodeModules()),
-      nodePaths: shippedNodeModules(),
       absWorkingDir: req.dir,
       // Written below, each file atomically: a replica starting meanwhile never reads half a bundle.
       write: false,
     });
+    sdkBundle = await sdk?.bundle();
   } catch (err) {
     const errors = ((err as { errors?: Message[] }).errors ?? []).map(describeMessage);
     throw new CellError('CELL_E_BUILD_FAILED', `build of ${req.cell} failed:\n${errors.map((e) => `  ${e}`).join('\n') || String(err)}`, {
@@ -159,6 +184,7 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
   }
   await req.beforeWrite?.();
   const warnings = result.warnings.map(describeMessage);
+  if (sdk) writeFileAtomic(join(outDir, START_FILE), `${req.banner ?? ''}\n`);
   for (const out of result.outputFiles) {
     writeFileAtomic(out.path, out.contents);
     if (!out.path.endsWith('.map')) {
@@ -166,17 +192,11 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
       if (wide) warnings.push(wide);
     }
   }
-  const inputs: Manifest['inputs'] = {};
-  for (const input of Object.keys(result.metafile.inputs)) {
-    const file = join(req.dir, input);
-    try {
-      const s = statSync(file);
-      inputs[file] = [s.mtimeMs, s.size];
-    } catch {
-      // virtual module (none today): nothing to watch
-    }
-  }
+  if (sdkBundle) linkSdk(outDir, sdkBundle.file);
+  else if (sdk) unlinkSdk(outDir);
+  const inputs = stampInputs(Object.keys(result.metafile.inputs).map((input) => join(req.dir, input)));
   const manifest: Manifest = { format: 1, esbuild: esbuildVersion, options: bundleOptionsKey(req), entry: req.entry, inputs };
+  if (sdkBundle && sdk?.entry) manifest.sdk = { entry: sdk.entry, manifest: sdkBundle.manifest };
   writeFileAtomic(manifestPath(req.outFile), `${JSON.stringify(manifest)}\n`);
   return { rebuilt: true, warnings };
 }

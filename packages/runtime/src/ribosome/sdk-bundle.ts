@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { build, type Plugin, version as esbuildVersion } from 'esbuild';
+import { writeFileAtomic } from '../files/write-atomic.ts';
+import { type InputStamps, inputsUnchanged, stampInputs } from './input-stamps.ts';
+
+/**
+ * A cell's bundle imports the SDK from this file beside it: a link to the SDK's own bundle, which
+ * every cell of a tree that resolves the same SDK shares (see {@link ensureSdkBundle}).
+ */
+export const SDK_LINK = 'cell-sdk.mjs';
+
+/** The import a cell's bundle keeps: the SDK comes from its own bundle. */
+export const SDK_SPECIFIER = '@cell/sdk';
+
+interface SdkManifest {
+  format: 1;
+  esbuild: string;
+  options: string;
+  entry: string;
+  /** The bundle's file name in its directory, named by its content. */
+  file: string;
+  inputs: InputStamps;
+}
+
+export interface SdkBundleRequest {
+  /** The SDK's entry as the cell's imports resolve it (absolute). */
+  entry: string;
+  /** Where SDK bundles are kept: a tree's `.cell/sdk/`, or a cell's own build directory. */
+  dir: string;
+  /** esbuild options every cell bundle is made with (the ribosome's), and its banner. */
+  options: Record<string, unknown>;
+  /** Told once the SDK had to be bundled again. */
+  onBuilt?: () => void;
+}
+
+export interface SdkBundle {
+  /** Absolute path of the bundle (named by its content: a new SDK is a new file). */
+  file: string;
+  /** Its manifest: the SDK's inputs, which decide when it is made again. */
+  manifest: string;
+}
+
+function manifestPathOf(req: SdkBundleRequest): string {
+  const key = createHash('sha256').update(`${req.entry}\n${JSON.stringify(req.options)}`).digest('hex').slice(0, 16);
+  return join(req.dir, `cell-sdk-${key}.manifest.json`);
+}
+
+function readManifest(path: string): SdkManifest | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as SdkManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The inputs an SDK bundle was made from (absolute paths); none when its manifest is gone. */
+export function sdkInputs(manifest: string): string[] {
+  return Object.keys(readManifest(manifest)?.inputs ?? {});
+}
+
+// One build per SDK bundle at a time: the cells of a tree are built together and share it.
+const building = new Map<string, Promise<SdkBundle>>();
+
+/**
+ * The SDK's own bundle, made again only when one of its inputs changed. Its name comes from its
+ * content: a process that loaded an older SDK (a running cell, a tree's spare) never sees a file
+ * change under it, and whoever holds the path of the current one knows it is current.
+ */
+export function ensureSdkBundle(req: SdkBundleRequest): Promise<SdkBundle> {
+  const manifest = manifestPathOf(req);
+  let pending = building.get(manifest);
+  if (!pending) {
+    pending = makeSdkBundle(req, manifest).finally(() => building.delete(manifest));
+    building.set(manifest, pending);
+  }
+  return pending;
+}
+
+async function makeSdkBundle(req: SdkBundleRequest, manifestPath: string): Promise<SdkBundle> {
+  const options = JSON.stringify(req.options);
+  const known = readManifest(manifestPath);
+  if (known?.format === 1 && known.esbuild === esbuildVersion && known.options === options && known.entry === req.entry && existsSync(join(req.dir, known.file)) && inputsUnchanged(known.inputs)) {
+    return { file: join(req.dir, known.file), manifest: manifestPath };
+  }
+  mkdirSync(req.dir, { recursive: true });
+  const placeholder = join(req.dir, 'cell-sdk.mjs');
+  const result = await build({
+    ...req.options,
+    stdin: { contents: `export * from ${JSON.stringify(req.entry)};\n`, resolveDir: dirname(req.entry), sourcefile: 'cell-sdk-entry.js', loader: 'js' },
+    outfile: placeholder,
+    absWorkingDir: dirname(req.entry),
+    metafile: true,
+    logLevel: 'silent',
+    write: false,
+  });
+  const js = result.outputFiles.find((f) => f.path === placeholder)!;
+  const map = result.outputFiles.find((f) => f.path === `${placeholder}.map`);
+  const file = `cell-sdk-${createHash('sha256').update(js.contents).digest('hex').slice(0, 16)}.mjs`;
+  if (map) writeFileAtomic(join(req.dir, `${file}.map`), map.contents);
+  writeFileAtomic(join(req.dir, file), js.text.replace(/\/\/# sourceMappingURL=cell-sdk\.mjs\.map\s*$/, `//# sourceMappingURL=${file}.map\n`));
+  // The entry written from stdin has no file: it is not an input.
+  const inputs = stampInputs(Object.keys(result.metafile.inputs).map((input) => resolve(dirname(req.entry), input)));
+  const manifest: SdkManifest = { format: 1, esbuild: esbuildVersion, options, entry: req.entry, file, inputs };
+  writeFileAtomic(manifestPath, `${JSON.stringify(manifest)}\n`);
+  req.onBuilt?.();
+  return { file: join(req.dir, file), manifest: manifestPath };
+}
+
+/**
+ * Points `<buildDir>/cell-sdk.mjs` at `sdkFile` (a relative link: a tree can move); replaced
+ * atomically, so a cell starting meanwhile loads the old SDK or the new. True when it changed.
+ */
+export function linkSdk(buildDir: string, sdkFile: string): boolean {
+  const link = join(buildDir, SDK_LINK);
+  const target = relative(buildDir, sdkFile);
+  try {
+    if (readlinkSync(link) === target) return false;
+  } catch {
+    // no link yet, or a file of an older build: replaced below
+  }
+  const temp = join(buildDir, `.${SDK_LINK}.${process.pid}.${basename(sdkFile)}`);
+  symlinkSync(target, temp);
+  renameSync(temp, link);
+  return true;
+}
+
+/** Removes a link left by an earlier build of a cell that no longer imports the SDK. */
+export function unlinkSdk(buildDir: string): void {
+  try {
+    unlinkSync(join(buildDir, SDK_LINK));
+  } catch {
+    // none
+  }
+}
+
+const RESOLVING = Symbol('resolving @cell/sdk');
+
+/**
+ * The SDK import of one cell's build: `@cell/sdk`, resolved from the cell as esbuild resolves it,
+ * stays an import of `./cell-sdk.mjs`, and that SDK is bundled on its own (once for the cells
+ * that share it). A second, different SDK some dependency of the cell resolves is bundled in.
+ */
+export class SdkImport {
+  private readonly dir: string;
+  private readonly options: Record<string, unknown>;
+  private pending: Promise<SdkBundle> | undefined;
+  /** The SDK's entry, once the cell's code imported it. */
+  entry: string | undefined;
+
+  constructor(dir: string, options: Record<string, unknown>) {
+    this.dir = dir;
+    this.options = options;
+  }
+
+  plugin(): Plugin {
+    return {
+      name: 'cell-sdk',
+      setup: (b) => {
+        b.onResolve({ filter: /^@cell\/sdk$/ }, async (args) => {
+          if (args.pluginData === RESOLVING) return undefined;
+          const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: RESOLVING });
+          if (r.errors.length > 0) return { errors: r.errors };
+          if (this.entry !== undefined && this.entry !== r.path) return { path: r.path, namespace: r.namespace };
+          this.entry = r.path;
+          this.pending ??= ensureSdkBundle({ entry: r.path, dir: this.dir, options: this.options });
+          await this.pending;
+          return { path: `./${SDK_LINK}`, external: true };
+        });
+      },
+    };
+  }
+
+  /** The SDK's bundle, when the cell imports the SDK. */
+  bundle(): Promise<SdkBundle | undefined> {
+    return this.pending ?? Promise.resolve(undefined);
+  }
+}
+
+/** The SDK bundle a built cell loads (the real path behind its link), or undefined when it has none. */
+export function sdkOfBuild(main: string): string | undefined {
+  try {
+    return realpathSync(join(dirname(main), SDK_LINK));
+  } catch {
+    return undefined;
+  }
+}
