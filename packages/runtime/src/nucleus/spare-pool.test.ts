@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProcessAlive } from '@cell/host';
 import { tempDir, useTeardown, waitFor, within } from '../test-fixtures/temp-cells.ts';
+import { linkSdk, sdkOfBuild } from '../ribosome/sdk-bundle.ts';
 import { becomeCell, nodeCellExecArgv, SparePool, startsAlike } from './spare-pool.ts';
 
 const defer = useTeardown();
@@ -91,6 +92,31 @@ process.send(process.moduleLoadList.filter((m) => !before.has(m)), () => process
     expect(pool.take(['--max-old-space-size=64'], {})).toBeUndefined();
     expect(pool.take([], { NODE_OPTIONS: '--no-warnings' })).toBeUndefined();
     expect(pool.readyPid).toBeDefined();
+  });
+
+  it('loads the SDK bundle it is given before it is ready: a cell linking that bundle finds it loaded, a cell linking another does not get it', async () => {
+    const dir = tempDir(defer, {
+      'sdk/cell-sdk-1.mjs': "globalThis.sdkLoads = (globalThis.sdkLoads ?? 0) + 1;\nexport const loadedBeforeTheCell = globalThis.cellStarted !== true;\n",
+      // The cell marks its start, then loads its SDK through its link (a static import would load it before the mark).
+      'cell/main.mjs': "globalThis.cellStarted = true;\nconst sdk = await import('./cell-sdk.mjs');\nprocess.send({ loads: globalThis.sdkLoads, loadedBeforeTheCell: sdk.loadedBeforeTheCell }, () => process.exit(0));\n",
+    });
+    linkSdk(join(dir, 'cell'), join(dir, 'sdk', 'cell-sdk-1.mjs'));
+    const sdk = sdkOfBuild(join(dir, 'cell', 'main.mjs'))!;
+    const pool = await readyPool({ preload: () => sdk });
+    expect(pool.take([], {}, join(dir, 'sdk', 'another.mjs'))).toBeUndefined();
+    expect(pool.take([], {}, undefined)).toBeUndefined();
+    const spare = pool.take([], {}, sdk)!;
+    const report = new Promise((resolve) => spare.once('message', resolve));
+    becomeCell(spare, join(dir, 'cell', 'main.mjs'), join(dir, 'cell'), {});
+    expect(await within(report, 20_000, 'the report')).toEqual({ loads: 1, loadedBeforeTheCell: true });
+  });
+
+  it('says so, once, when a spare cannot load its SDK bundle, and starts the next ones without it', async () => {
+    const dir = tempDir(defer, { 'cell-sdk-1.mjs': "throw new Error('a broken SDK bundle');\n" });
+    const failures: string[] = [];
+    const pool = await readyPool({ preload: () => join(dir, 'cell-sdk-1.mjs'), onPreloadFailure: (reason) => failures.push(reason) });
+    expect(failures).toEqual([`${join(dir, 'cell-sdk-1.mjs')}: a broken SDK bundle`]);
+    expect(pool.take([], {}, undefined)).toBeDefined(); // a spare that loaded nothing: any Node cell's
   });
 
   it('replaces a spare that died while it waited, and kills its spare when closed', async () => {

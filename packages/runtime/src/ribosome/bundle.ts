@@ -158,7 +158,7 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
     return { rebuilt: sdk !== undefined && linkSdk(outDir, sdk.file), warnings: [] };
   }
   mkdirSync(outDir, { recursive: true });
-  const sdk = req.sdkDir === undefined ? undefined : new SdkImport(req.sdkDir, options);
+  const sdk = req.sdkDir === undefined ? undefined : new SdkImport(req.dir, req.sdkDir, options);
   let result;
   let sdkBundle;
   try {

@@ -138,33 +138,38 @@ export function unlinkSdk(buildDir: string): void {
 const RESOLVING = Symbol('resolving @cell/sdk');
 
 /**
- * The SDK import of one cell's build: `@cell/sdk`, resolved from the cell as esbuild resolves it,
- * stays an import of `./cell-sdk.mjs`, and that SDK is bundled on its own (once for the cells
- * that share it). A second, different SDK some dependency of the cell resolves is bundled in.
+ * The SDK import of one cell's build: `@cell/sdk`, as the cell's directory resolves it, stays an
+ * import of `./cell-sdk.mjs`, and that SDK is bundled on its own (once for the cells that share
+ * it). Another SDK some dependency of the cell resolves (another version) is bundled in.
  */
 export class SdkImport {
+  private readonly cellDir: string;
   private readonly dir: string;
   private readonly options: Record<string, unknown>;
   private pending: Promise<SdkBundle> | undefined;
   /** The SDK's entry, once the cell's code imported it. */
   entry: string | undefined;
 
-  constructor(dir: string, options: Record<string, unknown>) {
+  constructor(cellDir: string, dir: string, options: Record<string, unknown>) {
+    this.cellDir = cellDir;
     this.dir = dir;
     this.options = options;
   }
 
   plugin(): Plugin {
+    let cells: Promise<string | undefined> | undefined;
     return {
       name: 'cell-sdk',
       setup: (b) => {
+        const resolve = (resolveDir: string, importer = '') => b.resolve(SDK_SPECIFIER, { kind: 'import-statement', resolveDir, importer, pluginData: RESOLVING });
         b.onResolve({ filter: /^@cell\/sdk$/ }, async (args) => {
           if (args.pluginData === RESOLVING) return undefined;
-          const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: RESOLVING });
-          if (r.errors.length > 0) return { errors: r.errors };
-          if (this.entry !== undefined && this.entry !== r.path) return { path: r.path, namespace: r.namespace };
-          this.entry = r.path;
-          this.pending ??= ensureSdkBundle({ entry: r.path, dir: this.dir, options: this.options });
+          cells ??= resolve(this.cellDir).then((r) => (r.errors.length > 0 ? undefined : r.path));
+          const [own, here] = await Promise.all([cells, resolve(args.resolveDir, args.importer)]);
+          if (here.errors.length > 0) return { errors: here.errors };
+          if (here.path !== own) return { path: here.path, namespace: here.namespace };
+          this.entry = own;
+          this.pending ??= ensureSdkBundle({ entry: own, dir: this.dir, options: this.options });
           await this.pending;
           return { path: `./${SDK_LINK}`, external: true };
         });

@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir, useTeardown } from '../test-fixtures/temp-cells.ts';
+import { bundleIfChanged, type BundleRequest, START_FILE } from './bundle.ts';
+import { copyBuild } from './build-cell.ts';
+import { ensureSdkBundle, linkSdk, SDK_LINK, sdkInputs, sdkOfBuild } from './sdk-bundle.ts';
+
+const defer = useTeardown();
+
+// A stand-in for @cell/sdk, installed in the cells' own node_modules: it counts how often it is
+// evaluated in one process, and sees whether the cell's banner ran before it.
+const FAKE_SDK = {
+  'node_modules/@cell/sdk/package.json': JSON.stringify({ name: '@cell/sdk', type: 'module', exports: { '.': './index.js' } }),
+  'node_modules/@cell/sdk/index.js':
+    "import { part } from './part.js';\nglobalThis.sdkLoads = (globalThis.sdkLoads ?? 0) + 1;\nexport const bannerFirst = globalThis.banner === true;\nexport function greet(who) { return `${part} ${who}`; }\n",
+  'node_modules/@cell/sdk/part.js': "export const part = 'hello';\n",
+};
+
+function cell(root: string, name: string, body = "import { greet, bannerFirst } from '@cell/sdk';\nconsole.log(greet('" + name + "'), bannerFirst, globalThis.sdkLoads);\n"): BundleRequest {
+  const dir = join(root, 'cells', name);
+  writeFiles(dir, { 'src/main.ts': body });
+  return { cell: name, dir, entry: 'src/main.ts', outFile: join(dir, '.cell', 'build', 'main.mjs'), banner: 'globalThis.banner = true;', sdkDir: join(root, '.cell', 'sdk') };
+}
+
+function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    const file = join(dir, path);
+    execFileSync('mkdir', ['-p', join(file, '..')]);
+    writeFileSync(file, text);
+  }
+}
+
+const run = (file: string) => execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 20_000 }).trim();
+const sdkFiles = (dir: string) => readdirSync(dir).filter((f) => /^cell-sdk-[0-9a-f]+\.mjs$/.test(f));
+
+describe('a cell bundle with the SDK apart', () => {
+  it('imports the SDK from a link to a bundle the cells of a tree share, after its banner has run', async () => {
+    const root = tempDir(defer, FAKE_SDK);
+    const a = cell(root, 'a');
+    const b = cell(root, 'b');
+    expect((await bundleIfChanged(a)).rebuilt).toBe(true);
+    expect((await bundleIfChanged(b)).rebuilt).toBe(true);
+    expect(run(a.outFile)).toBe('hello a true 1');
+    expect(readFileSync(a.outFile, 'utf8')).toContain('./cell-sdk.mjs');
+    expect(readFileSync(a.outFile, 'utf8')).not.toContain('function greet');
+    expect(readFileSync(join(a.dir, '.cell', 'build', START_FILE), 'utf8')).toContain('globalThis.banner = true;');
+    // One SDK bundle, linked relatively from both cells.
+    expect(sdkFiles(a.sdkDir!)).toHaveLength(1);
+    expect(sdkOfBuild(a.outFile)).toBe(realpathSync(join(a.sdkDir!, sdkFiles(a.sdkDir!)[0]!)));
+    expect(sdkOfBuild(b.outFile)).toBe(sdkOfBuild(a.outFile));
+    expect(readlinkSync(join(a.dir, '.cell', 'build', SDK_LINK))).toMatch(/^\.\.\/\.\.\/\.\.\/\.\.\/\.cell\/sdk\/cell-sdk-[0-9a-f]+\.mjs$/);
+  });
+
+  it('loads the SDK once in a process that runs two cells of the tree: one module, by its real path', async () => {
+    const root = tempDir(defer, FAKE_SDK);
+    const a = cell(root, 'a');
+    const b = cell(root, 'b');
+    await bundleIfChanged(a);
+    await bundleIfChanged(b);
+    const both = join(root, 'both.mjs');
+    writeFileSync(both, `await import(${JSON.stringify(a.outFile)});\nawait import(${JSON.stringify(b.outFile)});\n`);
+    expect(run(both).split('\n')).toEqual(['hello a true 1', 'hello b true 1']);
+  });
+
+  it('makes a new SDK bundle when the SDK changes, and relinks an unchanged cell to it', async () => {
+    const root = tempDir(defer, FAKE_SDK);
+    const a = cell(root, 'a');
+    await bundleIfChanged(a);
+    const first = sdkOfBuild(a.outFile)!;
+    expect(sdkInputs(join(a.sdkDir!, readdirSync(a.sdkDir!).find((f) => f.endsWith('.manifest.json'))!))).toContain(join(root, 'node_modules/@cell/sdk/part.js'));
+    expect((await bundleIfChanged(a)).rebuilt).toBe(false);
+    writeFileSync(join(root, 'node_modules/@cell/sdk/part.js'), "export const part = 'hi there';\n");
+    expect((await bundleIfChanged(a)).rebuilt).toBe(true); // the same bundle, a new link
+    expect(sdkOfBuild(a.outFile)).not.toBe(first);
+    expect(existsSync(first)).toBe(true); // a process that loaded the old one never sees it change
+    expect(run(a.outFile)).toBe('hi there a true 1');
+  });
+
+  it('keeps the SDK of a second version some dependency resolves in the bundle, and links none for a cell without the SDK', async () => {
+    const root = tempDir(defer, {
+      ...FAKE_SDK,
+      'cells/a/lib/node_modules/@cell/sdk/package.json': JSON.stringify({ name: '@cell/sdk', type: 'module', exports: { '.': './index.js' } }),
+      'cells/a/lib/node_modules/@cell/sdk/index.js': "export const old = 'an older SDK';\n",
+      'cells/a/lib/uses-old.js': "export { old } from '@cell/sdk';\n",
+    });
+    const a = cell(root, 'a', "import { greet } from '@cell/sdk';\nimport { old } from '../lib/uses-old.js';\nconsole.log(greet('a'), old);\n");
+    await bundleIfChanged(a);
+    expect(run(a.outFile)).toBe('hello a an older SDK');
+    const plain = cell(root, 'plain', "console.log('no sdk');\n");
+    await bundleIfChanged(plain);
+    expect(run(plain.outFile)).toBe('no sdk');
+    expect(sdkOfBuild(plain.outFile)).toBeUndefined();
+  });
+
+  it('builds a shared SDK once for cells built at the same time', async () => {
+    const root = tempDir(defer, FAKE_SDK);
+    let built = 0;
+    const req = { entry: join(root, 'node_modules/@cell/sdk/index.js'), dir: join(root, 'sdk'), options: { bundle: true, platform: 'node', format: 'esm' }, onBuilt: () => built++ };
+    const [x, y] = await Promise.all([ensureSdkBundle(req), ensureSdkBundle(req)]);
+    expect(x).toEqual(y);
+    expect(built).toBe(1);
+    await ensureSdkBundle(req);
+    expect(built).toBe(1);
+  });
+
+  it('copies a build with its banner and the same SDK (an old major kept running)', async () => {
+    const root = tempDir(defer, FAKE_SDK);
+    const a = cell(root, 'a');
+    await bundleIfChanged(a);
+    const copy = copyBuild(a.outFile, join(a.dir, '.cell', 'build', 'v1'));
+    expect(run(copy)).toBe('hello a true 1');
+    expect(sdkOfBuild(copy)).toBe(sdkOfBuild(a.outFile));
+    expect(linkSdk(join(a.dir, '.cell', 'build', 'v1'), sdkOfBuild(a.outFile)!)).toBe(false);
+  });
+});
