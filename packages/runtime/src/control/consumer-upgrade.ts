@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CellError, toCellError } from '@cell/protocol';
 import { type CellTree, loadCellConfig, loadCellTree, type TreeNode } from '@cell/config';
 import { LOCK_FILE } from '@cell/codegen';
-import { buildCell, BUILD_DIR } from '../ribosome/build-cell.ts';
+import { buildCell, BUILD_DIR, TREE_SDK_DIR } from '../ribosome/build-cell.ts';
 import { localDeps } from '../ribosome/build-tree.ts';
 import { genomeFromSource } from '../ribosome/contract-genome.ts';
 import { BINDINGS_DIR, lockConsumersTo } from '../ribosome/dependency-types.ts';
@@ -42,11 +42,12 @@ function restore(saved: readonly Saved[]): void {
 }
 
 /** Builds a cell into its trial directory: the same checks as its real build, nothing a running process reads. */
-async function trialBuild(node: TreeNode): Promise<CellError<string> | undefined> {
+async function trialBuild(tree: CellTree, node: TreeNode): Promise<CellError<string> | undefined> {
   const config = loadCellConfig(node.dir);
   if (!config.cell.entry) return undefined;
   try {
-    await buildCell(config, localDeps(node), { outFile: join(node.dir, TRIAL_DIR, 'main.mjs') });
+    // The tree's SDK bundle is named by its content: sharing it changes nothing a running process reads.
+    await buildCell(config, localDeps(node), { outFile: join(node.dir, TRIAL_DIR, 'main.mjs'), sdkDir: join(tree.root.dir, TREE_SDK_DIR) });
     return undefined;
   } catch (err) {
     return toCellError(err, 'CELL_E_BUILD_FAILED');
@@ -81,12 +82,12 @@ export async function reloadWithConsumers(dir: string): Promise<ConsumersReload>
     save(join(c.dir, LOCK_FILE)),
     ...Object.entries(c.deps).filter(([, p]) => p === producer).map(([dep]) => save(join(c.dir, BINDINGS_DIR, `${dep}.ts`))),
   ]);
-  const failed = await trialBuild(producer);
+  const failed = await trialBuild(tree, producer);
   if (failed) throw failed;
   let out: ConsumersReload;
   try {
     await lockConsumersTo(tree, producer, next);
-    const failures = (await Promise.all(consumers.map(async (c) => [c, await trialBuild(c)] as const))).filter(([, e]) => e !== undefined);
+    const failures = (await Promise.all(consumers.map(async (c) => [c, await trialBuild(tree, c)] as const))).filter(([, e]) => e !== undefined);
     if (failures.length > 0) {
       throw new CellError(
         'CELL_E_BUILD_FAILED',

@@ -101,7 +101,7 @@ export async function buildCell(
     entry,
     outFile: main,
     banner: CELL_BANNER,
-    sdkDir: options.sdkDir ?? join(config.dir, BUILD_DIR),
+    sdkDir: options.sdkDir ?? dirname(main),
     force: options.force ?? false,
     beforeWrite,
   });
