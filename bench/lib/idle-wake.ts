@@ -106,7 +106,6 @@ export async function idleWake(opts: IdleWakeOptions): Promise<{ bare_node_ms: n
       const client = connectDynamic({ cell: opts.cellDir, name: opts.cell });
       await client.call(opts.method, opts.input);
       cold.push(performance.now() - t);
-      (await import('node:fs')).appendFileSync('/tmp/s14/wake.log', `C ${(performance.timeOrigin + t).toFixed(2)} ${(performance.timeOrigin + performance.now()).toFixed(2)}\n`);
       const woken = (await client.$connect()).pid; // the handshake's, already made: no call
       await client.$close();
       if (woken === asleep?.nucleus.sparePid) inSpare++;

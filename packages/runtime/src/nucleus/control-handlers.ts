@@ -27,12 +27,10 @@ export function controlHandlers(tree: ControlledTree): Handlers<typeof nucleusCo
     spans: ({ trace, limit }) => spansOfTree(tree, trace, limit ?? 1000),
     resolve: ({ name, major, via, trusted }) => tree.resolve(name, major, via, trusted),
     start: async ({ cell }, ctx) => {
-      const TA = performance.timeOrigin + performance.now();
       const sup = tree.find(cell);
       if (!sup) throw ctx.fail('NoSuchCell', { cell });
       try {
         await sup.ensureStarted();
-        (await import('node:fs')).appendFileSync('/tmp/s14/wake.log', `N ${TA.toFixed(2)} ${(performance.timeOrigin + performance.now()).toFixed(2)}\n`);
       } catch (err) {
         throw ctx.fail('StartFailed', { reason: (err as Error).message }, (err as Error).message);
       }
