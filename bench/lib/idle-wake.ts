@@ -1,6 +1,7 @@
 // The first reply of a sleeping cell: a Node cell with idle_timeout, exited since its last call,
-// that its nucleus starts again when a call comes (in the tree's spare Node process when one is
-// ready), against a bare `node -e` start measured in the same rounds (from a small process).
+// that its nucleus starts again when a call comes (in the tree's spare Node process, with the SDK
+// loaded, when one is ready), against a bare `node -e` start measured in the same rounds (from a
+// small process).
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { connectDynamic } from '@cell/sdk';

@@ -146,7 +146,7 @@ export async function benchRuntime(opts: RuntimeOptions): Promise<Record<string,
     method: {
       rounds: opts.rounds,
       statistic: 'median',
-      cold_start: 'bare: spawn `node -e` until its first output, from a small process of its own (fork() from the grown bench process took ~10 ms more); cell: first call to a cell that exited after idle_timeout, until the reply (the nucleus starts it on demand, in the tree\'s spare Node process when one is ready: woken_in_spare counts those rounds)',
+      cold_start: 'bare: spawn `node -e` until its first output, from a small process of its own (fork() from the grown bench process took ~10 ms more); cell: first call to a cell that exited after idle_timeout, until the reply (the nucleus starts it on demand, in the tree\'s spare Node process, which has the SDK bundle loaded, when one is ready: woken_in_spare counts those rounds)',
       restart: 'SIGKILL of a replica until a call on its socket is answered by the new process',
       tree_ready: '`cell mitosis --detach` of N trivial cells with builds up to date, until every cell answered its handshake; build_ms is the first (cold) `cell build`, type-check included',
       rss: 'VmRSS of an idle trivial cell vs `node -e setInterval` after 1 s (shared pages of the Node binary counted in full)',
