@@ -111,6 +111,20 @@ process.send(process.moduleLoadList.filter((m) => !before.has(m)), () => process
     expect(await within(report, 20_000, 'the report')).toEqual({ loads: 1, loadedBeforeTheCell: true });
   });
 
+  it('replaces a spare whose SDK bundle was rebuilt since it loaded it by one that loads the new', async () => {
+    const dir = tempDir(defer, { 'cell-sdk-1.mjs': 'export const v = 1;\n', 'cell-sdk-2.mjs': 'export const v = 2;\n' });
+    let current = join(dir, 'cell-sdk-1.mjs');
+    const pool = await readyPool({ preload: () => current });
+    const first = pool.readyPid!;
+    expect(pool.take([], {}, join(dir, 'cell-sdk-2.mjs'))).toBeUndefined(); // not rebuilt: a cell of another SDK
+    expect(pool.readyPid).toBe(first);
+    current = join(dir, 'cell-sdk-2.mjs');
+    expect(pool.take([], {}, current)).toBeUndefined();
+    await waitFor('the stale spare to be replaced', () => pool.readyPid !== undefined && pool.readyPid !== first, 20_000);
+    await waitFor('the stale spare to be gone', () => !isProcessAlive(first), 10_000);
+    expect(pool.take([], {}, current)).toBeDefined();
+  });
+
   it('says so, once, when a spare cannot load its SDK bundle, and starts the next ones without it', async () => {
     const dir = tempDir(defer, { 'cell-sdk-1.mjs': "throw new Error('a broken SDK bundle');\n" });
     const failures: string[] = [];

@@ -128,11 +128,23 @@ export class SparePool {
   take(execArgv: readonly string[], env: Readonly<Record<string, string | undefined>>, sdk?: string): Worker | undefined {
     const spare = this.spare;
     if (!spare || !this.ready || !sameArgs(execArgv, this.execArgv) || !startsAlike(this.spareEnv, env)) return undefined;
-    if (this.sparePreload !== undefined && this.sparePreload !== sdk) return undefined;
+    if (this.sparePreload !== undefined && this.sparePreload !== sdk) {
+      // An SDK rebuilt since the spare loaded it: a spare with the current one takes its place.
+      if (this.preload?.() !== this.sparePreload) this.replace(spare);
+      return undefined;
+    }
     this.spare = undefined;
     this.ready = false;
     this.forkLater(spare);
     return spare;
+  }
+
+  /** Kills the waiting spare and starts another after the refill delay. */
+  private replace(spare: Worker): void {
+    this.spare = undefined;
+    this.ready = false;
+    spare.process.kill('SIGKILL');
+    this.forkLater();
   }
 
   /** Kills the waiting spare and starts no other; resolves once it is gone. */
