@@ -1,9 +1,11 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CellError } from '@cell/protocol';
 import type { CellTree, TreeNode } from '@cell/config';
 import type { Genome } from '@cell/contract';
 import type { DependencyRef } from '@cell/host';
-import { buildCell, type BuildResult, TREE_SDK_DIR, TYPECHECK_DIR } from './build-cell.ts';
+import { buildCell, BUILD_DIR, type BuildResult, MAIN_FILE, TREE_SDK_DIR, TYPECHECK_DIR } from './build-cell.ts';
+import { pruneSdkBundles, sdkOfBuild } from './sdk-bundle.ts';
 import { buildProcessCell } from './build-process-cell.ts';
 import { genomesFromSources, writeGenomeFile } from './contract-genome.ts';
 import { type DependencyTypes, generateDependencyTypes, generateRemoteTypes } from './dependency-types.ts';
@@ -82,8 +84,31 @@ export async function buildTree(tree: CellTree, options: TreeBuildOptions = {}):
         options.onBuild?.(r);
       }, record),
   );
+  pruneSdkBundles(join(tree.root.dir, TREE_SDK_DIR), linkedSdks(tree));
   if (failures.length > 0) throw combine(failures);
   return { builds, types, typecheck: await typecheck };
+}
+
+/** The SDK bundles the builds of a tree's cells link: each cell's, and its old majors' kept beside it. */
+function linkedSdks(tree: CellTree): Set<string> {
+  const linked = new Set<string>();
+  for (const node of tree.nodes) {
+    const builds = join(node.dir, BUILD_DIR);
+    const mains = [join(node.dir, MAIN_FILE), ...subdirs(builds).filter((d) => /^v\d+$/.test(d)).map((d) => join(builds, d, 'main.mjs'))];
+    for (const main of mains) {
+      const sdk = sdkOfBuild(main);
+      if (sdk) linked.add(sdk);
+    }
+  }
+  return linked;
+}
+
+function subdirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
 }
 
 /** One error for the failures of several cells: CELL_E_TYPECHECK_FAILED when that is all they are. */

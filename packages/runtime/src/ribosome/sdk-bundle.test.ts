@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, utimesSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, useTeardown } from '../test-fixtures/temp-cells.ts';
 import { bundleIfChanged, type BundleRequest, START_FILE } from './bundle.ts';
 import { copyBuild } from './build-cell.ts';
-import { ensureSdkBundle, linkSdk, SDK_LINK, sdkInputs, sdkOfBuild } from './sdk-bundle.ts';
+import { ensureSdkBundle, linkSdk, pruneSdkBundles, SDK_LINK, sdkInputs, sdkOfBuild } from './sdk-bundle.ts';
 
 const defer = useTeardown();
+const LONG_AGO = new Date('2001-02-03T04:05:06Z');
 
 // A stand-in for @cell/sdk, installed in the cells' own node_modules: it counts how often it is
 // evaluated in one process, and sees whether the cell's banner ran before it.
@@ -92,6 +93,29 @@ describe('a cell bundle with the SDK apart', () => {
     await bundleIfChanged(plain);
     expect(run(plain.outFile)).toBe('no sdk');
     expect(sdkOfBuild(plain.outFile)).toBeUndefined();
+  });
+
+  it('prunes the SDK bundles no build links once a newer one is linked; one newer than every linked one stays', async () => {
+    const root = tempDir(defer, FAKE_SDK);
+    const a = cell(root, 'a');
+    const b = cell(root, 'b');
+    await bundleIfChanged(a);
+    await bundleIfChanged(b);
+    const old = sdkOfBuild(a.outFile)!;
+    utimesSync(old, LONG_AGO, LONG_AGO);
+    writeFileSync(join(root, 'node_modules/@cell/sdk/part.js'), "export const part = 'hi there';\n");
+    await bundleIfChanged(a);
+    const current = sdkOfBuild(a.outFile)!;
+    expect(pruneSdkBundles(a.sdkDir!, new Set([old, current]))).toEqual([]); // b still links the old one
+    await bundleIfChanged(b);
+    // A bundle another build made and has not linked yet is newer than every linked one: it stays.
+    const orphan = join(a.sdkDir!, 'cell-sdk-0123456789abcdef.mjs');
+    writeFileSync(orphan, 'export {};\n');
+    expect(pruneSdkBundles(a.sdkDir!, new Set([sdkOfBuild(a.outFile)!, sdkOfBuild(b.outFile)!]))).toEqual([basename(old)]);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(`${old}.map`)).toBe(false);
+    expect(existsSync(orphan)).toBe(true);
+    expect(run(b.outFile)).toBe('hi there b true 1');
   });
 
   it('builds a shared SDK once for cells built at the same time', async () => {

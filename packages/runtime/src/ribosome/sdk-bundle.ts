@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { build, type Plugin, version as esbuildVersion } from 'esbuild';
 import { writeFileAtomic } from '../files/write-atomic.ts';
@@ -181,6 +181,39 @@ export class SdkImport {
   bundle(): Promise<SdkBundle | undefined> {
     return this.pending ?? Promise.resolve(undefined);
   }
+}
+
+/**
+ * Removes the SDK bundles in `dir` no build links any more (`linked`: the real paths the builds of
+ * a tree link, old majors' included), with their maps and manifests: a new SDK is a new file, and
+ * the old ones would pile up. A process that loaded one keeps it; the next start reads the link.
+ * Only bundles older than the newest linked one go: another build of the tree running meanwhile
+ * may have made one it has not linked yet.
+ */
+export function pruneSdkBundles(dir: string, linked: ReadonlySet<string>): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const real = realpathSync(dir);
+  const mtime = (name: string) => statSync(join(dir, name)).mtimeMs;
+  const bundles = names.filter((name) => /^cell-sdk-[0-9a-f]{16}\.mjs$/.test(name));
+  const newestLinked = Math.max(-Infinity, ...bundles.filter((name) => linked.has(join(real, name))).map(mtime));
+  const removed: string[] = [];
+  for (const name of bundles) {
+    if (linked.has(join(real, name)) || mtime(name) >= newestLinked) continue;
+    rmSync(join(dir, name), { force: true });
+    rmSync(join(dir, `${name}.map`), { force: true });
+    removed.push(name);
+  }
+  for (const name of names) {
+    if (!name.endsWith('.manifest.json')) continue;
+    const file = readManifest(join(dir, name))?.file;
+    if (file === undefined || removed.includes(file)) rmSync(join(dir, name), { force: true });
+  }
+  return removed;
 }
 
 /** The SDK bundle a built cell loads (the real path behind its link), or undefined when it has none. */
