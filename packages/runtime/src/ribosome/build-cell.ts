@@ -5,7 +5,7 @@ import type { CellConfig } from '@cell/config';
 import type { DependencyRef } from '@cell/host';
 import type { LaunchSpec } from '../standalone/launch-spec.ts';
 import { bundleIfChanged, START_FILE } from './bundle.ts';
-import { linkSdk, sdkOfBuild } from './sdk-bundle.ts';
+import { forgetSdkBundles, linkSdk, sdkOfBuild } from './sdk-bundle.ts';
 import { writeFileAtomic } from '../files/write-atomic.ts';
 import { type CellTypecheck, typecheckCells, typecheckFailure, type TypecheckReport } from './typecheck-cells.ts';
 
@@ -95,6 +95,8 @@ export async function buildCell(
   // Checked while esbuild bundles; awaited (and its rejection handled) before anything is written.
   check?.catch(() => undefined);
   mkdirSync(join(config.dir, BUILD_DIR), { recursive: true });
+  // A tree forgets its shared SDK bundle once, before its cells are built (buildTree).
+  if (options.force && options.sdkDir === undefined) forgetSdkBundles(dirname(main));
   const { rebuilt, warnings } = await bundleIfChanged({
     cell: config.cell.name,
     dir: config.dir,

@@ -5,7 +5,7 @@ import type { CellTree, TreeNode } from '@cell/config';
 import type { Genome } from '@cell/contract';
 import type { DependencyRef } from '@cell/host';
 import { buildCell, BUILD_DIR, type BuildResult, MAIN_FILE, TREE_SDK_DIR, TYPECHECK_DIR } from './build-cell.ts';
-import { pruneSdkBundles, sdkOfBuild } from './sdk-bundle.ts';
+import { forgetSdkBundles, pruneSdkBundles, sdkOfBuild } from './sdk-bundle.ts';
 import { buildProcessCell } from './build-process-cell.ts';
 import { genomesFromSources, writeGenomeFile } from './contract-genome.ts';
 import { type DependencyTypes, generateDependencyTypes, generateRemoteTypes } from './dependency-types.ts';
@@ -59,6 +59,7 @@ export async function buildTree(tree: CellTree, options: TreeBuildOptions = {}):
   if (failures.length > 0) throw combine(failures);
   const types = [...(await generateDependencyTypes(tree, 'build')), ...(await generateRemoteTypes(tree, undefined))];
   const builds = new Map<TreeNode, BuildResult>();
+  if (options.force) forgetSdkBundles(join(tree.root.dir, TREE_SDK_DIR));
   const withCode = tree.startOrder.filter((n) => n.config.cell.entry);
   const typecheck =
     options.typecheck === false ? undefined : typecheckCells(withCode.map((n) => n.config), { stateDir: join(tree.root.dir, TYPECHECK_DIR), force: options.force ?? false });

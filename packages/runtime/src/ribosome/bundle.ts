@@ -123,6 +123,15 @@ function unchanged(req: BundleRequest, manifest: Manifest): boolean {
   return inputsUnchanged(manifest.inputs) && (req.sdkDir === undefined || manifest.sdk === undefined || existsSync(join(dirname(req.outFile), START_FILE)));
 }
 
+/** Throws CELL_E_BUILD_FAILED with esbuild's errors. */
+function failed(req: BundleRequest, err: unknown): never {
+  const errors = ((err as { errors?: Message[] }).errors ?? []).map(describeMessage);
+  throw new CellError('CELL_E_BUILD_FAILED', `build of ${req.cell} failed:\n${errors.map((e) => `  ${e}`).join('\n') || String(err)}`, {
+    details: { cell: req.cell, errors },
+    cause: err,
+  });
+}
+
 function describeMessage(m: Message): string {
   const where = m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ` : '';
   return `${where}${m.text}`;
@@ -152,7 +161,7 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
   const outDir = dirname(req.outFile);
   const known = req.force ? undefined : upToDate(req);
   if (known) {
-    const sdk = known.sdk && req.sdkDir !== undefined ? await ensureSdkBundle({ entry: known.sdk.entry, dir: req.sdkDir, options }) : undefined;
+    const sdk = known.sdk && req.sdkDir !== undefined ? await ensureSdkBundle({ entry: known.sdk.entry, dir: req.sdkDir, options }).catch((err: unknown) => failed(req, err)) : undefined;
     await req.beforeWrite?.();
     // The cell is the same, its SDK may be new: the cell is rebuilt when its link changes.
     return { rebuilt: sdk !== undefined && linkSdk(outDir, sdk.file), warnings: [] };
@@ -176,11 +185,7 @@ export async function bundleIfChanged(req: BundleRequest): Promise<BundleResult>
     });
     sdkBundle = await sdk?.bundle();
   } catch (err) {
-    const errors = ((err as { errors?: Message[] }).errors ?? []).map(describeMessage);
-    throw new CellError('CELL_E_BUILD_FAILED', `build of ${req.cell} failed:\n${errors.map((e) => `  ${e}`).join('\n') || String(err)}`, {
-      details: { cell: req.cell, errors },
-      cause: err,
-    });
+    failed(req, err);
   }
   await req.beforeWrite?.();
   const warnings = result.warnings.map(describeMessage);

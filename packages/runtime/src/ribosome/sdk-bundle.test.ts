@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDir, useTeardown } from '../test-fixtures/temp-cells.ts';
 import { bundleIfChanged, type BundleRequest, START_FILE } from './bundle.ts';
 import { copyBuild } from './build-cell.ts';
-import { ensureSdkBundle, linkSdk, pruneSdkBundles, SDK_LINK, sdkInputs, sdkOfBuild } from './sdk-bundle.ts';
+import { ensureSdkBundle, forgetSdkBundles, linkSdk, pruneSdkBundles, SDK_LINK, sdkInputs, sdkOfBuild } from './sdk-bundle.ts';
 
 const defer = useTeardown();
 const LONG_AGO = new Date('2001-02-03T04:05:06Z');
@@ -118,7 +118,7 @@ describe('a cell bundle with the SDK apart', () => {
     expect(run(b.outFile)).toBe('hi there b true 1');
   });
 
-  it('builds a shared SDK once for cells built at the same time', async () => {
+  it('builds a shared SDK once for cells built at the same time, and again once forgotten (--force)', async () => {
     const root = tempDir(defer, FAKE_SDK);
     let built = 0;
     const req = { entry: join(root, 'node_modules/@cell/sdk/index.js'), dir: join(root, 'sdk'), options: { bundle: true, platform: 'node', format: 'esm' }, onBuilt: () => built++ };
@@ -127,6 +127,9 @@ describe('a cell bundle with the SDK apart', () => {
     expect(built).toBe(1);
     await ensureSdkBundle(req);
     expect(built).toBe(1);
+    forgetSdkBundles(req.dir); // --force
+    expect(await ensureSdkBundle(req)).toEqual(x);
+    expect(built).toBe(2);
   });
 
   it('copies a build with its banner and the same SDK (an old major kept running)', async () => {

@@ -216,6 +216,17 @@ export function pruneSdkBundles(dir: string, linked: ReadonlySet<string>): strin
   return removed;
 }
 
+/** Forgets what the SDK bundles in `dir` were made from: the next build makes them again (`--force`). */
+export function forgetSdkBundles(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) if (/^cell-sdk-[0-9a-f]{16}\.manifest\.json$/.test(name)) rmSync(join(dir, name), { force: true });
+}
+
 /** The SDK bundle a built cell loads (the real path behind its link), or undefined when it has none. */
 export function sdkOfBuild(main: string): string | undefined {
   try {
