@@ -120,7 +120,8 @@ function upToDate(req: BundleRequest): Manifest | undefined {
 
 function unchanged(req: BundleRequest, manifest: Manifest): boolean {
   if (manifest.format !== 1 || manifest.esbuild !== esbuildVersion || manifest.options !== bundleOptionsKey(req) || manifest.entry !== req.entry) return false;
-  return inputsUnchanged(manifest.inputs) && (req.sdkDir === undefined || manifest.sdk === undefined || existsSync(join(dirname(req.outFile), START_FILE)));
+  // A bundle made with its SDK apart imports the banner's file, whether it imports the SDK or not.
+  return inputsUnchanged(manifest.inputs) && (req.sdkDir === undefined || existsSync(join(dirname(req.outFile), START_FILE)));
 }
 
 /** Throws CELL_E_BUILD_FAILED with esbuild's errors. */

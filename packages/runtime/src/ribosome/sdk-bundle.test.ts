@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, useTeardown } from '../test-fixtures/temp-cells.ts';
@@ -93,6 +93,10 @@ describe('a cell bundle with the SDK apart', () => {
     await bundleIfChanged(plain);
     expect(run(plain.outFile)).toBe('no sdk');
     expect(sdkOfBuild(plain.outFile)).toBeUndefined();
+    // Its banner's file is still its: gone, the bundle is made again.
+    rmSync(join(plain.dir, '.cell', 'build', START_FILE));
+    expect((await bundleIfChanged(plain)).rebuilt).toBe(true);
+    expect(run(plain.outFile)).toBe('no sdk');
   });
 
   it('prunes the SDK bundles no build links once a newer one is linked; one newer than every linked one stays', async () => {

@@ -121,6 +121,7 @@ export function linkSdk(buildDir: string, sdkFile: string): boolean {
     // no link yet, or a file of an older build: replaced below
   }
   const temp = join(buildDir, `.${SDK_LINK}.${process.pid}.${basename(sdkFile)}`);
+  rmSync(temp, { force: true }); // left by a build that died here
   symlinkSync(target, temp);
   renameSync(temp, link);
   return true;
