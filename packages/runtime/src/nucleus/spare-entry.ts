@@ -19,8 +19,8 @@ import 'node:path';
 import 'node:perf_hooks';
 import 'node:stream';
 import 'node:util';
-import 'node:v8';
-import 'node:vm';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import type { SpareBecome, SparePreloadFailed } from './spare-pool.ts';
@@ -61,6 +61,10 @@ const preload = process.env['CELL_SPARE_PRELOAD'];
 if (preload) {
   try {
     await import(pathToFileURL(preload).href);
+    // What loading it left behind (its young generation grown, its garbage) is not kept while
+    // the spare waits: one collection that reduces memory, as a cell's trim does (~1.4 MiB).
+    v8.setFlagsFromString('--expose-gc');
+    (vm.runInNewContext('gc') as (options: object) => void)({ type: 'major', flavor: 'last-resort' });
   } catch (err) {
     const failed: SparePreloadFailed = { type: 'cell:spare-preload-failed', reason: err instanceof Error ? err.message : String(err) };
     process.send?.(failed, () => process.exit(1));
