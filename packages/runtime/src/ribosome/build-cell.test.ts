@@ -1,12 +1,12 @@
 import { execFileSync, fork } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCellConfig } from '@cell/config';
 import { readLaunchSpec } from '../standalone/launch-spec.ts';
 import { cellToml, errorOf, tempDir, useTeardown, within } from '../test-fixtures/temp-cells.ts';
-import { buildCell, MAIN_FILE } from './build-cell.ts';
+import { BUILD_DIR, buildCell, MAIN_FILE } from './build-cell.ts';
 
 const defer = useTeardown();
 
@@ -44,6 +44,26 @@ describe('buildCell', () => {
     expect(existsSync(outFile)).toBe(true);
     expect(readLaunchSpec(dir)?.idleTimeoutMs).toBeNull();
     expect(readLaunchSpec(dir)?.memoryTrimMs).toBeNull(); // the SDK's default
+  });
+
+  it('keeps the SDK bundle of a cell built on its own beside its bundle, and only the one it links', async () => {
+    const dir = tempDir(defer, {
+      'cell.toml': cellToml('alone'),
+      'src/main.ts': "import { greet } from '@cell/sdk';\nconsole.log(greet());\n",
+      'node_modules/@cell/sdk/package.json': JSON.stringify({ name: '@cell/sdk', type: 'module', exports: { '.': './index.js' } }),
+      'node_modules/@cell/sdk/index.js': "export const greet = () => 'first sdk';\n",
+    });
+    const config = loadCellConfig(dir);
+    const sdkBundles = () => readdirSync(join(dir, BUILD_DIR)).filter((f) => /^cell-sdk-[0-9a-f]+\.mjs$/.test(f));
+    const r = await buildCell(config, {}, { typecheck: false });
+    expect(execFileSync(process.execPath, [r.main], { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('first sdk');
+    const [first] = sdkBundles();
+    utimesSync(join(dir, BUILD_DIR, first!), new Date(1000), new Date(1000));
+    writeFileSync(join(dir, 'node_modules/@cell/sdk/index.js'), "export const greet = () => 'second sdk';\n");
+    expect((await buildCell(config, {}, { typecheck: false })).rebuilt).toBe(true);
+    expect(execFileSync(process.execPath, [r.main], { encoding: 'utf8', timeout: 20_000 }).trim()).toBe('second sdk');
+    expect(sdkBundles()).toHaveLength(1);
+    expect(sdkBundles()[0]).not.toBe(first);
   });
 
   it('refuses a cell without an entry (CELL_E_INVALID_ARGUMENT)', async () => {

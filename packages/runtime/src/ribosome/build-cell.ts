@@ -5,7 +5,7 @@ import type { CellConfig } from '@cell/config';
 import type { DependencyRef } from '@cell/host';
 import type { LaunchSpec } from '../standalone/launch-spec.ts';
 import { bundleIfChanged, START_FILE } from './bundle.ts';
-import { forgetSdkBundles, linkSdk, sdkOfBuild } from './sdk-bundle.ts';
+import { forgetSdkBundles, linkSdk, pruneSdkBundles, sdkOfBuild } from './sdk-bundle.ts';
 import { writeFileAtomic } from '../files/write-atomic.ts';
 import { type CellTypecheck, typecheckCells, typecheckFailure, type TypecheckReport } from './typecheck-cells.ts';
 
@@ -107,6 +107,11 @@ export async function buildCell(
     force: options.force ?? false,
     beforeWrite,
   });
+  // A cell built on its own keeps its SDK bundle beside its own: the ones it no longer links go.
+  if (options.sdkDir === undefined) {
+    const sdk = sdkOfBuild(main);
+    pruneSdkBundles(dirname(main), new Set(sdk ? [sdk] : []));
+  }
   writeFileAtomic(join(config.dir, '.cell', 'launch.json'), `${JSON.stringify(launch, null, 2)}\n`);
   return { cell: config.cell.name, main, rebuilt, durationMs: performance.now() - started, warnings, typecheck };
 }

@@ -12,7 +12,7 @@ import { type InputStamps, inputsUnchanged, stampInputs } from './input-stamps.t
 export const SDK_LINK = 'cell-sdk.mjs';
 
 /** The import a cell's bundle keeps: the SDK comes from its own bundle. */
-export const SDK_SPECIFIER = '@cell/sdk';
+const SDK_SPECIFIER = '@cell/sdk';
 
 interface SdkManifest {
   format: 1;
@@ -41,6 +41,10 @@ export interface SdkBundle {
   /** Its manifest: the SDK's inputs, which decide when it is made again. */
   manifest: string;
 }
+
+/** An SDK bundle's file, and its manifest's (a cell's own build directory holds its bundle's manifest too). */
+const SDK_FILE = /^cell-sdk-[0-9a-f]{16}\.mjs$/;
+const SDK_MANIFEST = /^cell-sdk-[0-9a-f]{16}\.manifest\.json$/;
 
 function manifestPathOf(req: SdkBundleRequest): string {
   const key = createHash('sha256').update(`${req.entry}\n${JSON.stringify(req.options)}`).digest('hex').slice(0, 16);
@@ -200,7 +204,7 @@ export function pruneSdkBundles(dir: string, linked: ReadonlySet<string>): strin
   }
   const real = realpathSync(dir);
   const mtime = (name: string) => statSync(join(dir, name)).mtimeMs;
-  const bundles = names.filter((name) => /^cell-sdk-[0-9a-f]{16}\.mjs$/.test(name));
+  const bundles = names.filter((name) => SDK_FILE.test(name));
   const newestLinked = Math.max(-Infinity, ...bundles.filter((name) => linked.has(join(real, name))).map(mtime));
   const removed: string[] = [];
   for (const name of bundles) {
@@ -210,7 +214,7 @@ export function pruneSdkBundles(dir: string, linked: ReadonlySet<string>): strin
     removed.push(name);
   }
   for (const name of names) {
-    if (!name.endsWith('.manifest.json')) continue;
+    if (!SDK_MANIFEST.test(name)) continue;
     const file = readManifest(join(dir, name))?.file;
     if (file === undefined || removed.includes(file)) rmSync(join(dir, name), { force: true });
   }
@@ -225,7 +229,7 @@ export function forgetSdkBundles(dir: string): void {
   } catch {
     return;
   }
-  for (const name of names) if (/^cell-sdk-[0-9a-f]{16}\.manifest\.json$/.test(name)) rmSync(join(dir, name), { force: true });
+  for (const name of names) if (SDK_MANIFEST.test(name)) rmSync(join(dir, name), { force: true });
 }
 
 /** The SDK bundle a built cell loads (the real path behind its link), or undefined when it has none. */
