@@ -224,7 +224,7 @@ function sameArgs(a: readonly string[], b: readonly string[]): boolean {
 /**
  * The spare a tree keeps: one when some Node cell of it sleeps when idle (`idle_timeout`), whose
  * first call after a sleep waits for its start; none otherwise (a spare holds a Node process's
- * memory, ~9 MiB).
+ * memory and the SDK's, ~15 MiB). It loads the SDK bundle most of those cells link.
  */
 export function sparesFor(tree: CellTree, log: Logger): SparePool | undefined {
   const sleeping = tree.nodes.filter((n) => n.config.cell.entry && !n.config.process && n.config.lifeCycle.idleTimeoutMs !== undefined);
