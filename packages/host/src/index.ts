@@ -14,4 +14,5 @@ export {
 export { isProcessAlive, processStartTime } from './process-alive.ts';
 export { cellHome } from './cell-home.ts';
 export { type NucleusMessage, type CellMessage, isCellMessage, isNucleusMessage } from './ipc-messages.ts';
+export { nucleusGenome } from './nucleus-genome.ts';
 export { nucleusContract, TreeStatus, CellStatus, ReplicaStatus, ExitReason, RemoteCandidate, Candidate, Span, ReplicaSpan, type MethodCalls } from './nucleus-contract.ts';

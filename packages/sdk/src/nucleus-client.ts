@@ -1,6 +1,5 @@
 import { CellError, isCellError, toCellError } from '@cell/protocol';
-import { toGenome } from '@cell/contract';
-import { nucleusContract, type RemoteCandidate } from '@cell/host';
+import { nucleusGenome, type RemoteCandidate } from '@cell/host';
 import type { Static } from 'typebox';
 import type { SynapsePool } from '@cell/wire';
 import { createPool } from './pool-factory.ts';
@@ -31,7 +30,7 @@ export class NucleusClient {
     this.pool ??= createPool(
       { endpoints: () => [{ kind: 'unix', path: this.socketPath }], discovers: false, describe: `the nucleus at ${this.socketPath}` },
       { timeoutMs: 10_000 },
-      toGenome(nucleusContract),
+      nucleusGenome(), // its text, not the contract's schemas: no cell builds those
     );
     return this.pool;
   }
