@@ -196,12 +196,8 @@ export class SdkImport {
  * may have made one it has not linked yet.
  */
 export function pruneSdkBundles(dir: string, linked: ReadonlySet<string>): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
+  const names = namesIn(dir);
+  if (names.length === 0) return [];
   const real = realpathSync(dir);
   const mtime = (name: string) => statSync(join(dir, name)).mtimeMs;
   const bundles = names.filter((name) => SDK_FILE.test(name));
@@ -221,15 +217,18 @@ export function pruneSdkBundles(dir: string, linked: ReadonlySet<string>): strin
   return removed;
 }
 
+/** The names in `dir`; none when it is not there. */
+function namesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** Forgets what the SDK bundles in `dir` were made from: the next build makes them again (`--force`). */
 export function forgetSdkBundles(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) if (SDK_MANIFEST.test(name)) rmSync(join(dir, name), { force: true });
+  for (const name of namesIn(dir)) if (SDK_MANIFEST.test(name)) rmSync(join(dir, name), { force: true });
 }
 
 /** The SDK bundle a built cell loads (the real path behind its link), or undefined when it has none. */
