@@ -47,7 +47,7 @@ async function bundleWorkers(dir: string): Promise<Record<SystemName, string>> {
 }
 type Figures = Record<string, unknown>;
 /** Settings and counts reported beside the figures, not compared. */
-const COUNTS = new Set(['calls', 'window', 'connections']);
+const COUNTS = new Set(['calls', 'window', 'connections', 'setup_warm_ups']);
 
 export interface DataOptions {
   rounds: number;
@@ -91,6 +91,8 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
     streamChunk: 64 << 10,
     setups: 1000,
     firstSetups: 200,
+    setupWarmUps: 20_000,
+    setupWarmUpMaxMs: 20_000,
   };
   const servers: ChildProcess[] = [];
   const samples = new Map<string, Figures[]>(SYSTEMS.map((s) => [s, []]));
@@ -163,13 +165,13 @@ export async function benchData(opts: DataOptions): Promise<Figures> {
       build: 'each side bundled with esbuild the way the ribosome bundles a cell (ESM, node22, @cell sources), one system per bundle',
       raw: 'the best raw code we could write: node:net Unix socket, Cell frame layout, msgpackr; callback-driven, one reused output buffer, bodies >= 64 KiB written after their header (writev), frames assembled with at most one copy; no handshake, validation, deadlines or flow control',
       cell: 'the SDK exactly as a cell uses it: serve()/connect() with a contract, validation on, generators for streams, for await on the caller',
-      warm_up: 'every measure runs after the same work for 0.5 s (JIT warm-up; connection setup 1.5 s, as each connection runs its functions once), both sides alike; setup_first_us is the exception',
+      warm_up: 'every measure runs after the same work for 0.5 s (JIT warm-up), both sides alike; connection setup after the same 20,000 connections on both sides (at most 20 s), as each connection runs its functions once on each side and V8 optimizes a function after thousands of runs; setup_first_us is the exception',
       small: '{ n, text } echoed; p50/p99 of 5,000 sequential calls; pipelined: 64 in flight for 1.5 s',
       echo: 'a Buffer of the size echoed (8 in flight at 64 KiB, 4 at 1 MiB, 2 at 16 MiB) for 1.5 s; MB/s of payload one way',
       item_stream: '100,000 { n, text } items of one server stream',
       byte_stream: `${opts.streamBytes / 2 ** 20} MiB in 64 KiB Buffers of one server stream`,
       byte_stream_far: `${FAR_STREAM_BYTES / 2 ** 20} MiB the same way through a delay line of ${FAR_DELAY_MS} ms each way (a ${2 * FAR_DELAY_MS} ms round trip, user space; the bench process holds it, not pinned), connect and handshake excluded`,
-      setup: 'connect, the first small reply and close, from a new client process to the fresh server (after its 1,000 connections): setup_us the median of 1,000 after the warm-up; setup_first_us the median of the first 200 connections of that process (its code not yet optimized)',
+      setup: 'connect, the first small reply and close, from a new client process to the fresh server (after its 1,000 connections): setup_us the median of 1,000 after the warm-up (setup_warm_ups connections); setup_first_us the median of the first 200 connections of that process (its code not yet optimized)',
       connections_1000: '1,000 connections opened at once, each making one call, to a fresh server; its private memory growth per connection',
       uid_check: 'the cell processes load koffi to read local callers\' uids (CELL_KOFFI, as the nucleus gives every cell): ~2 ms of start and ~1 MiB (its native module loaded directly)',
       idle_private_mib: 'private pages (smaps_rollup) 1 s after start: a bare `node -e setInterval`, the cell bundled (before and 1 s after its first call) and run from its TypeScript sources, all alive at once (so the Node binary is shared); then the bundled cell idle past the moment it gives memory back (CELL_MEMORY_TRIM_MS, the wait of a cell the nucleus started, x1.25 + 1 s after its call) against the bare node at that time (the target\'s figure); not pinned',

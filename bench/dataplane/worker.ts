@@ -20,6 +20,9 @@ export interface ClientPlan {
   /** Connections measured warm, and the first ones of the process. */
   setups: number;
   firstSetups: number;
+  /** Connections made before the warm ones are measured: the same count on both sides (at most `setupWarmUpMaxMs`). */
+  setupWarmUps: number;
+  setupWarmUpMaxMs: number;
 }
 
 /** CPU time (user + system, all threads) of another process, ms; 10 ms ticks. */
@@ -104,14 +107,18 @@ async function runClient(system: DataSystem, socket: string, serverPid: number, 
 /**
  * Connection setup, from a process of its own to a server of its own (thousands of connections
  * would otherwise leave the server's heap grown for the next round's bulk measures): the first
- * connections of a new process, then connections warmed up as every other measure is, for
- * longer: a connection runs each of its functions once, and V8 optimizes a function only after
- * it ran thousands of times (a loop's body sooner), so setup needs thousands of them.
+ * connections of a new process, then connections warmed up by the same number of connections on
+ * both sides, not the same time. A connection runs each of its functions once, on both sides, and
+ * V8 optimizes a function after it ran some thousands of times: with the same time, the side
+ * whose connections cost more would be measured with less optimized code for that reason alone.
+ * The Cell pair's connections stop getting faster after ~12,000 (the server's own included).
  */
-async function runSetup(system: DataSystem, socket: string, plan: Pick<ClientPlan, 'ms' | 'setups' | 'firstSetups'>) {
+async function runSetup(system: DataSystem, socket: string, plan: Pick<ClientPlan, 'setups' | 'firstSetups' | 'setupWarmUps' | 'setupWarmUpMaxMs'>) {
   const setupFirst = await setupMedianUs(system, socket, plan.firstSetups);
-  await warmUp(plan.ms, () => setupMedianUs(system, socket, 20));
-  return { setup_us: await setupMedianUs(system, socket, plan.setups), setup_first_us: setupFirst };
+  const end = performance.now() + plan.setupWarmUpMaxMs;
+  let warmUps = 0;
+  for (; warmUps < plan.setupWarmUps && performance.now() < end; warmUps += 20) await setupMedianUs(system, socket, 20);
+  return { setup_us: await setupMedianUs(system, socket, plan.setups), setup_first_us: setupFirst, setup_warm_ups: warmUps };
 }
 
 /** `n` connections at once, each answering one call: time until all answered, and the server's private memory per connection. */
