@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir, useTeardown } from '../test-fixtures/temp-cells.ts';
+import { tempDir, useTeardown, writeFiles } from '../test-fixtures/temp-cells.ts';
 import { bundleIfChanged, type BundleRequest, START_FILE } from './bundle.ts';
 import { copyBuild } from './build-cell.ts';
 import { ensureSdkBundle, forgetSdkBundles, linkSdk, pruneSdkBundles, SDK_LINK, sdkInputs, sdkOfBuild } from './sdk-bundle.ts';
@@ -19,18 +19,20 @@ const FAKE_SDK = {
   'node_modules/@cell/sdk/part.js': "export const part = 'hello';\n",
 };
 
+/** Cells `a` and `b` of one tree, both bundled. */
+async function twoCellsBuilt(): Promise<{ root: string; a: BundleRequest; b: BundleRequest }> {
+  const root = tempDir(defer, FAKE_SDK);
+  const a = cell(root, 'a');
+  const b = cell(root, 'b');
+  await bundleIfChanged(a);
+  await bundleIfChanged(b);
+  return { root, a, b };
+}
+
 function cell(root: string, name: string, body = "import { greet, bannerFirst } from '@cell/sdk';\nconsole.log(greet('" + name + "'), bannerFirst, globalThis.sdkLoads);\n"): BundleRequest {
   const dir = join(root, 'cells', name);
   writeFiles(dir, { 'src/main.ts': body });
   return { cell: name, dir, entry: 'src/main.ts', outFile: join(dir, '.cell', 'build', 'main.mjs'), banner: 'globalThis.banner = true;', sdkDir: join(root, '.cell', 'sdk') };
-}
-
-function writeFiles(dir: string, files: Record<string, string>): void {
-  for (const [path, text] of Object.entries(files)) {
-    const file = join(dir, path);
-    execFileSync('mkdir', ['-p', join(file, '..')]);
-    writeFileSync(file, text);
-  }
 }
 
 const run = (file: string) => execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 20_000 }).trim();
@@ -55,11 +57,7 @@ describe('a cell bundle with the SDK apart', () => {
   });
 
   it('loads the SDK once in a process that runs two cells of the tree: one module, by its real path', async () => {
-    const root = tempDir(defer, FAKE_SDK);
-    const a = cell(root, 'a');
-    const b = cell(root, 'b');
-    await bundleIfChanged(a);
-    await bundleIfChanged(b);
+    const { root, a, b } = await twoCellsBuilt();
     const both = join(root, 'both.mjs');
     writeFileSync(both, `await import(${JSON.stringify(a.outFile)});\nawait import(${JSON.stringify(b.outFile)});\n`);
     expect(run(both).split('\n')).toEqual(['hello a true 1', 'hello b true 1']);
@@ -100,11 +98,7 @@ describe('a cell bundle with the SDK apart', () => {
   });
 
   it('prunes the SDK bundles no build links once a newer one is linked; one newer than every linked one stays', async () => {
-    const root = tempDir(defer, FAKE_SDK);
-    const a = cell(root, 'a');
-    const b = cell(root, 'b');
-    await bundleIfChanged(a);
-    await bundleIfChanged(b);
+    const { root, a, b } = await twoCellsBuilt();
     const old = sdkOfBuild(a.outFile)!;
     utimesSync(old, LONG_AGO, LONG_AGO);
     writeFileSync(join(root, 'node_modules/@cell/sdk/part.js'), "export const part = 'hi there';\n");

@@ -29,7 +29,7 @@ export function useTeardown(scope: 'each' | 'all' = 'each'): (fn: () => unknown)
 }
 
 /** Writes `files` (relative path -> content) under `root`. */
-function writeFiles(root: string, files: Record<string, string>): void {
+export function writeFiles(root: string, files: Record<string, string>): void {
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
