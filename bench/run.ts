@@ -1,4 +1,4 @@
-// npm run bench [-- --only rpc,data,runtime,gateway,net,capsid,publish,donate | network] [--rounds N] [--stream-mib N] [--calls N] [--window N] [--pipeline-ms N]
+// npm run bench [-- --only rpc,data,junction,runtime,gateway,net,capsid,publish,donate | network] [--rounds N] [--stream-mib N] [--calls N] [--window N] [--pipeline-ms N]
 // (`--only typecheck` runs the type-check part of `runtime` alone, kept under runtime.typecheck.)
 // Runs the benchmark sections, prints a table, and writes bench/results/latest.json (sections not
 // run this time are kept from the previous file).
@@ -14,6 +14,7 @@ import { benchPublish } from './publish/bench-publish.ts';
 import { benchDonate } from './net/bench-donate.ts';
 import { benchGateway } from './gateway/bench-gateway.ts';
 import { benchData } from './dataplane/bench-data.ts';
+import { benchSharedMemory } from './dataplane/shared-memory.ts';
 
 const { values } = parseArgs({
   options: {
@@ -25,7 +26,7 @@ const { values } = parseArgs({
     'stream-mib': { type: 'string', default: '1024' },
   },
 });
-const sections = new Set((values.only ?? 'rpc,data,runtime,gateway,net,capsid,publish,donate').split(',').flatMap((s) => (s === 'network' ? ['net', 'capsid', 'publish', 'donate'] : [s])));
+const sections = new Set((values.only ?? 'rpc,data,junction,runtime,gateway,net,capsid,publish,donate').split(',').flatMap((s) => (s === 'network' ? ['net', 'capsid', 'publish', 'donate'] : [s])));
 const resultsPath = new URL('./results/latest.json', import.meta.url);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -42,6 +43,12 @@ if (sections.has('data')) {
   const data = await benchData({ rounds: Number(values.rounds), streamBytes: Number(values['stream-mib']) * 2 ** 20, log });
   results['data'] = data;
   console.log(JSON.stringify({ cell_vs_raw: data['cell_vs_raw'], targets: data['targets'] }, null, 2));
+}
+
+if (sections.has('junction')) {
+  const junction = await benchSharedMemory({ rounds: Number(values.rounds), log });
+  results['junction'] = junction;
+  console.log(JSON.stringify({ vs_socket: junction['vs_socket'] }, null, 2));
 }
 
 if (sections.has('runtime')) {

@@ -1,0 +1,85 @@
+// Section `junction`: would a shared-memory gap junction beat the Unix socket for large payloads
+// between two processes on one host? Echoes of 1 MiB and 16 MiB over the socket, against the same
+// payload copied into a segment of shared memory both processes map (/dev/shm, mmap through koffi)
+// with a notice on the socket, the receiver copying it out (as a call's payload must be: the user
+// keeps it) or reading it in place (a zero-copy junction's bound). No Cell code: the three ways of
+// moving bytes, each at its best, in the same run.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, round } from '../lib/stats.ts';
+import { pinningPrefix, runJson, startReady, stopAll } from '../lib/processes.ts';
+
+export const SHARED_MEMORY_MODES = ['socket', 'shared_copy', 'shared_file', 'shared_view'] as const;
+export type SharedMemoryMode = (typeof SHARED_MEMORY_MODES)[number];
+
+const WORKER = fileURLToPath(new URL('./shared-memory-worker.ts', import.meta.url));
+/** Payload sizes, and the echoes timed at each (after 0.5 s of the same echoes). */
+const SIZES = [
+  { name: 'echo_1mib', bytes: 1 << 20, echoes: 400 },
+  { name: 'echo_16mib', bytes: 16 << 20, echoes: 40 },
+];
+
+interface EchoFigures {
+  round_trip_ms: number;
+  mb_s: number;
+  client_cpu_ms: number;
+}
+
+export interface JunctionOptions {
+  rounds: number;
+  log(line: string): void;
+}
+
+export async function benchSharedMemory(opts: JunctionOptions): Promise<Record<string, unknown>> {
+  const { prefix, note } = pinningPrefix();
+  const samples = new Map<string, EchoFigures[]>();
+  const shm = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  for (let r = 0; r < opts.rounds; r++) {
+    const order = SHARED_MEMORY_MODES.map((_, i) => SHARED_MEMORY_MODES[(i + r) % SHARED_MEMORY_MODES.length]!);
+    for (const size of SIZES) {
+      for (const mode of order) {
+        const dir = mkdtempSync(join(shm, 'cell-bench-junction-'));
+        const socket = join(dir, 'echo.sock');
+        const server = await startReady(prefix, [WORKER, 'serve', mode, socket, dir, String(size.bytes)]);
+        try {
+          const figures = await runJson<EchoFigures>(prefix, [WORKER, 'client', mode, socket, dir, String(size.bytes), String(size.echoes)]);
+          const key = `${mode}/${size.name}`;
+          samples.set(key, [...(samples.get(key) ?? []), figures]);
+          opts.log(`junction round ${r + 1}/${opts.rounds} ${key}: ${JSON.stringify(figures)}`);
+        } finally {
+          await stopAll([server]);
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+    }
+  }
+  const result: Record<string, Record<string, unknown>> = {};
+  const vsSocket: Record<string, Record<string, number>> = {};
+  for (const mode of SHARED_MEMORY_MODES) {
+    result[mode] = {};
+    if (mode !== 'socket') vsSocket[mode] = {};
+    for (const size of SIZES) {
+      const runs = samples.get(`${mode}/${size.name}`)!;
+      const figures = { round_trip_ms: round(median(runs.map((f) => f.round_trip_ms)), 3), mb_s: round(median(runs.map((f) => f.mb_s))), client_cpu_ms: round(median(runs.map((f) => f.client_cpu_ms)), 3) };
+      result[mode][size.name] = figures;
+      const socketMbs = (result['socket']![size.name] as EchoFigures).mb_s;
+      if (mode !== 'socket') vsSocket[mode]![size.name] = round(figures.mb_s / socketMbs, 2);
+    }
+  }
+  return {
+    ...result,
+    vs_socket: vsSocket,
+    method: {
+      pinning: note,
+      rounds: opts.rounds,
+      statistic: 'median round trip of one echo at a time, median over rounds; the modes rotate which goes first',
+      socket: 'the payload written after a 4-byte length (one corked write), read into one reused buffer and copied out into bytes of its own, as a call payload is',
+      shared_copy: `the payload copied into a segment of shared memory (a file in ${shm} both processes map, through koffi's mmap), an 8-byte notice on the socket, the receiver copying it out into bytes of its own`,
+      shared_file: `the payload written into a file in ${shm} (a write at offset 0 of a file both keep open), the same notice, the receiver reading it into bytes of its own: no mapping, so a peer that shrinks the file makes a short read, not a SIGBUS`,
+      shared_view: 'the copy into shared memory as in shared_copy, the receiver reading the payload in place: no copy out (what a zero-copy junction, whose receiver keeps a view of the segment until it lets go, could reach)',
+      mb_s: 'payload bytes one way / round trip',
+    },
+  };
+}
