@@ -1,9 +1,9 @@
-// Section `junction`: would a shared-memory gap junction beat the Unix socket for large payloads
-// between two processes on one host? Echoes of 1 MiB and 16 MiB over the socket, against the same
-// payload copied into a segment of shared memory both processes map (/dev/shm, mmap through koffi)
-// with a notice on the socket, the receiver copying it out (as a call's payload must be: the user
-// keeps it) or reading it in place (a zero-copy junction's bound). No Cell code: the three ways of
-// moving bytes, each at its best, in the same run.
+// Section `junction`: would a gap junction through shared memory beat the Unix socket for large
+// payloads between two processes on one host? Echoes of 1 MiB and 16 MiB over the socket, against
+// the same payload put in a segment both processes reach (a /dev/shm file, mapped through koffi's
+// mmap or written and read as a file) with a notice on the socket, the receiver copying it out (as
+// a call's payload must be: the user keeps it) or reading it in place (a zero-copy junction's
+// bound). No Cell code: the ways of moving bytes, each at its best, in the same run.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,16 +15,19 @@ export const SHARED_MEMORY_MODES = ['socket', 'shared_copy', 'shared_file', 'sha
 export type SharedMemoryMode = (typeof SHARED_MEMORY_MODES)[number];
 
 const WORKER = fileURLToPath(new URL('./shared-memory-worker.ts', import.meta.url));
-/** Payload sizes, and the echoes timed at each (after 0.5 s of the same echoes). */
+/** Payload sizes and how many are in flight (one at a time, and as the data section echoes them); each measured for MEASURE_MS after as long a warm-up. */
 const SIZES = [
-  { name: 'echo_1mib', bytes: 1 << 20, echoes: 400 },
-  { name: 'echo_16mib', bytes: 16 << 20, echoes: 40 },
+  { name: 'echo_1mib', bytes: 1 << 20, window: 1 },
+  { name: 'echo_1mib_4', bytes: 1 << 20, window: 4 },
+  { name: 'echo_16mib', bytes: 16 << 20, window: 1 },
+  { name: 'echo_16mib_2', bytes: 16 << 20, window: 2 },
 ];
+const MEASURE_MS = 750;
 
 interface EchoFigures {
-  round_trip_ms: number;
   mb_s: number;
-  client_cpu_ms: number;
+  echoes: number;
+  client_cpu_ms_per_echo: number;
 }
 
 export interface JunctionOptions {
@@ -42,9 +45,9 @@ export async function benchSharedMemory(opts: JunctionOptions): Promise<Record<s
       for (const mode of order) {
         const dir = mkdtempSync(join(shm, 'cell-bench-junction-'));
         const socket = join(dir, 'echo.sock');
-        const server = await startReady(prefix, [WORKER, 'serve', mode, socket, dir, String(size.bytes)]);
+        const server = await startReady(prefix, [WORKER, 'serve', mode, socket, dir, String(size.bytes), String(size.window)]);
         try {
-          const figures = await runJson<EchoFigures>(prefix, [WORKER, 'client', mode, socket, dir, String(size.bytes), String(size.echoes)]);
+          const figures = await runJson<EchoFigures>(prefix, [WORKER, 'client', mode, socket, dir, String(size.bytes), String(size.window), String(MEASURE_MS)]);
           const key = `${mode}/${size.name}`;
           samples.set(key, [...(samples.get(key) ?? []), figures]);
           opts.log(`junction round ${r + 1}/${opts.rounds} ${key}: ${JSON.stringify(figures)}`);
@@ -62,7 +65,7 @@ export async function benchSharedMemory(opts: JunctionOptions): Promise<Record<s
     if (mode !== 'socket') vsSocket[mode] = {};
     for (const size of SIZES) {
       const runs = samples.get(`${mode}/${size.name}`)!;
-      const figures = { round_trip_ms: round(median(runs.map((f) => f.round_trip_ms)), 3), mb_s: round(median(runs.map((f) => f.mb_s))), client_cpu_ms: round(median(runs.map((f) => f.client_cpu_ms)), 3) };
+      const figures = { mb_s: round(median(runs.map((f) => f.mb_s))), echoes: median(runs.map((f) => f.echoes)), client_cpu_ms_per_echo: round(median(runs.map((f) => f.client_cpu_ms_per_echo)), 3) };
       result[mode][size.name] = figures;
       const socketMbs = (result['socket']![size.name] as EchoFigures).mb_s;
       if (mode !== 'socket') vsSocket[mode]![size.name] = round(figures.mb_s / socketMbs, 2);
@@ -74,12 +77,12 @@ export async function benchSharedMemory(opts: JunctionOptions): Promise<Record<s
     method: {
       pinning: note,
       rounds: opts.rounds,
-      statistic: 'median round trip of one echo at a time, median over rounds; the modes rotate which goes first',
-      socket: 'the payload written after a 4-byte length (one corked write), read into one reused buffer and copied out into bytes of its own, as a call payload is',
-      shared_copy: `the payload copied into a segment of shared memory (a file in ${shm} both processes map, through koffi's mmap), an 8-byte notice on the socket, the receiver copying it out into bytes of its own`,
+      statistic: `echoes of 1 MiB (1 and 4 in flight) and 16 MiB (1 and 2 in flight) for ${MEASURE_MS} ms after as long a warm-up; median over rounds; the modes rotate which goes first`,
+      socket: 'the payload written after a 4-byte length (one corked write); both sides read into a reused buffer (Node\'s onread) and copy each payload once, as it arrives, into bytes of its own of its size (a call\'s payload is that: the user keeps it), as the data section\'s raw baseline does',
+      shared_copy: `the payload copied into a segment of shared memory (a file in ${shm} both processes map, through koffi's mmap), a notice of its slot and length on the socket, the receiver copying it out into bytes of its own`,
       shared_file: `the payload written into a file in ${shm} (a write at offset 0 of a file both keep open), the same notice, the receiver reading it into bytes of its own: no mapping, so a peer that shrinks the file makes a short read, not a SIGBUS`,
       shared_view: 'the copy into shared memory as in shared_copy, the receiver reading the payload in place: no copy out (what a zero-copy junction, whose receiver keeps a view of the segment until it lets go, could reach)',
-      mb_s: 'payload bytes one way / round trip',
+      mb_s: 'payload bytes one way per second',
     },
   };
 }
