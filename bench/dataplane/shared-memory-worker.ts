@@ -1,13 +1,13 @@
 // One side of the shared-memory probe (see shared-memory.ts), in its own process; arguments:
 //   serve  <mode> <socket> <segment dir> <bytes> <window>          prints {"ready":true}, echoes until killed
 //   client <mode> <socket> <segment dir> <bytes> <window> <ms>     prints one JSON line of measures
-// Modes: `socket` sends the payload over the Unix socket; `shared_copy` copies it into a segment
-// of shared memory (a /dev/shm file both processes map) and sends an 8-byte notice, the receiver
-// copying it out into bytes of its own (what a call's payload is: the user keeps it); `shared_view`
-// is the same, but the receiver reads the payload where it lies (no copy out: the bound a
-// zero-copy junction could reach); `shared_file` writes the payload into the segment's file and the
-// receiver reads it out (no mapping: a peer that shrinks the file makes a short read, where a
-// mapped read past its end would kill the process with SIGBUS).
+// Modes: `socket` sends the payload over the Unix socket; `shared_copy` copies it into its slot of
+// a segment of shared memory (a /dev/shm file both processes map) and sends a notice of the slot
+// and length, the receiver copying it out into bytes of its own (what a call's payload is: the user
+// keeps it); `shared_view` is the same, but the receiver reads the payload where it lies (no copy
+// out: the bound a zero-copy junction could reach); `shared_file` writes the payload into the
+// file at its slot and the receiver reads it out (no mapping: a peer that shrinks the file makes a
+// short read, where a mapped read past its end would kill the process with SIGBUS).
 import { closeSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Socket } from 'node:net';

@@ -80,7 +80,7 @@ export async function benchSharedMemory(opts: JunctionOptions): Promise<Record<s
       statistic: `echoes of 1 MiB (1 and 4 in flight) and 16 MiB (1 and 2 in flight) for ${MEASURE_MS} ms after as long a warm-up; median over rounds; the modes rotate which goes first`,
       socket: 'the payload written after a 4-byte length (one corked write); both sides read into a reused buffer (Node\'s onread) and copy each payload once, as it arrives, into bytes of its own of its size (a call\'s payload is that: the user keeps it), as the data section\'s raw baseline does',
       shared_copy: `the payload copied into a segment of shared memory (a file in ${shm} both processes map, through koffi's mmap), a notice of its slot and length on the socket, the receiver copying it out into bytes of its own`,
-      shared_file: `the payload written into a file in ${shm} (a write at offset 0 of a file both keep open), the same notice, the receiver reading it into bytes of its own: no mapping, so a peer that shrinks the file makes a short read, not a SIGBUS`,
+      shared_file: `the payload written into a file in ${shm} (pwrite at its slot's offset in a file both keep open), the same notice, the receiver reading it into bytes of its own: no mapping, so a peer that shrinks the file makes a short read, not a SIGBUS`,
       shared_view: 'the copy into shared memory as in shared_copy, the receiver reading the payload in place: no copy out (what a zero-copy junction, whose receiver keeps a view of the segment until it lets go, could reach)',
       mb_s: 'payload bytes one way per second',
     },
